@@ -20,4 +20,32 @@ export {
   SalesforceApiError,
   type SalesforceApiErrorDetails,
 } from './errors/index.js'
+export type {
+  BulkIngestOperation,
+  BulkIngestRequest,
+  BulkIngestResult,
+  QueryOptions,
+  SalesforceAdapter,
+  StreamingMessage,
+  StreamSubscription,
+  SubscribeRequest,
+  WriteOptions,
+} from './salesforce/salesforce-adapter.js'
+export type {
+  ApiUsage,
+  ChildRelationship,
+  DeletedResult,
+  DescribeGlobalResult,
+  FieldDescribe,
+  FieldType,
+  OrgLimit,
+  OrgLimits,
+  PicklistValue,
+  RecordError,
+  SaveResult,
+  SObjectDescribe,
+  SObjectRecord,
+  SObjectSummary,
+  UpdatedResult,
+} from './salesforce/salesforce-types.js'
 export { VERSION } from './version.js'
