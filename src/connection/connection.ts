@@ -1,0 +1,68 @@
+import { EventEmitter } from 'eventemitter3'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+
+/** Events of a {@link Connection}. */
+export interface ConnectionEvents {
+  /** An idle Postgres connection of a pool pgforce created failed (the pool replaces it). */
+  error: [error: Error]
+}
+
+/** What a {@link Connection} is made of; see `createConnection()`. */
+export interface ConnectionParts {
+  readonly salesforce: SalesforceAdapter
+  readonly pool: PgPoolLike
+  readonly schema: string
+  /** Close the adapter on `close()` (pgforce created it). */
+  readonly ownsSalesforce: boolean
+  /** End the pool on `close()` (pgforce created it). */
+  readonly ownsPool: boolean
+}
+
+/**
+ * One Salesforce org and one Postgres schema (Heroku Connect's "connection"). Made by
+ * `createConnection()`; shared by engines and tools. `close()` releases what pgforce created and
+ * leaves alone what the app handed over (an existing pool or adapter).
+ */
+export class Connection extends EventEmitter<ConnectionEvents> {
+  /** The door to Salesforce. */
+  readonly salesforce: SalesforceAdapter
+  /** The Postgres pool (the app's own when it passed one). */
+  readonly pool: PgPoolLike
+  /** Schema of the mapped tables and `_trigger_log`, e.g. `salesforce`. */
+  readonly schema: string
+  private readonly ownsSalesforce: boolean
+  private readonly ownsPool: boolean
+  private closing: Promise<void> | undefined
+
+  /** @internal Use `createConnection()`. */
+  constructor(parts: ConnectionParts) {
+    super()
+    this.salesforce = parts.salesforce
+    this.pool = parts.pool
+    this.schema = parts.schema
+    this.ownsSalesforce = parts.ownsSalesforce
+    this.ownsPool = parts.ownsPool
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.closing !== undefined
+  }
+
+  /** Closes the Salesforce adapter and the pool if pgforce created them. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closing: Promise<void>[] = []
+      if (this.ownsSalesforce) closing.push(this.salesforce.close())
+      if (this.ownsPool) closing.push(this.pool.end())
+      await Promise.all(closing)
+    })()
+    return this.closing
+  }
+
+  /** `await using connection = await createConnection(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+}

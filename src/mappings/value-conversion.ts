@@ -1,0 +1,63 @@
+import type { FieldType } from '../salesforce/salesforce-types.js'
+
+/**
+ * A Salesforce value (REST JSON or Bulk CSV already typed) as the text or number bound to its
+ * Postgres column. Datetimes become UTC `YYYY-MM-DD HH:MM:SS.mmm` (columns are `timestamp` without
+ * time zone, holding UTC as Heroku Connect does); everything else passes through, `undefined`
+ * becomes `null`.
+ */
+export function toColumnValue(value: unknown, type: FieldType): string | number | boolean | null {
+  if (value === undefined || value === null || value === '')
+    return type === 'string' && value === '' ? '' : null
+  switch (type) {
+    case 'datetime':
+      return datetimeToUtcText(String(value))
+    case 'boolean':
+      return typeof value === 'boolean' ? value : String(value) === 'true'
+    case 'int':
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return typeof value === 'number' ? value : Number(value)
+    default:
+      return typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value as string | number | boolean)
+  }
+}
+
+/**
+ * A captured column value (text, as `_trigger_log.values` holds it) as the JSON value Salesforce
+ * expects for a field of `type`: booleans, numbers, ISO datetimes with `Z`; `null` stays `null`.
+ */
+export function toSalesforceValue(
+  text: string | null,
+  type: FieldType,
+): string | number | boolean | null {
+  if (text === null) return null
+  switch (type) {
+    case 'boolean':
+      return text === 'true' || text === 't'
+    case 'int':
+      return Number.parseInt(text, 10)
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return Number(text)
+    case 'datetime':
+      return text.includes('T') ? text : `${text.replace(' ', 'T')}Z`
+    default:
+      return text
+  }
+}
+
+/**
+ * `2024-01-31T12:34:56.000+0000`, `…Z` or `…+02:00` → `2024-01-31 12:34:56.000` in UTC. Text that
+ * is not a datetime is returned unchanged so Postgres reports it.
+ */
+export function datetimeToUtcText(value: string): string {
+  const normalised = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+  const ms = Date.parse(normalised)
+  if (Number.isNaN(ms)) return value
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+}

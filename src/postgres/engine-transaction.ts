@@ -1,0 +1,51 @@
+import { PostgresError } from '../errors/postgres-error.js'
+import type { PgClientLike, PgPoolLike } from './pg-pool-like.js'
+
+/**
+ * Runs `work` in one transaction marked as the engine's own (`SET LOCAL xmlbinary = 'hex'`), so
+ * the capture triggers skip its writes and nothing it applies is sent back to Salesforce. Data and
+ * bookkeeping (cursors, trigger-log states) written inside commit or roll back together. `SET
+ * LOCAL` ends with the transaction, so this is safe behind a transaction-pooling proxy.
+ * @internal
+ */
+export async function withEngineTransaction<T>(
+  pool: PgPoolLike,
+  work: (client: PgClientLike) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    await client.query(`SET LOCAL xmlbinary = 'hex'`)
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+    })
+    throw toPostgresError(error)
+  } finally {
+    client.release(broken)
+  }
+}
+
+/** Wraps a node-postgres error in a `PostgresError` with its SQLSTATE; other errors pass through. */
+export function toPostgresError(error: unknown): unknown {
+  if (error instanceof Error && error.constructor.name === 'DatabaseError') {
+    const fields = error as Error & {
+      code?: string
+      detail?: string
+      table?: string
+      constraint?: string
+    }
+    return new PostgresError(error.message, {
+      cause: error,
+      sqlState: fields.code,
+      detail: fields.detail,
+      table: fields.table,
+      constraint: fields.constraint,
+    })
+  }
+  return error
+}

@@ -1,0 +1,119 @@
+import format from 'pg-format'
+import type { ColumnSpec, MappingSchema } from '../../mappings/mapping-schema.js'
+
+/**
+ * The capture triggers of one mapped table, named as Heroku Connect names them, gated on the
+ * `xmlbinary` setting (reference heroku-connect.md §1.6): app sessions have Postgres' default
+ * `base64` and are captured; the engine runs its own writes with `SET LOCAL xmlbinary = 'hex'`
+ * and is not, so nothing it writes is sent back.
+ *
+ * - `hc_<t>_logtrigger` AFTER INSERT/UPDATE/DELETE → `hc_<t>_logger()`: one `_trigger_log` entry
+ *   per row; INSERT records every writable column, UPDATE only the columns that changed (no entry
+ *   when none did), DELETE the row's id and sfid. State `NEW`, or `READONLY` on read-only mappings.
+ *   The function is generated per table (no `hstore(NEW) - hstore(OLD)` of the whole row).
+ * - `hc_<t>_status_trigger` BEFORE INSERT/UPDATE (read/write mappings) → `hc_<t>_status()`: a
+ *   user edit sets `_hc_lastop = 'PENDING'` and clears `_hc_err`. Engine writes set `_hc_lastop`
+ *   themselves (SYNCED, INSERTED, UPDATED, FAILED), so the trigger need not run for them.
+ */
+export function captureTriggerSql(schema: string, plan: MappingSchema): string[] {
+  const table = plan.mapping.table
+  const state = plan.mapping.access === 'read_write' ? 'NEW' : 'READONLY'
+  const captured =
+    plan.mapping.access === 'read_write'
+      ? plan.writableColumns
+      : plan.columns.filter((c) => !c.system)
+  const logger = `hc_${table}_logger`
+  const status = `hc_${table}_status`
+  const insertValues =
+    captured.length === 0
+      ? 'NULL'
+      : `hstore(ARRAY[${captured.map((c) => format('%L', c.column)).join(', ')}], ARRAY[${captured
+          .map((c) => asText(`NEW.${format.ident(c.column)}`, c))
+          .join(', ')}])::text`
+  const updateChecks = captured
+    .map((c) => {
+      const col = format.ident(c.column)
+      return `IF NEW.${col} IS DISTINCT FROM OLD.${col} THEN
+        keys := keys || ${format('%L', c.column)}::text;
+        vals := vals || ${asText(`NEW.${col}`, c)};
+        olds := olds || ${asText(`OLD.${col}`, c)};
+      END IF;`
+    })
+    .join('\n      ')
+  const insertEntry = (action: string, row: 'NEW' | 'OLD', values: string, old: string) =>
+    `${format('INSERT INTO %I._trigger_log', schema)} (txid, table_name, record_id, sfid, action, state, "values", old)
+        VALUES (txid_current(), ${format('%L', table)}, ${row}.id, ${row}.sfid, ${format('%L, %L', action, state)}, ${values}, ${old});`
+  // The function bodies are assembled from already-quoted parts, never passed through format()
+  // again (a `%` inside them would be taken for a placeholder).
+  const loggerName = format('%I.%I', schema, logger)
+  const statusName = format('%I.%I', schema, status)
+  const statements = [
+    `CREATE OR REPLACE FUNCTION ${loggerName}() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
+    DECLARE
+      keys text[] := '{}';
+      vals text[] := '{}';
+      olds text[] := '{}';
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        ${insertEntry('INSERT', 'NEW', insertValues, 'NULL')}
+        RETURN NULL;
+      ELSIF TG_OP = 'DELETE' THEN
+        ${insertEntry('DELETE', 'OLD', 'NULL', 'NULL')}
+        RETURN NULL;
+      END IF;
+      ${updateChecks}
+      IF cardinality(keys) = 0 THEN
+        RETURN NULL;
+      END IF;
+      ${insertEntry('UPDATE', 'NEW', 'hstore(keys, vals)::text', 'hstore(keys, olds)::text')}
+      RETURN NULL;
+    END $pgforce$`,
+    format(
+      `CREATE OR REPLACE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I.%I
+        FOR EACH ROW WHEN (current_setting('xmlbinary') = 'base64') EXECUTE FUNCTION %I.%I()`,
+      `hc_${table}_logtrigger`,
+      schema,
+      table,
+      schema,
+      logger,
+    ),
+  ]
+  if (plan.mapping.access === 'read_write') {
+    statements.push(
+      `CREATE OR REPLACE FUNCTION ${statusName}() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
+    BEGIN
+      IF TG_OP = 'UPDATE' AND NEW IS NOT DISTINCT FROM OLD THEN
+        RETURN NEW;
+      END IF;
+      NEW._hc_lastop := 'PENDING';
+      NEW._hc_err := NULL;
+      RETURN NEW;
+    END $pgforce$`,
+      format(
+        `CREATE OR REPLACE TRIGGER %I BEFORE INSERT OR UPDATE ON %I.%I
+        FOR EACH ROW WHEN (current_setting('xmlbinary') = 'base64') EXECUTE FUNCTION %I.%I()`,
+        `hc_${table}_status_trigger`,
+        schema,
+        table,
+        schema,
+        status,
+      ),
+    )
+  } else {
+    statements.push(
+      format('DROP TRIGGER IF EXISTS %I ON %I.%I', `hc_${table}_status_trigger`, schema, table),
+    )
+  }
+  return statements
+}
+
+/**
+ * A column value as text that does not depend on the session's DateStyle: timestamps as
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` (columns hold UTC), dates as `YYYY-MM-DD`.
+ */
+function asText(expression: string, column: ColumnSpec): string {
+  if (column.pgType === 'timestamp')
+    return `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+  if (column.pgType === 'date') return `to_char(${expression}, 'YYYY-MM-DD')`
+  return `${expression}::text`
+}

@@ -1,0 +1,61 @@
+import format from 'pg-format'
+import type { MappingSchema } from '../../mappings/mapping-schema.js'
+
+/**
+ * Statements that create or upgrade one mapped table in Heroku Connect's layout: `id serial`,
+ * the system columns, the mapped columns, `_hc_lastop`, `_hc_err`, and Heroku Connect's index
+ * names (`hcu_idx_<t>_sfid`, `hc_idx_<t>_systemmodstamp`, `hc_idx_<t>_<externalid>`). Existing
+ * tables keep their rows: missing columns are added, nothing is dropped or retyped.
+ */
+export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
+  const table = plan.mapping.table
+  const columns = [
+    { column: 'sfid', pgType: 'varchar(18)' },
+    { column: 'systemmodstamp', pgType: 'timestamp' },
+    { column: 'isdeleted', pgType: 'boolean' },
+    { column: 'createddate', pgType: 'timestamp' },
+    ...plan.columns.filter((c) => !c.system),
+    { column: '_hc_lastop', pgType: 'varchar(32)' },
+    { column: '_hc_err', pgType: 'text' },
+  ]
+  const definitions = columns.map((c) => format('%I %s', c.column, c.pgType))
+  const statements = [
+    format(
+      'CREATE TABLE IF NOT EXISTS %I.%I (id serial PRIMARY KEY, %s)',
+      schema,
+      table,
+      definitions.join(', '),
+    ),
+    format(
+      'ALTER TABLE %I.%I %s',
+      schema,
+      table,
+      definitions.map((d) => `ADD COLUMN IF NOT EXISTS ${d}`).join(', '),
+    ),
+    format(
+      'CREATE UNIQUE INDEX IF NOT EXISTS %I ON %I.%I (sfid)',
+      `hcu_idx_${table}_sfid`,
+      schema,
+      table,
+    ),
+    format(
+      'CREATE INDEX IF NOT EXISTS %I ON %I.%I (systemmodstamp)',
+      `hc_idx_${table}_systemmodstamp`,
+      schema,
+      table,
+    ),
+  ]
+  const external = plan.columns.find((c) => c.field === plan.externalId)
+  if (external) {
+    statements.push(
+      format(
+        'CREATE INDEX IF NOT EXISTS %I ON %I.%I (%I)',
+        `hc_idx_${table}_${external.column}`,
+        schema,
+        table,
+        external.column,
+      ),
+    )
+  }
+  return statements
+}

@@ -1,0 +1,24 @@
+import { systemTablesSql } from './system-tables-sql.js'
+
+/** One step of the schema-level migration: the statements that bring version `n - 1` to `n`. */
+export interface Migration {
+  readonly version: number
+  readonly description: string
+  statements(schema: string): string[]
+}
+
+/**
+ * Schema-level migrations, oldest first. A schema without `_pgforce_schema` (new, or left by Heroku
+ * Connect) is at version 0. Every statement is idempotent, so re-running one is harmless. Add a
+ * step at the end when the layout changes; never edit a released one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'Heroku Connect system tables, trigger-log notify, pgforce bookkeeping',
+    statements: systemTablesSql,
+  },
+]
+
+/** The version an up-to-date schema is at. */
+export const SCHEMA_VERSION = MIGRATIONS.length

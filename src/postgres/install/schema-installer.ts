@@ -1,0 +1,179 @@
+import format from 'pg-format'
+import { PostgresError } from '../../errors/postgres-error.js'
+import type { MappingSchema } from '../../mappings/mapping-schema.js'
+import { VERSION } from '../../version.js'
+import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
+import { captureTriggerSql } from './capture-trigger-sql.js'
+import { mappedTableSql } from './mapped-table-sql.js'
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
+
+/** What `install()` did. */
+export interface InstallReport {
+  readonly schema: string
+  /** Schema version before and after (0 = no pgforce schema yet). */
+  readonly fromVersion: number
+  readonly toVersion: number
+  /** Tables that did not exist before. */
+  readonly createdTables: readonly string[]
+  /** Columns added to existing tables, as `table.column`. */
+  readonly addedColumns: readonly string[]
+}
+
+/**
+ * Creates or upgrades a schema in one transaction, under an advisory lock so concurrent installs
+ * (several workers starting at once) run one after the other: schema-level migrations first, then
+ * each mapped table, its indexes and capture triggers. Idempotent: a second run changes nothing.
+ * @internal
+ */
+export class SchemaInstaller {
+  private readonly pool: PgPoolLike
+  private readonly schema: string
+
+  constructor(pool: PgPoolLike, schema: string) {
+    this.pool = pool
+    this.schema = schema
+  }
+
+  async install(
+    plans: readonly MappingSchema[],
+    details: { orgId?: string } = {},
+  ): Promise<InstallReport> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `pgforce.install.${this.schema}`,
+      ])
+      const fromVersion = await this.currentVersion(client)
+      if (fromVersion > SCHEMA_VERSION) {
+        throw new PostgresError(
+          `Schema "${this.schema}" is at pgforce schema version ${fromVersion}, newer than this pgforce (${SCHEMA_VERSION}); upgrade pgforce`,
+        )
+      }
+      const before = await this.columns(client)
+      for (const migration of MIGRATIONS.filter((m) => m.version > fromVersion)) {
+        for (const statement of migration.statements(this.schema)) await client.query(statement)
+      }
+      for (const plan of plans) {
+        for (const statement of [
+          ...mappedTableSql(this.schema, plan),
+          ...captureTriggerSql(this.schema, plan),
+        ]) {
+          await client.query(statement)
+        }
+        await this.recordMapping(client, plan)
+      }
+      await this.recordVersion(client, fromVersion, details.orgId)
+      const after = await this.columns(client)
+      await client.query('COMMIT')
+      return { schema: this.schema, fromVersion, toVersion: SCHEMA_VERSION, ...diff(before, after) }
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw wrap(error, `Installing schema "${this.schema}" failed`)
+    } finally {
+      client.release()
+    }
+  }
+
+  private async currentVersion(client: PgClientLike): Promise<number> {
+    const { rows } = await client.query<{ exists: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS exists',
+      [format('%I._pgforce_schema', this.schema)],
+    )
+    if (!rows[0]?.exists) return 0
+    const result = await client.query<{ version: number }>(
+      format('SELECT version FROM %I._pgforce_schema', this.schema),
+    )
+    return result.rows[0]?.version ?? 0
+  }
+
+  private async columns(client: PgClientLike): Promise<Map<string, Set<string>>> {
+    const { rows } = await client.query<{ table_name: string; column_name: string }>(
+      'SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1',
+      [this.schema],
+    )
+    const tables = new Map<string, Set<string>>()
+    for (const row of rows) {
+      const columns = tables.get(row.table_name) ?? new Set<string>()
+      columns.add(row.column_name)
+      tables.set(row.table_name, columns)
+    }
+    return tables
+  }
+
+  private async recordMapping(client: PgClientLike, plan: MappingSchema): Promise<void> {
+    const columns = plan.columns.map((c) => ({ field: c.field, column: c.column, type: c.pgType }))
+    await client.query(
+      format(
+        `INSERT INTO %I._pgforce_mapping (table_name, object_name, access, columns) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (table_name) DO UPDATE SET object_name = excluded.object_name, access = excluded.access,
+           columns = excluded.columns, updated_at = now()
+         WHERE (_pgforce_mapping.object_name, _pgforce_mapping.access, _pgforce_mapping.columns)
+           IS DISTINCT FROM (excluded.object_name, excluded.access, excluded.columns)`,
+        this.schema,
+      ),
+      [plan.mapping.table, plan.object, plan.mapping.access, JSON.stringify(columns)],
+    )
+  }
+
+  private async recordVersion(
+    client: PgClientLike,
+    fromVersion: number,
+    orgId: string | undefined,
+  ): Promise<void> {
+    await client.query(
+      format(
+        `INSERT INTO %I._pgforce_schema (version, pgforce_version) VALUES ($1, $2)
+         ON CONFLICT (singleton) DO UPDATE SET version = excluded.version, pgforce_version = excluded.pgforce_version,
+           upgraded_at = now()
+         WHERE (_pgforce_schema.version, _pgforce_schema.pgforce_version) IS DISTINCT FROM (excluded.version, excluded.pgforce_version)`,
+        this.schema,
+      ),
+      [SCHEMA_VERSION, VERSION],
+    )
+    if (fromVersion === 0 || orgId) {
+      const details = JSON.stringify({ installedBy: 'pgforce', version: VERSION })
+      await client.query(
+        format(
+          `INSERT INTO %I._hcmeta (id, hcver, org_id, details) VALUES (1, $1, $2, $3)
+           ON CONFLICT (id) DO UPDATE SET org_id = COALESCE(excluded.org_id, _hcmeta.org_id)
+           WHERE _hcmeta.org_id IS DISTINCT FROM COALESCE(excluded.org_id, _hcmeta.org_id)`,
+          this.schema,
+        ),
+        [SCHEMA_VERSION, orgId ?? null, details],
+      )
+    }
+  }
+}
+
+function diff(before: Map<string, Set<string>>, after: Map<string, Set<string>>) {
+  const createdTables: string[] = []
+  const addedColumns: string[] = []
+  for (const [table, columns] of after) {
+    const old = before.get(table)
+    if (!old) {
+      createdTables.push(table)
+      continue
+    }
+    for (const column of columns) if (!old.has(column)) addedColumns.push(`${table}.${column}`)
+  }
+  return { createdTables: createdTables.sort(), addedColumns: addedColumns.sort() }
+}
+
+function wrap(error: unknown, message: string): Error {
+  if (error instanceof PostgresError) return error
+  const fields = (error ?? {}) as {
+    code?: string
+    detail?: string
+    table?: string
+    constraint?: string
+    message?: string
+  }
+  return new PostgresError(`${message}: ${fields.message ?? String(error)}`, {
+    cause: error,
+    sqlState: fields.code,
+    detail: fields.detail,
+    table: fields.table,
+    constraint: fields.constraint,
+  })
+}

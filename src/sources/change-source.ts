@@ -1,0 +1,66 @@
+import type { Connection } from '../connection/connection.js'
+import type { Mapping } from '../mappings/mapping.js'
+
+/** `pull`: Salesforce → Postgres. `push`: Postgres → Salesforce. */
+export type SyncDirection = 'pull' | 'push'
+
+/** Why a source thinks changes may exist. */
+export type ChangeReason =
+  | 'poll'
+  | 'notify'
+  | 'stream'
+  | 'reconnect'
+  | 'gap'
+  | 'overflow'
+  | 'startup'
+
+/**
+ * "Changes may exist for this mapping in this direction." A signal is only a hint: the engine
+ * reads the changes itself (cursor query or trigger log), so a missed or duplicated signal never
+ * loses or duplicates data.
+ */
+export interface ChangeSignal {
+  /** Salesforce object of the mapping, e.g. `Account`. */
+  readonly object: string
+  readonly direction: SyncDirection
+  readonly reason: ChangeReason
+  /** Salesforce record ids known to have changed, when the source knows them (streaming). */
+  readonly recordIds?: readonly string[]
+  /** Replay id of the streaming event behind this signal; stored once the data commits. */
+  readonly replayId?: number
+  /** The channel of that event, e.g. `/data/AccountChangeEvent`. */
+  readonly channel?: string
+}
+
+/** What the engine hands a source when it starts it. */
+export interface ChangeSourceContext {
+  /** The engine's connection: its Salesforce adapter, Postgres pool and schema. */
+  readonly connection: Connection
+  /** The mappings the engine syncs (a source picks those of its direction). */
+  readonly mappings: readonly Mapping[]
+  /** Tells the engine changes may exist. Safe to call often: signals coalesce. */
+  signal(change: ChangeSignal): void
+  /** Aborted when the engine stops; sources should stop their timers and connections. */
+  readonly abortSignal: AbortSignal
+  /**
+   * Reports a failure the source is handling itself (a dropped connection it is re-opening);
+   * the engine emits it as an `error` event. Sources never throw from timers or callbacks.
+   */
+  reportError(error: Error): void
+}
+
+/**
+ * Tells the engine when changes may exist (DESIGN.md §2). Push sources (Salesforce streaming,
+ * Postgres LISTEN/NOTIFY) are latency hints; polling sources are the safety net. Implement it
+ * directly, or extend `BaseChangeSource` for timers and idempotent start/stop.
+ */
+export interface ChangeSource {
+  /** Short name for events and logs, e.g. `salesforce-polling`. */
+  readonly name: string
+  /** Which direction this source signals. */
+  readonly direction: SyncDirection
+  /** Starts watching. Resolves once the source is running (connected, subscribed, timers set). */
+  start(context: ChangeSourceContext): Promise<void>
+  /** Stops watching and releases connections. Idempotent. */
+  stop(): Promise<void>
+}

@@ -1,0 +1,117 @@
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { ConfigError } from '../../../src/index.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import type { RowOf } from '../../../src/mappings/mapping.js'
+
+function problems(fn: () => unknown) {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => p.path)
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('defineMapping', () => {
+  it('applies Heroku Connect defaults', () => {
+    const mapping = defineMapping({ object: 'Account', fields: ['Name', 'Industry'] })
+    expect(mapping).toMatchObject({
+      object: 'Account',
+      table: 'account',
+      access: 'read_only',
+      pollIntervalMs: 600_000,
+      deleteMode: 'hard',
+      fields: [
+        { field: 'Name', column: 'name' },
+        { field: 'Industry', column: 'industry' },
+      ],
+    })
+    expect(Object.isFrozen(mapping)).toBe(true)
+  })
+
+  it('accepts a field → column map and adds the external id to the fields', () => {
+    const mapping = defineMapping({
+      object: 'Contact',
+      table: 'people',
+      fields: { LastName: 'surname' },
+      externalId: 'Ext__c',
+      access: 'read_write',
+    })
+    expect(mapping.fields).toEqual([
+      { field: 'LastName', column: 'surname' },
+      { field: 'Ext__c', column: 'ext__c' },
+    ])
+  })
+
+  it('leaves system fields to the system columns', () => {
+    const mapping = defineMapping({
+      object: 'Account',
+      fields: ['Id', 'Name', 'SystemModstamp', 'IsDeleted'],
+    })
+    expect(mapping.fields).toEqual([{ field: 'Name', column: 'name' }])
+  })
+
+  it('types rows from a literal field list', () => {
+    const account = defineMapping({ object: 'Account', fields: ['Name', 'AnnualRevenue'] })
+    type Row = RowOf<typeof account>
+    expectTypeOf<Row>().toHaveProperty('name')
+    expectTypeOf<Row>().toHaveProperty('annualrevenue')
+    expectTypeOf<Row>().toHaveProperty('sfid')
+    expectTypeOf<Row>().toHaveProperty('_hc_lastop')
+    const people = defineMapping({ object: 'Contact', fields: { LastName: 'surname' } })
+    expectTypeOf<RowOf<typeof people>>().toHaveProperty('surname')
+  })
+
+  it('refuses bad options with one error listing each problem', () => {
+    expect(
+      problems(() =>
+        defineMapping({
+          object: 'Account',
+          table: 'Account Table',
+          // @ts-expect-error: not an access value
+          access: 'readwrite',
+          fields: ['Name', 'Bad Field', 'Name'],
+          externalId: 'not valid',
+          pollIntervalMs: 10,
+        }),
+      ),
+    ).toEqual([
+      'table',
+      'access',
+      'externalId',
+      'fields.Bad Field',
+      'fields.Name',
+      'pollIntervalMs',
+    ])
+  })
+
+  it.each([
+    [
+      'a column that needs quoting',
+      { object: 'Account', fields: { Name: 'my"col' } },
+      'fields.Name',
+    ],
+    ['a system column', { object: 'Account', fields: { Name: 'sfid' } }, 'fields.Name'],
+    [
+      'two fields in one column',
+      { object: 'Account', fields: { Name: 'x', Site: 'x' } },
+      'fields.Site',
+    ],
+    ['no fields', { object: 'Account', fields: [] }, 'fields'],
+    [
+      'an interval over an hour',
+      { object: 'Account', fields: ['Name'], pollIntervalMs: 3_600_001 },
+      'pollIntervalMs',
+    ],
+    ['a bad object name', { object: 'Account; drop', fields: ['Name'] }, 'object'],
+  ])('refuses %s', (_, options, path) => {
+    expect(problems(() => defineMapping(options as never))).toContain(path)
+  })
+
+  it('allows short polling when asked, down to one second', () => {
+    expect(
+      defineMapping({ object: 'Account', fields: ['Name'], pollIntervalMs: 1_000 }).pollIntervalMs,
+    ).toBe(1_000)
+  })
+})

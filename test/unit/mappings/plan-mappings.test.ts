@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/index.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { planMappings } from '../../../src/mappings/plan-mappings.js'
+import { accountDescribe } from '../../fixtures/describe-fixture.js'
+
+const describes = new Map([
+  ['Account', accountDescribe],
+  ['Nope__c', undefined],
+])
+
+describe('planMappings', () => {
+  it('types every column from the describe, system columns first', () => {
+    const [plan] = planMappings(
+      [
+        defineMapping({
+          object: 'account',
+          fields: ['name', 'AnnualRevenue', 'Description'],
+          externalId: 'External_Id__c',
+        }),
+      ],
+      new Map([['account', accountDescribe]]),
+    )
+    expect(plan?.object).toBe('Account')
+    expect(plan?.externalId).toBe('External_Id__c')
+    expect(plan?.columns.map((c) => [c.field, c.column, c.pgType])).toEqual([
+      ['Id', 'sfid', 'varchar(18)'],
+      ['SystemModstamp', 'systemmodstamp', 'timestamp'],
+      ['IsDeleted', 'isdeleted', 'boolean'],
+      ['CreatedDate', 'createddate', 'timestamp'],
+      ['Name', 'name', 'varchar(255)'],
+      ['AnnualRevenue', 'annualrevenue', 'double precision'],
+      ['Description', 'description', 'text'],
+      ['External_Id__c', 'external_id__c', 'varchar(255)'],
+    ])
+    expect(plan?.writableColumns.map((c) => c.column)).toEqual([
+      'name',
+      'annualrevenue',
+      'description',
+      'external_id__c',
+    ])
+  })
+
+  it('allows read-only fields on read-only mappings', () => {
+    const [plan] = planMappings(
+      [defineMapping({ object: 'Account', fields: ['Formula__c', 'LastActivityDate'] })],
+      describes,
+    )
+    expect(plan?.columns.map((c) => c.pgType).slice(-2)).toEqual(['varchar(255)', 'date'])
+  })
+
+  it('lists every problem of every mapping in one ConfigError', () => {
+    let error: unknown
+    try {
+      planMappings(
+        [
+          defineMapping({
+            object: 'Account',
+            access: 'read_write',
+            fields: ['Name', 'Missing__c', 'Formula__c', 'Logo__c', 'BillingAddress', 'Plain__c'],
+            externalId: 'Plain__c',
+          }),
+          defineMapping({ object: 'Nope__c', fields: ['Name'] }),
+        ],
+        describes,
+      )
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems.map((p) => [p.path, p.received])).toEqual([
+      ['mappings.Account.fields.Missing__c', '"Missing__c" (no such field)'],
+      ['mappings.Account.fields.Formula__c', 'a read-only formula field'],
+      ['mappings.Account.fields.Logo__c', 'a base64 field'],
+      ['mappings.Account.fields.BillingAddress', 'a address field'],
+      ['mappings.Account.externalId', '"Plain__c" (not marked External ID)'],
+      ['mappings.Nope__c.object', '"Nope__c" (not found)'],
+    ])
+  })
+})

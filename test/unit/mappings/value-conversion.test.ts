@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import {
+  datetimeToUtcText,
+  toColumnValue,
+  toSalesforceValue,
+} from '../../../src/mappings/value-conversion.js'
+import { parseHstore } from '../../../src/postgres/parse-hstore.js'
+
+describe('value conversion', () => {
+  it.each([
+    ['2024-01-31T12:34:56.000+0000', '2024-01-31 12:34:56.000'],
+    ['2024-01-31T12:34:56Z', '2024-01-31 12:34:56.000'],
+    ['2024-01-31T14:34:56.250+02:00', '2024-01-31 12:34:56.250'],
+    ['2024-01-31T04:34:56.000-0800', '2024-01-31 12:34:56.000'],
+  ])('datetime %s is stored as UTC %s', (input, expected) => {
+    expect(datetimeToUtcText(input)).toBe(expected)
+  })
+
+  it('converts Salesforce values for columns', () => {
+    expect(toColumnValue(null, 'string')).toBeNull()
+    expect(toColumnValue(undefined, 'int')).toBeNull()
+    expect(toColumnValue('42', 'int')).toBe(42)
+    expect(toColumnValue(true, 'boolean')).toBe(true)
+    expect(toColumnValue('false', 'boolean')).toBe(false)
+    expect(toColumnValue('a;b', 'multipicklist')).toBe('a;b')
+    expect(toColumnValue('2024-02-29', 'date')).toBe('2024-02-29')
+  })
+
+  it('converts captured text for Salesforce', () => {
+    expect(toSalesforceValue(null, 'string')).toBeNull()
+    expect(toSalesforceValue('true', 'boolean')).toBe(true)
+    expect(toSalesforceValue('f', 'boolean')).toBe(false)
+    expect(toSalesforceValue('12', 'int')).toBe(12)
+    expect(toSalesforceValue('1234.5', 'currency')).toBe(1234.5)
+    expect(toSalesforceValue('2024-01-31T12:34:56.000Z', 'datetime')).toBe(
+      '2024-01-31T12:34:56.000Z',
+    )
+    expect(toSalesforceValue('2024-01-31 12:34:56', 'datetime')).toBe('2024-01-31T12:34:56Z')
+    expect(toSalesforceValue('x', 'picklist')).toBe('x')
+  })
+
+  it('parses hstore text', () => {
+    expect(parseHstore(null)).toEqual({})
+    expect(parseHstore('"name"=>"Acme", "industry"=>NULL, "q"=>"say \\"hi\\" \\\\ bye"')).toEqual({
+      name: 'Acme',
+      industry: null,
+      q: 'say "hi" \\ bye',
+    })
+  })
+})
