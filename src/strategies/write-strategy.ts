@@ -69,6 +69,11 @@ export interface WriteContext {
 export interface WriteStrategy {
   /** Short name for events and logs, e.g. `ordered`. */
   readonly name: string
+  /**
+   * How many entries the engine should claim per round for this strategy (optional). Strategies
+   * that batch beyond 200 records per call (Bulk 2.0) ask for more. Default 2000.
+   */
+  readonly claimSize?: number
   /** Writes `entries` (in `_trigger_log` order) and reports one result per entry. */
   write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]>
 }

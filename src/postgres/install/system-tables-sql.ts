@@ -37,9 +37,9 @@ export function systemTablesSql(schema: string): string[] {
     s(`CREATE TABLE IF NOT EXISTS %I._hcmeta (
          id serial PRIMARY KEY, hcver integer, org_id varchar(50), details text)`),
     s(`CREATE TABLE IF NOT EXISTS %I._trigger_log (id bigserial PRIMARY KEY, ${logColumns})`),
-    s('CREATE INDEX IF NOT EXISTS _trigger_log_idx_created_at ON %I._trigger_log (created_at)'),
-    s('CREATE INDEX IF NOT EXISTS _trigger_log_idx_state_id ON %I._trigger_log (state, id)'),
-    s(`CREATE INDEX IF NOT EXISTS _trigger_log_idx_state_table_name ON %I._trigger_log (state, table_name)
+    // One index besides the key: the work queue's. Every index here costs every captured write,
+    // so the live log keeps only what claim() needs; the archive has Heroku Connect's others.
+    s(`CREATE INDEX IF NOT EXISTS _trigger_log_idx_queue ON %I._trigger_log (table_name, id)
          WHERE state IN ('NEW', 'PENDING')`),
     s(`CREATE TABLE IF NOT EXISTS %I._trigger_log_archive (id bigint PRIMARY KEY, ${logColumns})`),
     s(

@@ -153,7 +153,6 @@ describe('capture triggers', () => {
         '"name"=>"Acme", "industry"=>"Energy", "annualrevenue"=>"10.5", "external_id__c"=>NULL, "numberofemployees"=>NULL',
       )
       expect(log[2]?.values).toBe('"industry"=>"Banking"')
-      expect(log[2]?.old).toBe('"industry"=>"Energy"')
       expect(log[3]).toMatchObject({ record_id: id, sfid: '001000000000001AAA', values: null })
       expect(notes).toEqual([
         'salesforce.hc_trigger_log:ping',
@@ -165,10 +164,18 @@ describe('capture triggers', () => {
     }
   })
 
-  it('marks user edits PENDING and clears _hc_err', async () => {
+  it('marks user inserts and edits PENDING and clears _hc_err', async () => {
     const { pool } = db()
+    const inserted = await pool.query(
+      `INSERT INTO salesforce.account (name) VALUES ('x') RETURNING id, _hc_lastop`,
+    )
+    expect(inserted.rows[0]?._hc_lastop).toBe('PENDING')
+    const id = inserted.rows[0]?.id
+    await pool.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
+      UPDATE salesforce.account SET _hc_lastop = 'FAILED', _hc_err = '{"statusCode":"X"}' WHERE id = ${Number(id)}; COMMIT`)
     const { rows } = await pool.query(
-      `INSERT INTO salesforce.account (name, _hc_lastop, _hc_err) VALUES ('x', 'FAILED', '{}') RETURNING _hc_lastop, _hc_err`,
+      `UPDATE salesforce.account SET name = 'fixed' WHERE id = $1 RETURNING _hc_lastop, _hc_err`,
+      [id],
     )
     expect(rows[0]).toEqual({ _hc_lastop: 'PENDING', _hc_err: null })
   })
