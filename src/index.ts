@@ -3,6 +3,18 @@
  * Every public name is exported here by name; nothing runs at import time.
  * @packageDocumentation
  */
+export { Connection, type ConnectionEvents } from './connection/connection.js'
+export {
+  type ConnectionOptions,
+  createConnection,
+  type PostgresPoolOptions,
+} from './connection/create-connection.js'
+export type { SalesforceOptions } from './connection/resolve-salesforce.js'
+export type { CallBehaviour, EngineCall, EngineState } from './engine/engine-state.js'
+export { LIFECYCLE } from './engine/engine-state.js'
+export type { SyncEngineOptions } from './engine/resolve-engine-options.js'
+export { SyncEngine, type SyncPassReport } from './engine/sync-engine.js'
+export type { PullReport, PushReport, SyncEngineEvents } from './engine/sync-engine-events.js'
 export {
   ConfigError,
   type ConfigProblem,
@@ -20,6 +32,32 @@ export {
   SalesforceApiError,
   type SalesforceApiErrorDetails,
 } from './errors/index.js'
+export { defineMapping, type MappingOptions } from './mappings/define-mapping.js'
+export type {
+  ColumnValue,
+  DeleteMode,
+  MappedField,
+  Mapping,
+  MappingAccess,
+  RowOf,
+  SystemColumns,
+} from './mappings/mapping.js'
+export { SYSTEM_FIELDS } from './mappings/mapping.js'
+export {
+  type HerokuConnectExport,
+  type HerokuConnectImport,
+  mappingsFromHerokuConnect,
+  type WriteAlgorithm,
+} from './mappings/mappings-from-heroku-connect.js'
+export type { InstallReport } from './postgres/install/schema-installer.js'
+export type {
+  NotificationLike,
+  PgClientLike,
+  PgListenClientLike,
+  PgPoolLike,
+  QueryConfigLike,
+  QueryResultLike,
+} from './postgres/pg-pool-like.js'
 export type {
   BulkIngestOperation,
   BulkIngestRequest,
@@ -48,4 +86,43 @@ export type {
   SObjectSummary,
   UpdatedResult,
 } from './salesforce/salesforce-types.js'
+export { BaseChangeSource } from './sources/base-change-source.js'
+export type {
+  ChangeReason,
+  ChangeSignal,
+  ChangeSource,
+  ChangeSourceContext,
+  SyncDirection,
+} from './sources/change-source.js'
+export {
+  PostgresNotifySource,
+  type PostgresNotifySourceOptions,
+} from './sources/postgres-notify-source.js'
+export {
+  PostgresPollingSource,
+  type PostgresPollingSourceOptions,
+} from './sources/postgres-polling-source.js'
+export { SalesforcePollingSource } from './sources/salesforce-polling-source.js'
+export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
+export {
+  BulkWriteStrategy,
+  type BulkWriteStrategyOptions,
+} from './strategies/bulk-write-strategy.js'
+export { type FoldedChange, foldRecordChanges } from './strategies/fold-record-changes.js'
+export { MergedWriteStrategy } from './strategies/merged-write-strategy.js'
+export { OrderedWriteStrategy } from './strategies/ordered-write-strategy.js'
+export {
+  COLLECTION_LIMIT,
+  sendOperation,
+  toEntryResult,
+  type WriteOperation,
+} from './strategies/send-operation.js'
+export type {
+  ChangeAction,
+  ChangeEntry,
+  EntryOutcome,
+  EntryResult,
+  WriteContext,
+  WriteStrategy,
+} from './strategies/write-strategy.js'
 export { VERSION } from './version.js'

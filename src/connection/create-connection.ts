@@ -1,0 +1,89 @@
+import pg from 'pg'
+import { OptionReader } from '../config/option-reader.js'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import { Connection } from './connection.js'
+import { isPoolLike, resolveSalesforce, type SalesforceOptions } from './resolve-salesforce.js'
+
+/** Postgres settings for a pool pgforce creates. */
+export interface PostgresPoolOptions {
+  /** e.g. `postgres://user@host:5432/db`. */
+  readonly connectionString: string
+  /** Most connections the pool opens. @default 10 */
+  readonly max?: number
+  /** Passed to node-postgres as is (`true`, or TLS options). */
+  readonly ssl?: pg.PoolConfig['ssl']
+}
+
+/** Options of {@link createConnection}. */
+export interface ConnectionOptions {
+  /**
+   * The org: `{ instanceUrl, accessToken }`, `{ loginUrl, username, password }`, OAuth2 options
+   * (see `JsforceAdapterOptions`), an existing jsforce `Connection`, or any `SalesforceAdapter`
+   * (e.g. `InMemorySalesforceAdapter` from `pgforce/testing`). An adapter or jsforce connection
+   * the app passes is not closed by `close()`.
+   */
+  readonly salesforce: SalesforceOptions
+  /** The database: pool options, or an existing `pg.Pool` (not ended by `close()`). */
+  readonly postgres: PostgresPoolOptions | PgPoolLike
+  /** Schema of mapped tables and system tables. @default 'salesforce' */
+  readonly schema?: string
+}
+
+const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
+
+/**
+ * Validates options and connects pgforce to an org and a database. Throws `ConfigError` listing
+ * every bad option before anything connects. Logging in to Salesforce (when options need it)
+ * happens here, so bad credentials fail fast with a `SalesforceApiError`.
+ *
+ * @example
+ * ```ts
+ * const connection = await createConnection({
+ *   salesforce: { instanceUrl: 'https://acme.my.salesforce.com', accessToken },
+ *   postgres: { connectionString: 'postgres://localhost/app' },
+ * })
+ * ```
+ */
+export async function createConnection(options: ConnectionOptions): Promise<Connection> {
+  const read = new OptionReader('connection options')
+  if (!read.object('options', options)) read.finish()
+  const schema = options.schema ?? 'salesforce'
+  if (typeof schema !== 'string' || !PLAIN_IDENTIFIER.test(schema)) {
+    read.problem('schema', 'a lower-case identifier that needs no quoting (a-z, 0-9, _)', schema)
+  }
+  const openPool = readPostgres(read, options.postgres)
+  const openSalesforce = read.object('salesforce', options.salesforce)
+    ? resolveSalesforce(read, options.salesforce)
+    : undefined
+  read.finish()
+
+  const postgres = openPool()
+  try {
+    const salesforce = await (openSalesforce as NonNullable<typeof openSalesforce>)()
+    const connection = new Connection({
+      salesforce: salesforce.adapter,
+      pool: postgres.pool,
+      schema,
+      ownsSalesforce: salesforce.owned,
+      ownsPool: postgres.owned,
+    })
+    if (postgres.owned)
+      (postgres.pool as pg.Pool).on('error', (error) => connection.emit('error', error))
+    return connection
+  } catch (error) {
+    if (postgres.owned) await postgres.pool.end().catch(() => {})
+    throw error
+  }
+}
+
+type Opened<T> = { readonly pool: T; readonly owned: boolean }
+
+function readPostgres(read: OptionReader, input: unknown): () => Opened<PgPoolLike> {
+  if (isPoolLike(input)) return () => ({ pool: input, owned: false })
+  const options = (read.object('postgres', input) ?? {}) as Partial<PostgresPoolOptions>
+  const connectionString = read.string('postgres.connectionString', options.connectionString, {
+    secret: true,
+  })
+  const max = read.integer('postgres.max', options.max ?? 10, { min: 1, max: 1000 })
+  return () => ({ pool: new pg.Pool({ connectionString, max, ssl: options.ssl }), owned: true })
+}

@@ -1,0 +1,101 @@
+import { OptionReader } from '../config/option-reader.js'
+import { Connection } from '../connection/connection.js'
+import { RetryPolicy } from '../errors/retry-policy.js'
+import type { Mapping } from '../mappings/mapping.js'
+import type { ChangeSource } from '../sources/change-source.js'
+import type { WriteStrategy } from '../strategies/write-strategy.js'
+
+/** Options of `new SyncEngine(options)`. */
+export interface SyncEngineOptions {
+  /** The org and database, from `createConnection()`. */
+  readonly connection: Connection
+  /** What to sync: one mapping per object, from `defineMapping()`. */
+  readonly mappings: readonly Mapping[]
+  /**
+   * Change sources. Default: polling both ways at each mapping's interval. Add push sources
+   * (`SalesforceStreamingSource`, `PostgresNotifySource`) for sub-second latency.
+   */
+  readonly sources?: readonly ChangeSource[]
+  /** Write strategy of read/write mappings that name none. */
+  readonly writeStrategy?: WriteStrategy
+  /** Most mapping runs (pulls and pushes) in flight at once. @default 4 */
+  readonly concurrency?: number
+  /** Decides what is retried and how long to wait; extend it for your own error codes. */
+  readonly retryPolicy?: RetryPolicy
+}
+
+/** Options after defaults and validation. @internal */
+export interface ResolvedEngineOptions {
+  readonly connection: Connection
+  readonly mappings: readonly Mapping[]
+  readonly sources: readonly ChangeSource[] | undefined
+  readonly writeStrategy: WriteStrategy | undefined
+  readonly concurrency: number
+  readonly retryPolicy: RetryPolicy
+}
+
+/**
+ * Validates engine options once, listing every problem in one `ConfigError`: a missing
+ * connection, no mappings, two mappings of one object or one table, sources that are not
+ * `ChangeSource`s, a bad concurrency.
+ * @internal
+ */
+export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngineOptions {
+  const read = new OptionReader('engine options')
+  if (!read.object('options', options)) read.finish()
+  if (!(options.connection instanceof Connection)) {
+    read.problem('connection', 'a Connection from createConnection()', options.connection)
+  }
+  const mappings = Array.isArray(options.mappings) ? options.mappings : []
+  if (mappings.length === 0)
+    read.problem('mappings', 'a non-empty list of mappings from defineMapping()', options.mappings)
+  const tables = new Map<string, number>()
+  const objects = new Map<string, number>()
+  mappings.forEach((mapping: Mapping, index) => {
+    if (typeof mapping?.object !== 'string' || typeof mapping.table !== 'string') {
+      read.problem(`mappings[${index}]`, 'a mapping from defineMapping()', mapping)
+      return
+    }
+    const tableIndex = tables.get(mapping.table)
+    if (tableIndex !== undefined) {
+      read.problem(
+        `mappings[${index}].table`,
+        `a table not used by mappings[${tableIndex}]`,
+        mapping.table,
+      )
+    }
+    const objectIndex = objects.get(mapping.object.toLowerCase())
+    if (objectIndex !== undefined) {
+      read.problem(
+        `mappings[${index}].object`,
+        `an object not mapped by mappings[${objectIndex}]`,
+        mapping.object,
+      )
+    }
+    tables.set(mapping.table, index)
+    objects.set(mapping.object.toLowerCase(), index)
+  })
+  const sources = options.sources
+  if (sources !== undefined) {
+    if (!Array.isArray(sources)) read.problem('sources', 'a list of ChangeSources', sources)
+    else
+      sources.forEach((source: ChangeSource, index) => {
+        if (typeof source?.start !== 'function' || typeof source.stop !== 'function') {
+          read.problem(`sources[${index}]`, 'a ChangeSource (start() and stop())', source)
+        }
+      })
+  }
+  if (options.writeStrategy !== undefined && typeof options.writeStrategy?.write !== 'function') {
+    read.problem('writeStrategy', 'a WriteStrategy (an object with write())', options.writeStrategy)
+  }
+  const concurrency = read.integer('concurrency', options.concurrency ?? 4, { min: 1, max: 64 })
+  read.finish()
+  return {
+    connection: options.connection,
+    mappings,
+    sources,
+    writeStrategy: options.writeStrategy,
+    concurrency: concurrency as number,
+    retryPolicy: options.retryPolicy ?? new RetryPolicy(),
+  }
+}

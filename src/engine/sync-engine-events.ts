@@ -1,0 +1,55 @@
+import type { EngineState } from './engine-state.js'
+
+/** Counts a pull reports (Salesforce → Postgres). */
+export interface PullReport {
+  readonly mapping: string
+  readonly inserted: number
+  readonly updated: number
+  readonly deleted: number
+  readonly durationMs: number
+}
+
+/** Counts a push reports (Postgres → Salesforce). */
+export interface PushReport {
+  readonly mapping: string
+  readonly strategy: string
+  readonly sent: number
+  readonly succeeded: number
+  readonly failed: number
+  readonly apiCalls: number
+  readonly durationMs: number
+}
+
+/**
+ * Every event a `SyncEngine` emits. Payloads are objects so fields can be added later without
+ * breaking listeners. Listen to `error`: background failures are reported there (an engine never
+ * throws from a timer).
+ */
+export interface SyncEngineEvents {
+  /** The lifecycle state changed. */
+  state: [event: { readonly from: EngineState; readonly to: EngineState }]
+  /** A pull of one mapping began. */
+  'pull:started': [event: { readonly mapping: string; readonly reason: string }]
+  /** A pull of one mapping committed. */
+  'pull:completed': [event: PullReport]
+  /** A pull failed; it is retried after `retryInMs` when the error is retryable. */
+  'pull:failed': [
+    event: {
+      readonly mapping: string
+      readonly error: Error
+      readonly retryInMs: number | undefined
+    },
+  ]
+  /** A push of one mapping committed its outcomes. */
+  'push:completed': [event: PushReport]
+  /** A push failed as a whole (entries stay NEW); retried after `retryInMs` when retryable. */
+  'push:failed': [
+    event: {
+      readonly mapping: string
+      readonly error: Error
+      readonly retryInMs: number | undefined
+    },
+  ]
+  /** A background failure outside a pull or push (a change source, a lost connection). */
+  error: [event: { readonly error: Error; readonly context: string }]
+}

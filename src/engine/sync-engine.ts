@@ -1,0 +1,301 @@
+import { EventEmitter } from 'eventemitter3'
+import { EngineStateError } from '../errors/engine-state-error.js'
+import { PgforceError } from '../errors/pgforce-error.js'
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { planMappings } from '../mappings/plan-mappings.js'
+import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
+import { SalesforcePull } from '../pull/salesforce-pull.js'
+import { SalesforcePush } from '../push/salesforce-push.js'
+import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
+import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
+import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
+import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
+import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js'
+import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
+import type { DirectionRunner } from './direction-runner.js'
+import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
+import { LaneScheduler } from './lane-scheduler.js'
+import {
+  type ResolvedEngineOptions,
+  resolveEngineOptions,
+  type SyncEngineOptions,
+} from './resolve-engine-options.js'
+import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
+
+/** What one `syncOnce()` pass did, per mapping. */
+export interface SyncPassReport {
+  readonly pulls: readonly PullReport[]
+  readonly pushes: readonly PushReport[]
+}
+
+/** @internal The pull and push implementations; replaceable in tests. */
+export interface EngineRunners {
+  readonly pull: DirectionRunner<PullReport>
+  readonly push: DirectionRunner<PushReport>
+}
+
+/**
+ * Keeps the mapped objects of one connection in sync (DESIGN.md §2). `install()` creates or
+ * upgrades the tables; `start()` starts the change sources and runs each mapping's pull and push
+ * whenever a source signals (or a poll interval elapses), one run per mapping and direction at a
+ * time; `stop()` stops the sources and waits for runs in flight. `syncOnce()` runs one full pass
+ * both ways, for tests and cron jobs.
+ *
+ * The lifecycle is the table `LIFECYCLE` (docs/spec/engine-lifecycle.md): `start()`/`stop()` are
+ * idempotent and safe to call concurrently.
+ *
+ * @example
+ * ```ts
+ * const engine = new SyncEngine({ connection, mappings: [account] })
+ * engine.on('error', ({ error }) => console.error(error))
+ * await engine.install()
+ * await engine.start()
+ * // …
+ * await engine.stop()
+ * ```
+ */
+export class SyncEngine extends EventEmitter<SyncEngineEvents> {
+  private readonly options: ResolvedEngineOptions
+  private readonly runners: EngineRunners
+  private readonly sources: readonly ChangeSource[]
+  private currentState: EngineState = 'created'
+  private transition: Promise<void> | undefined
+  private scheduler: LaneScheduler<ChangeSignal> | undefined
+  private plans: Map<string, MappingSchema> | undefined
+  private abort: AbortController | undefined
+
+  /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
+  constructor(options: SyncEngineOptions, runners?: EngineRunners) {
+    super()
+    this.options = resolveEngineOptions(options)
+    this.runners = runners ?? {
+      pull: new SalesforcePull(this.options.connection),
+      push: new SalesforcePush({
+        connection: this.options.connection,
+        strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
+      }),
+    }
+    this.sources = this.options.sources ?? [
+      new SalesforcePollingSource(),
+      new PostgresNotifySource(),
+      new PostgresPollingSource(),
+    ]
+  }
+
+  /** Where the engine is in its lifecycle. */
+  get state(): EngineState {
+    return this.currentState
+  }
+
+  /**
+   * Checks the mappings against the org's describe, then creates or upgrades the schema, tables,
+   * indexes and triggers in one transaction. Idempotent; safe to run from several workers at once.
+   */
+  install(): Promise<InstallReport> {
+    return this.call('install', async () => {
+      const plans = await this.plan()
+      const installer = new SchemaInstaller(
+        this.options.connection.pool,
+        this.options.connection.schema,
+      )
+      return installer.install([...plans.values()])
+    })
+  }
+
+  /** Starts change sources and the scheduler. Resolves once running. */
+  start(): Promise<void> {
+    return this.call('start', () => this.runTransition('starting', 'running', () => this.doStart()))
+  }
+
+  /** Stops change sources, then waits for pulls and pushes in flight. */
+  stop(): Promise<void> {
+    return this.call('stop', () => this.runTransition('stopping', 'stopped', () => this.doStop()))
+  }
+
+  /** One full pass: every mapping pulled, then every read/write mapping pushed. */
+  syncOnce(): Promise<SyncPassReport> {
+    return this.call('syncOnce', async () => {
+      const plans = await this.plan()
+      const signal = new AbortController().signal
+      const pulls: PullReport[] = []
+      const pushes: PushReport[] = []
+      const once = async (direction: SyncDirection, plan: MappingSchema) => {
+        try {
+          return await this.runDirection(
+            direction,
+            plan,
+            [{ object: plan.object, direction, reason: 'poll' }],
+            signal,
+          )
+        } catch (error) {
+          this.emitFailure(direction, plan.object, error, undefined)
+          throw error
+        }
+      }
+      for (const plan of plans.values()) pulls.push(await once('pull', plan))
+      for (const plan of plans.values()) {
+        if (plan.mapping.access === 'read_write') pushes.push(await once('push', plan))
+      }
+      return { pulls, pushes }
+    })
+  }
+
+  /** `await using engine = new SyncEngine(...)` stops it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop()
+  }
+
+  private async call<T>(call: EngineCall, run: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const behaviour = LIFECYCLE[this.currentState][call]
+      switch (behaviour) {
+        case 'no-op':
+          return undefined as T
+        case 'join':
+          await this.transition
+          return undefined as T
+        case 'after-current':
+          await this.transition?.catch(() => {})
+          continue
+        case 'transition':
+        case 'run':
+          return run()
+      }
+    }
+  }
+
+  private runTransition(
+    via: EngineState,
+    to: EngineState,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    this.setState(via)
+    this.transition = work().then(
+      () => this.setState(to),
+      (error: unknown) => {
+        this.setState('stopped')
+        throw error
+      },
+    )
+    return this.transition
+  }
+
+  private setState(to: EngineState): void {
+    const from = this.currentState
+    if (from === to) return
+    this.currentState = to
+    this.emit('state', { from, to })
+  }
+
+  private async doStart(): Promise<void> {
+    const plans = await this.plan()
+    this.abort = new AbortController()
+    const scheduler = new LaneScheduler<ChangeSignal>({
+      concurrency: this.options.concurrency,
+      retryDelay: (error, attempt) => this.options.retryPolicy.delayFor(error, attempt),
+      run: async ({ key, hints, signal }) => {
+        const [direction, object] = splitKey(key)
+        const plan = plans.get(object.toLowerCase())
+        if (plan) await this.runDirection(direction, plan, hints, signal)
+      },
+      onOutcome: ({ key, error, retryInMs }) => {
+        if (error !== undefined)
+          this.emitFailure(splitKey(key)[0], splitKey(key)[1], error, retryInMs)
+      },
+    })
+    this.scheduler = scheduler
+    const sources = this.sources
+    try {
+      await Promise.all(
+        sources.map((source) =>
+          source.start({
+            connection: this.options.connection,
+            reportError: (error) => this.emit('error', { error, context: source.name }),
+            mappings: this.options.mappings,
+            abortSignal: (this.abort as AbortController).signal,
+            signal: (change) => this.signal(change),
+          }),
+        ),
+      )
+    } catch (error) {
+      await this.doStop()
+      throw error
+    }
+    for (const plan of plans.values()) {
+      this.signal({ object: plan.object, direction: 'pull', reason: 'startup' })
+      if (plan.mapping.access === 'read_write')
+        this.signal({ object: plan.object, direction: 'push', reason: 'startup' })
+    }
+  }
+
+  private async doStop(): Promise<void> {
+    this.abort?.abort()
+    await Promise.allSettled(this.sources.map((source) => source.stop()))
+    await this.scheduler?.close()
+    this.scheduler = undefined
+  }
+
+  private signal(change: ChangeSignal): void {
+    const plan = this.plans?.get(change.object.toLowerCase())
+    if (!plan || (change.direction === 'push' && plan.mapping.access !== 'read_write')) return
+    this.scheduler?.signal(`${change.direction}:${plan.object}`, change)
+  }
+
+  private async runDirection(
+    direction: SyncDirection,
+    plan: MappingSchema,
+    hints: readonly ChangeSignal[],
+    signal: AbortSignal,
+  ): Promise<PullReport & PushReport> {
+    if (direction === 'pull')
+      this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })
+    const report = await this.runners[direction].run(plan, hints, signal)
+    if (direction === 'pull') this.emit('pull:completed', report as PullReport)
+    else this.emit('push:completed', report as PushReport)
+    return report as PullReport & PushReport
+  }
+
+  private emitFailure(
+    direction: SyncDirection,
+    mapping: string,
+    error: unknown,
+    retryInMs: number | undefined,
+  ): void {
+    const wrapped = error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error))
+    this.emit(direction === 'pull' ? 'pull:failed' : 'push:failed', {
+      mapping,
+      error: wrapped,
+      retryInMs,
+    })
+  }
+
+  private async plan(): Promise<Map<string, MappingSchema>> {
+    if (this.plans) return this.plans
+    if (this.options.connection.closed) throw new EngineStateError('The connection is closed')
+    const { salesforce } = this.options.connection
+    const describes = new Map<string, SObjectDescribe | undefined>()
+    await Promise.all(
+      this.options.mappings.map(async (mapping) => {
+        try {
+          describes.set(mapping.object, await salesforce.describe(mapping.object))
+        } catch (error) {
+          if (
+            error instanceof SalesforceApiError &&
+            (error.errorCode === 'NOT_FOUND' || error.statusCode === 404)
+          ) {
+            describes.set(mapping.object, undefined)
+          } else throw error
+        }
+      }),
+    )
+    const plans = planMappings(this.options.mappings, describes)
+    this.plans = new Map(plans.map((plan) => [plan.object.toLowerCase(), plan]))
+    return this.plans
+  }
+}
+
+function splitKey(key: string): [SyncDirection, string] {
+  const at = key.indexOf(':')
+  return [key.slice(0, at) as SyncDirection, key.slice(at + 1)]
+}

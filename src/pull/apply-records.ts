@@ -1,0 +1,125 @@
+import format from 'pg-format'
+import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
+import { toColumnValue } from '../mappings/value-conversion.js'
+import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+
+/** What applying one batch of Salesforce records did to the table. */
+export interface ApplyCounts {
+  inserted: number
+  updated: number
+  deleted: number
+}
+
+/**
+ * Writes a batch of Salesforce records into a mapped table, set-based, inside the caller's engine
+ * transaction:
+ * 1. rows inserted in Postgres whose sfid is not written back yet are linked on the external id,
+ *    so Salesforce's copy does not become a duplicate row;
+ * 2. live records are upserted on `sfid` from `unnest()`ed arrays (one statement per batch),
+ *    `_hc_lastop = 'SYNCED'`; rows whose SystemModstamp did not change are left untouched;
+ * 3. deleted records (`IsDeleted = true`) are removed, or kept with `isdeleted = true` when the
+ *    mapping's `deleteMode` is `soft`.
+ * @internal
+ */
+export async function applyRecords(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+): Promise<ApplyCounts> {
+  const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+  const unique = new Map<string, SObjectRecord>()
+  for (const record of records) if (typeof record.Id === 'string') unique.set(record.Id, record)
+  const soft = plan.mapping.deleteMode === 'soft'
+  const live: SObjectRecord[] = []
+  const gone: string[] = []
+  for (const [id, record] of unique) {
+    if (record.IsDeleted === true && !soft) gone.push(id)
+    else live.push(record)
+  }
+  if (live.length > 0) {
+    await linkByExternalId(client, schema, plan, live)
+    const upserted = await upsert(client, schema, plan, live)
+    counts.inserted = upserted.inserted
+    counts.updated = upserted.updated
+  }
+  if (gone.length > 0) {
+    const result = await client.query(
+      format('DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])', schema, plan.mapping.table),
+      [gone],
+    )
+    counts.deleted = result.rowCount ?? 0
+  }
+  return counts
+}
+
+async function linkByExternalId(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+): Promise<void> {
+  const external = plan.columns.find((c) => c.field === plan.externalId)
+  if (!external) return
+  const ids: string[] = []
+  const values: string[] = []
+  for (const record of records) {
+    const value = record[external.field]
+    if (typeof record.Id === 'string' && value !== null && value !== undefined) {
+      ids.push(record.Id)
+      values.push(String(value))
+    }
+  }
+  if (ids.length === 0) return
+  await client.query(
+    format(
+      `UPDATE %1$I.%2$I AS t SET sfid = m.sfid
+       FROM (
+         SELECT DISTINCT ON (u.ext) u.sfid, r.id
+         FROM unnest($1::text[], $2::text[]) AS u(sfid, ext)
+         JOIN %1$I.%2$I AS r ON r.%3$I = u.ext AND r.sfid IS NULL
+         WHERE NOT EXISTS (SELECT 1 FROM %1$I.%2$I AS taken WHERE taken.sfid = u.sfid)
+         ORDER BY u.ext, r.id
+       ) AS m
+       WHERE t.id = m.id`,
+      schema,
+      plan.mapping.table,
+      external.column,
+    ),
+    [ids, values],
+  )
+}
+
+async function upsert(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+): Promise<{ inserted: number; updated: number }> {
+  const columns = plan.columns
+  const arrays = columns.map((column) =>
+    records.map((record) => asParameter(record[column.field], column)),
+  )
+  const aliases = columns.map((_, i) => `c${i}`)
+  const select = columns.map((c, i) => `u.c${i}::${c.pgType}`).join(', ')
+  const names = columns.map((c) => format.ident(c.column))
+  const updates = columns
+    .filter((c) => c.column !== 'sfid')
+    .map((c) => `${format.ident(c.column)} = excluded.${format.ident(c.column)}`)
+  const sql = `${format('INSERT INTO %I.%I AS t', schema, plan.mapping.table)} (${names.join(', ')}, _hc_lastop, _hc_err)
+    SELECT ${select}, 'SYNCED', NULL
+    FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})
+    ON CONFLICT (sfid) DO UPDATE SET ${[...updates, `_hc_lastop = 'SYNCED'`, '_hc_err = NULL'].join(', ')}
+    WHERE t.systemmodstamp IS DISTINCT FROM excluded.systemmodstamp
+    RETURNING (xmax = 0) AS inserted`
+  const { rows } = await client.query<{ inserted: boolean }>(sql, arrays)
+  let inserted = 0
+  for (const row of rows) if (row.inserted) inserted += 1
+  return { inserted, updated: rows.length - inserted }
+}
+
+function asParameter(value: unknown, column: ColumnSpec): string | null {
+  const converted = toColumnValue(value, column.sfType)
+  return converted === null ? null : String(converted)
+}

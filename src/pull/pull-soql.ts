@@ -1,0 +1,36 @@
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { PullCursor } from './pull-cursor.js'
+
+/** Records per keyset page: Salesforce's largest REST batch. */
+export const PULL_PAGE_SIZE = 2000
+
+/** The fields a pull selects: every mapped column's field, system fields first. */
+export function selectFields(plan: MappingSchema): string[] {
+  return plan.columns.map((c) => c.field)
+}
+
+/**
+ * The keyset query of one pull page: records after the cursor in `(SystemModstamp, Id)` order
+ * (never on SystemModstamp alone: ties would lose records at a page boundary), with the mapping's
+ * row filter, deleted records included (the caller uses `queryAll`).
+ */
+export function keysetSoql(
+  plan: MappingSchema,
+  cursor: PullCursor | undefined,
+  limit = PULL_PAGE_SIZE,
+): string {
+  const conditions: string[] = []
+  if (cursor) {
+    const t = cursor.systemModstamp
+    conditions.push(`(SystemModstamp > ${t} OR (SystemModstamp = ${t} AND Id > '${cursor.id}'))`)
+  }
+  if (plan.mapping.where) conditions.push(`(${plan.mapping.where})`)
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''
+  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${where} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`
+}
+
+/** The query that re-reads specific records (streaming hints), deleted ones included. */
+export function byIdSoql(plan: MappingSchema, ids: readonly string[]): string {
+  const list = ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(', ')
+  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object} WHERE Id IN (${list})`
+}

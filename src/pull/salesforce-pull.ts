@@ -1,0 +1,96 @@
+import type { Connection } from '../connection/connection.js'
+import type { DirectionRunner } from '../engine/direction-runner.js'
+import type { PullReport } from '../engine/sync-engine-events.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import type { ChangeSignal } from '../sources/change-source.js'
+import { type ApplyCounts, applyRecords } from './apply-records.js'
+import { type PullCursor, readPullCursor, writePullCursor } from './pull-cursor.js'
+import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
+
+/**
+ * Salesforce → Postgres for one mapping (DESIGN.md §4). Records named by streaming hints are
+ * re-read by id first; then the keyset cursor `(SystemModstamp, Id)` is followed page by page with
+ * `queryAll` (so deletions, which bump SystemModstamp, come along), each page applied and the
+ * cursor advanced in one engine transaction. A failure leaves the cursor at the last committed
+ * page, so the next pull continues from there and nothing is applied twice.
+ * @internal
+ */
+export class SalesforcePull implements DirectionRunner<PullReport> {
+  private readonly connection: Connection
+
+  constructor(connection: Connection) {
+    this.connection = connection
+  }
+
+  async run(
+    plan: MappingSchema,
+    hints: readonly ChangeSignal[],
+    signal: AbortSignal,
+  ): Promise<PullReport> {
+    const started = Date.now()
+    const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+    const hinted = [...new Set(hints.flatMap((h) => h.recordIds ?? []))]
+    for (let i = 0; i < hinted.length; i += 200) {
+      signal.throwIfAborted()
+      const records = await collect(
+        this.connection.salesforce.queryAll(byIdSoql(plan, hinted.slice(i, i + 200))),
+      )
+      add(counts, await this.apply(plan, records, undefined))
+    }
+    let cursor = await this.readCursor(plan)
+    for (;;) {
+      signal.throwIfAborted()
+      const page = await collect(
+        this.connection.salesforce.queryAll(keysetSoql(plan, cursor, PULL_PAGE_SIZE)),
+      )
+      const last = page.at(-1)
+      if (!last) break
+      cursor = { systemModstamp: toIsoInstant(last.SystemModstamp), id: String(last.Id) }
+      add(counts, await this.apply(plan, page, cursor))
+      if (page.length < PULL_PAGE_SIZE) break
+    }
+    return { mapping: plan.object, ...counts, durationMs: Date.now() - started }
+  }
+
+  private async readCursor(plan: MappingSchema): Promise<PullCursor | undefined> {
+    const client = await this.connection.pool.connect()
+    try {
+      return await readPullCursor(client, this.connection.schema, plan.mapping.table)
+    } finally {
+      client.release()
+    }
+  }
+
+  private apply(
+    plan: MappingSchema,
+    records: readonly SObjectRecord[],
+    cursor: PullCursor | undefined,
+  ): Promise<ApplyCounts> {
+    const { schema } = this.connection
+    return withEngineTransaction(this.connection.pool, async (client) => {
+      const counts = await applyRecords(client, schema, plan, records)
+      if (cursor) await writePullCursor(client, schema, plan.mapping.table, cursor)
+      return counts
+    })
+  }
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = []
+  for await (const item of iterable) items.push(item)
+  return items
+}
+
+function add(total: ApplyCounts, more: ApplyCounts): void {
+  total.inserted += more.inserted
+  total.updated += more.updated
+  total.deleted += more.deleted
+}
+
+/** `2024-01-31T12:34:56.000+0000` → `2024-01-31T12:34:56.000Z`, the form SOQL datetime literals take. */
+function toIsoInstant(value: unknown): string {
+  const text = String(value).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+  return new Date(Date.parse(text)).toISOString()
+}

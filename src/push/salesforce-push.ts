@@ -1,0 +1,115 @@
+import type { Connection } from '../connection/connection.js'
+import type { DirectionRunner } from '../engine/direction-runner.js'
+import type { PushReport } from '../engine/sync-engine-events.js'
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
+import type { ChangeSignal } from '../sources/change-source.js'
+import type { EntryResult, WriteStrategy } from '../strategies/write-strategy.js'
+import { recordBuilder } from './to-salesforce-record.js'
+import { TriggerLogQueue } from './trigger-log-queue.js'
+
+/** Options of {@link SalesforcePush}. @internal */
+export interface SalesforcePushOptions {
+  readonly connection: Connection
+  /** Strategy of mappings that name none. */
+  readonly strategy: WriteStrategy
+  /** Entries claimed per round. @default 2000 */
+  readonly claimSize?: number
+  /** How long a claim holds before another worker may take the entries over. @default 600 000 */
+  readonly leaseMs?: number
+}
+
+/**
+ * Postgres → Salesforce for one mapping (DESIGN.md §5): claims trigger-log entries, hands them to
+ * the mapping's write strategy, and settles every outcome with its row updates in one transaction,
+ * round after round until the queue is empty. If the strategy throws (Salesforce down, limits, an
+ * expired session), the round's entries go back to NEW and the error reaches the scheduler, which
+ * retries with backoff: nothing is marked failed, nothing is lost.
+ * @internal
+ */
+export class SalesforcePush implements DirectionRunner<PushReport> {
+  private readonly options: SalesforcePushOptions
+  private readonly queue: TriggerLogQueue
+
+  constructor(options: SalesforcePushOptions) {
+    this.options = options
+    this.queue = new TriggerLogQueue({
+      pool: options.connection.pool,
+      schema: options.connection.schema,
+      leaseMs: options.leaseMs ?? 600_000,
+    })
+  }
+
+  async run(
+    plan: MappingSchema,
+    _hints: readonly ChangeSignal[],
+    signal: AbortSignal,
+  ): Promise<PushReport> {
+    const started = Date.now()
+    const strategy = plan.mapping.writeStrategy ?? this.options.strategy
+    const counter = new CountingSalesforceAdapter(this.options.connection.salesforce)
+    const context = {
+      mapping: plan.mapping,
+      externalIdField: plan.externalId,
+      salesforce: counter,
+      toRecord: recordBuilder(plan),
+      signal,
+    }
+    const report = {
+      mapping: plan.object,
+      strategy: strategy.name,
+      sent: 0,
+      succeeded: 0,
+      failed: 0,
+      apiCalls: 0,
+      durationMs: 0,
+    }
+    let retryable: EntryResult | undefined
+    // A pass claims everything NEW once (ids only go up within a pass). Entries deferred behind an
+    // insert that succeeded in the same pass can go now: run another pass while passes make progress.
+    for (let pass = 0; pass < 3; pass += 1) {
+      let afterId = 0
+      let progressed = false
+      let deferred = false
+      for (;;) {
+        signal.throwIfAborted()
+        const entries = await this.queue.claim(
+          plan,
+          strategy.claimSize ?? this.options.claimSize ?? 2000,
+          afterId,
+        )
+        const last = entries.at(-1)
+        if (!last) break
+        afterId = last.id
+        let results: EntryResult[]
+        try {
+          results = await strategy.write(entries, context)
+        } catch (error) {
+          await this.queue.release(entries.map((e) => e.id))
+          throw error
+        }
+        await this.queue.settle(plan, entries, results)
+        for (const result of results) {
+          if (result.outcome === 'success') report.succeeded += 1
+          else if (result.outcome === 'failed') report.failed += 1
+          else if (result.outcome === 'deferred') {
+            deferred = true
+            if (result.error) retryable ??= result
+          }
+          if (result.outcome === 'success' || result.outcome === 'failed') report.sent += 1
+          if (result.outcome !== 'deferred') progressed = true
+        }
+      }
+      if (!deferred || !progressed) break
+    }
+    if (retryable?.error) {
+      // Retryable record errors (e.g. UNABLE_TO_LOCK_ROW) left entries NEW: ask for a retry.
+      throw new SalesforceApiError(retryable.error.message, {
+        errorCode: retryable.error.statusCode,
+        retryable: true,
+      })
+    }
+    return { ...report, apiCalls: counter.calls, durationMs: Date.now() - started }
+  }
+}

@@ -1,0 +1,23 @@
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { toSalesforceValue } from '../mappings/value-conversion.js'
+import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import type { ChangeAction } from '../strategies/write-strategy.js'
+
+/**
+ * Builds the `toRecord` of a mapping's write context: captured column text → a Salesforce record
+ * with API names and typed values, keeping only the fields the action may set.
+ * @internal
+ */
+export function recordBuilder(plan: MappingSchema) {
+  const byColumn = new Map(plan.writableColumns.map((c) => [c.column, c]))
+  return (values: Readonly<Record<string, string | null>>, action: ChangeAction): SObjectRecord => {
+    const record: SObjectRecord = {}
+    for (const [column, text] of Object.entries(values)) {
+      const spec = byColumn.get(column)
+      if (!spec) continue
+      if (action === 'INSERT' ? !spec.createable : !spec.updateable) continue
+      record[spec.field] = toSalesforceValue(text, spec.sfType)
+    }
+    return record
+  }
+}

@@ -1,0 +1,185 @@
+import format from 'pg-format'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import { parseHstore } from '../postgres/parse-hstore.js'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { ChangeAction, ChangeEntry, EntryResult } from '../strategies/write-strategy.js'
+
+/** Options of {@link TriggerLogQueue}. @internal */
+export interface TriggerLogQueueOptions {
+  readonly pool: PgPoolLike
+  readonly schema: string
+  /** How long a claim holds: PENDING entries older than this are claimable again. */
+  readonly leaseMs: number
+}
+
+interface EntryRow {
+  id: string
+  action: ChangeAction
+  record_id: number
+  sfid: string | null
+  row_sfid: string | null
+  values: string | null
+}
+
+/**
+ * The `_trigger_log` as a work queue (DESIGN.md §5). `claim()` moves NEW entries (and PENDING
+ * ones whose lease ran out: their worker died) to PENDING with `FOR UPDATE SKIP LOCKED`, so
+ * concurrent workers never claim the same entry. `settle()` records every outcome and the row
+ * updates it implies in one engine transaction; `release()` gives claimed entries back.
+ * @internal
+ */
+export class TriggerLogQueue {
+  private readonly options: TriggerLogQueueOptions
+
+  constructor(options: TriggerLogQueueOptions) {
+    this.options = options
+  }
+
+  /** Claims up to `limit` entries of a mapping with ids above `afterId`, oldest first. */
+  async claim(plan: MappingSchema, limit: number, afterId: number): Promise<ChangeEntry[]> {
+    const { schema } = this.options
+    const table = plan.mapping.table
+    const rows = await withEngineTransaction(this.options.pool, async (client) => {
+      const result = await client.query<EntryRow>(
+        format(
+          `WITH claimed AS (
+             UPDATE %1$I._trigger_log AS l SET state = 'PENDING', updated_at = now(), processed_tx = txid_current()
+             WHERE l.id IN (
+               SELECT id FROM %1$I._trigger_log
+               WHERE table_name = $1 AND id > $2
+                 AND (state = 'NEW' OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
+               ORDER BY id LIMIT $4
+               FOR UPDATE SKIP LOCKED)
+             RETURNING l.id, l.action, l.record_id, l.sfid, l."values")
+           SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values"
+           FROM claimed AS c LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
+           ORDER BY c.id`,
+          schema,
+          table,
+        ),
+        [table, afterId, this.options.leaseMs / 1000, limit],
+      )
+      return result.rows
+    })
+    return rows.map((row) => ({
+      id: Number(row.id),
+      action: row.action,
+      recordId: row.record_id,
+      sfid: row.row_sfid ?? row.sfid,
+      values: parseHstore(row.values),
+    }))
+  }
+
+  /** Returns claimed entries to NEW (the push failed as a whole and will be retried). */
+  async release(entryIds: readonly number[]): Promise<void> {
+    if (entryIds.length === 0) return
+    await withEngineTransaction(this.options.pool, (client) =>
+      client.query(
+        format(
+          `UPDATE %I._trigger_log SET state = 'NEW', updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
+          this.options.schema,
+        ),
+        [entryIds],
+      ),
+    )
+  }
+
+  /**
+   * Records outcomes in one transaction: entry states (SUCCESS/MERGED/IGNORED moved to the archive,
+   * FAILED kept with `sf_message`, deferred back to NEW), `sfid` written back on inserts, and the
+   * rows' `_hc_lastop` / `_hc_err`.
+   */
+  async settle(
+    plan: MappingSchema,
+    entries: readonly ChangeEntry[],
+    results: readonly EntryResult[],
+  ): Promise<void> {
+    const { schema } = this.options
+    const table = plan.mapping.table
+    const byId = new Map(entries.map((e) => [e.id, e]))
+    const ids: number[] = []
+    const states: string[] = []
+    const messages: (string | null)[] = []
+    const rowIds: number[] = []
+    const rowEntryIds: number[] = []
+    const rowSfids: (string | null)[] = []
+    const rowOps: string[] = []
+    const rowErrors: (string | null)[] = []
+    for (const result of results) {
+      const entry = byId.get(result.entryId)
+      if (!entry) continue
+      ids.push(entry.id)
+      states.push(STATE[result.outcome])
+      messages.push(result.error ? `${result.error.statusCode}: ${result.error.message}` : null)
+      const op = rowOperation(entry.action, result.outcome)
+      if (op && entry.action !== 'DELETE') {
+        rowIds.push(entry.recordId)
+        rowEntryIds.push(entry.id)
+        rowSfids.push(result.sfid ?? null)
+        rowOps.push(op)
+        rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
+      }
+    }
+    await withEngineTransaction(this.options.pool, async (client) => {
+      await client.query(
+        format(
+          `UPDATE %I._trigger_log AS l
+           SET state = u.state, sf_message = u.message, updated_at = now(),
+               processed_at = CASE WHEN u.state = 'NEW' THEN NULL ELSE now() END
+           FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, state, message)
+           WHERE l.id = u.id`,
+          schema,
+        ),
+        [ids, states, messages],
+      )
+      if (rowIds.length > 0) {
+        await client.query(
+          format(
+            `UPDATE %1$I.%2$I AS t
+             SET sfid = COALESCE(t.sfid, u.sfid),
+                 -- a newer edit waiting in the log keeps the row PENDING
+                 _hc_lastop = CASE WHEN newer.id IS NULL THEN u.op ELSE t._hc_lastop END,
+                 _hc_err = CASE WHEN newer.id IS NULL THEN u.err ELSE t._hc_err END
+             FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(id, sfid, op, err, entry_id)
+             LEFT JOIN LATERAL (
+               SELECT n.id FROM %1$I._trigger_log AS n
+               WHERE n.table_name = $6 AND n.record_id = u.id AND n.state = 'NEW' AND n.id > u.entry_id LIMIT 1
+             ) AS newer ON true
+             WHERE t.id = u.id`,
+            schema,
+            table,
+          ),
+          [rowIds, rowSfids, rowOps, rowErrors, rowEntryIds, table],
+        )
+      }
+      await client.query(
+        format(
+          `WITH moved AS (
+             DELETE FROM %1$I._trigger_log WHERE id = ANY($1::bigint[]) AND state IN ('SUCCESS', 'MERGED', 'IGNORED')
+             RETURNING id, txid, created_at, updated_at, processed_at, processed_tx, state, action, table_name,
+                       record_id, sfid, old, "values", sf_result, sf_message)
+           INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at, processed_tx, state,
+                       action, table_name, record_id, sfid, old, "values", sf_result, sf_message)
+           SELECT * FROM moved ON CONFLICT (id) DO NOTHING`,
+          schema,
+        ),
+        [ids],
+      )
+    })
+  }
+}
+
+const STATE = {
+  success: 'SUCCESS',
+  failed: 'FAILED',
+  merged: 'MERGED',
+  ignored: 'IGNORED',
+  deferred: 'NEW',
+} as const
+
+function rowOperation(action: ChangeAction, outcome: EntryResult['outcome']): string | undefined {
+  if (outcome === 'failed') return 'FAILED'
+  if (outcome !== 'success') return undefined
+  return action === 'INSERT' ? 'INSERTED' : action === 'UPDATE' ? 'UPDATED' : 'DELETED'
+}

@@ -1,0 +1,68 @@
+import { Connection } from '../../../src/connection/connection.js'
+import type { EngineRunners } from '../../../src/engine/sync-engine.js'
+import type { PullReport, PushReport } from '../../../src/engine/sync-engine-events.js'
+import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
+import type { SalesforceAdapter } from '../../../src/salesforce/salesforce-adapter.js'
+import { accountDescribe } from '../../fixtures/describe-fixture.js'
+
+/** A Connection over fakes: describe answers the fixture Account, Postgres is never touched. */
+export function fakeConnection(): Connection {
+  const salesforce = {
+    describe: async (name: string) => {
+      if (name.toLowerCase() !== 'account')
+        throw Object.assign(new Error('NOT_FOUND'), { errorCode: 'NOT_FOUND' })
+      return accountDescribe
+    },
+    close: async () => {},
+  } as Partial<SalesforceAdapter> as SalesforceAdapter
+  // Postgres that accepts every statement and returns no rows (install() runs against it).
+  const client = { query: async () => ({ rows: [], rowCount: 0 }), release: () => {} }
+  const pool = {
+    connect: async () => client,
+    end: async () => {},
+  } as Partial<PgPoolLike> as PgPoolLike
+  return new Connection({
+    salesforce,
+    pool,
+    schema: 'salesforce',
+    ownsPool: false,
+    ownsSalesforce: false,
+  })
+}
+
+/** Runners whose pulls can be held open, counting calls. */
+export function fakeRunners() {
+  const calls: string[] = []
+  let hold: Promise<void> | undefined
+  const runners: EngineRunners = {
+    pull: {
+      run: async (plan): Promise<PullReport> => {
+        calls.push(`pull:${plan.object}`)
+        await hold
+        calls.push(`pull-done:${plan.object}`)
+        return { mapping: plan.object, inserted: 0, updated: 0, deleted: 0, durationMs: 0 }
+      },
+    },
+    push: {
+      run: async (plan): Promise<PushReport> => {
+        calls.push(`push:${plan.object}`)
+        return {
+          mapping: plan.object,
+          strategy: 'fake',
+          sent: 0,
+          succeeded: 0,
+          failed: 0,
+          apiCalls: 0,
+          durationMs: 0,
+        }
+      },
+    },
+  }
+  return {
+    runners,
+    calls,
+    holdPulls(until: Promise<void>) {
+      hold = until
+    },
+  }
+}

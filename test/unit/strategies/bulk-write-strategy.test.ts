@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { BulkWriteStrategy } from '../../../src/strategies/bulk-write-strategy.js'
+import { entry, fakeContext } from './fake-write-context.js'
+
+describe('BulkWriteStrategy', () => {
+  it('sends long runs as one ingest job and maps results back to entries', async () => {
+    const { context, calls } = fakeContext()
+    const entries = Array.from({ length: 3000 }, (_, i) =>
+      entry(i + 1, 'INSERT', i + 1, { name: i === 7 ? 'BAD' : `n${i}` }),
+    )
+    const results = await new BulkWriteStrategy({ threshold: 2000 }).write(entries, context)
+    expect(calls.map((c) => [c.kind, c.records.length])).toEqual([['bulk:insert', 3000]])
+    expect(results.filter((r) => r.outcome === 'failed').map((r) => r.entryId)).toEqual([8])
+    expect(results.filter((r) => r.outcome === 'success')).toHaveLength(2999)
+  })
+
+  it('writes short runs as ordered collections', async () => {
+    const { context, calls } = fakeContext()
+    await new BulkWriteStrategy({ threshold: 2000 }).write(
+      [entry(1, 'INSERT', 1, { name: 'a' })],
+      context,
+    )
+    expect(calls.map((c) => c.kind)).toEqual(['create'])
+  })
+
+  it('falls back to collections when a job fails as a whole', async () => {
+    const { context, calls } = fakeContext({ bulkFails: true })
+    const entries = Array.from({ length: 400 }, (_, i) =>
+      entry(i + 1, 'INSERT', i + 1, { name: `n${i}` }),
+    )
+    const results = await new BulkWriteStrategy({ threshold: 100 }).write(entries, context)
+    expect(calls.map((c) => c.kind)).toEqual(['bulk:insert', 'create', 'create'])
+    expect(results.every((r) => r.outcome === 'success')).toBe(true)
+  })
+
+  it('asks the engine to claim large rounds', () => {
+    expect(new BulkWriteStrategy().claimSize).toBe(10_000)
+  })
+})

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
+import { entry, fakeContext } from './fake-write-context.js'
+
+describe('OrderedWriteStrategy', () => {
+  it('groups consecutive entries of one action into calls of at most 200, in order', async () => {
+    const { context, calls } = fakeContext()
+    const entries = [
+      ...Array.from({ length: 250 }, (_, i) => entry(i + 1, 'INSERT', i + 1, { name: `n${i}` })),
+      entry(251, 'UPDATE', 1, { name: 'changed' }),
+      entry(252, 'DELETE', 2),
+    ]
+    const results = await new OrderedWriteStrategy().write(entries, context)
+    expect(calls.map((c) => [c.kind, c.records.length])).toEqual([
+      ['create', 200],
+      ['create', 50],
+      ['update', 1],
+      ['delete', 1],
+    ])
+    expect(results.every((r) => r.outcome === 'success')).toBe(true)
+    // The update and delete used the ids the inserts got.
+    expect(calls[2]?.records[0]?.Id).toBe(results[0]?.sfid)
+    expect(calls[3]?.records[0]?.Id).toBe(results[1]?.sfid)
+  })
+
+  it('puts a record at most once in a call, keeping order', async () => {
+    const { context, calls } = fakeContext()
+    await new OrderedWriteStrategy().write(
+      [
+        entry(1, 'UPDATE', 1, { name: 'a' }, 'X1'),
+        entry(2, 'UPDATE', 1, { name: 'b' }, 'X1'),
+        entry(3, 'UPDATE', 2, { name: 'c' }, 'X2'),
+      ],
+      context,
+    )
+    expect(calls.map((c) => c.records.map((r) => r.Name))).toEqual([['a'], ['b', 'c']])
+  })
+
+  it('holds back the later entries of a record whose insert failed, not the others', async () => {
+    const { context } = fakeContext()
+    const results = await new OrderedWriteStrategy().write(
+      [
+        entry(1, 'INSERT', 1, { name: 'BAD' }),
+        entry(2, 'INSERT', 2, { name: 'ok' }),
+        entry(3, 'UPDATE', 1, { name: 'still bad' }),
+        entry(4, 'UPDATE', 2, { name: 'ok2' }),
+      ],
+      context,
+    )
+    expect(results.map((r) => [r.entryId, r.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'success'],
+      [3, 'deferred'],
+      [4, 'success'],
+    ])
+    expect(results[0]?.error?.statusCode).toBe('REQUIRED_FIELD_MISSING')
+  })
+
+  it('defers retryable record errors, ignores deletes of never-synced rows', async () => {
+    const { context } = fakeContext()
+    const results = await new OrderedWriteStrategy().write(
+      [entry(1, 'INSERT', 1, { name: 'LOCKED' }), entry(2, 'DELETE', 9)],
+      context,
+    )
+    expect(results.map((r) => r.outcome)).toEqual(['deferred', 'ignored'])
+    expect(results[0]?.error?.statusCode).toBe('UNABLE_TO_LOCK_ROW')
+  })
+
+  it('upserts inserts that carry the external id, creates the others', async () => {
+    const { context, calls } = fakeContext({ externalId: 'Ext__c' })
+    await new OrderedWriteStrategy().write(
+      [
+        entry(1, 'INSERT', 1, { name: 'a', ext: 'E1' }),
+        entry(2, 'INSERT', 2, { name: 'b', ext: null }),
+      ],
+      context,
+    )
+    expect(calls.map((c) => c.kind)).toEqual(['upsert', 'create'])
+  })
+})
