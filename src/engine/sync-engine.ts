@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3'
+import { ConfigError } from '../errors/config-error.js'
 import { EngineStateError } from '../errors/engine-state-error.js'
 import { PgforceError } from '../errors/pgforce-error.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
@@ -6,6 +7,7 @@ import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { planMappings } from '../mappings/plan-mappings.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import { SalesforcePull } from '../pull/salesforce-pull.js'
+import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import { SalesforcePush } from '../push/salesforce-push.js'
 import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
@@ -141,6 +143,42 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     })
   }
 
+  /**
+   * Puts FAILED `_trigger_log` entries back in the queue (all, or those the filter selects), with
+   * their values refreshed from the rows as they are now, so a fixed row sends its fixed values.
+   * When the engine runs, the push starts at once. Returns how many entries were requeued.
+   */
+  async retryFailed(filter: FailedEntryFilter = {}): Promise<number> {
+    let total = 0
+    for (const plan of await this.selectPlans(filter)) {
+      total += await requeueFailed(
+        this.options.connection.pool,
+        this.options.connection.schema,
+        plan,
+        filter.entryIds,
+      )
+      this.signal({ object: plan.object, direction: 'push', reason: 'poll' })
+    }
+    return total
+  }
+
+  /**
+   * Dismisses FAILED entries (all, or those the filter selects): they are marked IGNORED and moved
+   * to `_trigger_log_archive`. For failures an operator has resolved some other way.
+   */
+  async ignoreFailed(filter: FailedEntryFilter = {}): Promise<number> {
+    let total = 0
+    for (const plan of await this.selectPlans(filter)) {
+      total += await ignoreFailed(
+        this.options.connection.pool,
+        this.options.connection.schema,
+        plan,
+        filter.entryIds,
+      )
+    }
+    return total
+  }
+
   /** `await using engine = new SyncEngine(...)` stops it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop()
@@ -268,6 +306,24 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       error: wrapped,
       retryInMs,
     })
+  }
+
+  private async selectPlans(filter: FailedEntryFilter): Promise<MappingSchema[]> {
+    const plans = [...(await this.plan()).values()].filter((p) => p.mapping.access === 'read_write')
+    if (!filter.objects) return plans
+    const wanted = new Set(filter.objects.map((o) => o.toLowerCase()))
+    const unknown = [...wanted].filter((o) => !plans.some((p) => p.object.toLowerCase() === o))
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        unknown.map((o) => ({
+          path: 'objects',
+          expected: 'an object of a read_write mapping',
+          received: `"${o}"`,
+        })),
+        'failed-entry filter',
+      )
+    }
+    return plans.filter((p) => wanted.has(p.object.toLowerCase()))
   }
 
   private async plan(): Promise<Map<string, MappingSchema>> {

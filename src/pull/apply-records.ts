@@ -17,7 +17,9 @@ export interface ApplyCounts {
  * 1. rows inserted in Postgres whose sfid is not written back yet are linked on the external id,
  *    so Salesforce's copy does not become a duplicate row;
  * 2. live records are upserted on `sfid` from `unnest()`ed arrays (one statement per batch),
- *    `_hc_lastop = 'SYNCED'`; rows whose SystemModstamp did not change are left untouched;
+ *    `_hc_lastop = 'SYNCED'`; rows whose values did not change are left untouched (SystemModstamp
+ *    has second precision, so an edit in the same second keeps it: every column is compared);
+ *    records whose row the app deleted (a DELETE waiting in `_trigger_log`) are not brought back;
  * 3. deleted records (`IsDeleted = true`) are removed, or kept with `isdeleted = true` when the
  *    mapping's `deleteMode` is `soft`.
  * @internal
@@ -38,6 +40,9 @@ export async function applyRecords(
     if (record.IsDeleted === true && !soft) gone.push(id)
     else live.push(record)
   }
+  const deletedHere = await pendingDeletes(client, schema, plan, live)
+  if (deletedHere.size > 0)
+    live.splice(0, live.length, ...live.filter((r) => !deletedHere.has(r.Id as string)))
   if (live.length > 0) {
     await linkByExternalId(client, schema, plan, live)
     const upserted = await upsert(client, schema, plan, live)
@@ -52,6 +57,25 @@ export async function applyRecords(
     counts.deleted = result.rowCount ?? 0
   }
   return counts
+}
+
+/** Sfids among `records` whose row the app deleted and whose DELETE is not sent yet. */
+async function pendingDeletes(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+): Promise<Set<string>> {
+  if (records.length === 0 || plan.mapping.access !== 'read_write') return new Set()
+  const { rows } = await client.query<{ sfid: string }>(
+    format(
+      `SELECT sfid FROM %I._trigger_log
+       WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING') AND sfid = ANY($2::varchar[])`,
+      schema,
+    ),
+    [plan.mapping.table, records.map((r) => r.Id)],
+  )
+  return new Set(rows.map((r) => r.sfid))
 }
 
 async function linkByExternalId(
@@ -111,7 +135,8 @@ async function upsert(
     SELECT ${select}, 'SYNCED', NULL
     FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})
     ON CONFLICT (sfid) DO UPDATE SET ${[...updates, `_hc_lastop = 'SYNCED'`, '_hc_err = NULL'].join(', ')}
-    WHERE t.systemmodstamp IS DISTINCT FROM excluded.systemmodstamp
+    WHERE (${columns.map((c) => `t.${format.ident(c.column)}`).join(', ')}, t._hc_lastop)
+      IS DISTINCT FROM (${columns.map((c) => `excluded.${format.ident(c.column)}`).join(', ')}, 'SYNCED')
     RETURNING (xmax = 0) AS inserted`
   const { rows } = await client.query<{ inserted: boolean }>(sql, arrays)
   let inserted = 0

@@ -12,7 +12,8 @@ export function selectFields(plan: MappingSchema): string[] {
 /**
  * The keyset query of one pull page: records after the cursor in `(SystemModstamp, Id)` order
  * (never on SystemModstamp alone: ties would lose records at a page boundary), with the mapping's
- * row filter, deleted records included (the caller uses `queryAll`).
+ * row filter, deleted records included (the caller uses `queryAll`). A cursor without an id
+ * (where a pull starts: the stored cursor minus the look-back) reads from that instant on.
  */
 export function keysetSoql(
   plan: MappingSchema,

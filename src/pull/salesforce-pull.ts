@@ -19,9 +19,12 @@ import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
  */
 export class SalesforcePull implements DirectionRunner<PullReport> {
   private readonly connection: Connection
+  private readonly lookbackMs: number
 
-  constructor(connection: Connection) {
+  /** @param lookbackMs How far before the stored cursor each pull starts. */
+  constructor(connection: Connection, lookbackMs = 2000) {
     this.connection = connection
+    this.lookbackMs = lookbackMs
   }
 
   async run(
@@ -39,7 +42,14 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       )
       add(counts, await this.apply(plan, records, undefined))
     }
-    let cursor = await this.readCursor(plan)
+    // Start a little before the stored cursor: SystemModstamp has second precision, so a record
+    // changed again within the cursor's second keeps its stamp, and Salesforce can commit a
+    // transaction with a stamp just before records already read. Re-read rows are no-ops.
+    const stored = await this.readCursor(plan)
+    let cursor: PullCursor | undefined = stored && {
+      systemModstamp: new Date(Date.parse(stored.systemModstamp) - this.lookbackMs).toISOString(),
+      id: '',
+    }
     for (;;) {
       signal.throwIfAborted()
       const page = await collect(

@@ -138,9 +138,9 @@ export class TriggerLogQueue {
           format(
             `UPDATE %1$I.%2$I AS t
              SET sfid = COALESCE(t.sfid, u.sfid),
-                 -- a newer edit waiting in the log keeps the row PENDING
-                 _hc_lastop = CASE WHEN newer.id IS NULL THEN u.op ELSE t._hc_lastop END,
-                 _hc_err = CASE WHEN newer.id IS NULL THEN u.err ELSE t._hc_err END
+                 -- a failure always shows; a success leaves a row with a newer edit waiting PENDING
+                 _hc_lastop = CASE WHEN newer.id IS NULL OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
+                 _hc_err = CASE WHEN newer.id IS NULL OR u.op = 'FAILED' THEN u.err ELSE t._hc_err END
              FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(id, sfid, op, err, entry_id)
              LEFT JOIN LATERAL (
                SELECT n.id FROM %1$I._trigger_log AS n

@@ -117,7 +117,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
  * A column value as text that does not depend on the session's DateStyle: timestamps as
  * `YYYY-MM-DDTHH:MM:SS.mmmZ` (columns hold UTC), dates as `YYYY-MM-DD`.
  */
-function asText(expression: string, column: ColumnSpec): string {
+export function asText(expression: string, column: Pick<ColumnSpec, 'pgType'>): string {
   if (column.pgType === 'timestamp')
     return `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
   if (column.pgType === 'date') return `to_char(${expression}, 'YYYY-MM-DD')`

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
+import { useTestDatabase } from '../../support/test-database.js'
+
+const db = useTestDatabase()
+const account = defineMapping({
+  object: 'Account',
+  access: 'read_write',
+  fields: ['Name', 'Industry', 'AnnualRevenue', 'NumberOfEmployees'],
+  externalId: 'External_Id__c',
+})
+let fixture: SyncFixture | undefined
+afterEach(async () => {
+  await fixture?.close()
+  fixture = undefined
+})
+
+describe('pull (Salesforce → Postgres)', () => {
+  it('copies records with typed columns and marks them SYNCED', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    const [id] = org.insert('Account', [
+      { Name: 'Acme', Industry: 'Energy', AnnualRevenue: 1234.5, NumberOfEmployees: 12 },
+    ]) as string[]
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]).toMatchObject({
+      mapping: 'Account',
+      inserted: 1,
+      updated: 0,
+      deleted: 0,
+    })
+    const rows = await fixture.rows(
+      'account',
+      'sfid, name, industry, annualrevenue, numberofemployees, isdeleted, _hc_lastop',
+    )
+    expect(rows).toEqual([
+      {
+        sfid: id,
+        name: 'Acme',
+        industry: 'Energy',
+        annualrevenue: 1234.5,
+        numberofemployees: 12,
+        isdeleted: false,
+        _hc_lastop: 'SYNCED',
+      },
+    ])
+    const stamp = (await fixture.rows('account', 'systemmodstamp::text AS s'))[0]?.s
+    expect(String(stamp)).toBe(
+      String(org.get(id as string)?.SystemModstamp)
+        .replace('T', ' ')
+        .replace('.000+0000', ''),
+    )
+  })
+
+  it('gets every record when thousands share one SystemModstamp across page boundaries', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    org.clock.freeze(new Date('2026-01-01T00:00:00Z'))
+    org.insert(
+      'Account',
+      Array.from({ length: 4500 }, (_, i) => ({ Name: `Tied ${i}` })),
+    )
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]?.inserted).toBe(4500)
+    expect(await fixture.count('account')).toBe(4500)
+    const again = await engine.syncOnce()
+    expect(again.pulls[0]).toMatchObject({ inserted: 0, updated: 0, deleted: 0 })
+  })
+
+  it('applies updates, deletes (hard by default) and undeletes', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    const [a, b] = org.insert('Account', [{ Name: 'A' }, { Name: 'B' }]) as string[]
+    await engine.syncOnce()
+    org.modify('Account', a as string, { Name: 'A2' })
+    org.remove('Account', b as string)
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]).toMatchObject({ inserted: 0, updated: 1, deleted: 1 })
+    expect(await fixture.rows('account', 'sfid, name')).toEqual([{ sfid: a, name: 'A2' }])
+    org.undelete([b as string])
+    await engine.syncOnce()
+    expect((await fixture.rows('account', 'name')).map((r) => r.name)).toEqual(['A2', 'B'].sort())
+  })
+
+  it('keeps deleted rows with isdeleted = true in soft delete mode', async () => {
+    const soft = defineMapping({ object: 'Account', fields: ['Name'], deleteMode: 'soft' })
+    fixture = await syncFixture(db(), [soft])
+    const { org, engine } = fixture
+    const [a] = org.insert('Account', [{ Name: 'A' }]) as string[]
+    await engine.syncOnce()
+    org.remove('Account', a as string)
+    await engine.syncOnce()
+    expect(await fixture.rows('account', 'name, isdeleted')).toEqual([
+      { name: 'A', isdeleted: true },
+    ])
+  })
+
+  it('matches a row inserted in Postgres on the external id instead of duplicating it', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine, connection } = fixture
+    await db().pool.query(
+      `INSERT INTO "${connection.schema}".account (name, external_id__c) VALUES ('Local', 'EXT-1')`,
+    )
+    const [id] = org.insert('Account', [{ Name: 'From SF', External_Id__c: 'EXT-1' }]) as string[]
+    await engine.syncOnce()
+    expect(await fixture.rows('account', 'sfid, name, external_id__c')).toEqual([
+      { sfid: id, name: 'From SF', external_id__c: 'EXT-1' },
+    ])
+  })
+
+  it('never captures its own writes as changes to send back', async () => {
+    fixture = await syncFixture(db(), [
+      account,
+      defineMapping({ object: 'Contact', fields: ['LastName'] }),
+    ])
+    const { org, engine } = fixture
+    org.insert('Account', [{ Name: 'A' }])
+    org.insert('Contact', [{ LastName: 'C' }])
+    await engine.syncOnce()
+    expect(await fixture.log()).toEqual([])
+  })
+
+  it('leaves the cursor where it was when Salesforce fails mid-pull, and catches up next time', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    org.insert(
+      'Account',
+      Array.from({ length: 2500 }, (_, i) => ({ Name: `R${i}` })),
+    )
+    org.faults.failRequests({
+      method: 'GET',
+      path: '/queryAll',
+      status: 403,
+      count: 2,
+      body: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }],
+    })
+    await engine.syncOnce().then(
+      () => {},
+      () => {},
+    )
+    await engine.syncOnce().then(
+      () => {},
+      () => {},
+    )
+    const report = await engine.syncOnce()
+    expect(await fixture.count('account')).toBe(2500)
+    expect(report.pulls[0]?.updated).toBe(0)
+  })
+})
