@@ -1,9 +1,16 @@
 /**
  * pgforce/testing: the test kit for apps that embed pgforce. An in-memory Salesforce org
- * (`InMemoryOrg`), a `SalesforceAdapter` over it for fast tests (`InMemorySalesforceAdapter`), and
- * the SOQL engine they share.
+ * (`InMemoryOrg`), a `SalesforceAdapter` over it for fast tests (`InMemorySalesforceAdapter`), an
+ * HTTP emulator real jsforce talks to (`SalesforceEmulator`), and the SOQL engine they share.
  * @packageDocumentation
  */
+export {
+  DEFAULT_CREDENTIALS,
+  type EmulatorCredentials,
+  type RequestLogEntry,
+  SalesforceEmulator,
+  type SalesforceEmulatorOptions,
+} from './testing/emulator/index.js'
 export {
   InMemorySalesforceAdapter,
   type InMemorySalesforceAdapterOptions,

@@ -1,0 +1,313 @@
+import { parseQuery } from '@jetstreamapp/soql-parser-js'
+import { parse } from 'csv-parse/sync'
+import { stringify } from 'csv-stringify/sync'
+import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import type { SaveResult, SObjectRecord } from '../../salesforce/salesforce-types.js'
+import type { InMemoryOrg } from '../org/in-memory-org.js'
+import type { HttpExchange } from './http-exchange.js'
+
+interface IngestJob {
+  readonly id: string
+  readonly object: string
+  readonly operation: 'insert' | 'update' | 'upsert' | 'delete' | 'hardDelete'
+  readonly externalIdFieldName?: string
+  state: 'Open' | 'UploadComplete' | 'JobComplete' | 'Aborted' | 'Failed'
+  csv: string
+  rows: Record<string, string>[]
+  results: SaveResult[]
+  columns: string[]
+}
+
+interface QueryJob {
+  readonly id: string
+  readonly object: string
+  readonly operation: string
+  readonly header: string[]
+  readonly rows: string[][]
+}
+
+/** What the Bulk 2.0 routes need. @internal */
+export interface BulkContext {
+  readonly org: InMemoryOrg
+  readonly version: string
+  readonly origin: string
+}
+
+/**
+ * Bulk API 2.0 ingest and query jobs. A closed ingest job is processed at once (in chunks of 200
+ * through the org, so validation and results are exactly those of collections); a query job runs
+ * at creation and serves its CSV in pages (`maxRecords`, `locator`, `Sforce-Locator: null` on the
+ * last page). @internal
+ */
+export class BulkJobs {
+  private readonly ingest = new Map<string, IngestJob>()
+  private readonly queries = new Map<string, QueryJob>()
+  private next = 1
+
+  async handle(x: HttpExchange, c: BulkContext, path: string): Promise<boolean> {
+    let m: RegExpExecArray | null
+    if (path === '/jobs/ingest' && x.method === 'POST') return this.createIngest(x, c)
+    if ((m = /^\/jobs\/ingest\/([^/]+)\/batches$/.exec(path)) && x.method === 'PUT') {
+      const job = this.ingestJob(m[1])
+      if (job.state !== 'Open')
+        throw new SalesforceApiError('Job is not open', {
+          errorCode: 'INVALIDJOBSTATE',
+          statusCode: 409,
+        })
+      job.csv += (job.csv ? '\n' : '') + (await x.text())
+      x.sendEmpty(201)
+      return true
+    }
+    if (
+      (m = /^\/jobs\/ingest\/([^/]+)\/(successfulResults|failedResults|unprocessedrecords)$/.exec(
+        path,
+      )) &&
+      x.method === 'GET'
+    ) {
+      x.send(200, 'text/csv', results(this.ingestJob(m[1]), m[2] as string))
+      return true
+    }
+    if ((m = /^\/jobs\/ingest\/([^/]+)$/.exec(path))) {
+      const job = this.ingestJob(m[1])
+      if (x.method === 'PATCH') {
+        const { state } = await x.json<{ state: string }>()
+        if (state === 'UploadComplete') this.process(job, c)
+        else if (state === 'Aborted') job.state = 'Aborted'
+      } else if (x.method === 'DELETE') {
+        this.ingest.delete(job.id)
+        x.sendEmpty(204)
+        return true
+      }
+      x.sendJson(200, ingestInfo(job, c.version))
+      return true
+    }
+    if (path === '/jobs/query' && x.method === 'POST') return this.createQuery(x, c)
+    if ((m = /^\/jobs\/query\/([^/]+)\/results$/.exec(path)) && x.method === 'GET') {
+      this.queryResults(x, this.queryJob(m[1]))
+      return true
+    }
+    if ((m = /^\/jobs\/query\/([^/]+)$/.exec(path))) {
+      const job = this.queryJob(m[1])
+      if (x.method === 'DELETE') {
+        this.queries.delete(job.id)
+        x.sendEmpty(204)
+        return true
+      }
+      x.sendJson(200, { ...queryInfo(job, c.version), numberRecordsProcessed: job.rows.length })
+      return true
+    }
+    return false
+  }
+
+  private async createIngest(x: HttpExchange, c: BulkContext): Promise<boolean> {
+    const body = await x.json<{
+      object: string
+      operation: IngestJob['operation']
+      externalIdFieldName?: string
+    }>()
+    c.org.describe(body.object)
+    const job: IngestJob = {
+      id: this.id(),
+      object: body.object,
+      operation: body.operation,
+      externalIdFieldName: body.externalIdFieldName,
+      state: 'Open',
+      csv: '',
+      rows: [],
+      results: [],
+      columns: [],
+    }
+    this.ingest.set(job.id, job)
+    x.sendJson(200, ingestInfo(job, c.version))
+    return true
+  }
+
+  private process(job: IngestJob, c: BulkContext): void {
+    const parsed = parse(job.csv, {
+      columns: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as Record<string, string>[]
+    job.rows = parsed
+    job.columns = parsed[0] ? Object.keys(parsed[0]) : []
+    const options = { origin: c.origin, allOrNone: false }
+    for (let start = 0; start < parsed.length; start += 200) {
+      const chunk = parsed.slice(start, start + 200).map(toRecord)
+      switch (job.operation) {
+        case 'insert':
+          job.results.push(...c.org.create(job.object, chunk, options))
+          break
+        case 'update':
+          job.results.push(...c.org.update(job.object, chunk, options))
+          break
+        case 'upsert':
+          job.results.push(
+            ...c.org.upsert(job.object, job.externalIdFieldName ?? '', chunk, options),
+          )
+          break
+        default: {
+          const ids = chunk.map((r) => String(r.Id))
+          job.results.push(...c.org.delete(job.object, ids, options))
+          if (job.operation === 'hardDelete') c.org.emptyRecycleBin(ids)
+        }
+      }
+    }
+    job.state = 'JobComplete'
+  }
+
+  private async createQuery(x: HttpExchange, c: BulkContext): Promise<boolean> {
+    const body = await x.json<{ query: string; operation?: string }>()
+    const result = c.org.query(body.query, { includeDeleted: body.operation === 'queryAll' })
+    const flat = result.records.map((record) => flatten(record))
+    const header = flat[0] ? Object.keys(flat[0]) : queryFields(body.query)
+    const rows = flat.map((record) => header.map((h) => csvValue(record[h])))
+    const job: QueryJob = {
+      id: this.id(),
+      object: parseQuery(body.query).sObject ?? '',
+      operation: body.operation ?? 'query',
+      header,
+      rows,
+    }
+    this.queries.set(job.id, job)
+    x.sendJson(200, { ...queryInfo(job, c.version), state: 'UploadComplete' })
+    return true
+  }
+
+  private queryResults(x: HttpExchange, job: QueryJob): void {
+    const offset = Number(x.url.searchParams.get('locator') ?? 0)
+    const max = Number(x.url.searchParams.get('maxRecords') ?? 50_000)
+    const page = job.rows.slice(offset, offset + max)
+    const end = offset + page.length
+    x.setHeader('Sforce-Locator', end < job.rows.length ? String(end) : 'null')
+    x.setHeader('Sforce-NumberOfRecords', String(page.length))
+    x.send(200, 'text/csv', stringify([job.header, ...page]))
+  }
+
+  private ingestJob(id: string | undefined): IngestJob {
+    const job = this.ingest.get(id ?? '')
+    if (!job)
+      throw new SalesforceApiError('The requested resource does not exist', {
+        errorCode: 'NOT_FOUND',
+        statusCode: 404,
+      })
+    return job
+  }
+
+  private queryJob(id: string | undefined): QueryJob {
+    const job = this.queries.get(id ?? '')
+    if (!job)
+      throw new SalesforceApiError('The requested resource does not exist', {
+        errorCode: 'NOT_FOUND',
+        statusCode: 404,
+      })
+    return job
+  }
+
+  private id(): string {
+    return `750${String(this.next++).padStart(12, '0')}AAA`
+  }
+}
+
+/** A CSV row as a record: `#N/A` sets null, an empty cell sets nothing, `Parent.Ext__c` nests. */
+function toRecord(row: Record<string, string>): SObjectRecord {
+  const record: SObjectRecord = {}
+  for (const [column, value] of Object.entries(row)) {
+    if (value === '') continue
+    const v = value === '#N/A' ? null : value
+    const dot = column.indexOf('.')
+    if (dot > 0) record[column.slice(0, dot)] = { [column.slice(dot + 1)]: v }
+    else record[column] = v
+  }
+  return record
+}
+
+function results(job: IngestJob, kind: string): string {
+  const pairs = job.rows.map((row, i) => [row, job.results[i]] as const)
+  if (kind === 'successfulResults') {
+    const ok = pairs.filter(([, r]) => r?.success)
+    return stringify([
+      ['sf__Id', 'sf__Created', ...job.columns],
+      ...ok.map(([row, r]) => [
+        r?.id ?? '',
+        String(r?.created ?? job.operation === 'insert'),
+        ...job.columns.map((c) => row[c] ?? ''),
+      ]),
+    ])
+  }
+  if (kind === 'failedResults') {
+    const failed = pairs.filter(([, r]) => r && !r.success)
+    return stringify([
+      ['sf__Id', 'sf__Error', ...job.columns],
+      ...failed.map(([row, r]) => {
+        const e = r?.errors[0]
+        return [
+          '',
+          `${e?.statusCode}:${e?.message}:${(e?.fields ?? []).join(',')} --`,
+          ...job.columns.map((c) => row[c] ?? ''),
+        ]
+      }),
+    ])
+  }
+  return stringify([job.columns])
+}
+
+function ingestInfo(job: IngestJob, version: string): Record<string, unknown> {
+  return {
+    id: job.id,
+    operation: job.operation,
+    object: job.object,
+    state: job.state,
+    externalIdFieldName: job.externalIdFieldName,
+    concurrencyMode: 'Parallel',
+    contentType: 'CSV',
+    apiVersion: Number(version),
+    jobType: 'V2Ingest',
+    lineEnding: 'LF',
+    columnDelimiter: 'COMMA',
+    contentUrl: `services/data/v${version}/jobs/ingest/${job.id}/batches`,
+    numberRecordsProcessed: job.results.length,
+    numberRecordsFailed: job.results.filter((r) => !r.success).length,
+  }
+}
+
+function queryInfo(job: QueryJob, version: string): Record<string, unknown> {
+  return {
+    id: job.id,
+    operation: job.operation,
+    object: job.object,
+    state: 'JobComplete',
+    concurrencyMode: 'Parallel',
+    contentType: 'CSV',
+    apiVersion: Number(version),
+    jobType: 'V2Query',
+    lineEnding: 'LF',
+    columnDelimiter: 'COMMA',
+  }
+}
+
+function flatten(
+  record: SObjectRecord,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'attributes') continue
+    if (value !== null && typeof value === 'object')
+      flatten(value as SObjectRecord, `${prefix}${key}.`, out)
+    else out[`${prefix}${key}`] = value
+  }
+  return out
+}
+
+function csvValue(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T.*\+0000$/.test(value))
+    return value.replace('+0000', 'Z')
+  return String(value)
+}
+
+function queryFields(soql: string): string[] {
+  return (parseQuery(soql).fields ?? []).flatMap((f) =>
+    f.type === 'Field' ? [f.field] : f.type === 'FieldRelationship' ? [f.rawValue ?? f.field] : [],
+  )
+}

@@ -1,0 +1,6 @@
+export { DEFAULT_CREDENTIALS, type EmulatorCredentials } from './emulator-credentials.js'
+export {
+  type RequestLogEntry,
+  SalesforceEmulator,
+  type SalesforceEmulatorOptions,
+} from './salesforce-emulator.js'
