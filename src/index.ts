@@ -58,6 +58,15 @@ export type {
   QueryConfigLike,
   QueryResultLike,
 } from './postgres/pg-pool-like.js'
+export { JsforceAdapter } from './salesforce/jsforce/jsforce-adapter.js'
+export type {
+  ClientCredentialsAuth,
+  JsforceAdapterCommonOptions,
+  JsforceAdapterOptions,
+  PasswordAuth,
+  TokenAuth,
+} from './salesforce/jsforce/jsforce-adapter-options.js'
+export { toSalesforceApiError } from './salesforce/jsforce/jsforce-error.js'
 export type {
   BulkIngestOperation,
   BulkIngestRequest,

@@ -1,9 +1,19 @@
 import type { OptionReader } from '../config/option-reader.js'
+import { ConfigError } from '../errors/config-error.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import { JsforceAdapter } from '../salesforce/jsforce/jsforce-adapter.js'
+import {
+  type JsforceAdapterOptions,
+  resolveJsforceOptions,
+} from '../salesforce/jsforce/jsforce-adapter-options.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 
-/** What `createConnection({ salesforce })` accepts. */
-export type SalesforceOptions = SalesforceAdapter
+/**
+ * What `createConnection({ salesforce })` accepts: jsforce adapter options (`{ instanceUrl,
+ * accessToken }`, `{ loginUrl, username, password }`, OAuth 2 options, `{ connection }` with an
+ * existing jsforce Connection) or any `SalesforceAdapter`.
+ */
+export type SalesforceOptions = SalesforceAdapter | JsforceAdapterOptions
 
 /** Whether `value` is a `SalesforceAdapter` (duck-typed: describe, query, writes, bulk, close). */
 export function isSalesforceAdapter(value: unknown): value is SalesforceAdapter {
@@ -39,8 +49,9 @@ export function isPoolLike(value: unknown): value is PgPoolLike {
 }
 
 /**
- * Validates the `salesforce` option and returns how to open it: an adapter the app passed is used
- * as is (and not closed by pgforce).
+ * Validates the `salesforce` option (its problems join the caller's) and returns how to open it:
+ * an adapter the app passed is used as is and not closed by pgforce; options become a
+ * `JsforceAdapter` that pgforce owns (an existing jsforce Connection is wrapped, not closed).
  * @internal
  */
 export function resolveSalesforce(
@@ -48,8 +59,15 @@ export function resolveSalesforce(
   input: unknown,
 ): () => Promise<{ adapter: SalesforceAdapter; owned: boolean }> {
   if (isSalesforceAdapter(input)) return async () => ({ adapter: input, owned: false })
-  read.problem('salesforce', 'a SalesforceAdapter', input)
-  return async () => {
-    throw new Error('unreachable: invalid options are reported before opening')
+  try {
+    resolveJsforceOptions(input as JsforceAdapterOptions)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    for (const problem of error.problems)
+      read.problemWithDescription(problem.path, problem.expected, problem.received)
   }
+  return async () => ({
+    adapter: await JsforceAdapter.create(input as JsforceAdapterOptions),
+    owned: true,
+  })
 }

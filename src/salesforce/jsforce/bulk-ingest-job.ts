@@ -1,0 +1,193 @@
+import { stringify } from 'csv-stringify/sync'
+import type { Connection } from 'jsforce'
+import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import type { BulkIngestRequest, BulkIngestResult } from '../salesforce-adapter.js'
+import type { SaveResult } from '../salesforce-types.js'
+
+interface JobInfo {
+  id: string
+  state: string
+  errorMessage?: string
+  numberRecordsProcessed?: number
+  numberRecordsFailed?: number
+}
+
+type ResultRow = Record<string, string>
+
+/**
+ * Runs a Bulk 2.0 ingest job to the end (create → upload CSV → close → poll → results) and maps
+ * every result row back to its input record. Results are not in upload order, so rows are matched
+ * on `Id` (update, delete), on the external id (upsert), or on the uploaded row itself (insert;
+ * identical rows get distinct results). @internal
+ */
+export async function runBulkIngest(
+  conn: Connection,
+  request: BulkIngestRequest,
+): Promise<BulkIngestResult> {
+  const { columns, rows } = toCsvRows(request)
+  const base = `/services/data/v${conn.version}/jobs/ingest`
+  const job = await conn.request<JobInfo>({
+    method: 'POST',
+    url: base,
+    body: JSON.stringify({
+      object: request.object,
+      operation: request.operation,
+      externalIdFieldName: request.externalIdFieldName,
+      lineEnding: 'LF',
+      contentType: 'CSV',
+    }),
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  })
+  try {
+    await conn.request({
+      method: 'PUT',
+      url: `${base}/${job.id}/batches`,
+      body: stringify([columns, ...rows]),
+      headers: { 'Content-Type': 'text/csv' },
+    })
+    await conn.request({
+      method: 'PATCH',
+      url: `${base}/${job.id}`,
+      body: JSON.stringify({ state: 'UploadComplete' }),
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    })
+    const info = await poll(conn, `${base}/${job.id}`, request)
+    const [ok, failed] = await Promise.all([
+      conn.request<ResultRow[] | string>({
+        method: 'GET',
+        url: `${base}/${job.id}/successfulResults`,
+        headers: { Accept: 'text/csv' },
+      }),
+      conn.request<ResultRow[] | string>({
+        method: 'GET',
+        url: `${base}/${job.id}/failedResults`,
+        headers: { Accept: 'text/csv' },
+      }),
+    ])
+    return {
+      jobId: job.id,
+      results: mapBack(request, columns, rows, asRows(ok), asRows(failed)),
+      numberRecordsProcessed: info.numberRecordsProcessed ?? rows.length,
+      numberRecordsFailed: info.numberRecordsFailed ?? 0,
+    }
+  } catch (error) {
+    await conn.request({ method: 'DELETE', url: `${base}/${job.id}` }).catch(() => {})
+    throw error
+  }
+}
+
+async function poll(conn: Connection, url: string, request: BulkIngestRequest): Promise<JobInfo> {
+  const deadline = Date.now() + (request.timeoutMs ?? 600_000)
+  for (;;) {
+    request.signal?.throwIfAborted()
+    const info = await conn.request<JobInfo>({ method: 'GET', url })
+    if (info.state === 'JobComplete') return info
+    if (info.state === 'Failed' || info.state === 'Aborted') {
+      throw new SalesforceApiError(
+        `Bulk ingest job ${info.id} ${info.state.toLowerCase()}: ${info.errorMessage ?? ''}`,
+        {
+          errorCode: info.state === 'Failed' ? 'BULK_JOB_FAILED' : 'BULK_JOB_ABORTED',
+        },
+      )
+    }
+    if (Date.now() > deadline)
+      throw new SalesforceApiError(`Bulk ingest job ${info.id} did not finish in time`, {
+        errorCode: 'BULK_JOB_TIMEOUT',
+        retryable: true,
+      })
+    await new Promise((resolve) => setTimeout(resolve, request.pollIntervalMs ?? 1000))
+  }
+}
+
+/** Columns (the union of the records' keys, `Id` first) and cells (`#N/A` for null). */
+function toCsvRows(request: BulkIngestRequest): { columns: string[]; rows: string[][] } {
+  const columns: string[] = []
+  const seen = new Set<string>()
+  for (const record of request.records) {
+    for (const key of Object.keys(record)) {
+      if (key === 'attributes' || seen.has(key)) continue
+      if (request.operation === 'insert' && key === 'Id') continue
+      if ((request.operation === 'delete' || request.operation === 'hardDelete') && key !== 'Id')
+        continue
+      seen.add(key)
+      key === 'Id' ? columns.unshift(key) : columns.push(key)
+    }
+  }
+  const rows = request.records.map((record) => columns.map((c) => cell(record[c])))
+  return { columns, rows }
+}
+
+function cell(value: unknown): string {
+  if (value === null) return '#N/A'
+  if (value === undefined) return ''
+  if (value instanceof Date) return value.toISOString()
+  return typeof value === 'object'
+    ? JSON.stringify(value)
+    : String(value as string | number | boolean)
+}
+
+function asRows(value: ResultRow[] | string): ResultRow[] {
+  return Array.isArray(value) ? value : []
+}
+
+function mapBack(
+  request: BulkIngestRequest,
+  columns: string[],
+  rows: string[][],
+  ok: ResultRow[],
+  failed: ResultRow[],
+): SaveResult[] {
+  const keyColumns =
+    request.operation === 'upsert' && request.externalIdFieldName
+      ? [request.externalIdFieldName]
+      : request.operation === 'insert'
+        ? columns
+        : ['Id']
+  const keyOfRow = (row: string[]) =>
+    keyColumns.map((c) => row[columns.indexOf(c)] ?? '').join('\u0000')
+  const keyOfResult = (row: ResultRow) => keyColumns.map((c) => row[c] ?? '').join('\u0000')
+  const pending = new Map<string, SaveResult[]>()
+  const add = (key: string, result: SaveResult) =>
+    pending.set(key, [...(pending.get(key) ?? []), result])
+  for (const row of ok)
+    add(keyOfResult(row), {
+      id: row.sf__Id,
+      success: true,
+      created: row.sf__Created === 'true',
+      errors: [],
+    })
+  for (const row of failed)
+    add(keyOfResult(row), { success: false, errors: [parseError(row.sf__Error ?? '')] })
+  return rows.map((row) => {
+    const results = pending.get(keyOfRow(row))
+    return (
+      results?.shift() ?? {
+        success: false,
+        errors: [
+          {
+            statusCode: 'NO_RESULT',
+            message: 'The job reported no result for this record',
+            fields: [],
+          },
+        ],
+      }
+    )
+  })
+}
+
+/** `STATUS_CODE:message:Field1,Field2 --` → a record error. */
+function parseError(text: string): { statusCode: string; message: string; fields: string[] } {
+  const body = text.replace(/\s*--\s*$/, '')
+  const first = body.indexOf(':')
+  const last = body.lastIndexOf(':')
+  const statusCode = first > 0 ? body.slice(0, first) : 'UNKNOWN_EXCEPTION'
+  const message = first > 0 && last > first ? body.slice(first + 1, last) : body.slice(first + 1)
+  const fields =
+    last > first
+      ? body
+          .slice(last + 1)
+          .split(',')
+          .filter(Boolean)
+      : []
+  return { statusCode, message, fields }
+}

@@ -1,0 +1,118 @@
+import { parse } from 'csv-parse/sync'
+import type { Connection } from 'jsforce'
+import { HttpApi } from 'jsforce/lib/http-api.js'
+import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import type { QueryOptions } from '../salesforce-adapter.js'
+import type { FieldDescribe, SObjectDescribe, SObjectRecord } from '../salesforce-types.js'
+
+interface JobInfo {
+  id: string
+  state: string
+  errorMessage?: string
+}
+
+/**
+ * Runs a Bulk 2.0 query job and yields its records page by page, paging the results itself with
+ * `maxRecords` and the `Sforce-Locator` header (jsforce's own multi-page bulk query crashes,
+ * salesforce-wire.md §0.3). Memory holds one page at a time. CSV values are converted to the types
+ * REST queries return, with the object's describe. @internal
+ */
+export async function* bulkQueryPages(
+  conn: Connection,
+  soql: string,
+  describe: (objectName: string) => Promise<SObjectDescribe>,
+  objectName: string,
+  options: QueryOptions & { includeDeleted?: boolean },
+): AsyncGenerator<SObjectRecord> {
+  const base = `/services/data/v${conn.version}/jobs/query`
+  const job = await conn.request<JobInfo>({
+    method: 'POST',
+    url: base,
+    body: JSON.stringify({ operation: options.includeDeleted ? 'queryAll' : 'query', query: soql }),
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  })
+  for (;;) {
+    options.signal?.throwIfAborted()
+    const info = await conn.request<JobInfo>({ method: 'GET', url: `${base}/${job.id}` })
+    if (info.state === 'JobComplete') break
+    if (info.state === 'Failed' || info.state === 'Aborted') {
+      throw new SalesforceApiError(
+        `Bulk query job ${job.id} ${info.state.toLowerCase()}: ${info.errorMessage ?? ''}`,
+        { errorCode: 'BULK_JOB_FAILED' },
+      )
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  const convert = converter(await describe(objectName), describe)
+  let locator: string | undefined
+  do {
+    options.signal?.throwIfAborted()
+    const api = new HttpApi(conn, { responseType: 'text/plain' })
+    api.on('response', (response: { headers: Record<string, string> }) => {
+      locator = response.headers['sforce-locator']
+    })
+    const query = new URLSearchParams({ maxRecords: String(options.pageSize ?? 50_000) })
+    if (locator && locator !== 'null') query.set('locator', locator)
+    const csv = await api.request<string>({
+      method: 'GET',
+      url: `${conn.instanceUrl}${base}/${job.id}/results?${query.toString()}`,
+      headers: { Accept: 'text/csv' },
+    })
+    const rows = parse(csv, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
+    for (const row of rows) yield await convert(row)
+  } while (locator && locator !== 'null')
+}
+
+/** CSV cells → typed values; `Parent.Field` columns → nested objects; empty → null. */
+function converter(root: SObjectDescribe, describe: (name: string) => Promise<SObjectDescribe>) {
+  const fieldCache = new Map<string, FieldDescribe | undefined>()
+  const resolve = async (column: string): Promise<FieldDescribe | undefined> => {
+    if (fieldCache.has(column)) return fieldCache.get(column)
+    const parts = column.split('.')
+    let current: SObjectDescribe | undefined = root
+    for (const part of parts.slice(0, -1)) {
+      const reference: FieldDescribe | undefined = current?.fields.find(
+        (f) => f.relationshipName?.toLowerCase() === part.toLowerCase(),
+      )
+      current = reference?.referenceTo[0]
+        ? await describe(reference.referenceTo[0]).catch(() => undefined)
+        : undefined
+    }
+    const field = current?.fields.find(
+      (f) => f.name.toLowerCase() === (parts.at(-1) ?? '').toLowerCase(),
+    )
+    fieldCache.set(column, field)
+    return field
+  }
+  return async (row: Record<string, string>): Promise<SObjectRecord> => {
+    const record: SObjectRecord = {}
+    for (const [column, text] of Object.entries(row)) {
+      const value = typed(text, await resolve(column))
+      const parts = column.split('.')
+      let target: Record<string, unknown> = record
+      for (const part of parts.slice(0, -1)) {
+        target[part] ??= {}
+        target = target[part] as Record<string, unknown>
+      }
+      target[parts.at(-1) as string] = value
+    }
+    return record
+  }
+}
+
+function typed(text: string, field: FieldDescribe | undefined): unknown {
+  if (text === '') return null
+  switch (field?.type) {
+    case 'boolean':
+      return text === 'true'
+    case 'int':
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return Number(text)
+    case 'datetime':
+      return text.endsWith('Z') ? `${text.slice(0, -1).padEnd(23, '.000').slice(0, 23)}+0000` : text
+    default:
+      return text
+  }
+}

@@ -1,0 +1,152 @@
+import type { Connection } from 'jsforce'
+import { OptionReader } from '../../config/option-reader.js'
+
+/** A session you already have. */
+export interface TokenAuth {
+  readonly instanceUrl: string
+  readonly accessToken: string
+  /** With `clientId` (and `clientSecret`), an expired session is refreshed with it. */
+  readonly refreshToken?: string
+  readonly clientId?: string
+  readonly clientSecret?: string
+  /** Where to refresh; default `https://login.salesforce.com`. */
+  readonly loginUrl?: string
+}
+
+/** Username + password: SOAP login, or the OAuth 2 password flow when a client id is given. */
+export interface PasswordAuth {
+  readonly loginUrl?: string
+  readonly username: string
+  /** Password followed by the security token, if the org requires one. */
+  readonly password: string
+  readonly clientId?: string
+  readonly clientSecret?: string
+}
+
+/** OAuth 2 client credentials flow (a connected app's integration user). */
+export interface ClientCredentialsAuth {
+  readonly loginUrl: string
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly grant: 'client_credentials'
+}
+
+/** Options shared by every way to build a `JsforceAdapter`. */
+export interface JsforceAdapterCommonOptions {
+  /** API version. @default '60.0' */
+  readonly apiVersion?: string
+  /**
+   * Client id sent as `Sforce-Call-Options: client=…`, so changes pgforce makes carry it in their
+   * Change Data Capture `changeOrigin` and are recognised. @default 'pgforce'
+   */
+  readonly originClient?: string
+  /** How long the streaming client waits before reconnecting. @default 1000 */
+  readonly streamingRetryMs?: number
+}
+
+/** Everything `JsforceAdapter.create()` accepts. */
+export type JsforceAdapterOptions = (
+  | TokenAuth
+  | PasswordAuth
+  | ClientCredentialsAuth
+  | { readonly connection: Connection }
+) &
+  JsforceAdapterCommonOptions
+
+/** The resolved auth. @internal */
+export type ResolvedAuth =
+  | {
+      kind: 'token'
+      instanceUrl: string
+      accessToken: string
+      refreshToken?: string
+      clientId?: string
+      clientSecret?: string
+      loginUrl: string
+    }
+  | {
+      kind: 'password'
+      loginUrl: string
+      username: string
+      password: string
+      clientId?: string
+      clientSecret?: string
+    }
+  | { kind: 'client_credentials'; loginUrl: string; clientId: string; clientSecret: string }
+  | { kind: 'connection'; connection: Connection }
+
+/** Validates adapter options, listing every problem in one `ConfigError`. @internal */
+export function resolveJsforceOptions(options: JsforceAdapterOptions): {
+  auth: ResolvedAuth
+  apiVersion: string
+  originClient: string
+  streamingRetryMs: number
+} {
+  const read = new OptionReader('Salesforce options')
+  if (!read.object('salesforce', options)) read.finish()
+  const o = options as unknown as Record<string, unknown>
+  const apiVersion =
+    typeof o.apiVersion === 'string' && /^\d+\.\d$/.test(o.apiVersion) ? o.apiVersion : '60.0'
+  if (o.apiVersion !== undefined && apiVersion !== o.apiVersion)
+    read.problem('salesforce.apiVersion', 'a version such as "60.0"', o.apiVersion)
+  const originClient =
+    o.originClient === undefined
+      ? 'pgforce'
+      : (read.string('salesforce.originClient', o.originClient) ?? 'pgforce')
+  const streamingRetryMs =
+    read.integer('salesforce.streamingRetryMs', o.streamingRetryMs ?? 1000, { min: 10 }) ?? 1000
+  const url = (path: string, value: unknown) => {
+    const text = read.string(path, value)
+    if (text !== undefined && !/^https?:\/\/[^/]+\/?$/.test(text))
+      read.problem(path, 'an origin such as "https://acme.my.salesforce.com"', text)
+    return text?.replace(/\/$/, '') ?? ''
+  }
+  const loginUrl =
+    o.loginUrl === undefined
+      ? 'https://login.salesforce.com'
+      : url('salesforce.loginUrl', o.loginUrl)
+  let auth: ResolvedAuth
+  if ('connection' in o) {
+    if (typeof (o.connection as { query?: unknown })?.query !== 'function')
+      read.problem('salesforce.connection', 'a jsforce Connection', o.connection)
+    auth = { kind: 'connection', connection: o.connection as Connection }
+  } else if (o.grant === 'client_credentials') {
+    auth = {
+      kind: 'client_credentials',
+      loginUrl,
+      clientId: read.string('salesforce.clientId', o.clientId) ?? '',
+      clientSecret: read.string('salesforce.clientSecret', o.clientSecret, { secret: true }) ?? '',
+    }
+  } else if ('accessToken' in o || 'instanceUrl' in o) {
+    auth = {
+      kind: 'token',
+      instanceUrl: url('salesforce.instanceUrl', o.instanceUrl),
+      accessToken: read.string('salesforce.accessToken', o.accessToken, { secret: true }) ?? '',
+      refreshToken:
+        o.refreshToken === undefined
+          ? undefined
+          : read.string('salesforce.refreshToken', o.refreshToken, { secret: true }),
+      clientId: o.clientId as string | undefined,
+      clientSecret: o.clientSecret as string | undefined,
+      loginUrl,
+    }
+  } else if ('username' in o || 'password' in o) {
+    auth = {
+      kind: 'password',
+      loginUrl,
+      username: read.string('salesforce.username', o.username) ?? '',
+      password: read.string('salesforce.password', o.password, { secret: true }) ?? '',
+      clientId: o.clientId as string | undefined,
+      clientSecret: o.clientSecret as string | undefined,
+    }
+  } else {
+    read.problemWithDescription(
+      'salesforce',
+      '{ instanceUrl, accessToken }, { loginUrl, username, password }, { loginUrl, clientId, clientSecret, grant }, { connection } or a SalesforceAdapter',
+      `an object with ${Object.keys(o).join(', ') || 'no keys'}`,
+    )
+    auth = { kind: 'token', instanceUrl: '', accessToken: '', loginUrl }
+  }
+  read.finish()
+  return { auth, apiVersion, originClient, streamingRetryMs }
+}

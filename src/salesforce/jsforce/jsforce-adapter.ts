@@ -1,0 +1,305 @@
+import type { Connection } from 'jsforce'
+import { EngineStateError } from '../../errors/engine-state-error.js'
+import type {
+  BulkIngestRequest,
+  BulkIngestResult,
+  QueryOptions,
+  SalesforceAdapter,
+  StreamSubscription,
+  SubscribeRequest,
+  WriteOptions,
+} from '../salesforce-adapter.js'
+import type {
+  ApiUsage,
+  DeletedResult,
+  DescribeGlobalResult,
+  OrgLimits,
+  SaveResult,
+  SObjectDescribe,
+  SObjectRecord,
+  UpdatedResult,
+} from '../salesforce-types.js'
+import { runBulkIngest } from './bulk-ingest-job.js'
+import { bulkQueryPages } from './bulk-query-pages.js'
+import { type JsforceAdapterOptions, resolveJsforceOptions } from './jsforce-adapter-options.js'
+import { toSalesforceApiError } from './jsforce-error.js'
+import { subscribeWithJsforce } from './jsforce-subscription.js'
+import { openJsforceConnection } from './open-jsforce-connection.js'
+
+interface QueryPage {
+  records: SObjectRecord[]
+  done: boolean
+  nextRecordsUrl?: string
+  totalSize: number
+}
+
+/**
+ * The `SalesforceAdapter` over jsforce 3: REST for queries (paged to the end, no 10 000 cap) and
+ * sObject Collections (≤ 200 per call), Bulk API 2.0 for ingest and query (paged by pgforce),
+ * CometD streaming with replay, and session refresh where the auth allows it. Every error is a
+ * `SalesforceApiError`.
+ *
+ * @example
+ * ```ts
+ * const salesforce = await JsforceAdapter.create({ instanceUrl, accessToken })
+ * for await (const account of salesforce.query('SELECT Id, Name FROM Account')) console.log(account.Name)
+ * ```
+ */
+export class JsforceAdapter implements SalesforceAdapter {
+  /** The jsforce connection, for calls the adapter does not cover. */
+  readonly connection: Connection
+  private readonly retryMs: number
+  private readonly describes = new Map<string, Promise<SObjectDescribe>>()
+  private readonly subscriptions = new Set<StreamSubscription>()
+  private closed = false
+
+  private constructor(connection: Connection, retryMs: number) {
+    this.connection = connection
+    this.retryMs = retryMs
+  }
+
+  /** Validates options (`ConfigError`), connects and logs in where needed (`SalesforceApiError`). */
+  static async create(options: JsforceAdapterOptions): Promise<JsforceAdapter> {
+    const { auth, apiVersion, originClient, streamingRetryMs } = resolveJsforceOptions(options)
+    return new JsforceAdapter(
+      await openJsforceConnection(auth, apiVersion, originClient),
+      streamingRetryMs,
+    )
+  }
+
+  get apiUsage(): ApiUsage | undefined {
+    const usage = this.connection.limitInfo?.apiUsage
+    return usage ? { used: usage.used, max: usage.limit } : undefined
+  }
+
+  describeGlobal(): Promise<DescribeGlobalResult> {
+    return this.call(
+      () => this.connection.describeGlobal() as unknown as Promise<DescribeGlobalResult>,
+    )
+  }
+
+  describe(objectName: string): Promise<SObjectDescribe> {
+    const key = objectName.toLowerCase()
+    let cached = this.describes.get(key)
+    if (!cached) {
+      cached = this.call(
+        () => this.connection.describe(objectName) as unknown as Promise<SObjectDescribe>,
+      )
+      cached.catch(() => this.describes.delete(key))
+      this.describes.set(key, cached)
+    }
+    return cached
+  }
+
+  query<T extends SObjectRecord = SObjectRecord>(
+    soql: string,
+    options: QueryOptions = {},
+  ): AsyncIterable<T> {
+    return this.pages<T>(soql, false, options)
+  }
+
+  queryAll<T extends SObjectRecord = SObjectRecord>(
+    soql: string,
+    options: QueryOptions = {},
+  ): AsyncIterable<T> {
+    return this.pages<T>(soql, true, options)
+  }
+
+  async count(soql: string): Promise<number> {
+    const result = await this.call(
+      () => this.connection.query(soql, { autoFetch: false }) as unknown as Promise<QueryPage>,
+    )
+    return result.totalSize
+  }
+
+  create(
+    objectName: string,
+    records: readonly SObjectRecord[],
+    options: WriteOptions = {},
+  ): Promise<SaveResult[]> {
+    return this.chunked(records, (chunk) =>
+      this.connection.sobject(objectName).create(chunk, { allOrNone: options.allOrNone ?? false }),
+    )
+  }
+
+  update(
+    objectName: string,
+    records: readonly SObjectRecord[],
+    options: WriteOptions = {},
+  ): Promise<SaveResult[]> {
+    return this.chunked(asJsforce(records) as JsforceRecord<{ Id: string }>[], (chunk) =>
+      this.connection.sobject(objectName).update(chunk, { allOrNone: options.allOrNone ?? false }),
+    )
+  }
+
+  upsert(
+    objectName: string,
+    externalIdField: string,
+    records: readonly SObjectRecord[],
+    options: WriteOptions = {},
+  ): Promise<SaveResult[]> {
+    return this.chunked(records, (chunk) =>
+      this.connection
+        .sobject(objectName)
+        .upsert(chunk, externalIdField, { allOrNone: options.allOrNone ?? false }),
+    )
+  }
+
+  delete(
+    objectName: string,
+    ids: readonly string[],
+    options: WriteOptions = {},
+  ): Promise<SaveResult[]> {
+    return this.chunked(ids, (chunk) =>
+      this.connection.sobject(objectName).destroy(chunk, { allOrNone: options.allOrNone ?? false }),
+    )
+  }
+
+  getUpdated(objectName: string, start: Date, end: Date): Promise<UpdatedResult> {
+    return this.call(
+      () => this.connection.sobject(objectName).updated(start, end) as Promise<UpdatedResult>,
+    )
+  }
+
+  getDeleted(objectName: string, start: Date, end: Date): Promise<DeletedResult> {
+    return this.call(
+      () => this.connection.sobject(objectName).deleted(start, end) as Promise<DeletedResult>,
+    )
+  }
+
+  bulkIngest(request: BulkIngestRequest): Promise<BulkIngestResult> {
+    return this.call(() => runBulkIngest(this.connection, request))
+  }
+
+  bulkQuery<T extends SObjectRecord = SObjectRecord>(
+    soql: string,
+    options: QueryOptions & { readonly includeDeleted?: boolean } = {},
+  ): AsyncIterable<T> {
+    const objectName = /\bFROM\s+([A-Za-z0-9_]+)/i.exec(soql)?.[1] ?? ''
+    const adapter = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        adapter.assertOpen()
+        try {
+          for await (const record of bulkQueryPages(
+            adapter.connection,
+            soql,
+            (name) => adapter.describe(name),
+            objectName,
+            options,
+          )) {
+            yield record as T
+          }
+        } catch (error) {
+          throw toSalesforceApiError(error)
+        }
+      },
+    }
+  }
+
+  async subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
+    this.assertOpen()
+    const subscription = await subscribeWithJsforce(
+      {
+        conn: this.connection,
+        retryMs: this.retryMs,
+        refreshSession: async () => {
+          // A REST call with an expired token makes jsforce refresh the session where it can.
+          await this.connection.request(`/services/data/v${this.connection.version}/limits`)
+        },
+      },
+      request,
+    )
+    this.subscriptions.add(subscription)
+    return subscription
+  }
+
+  limits(): Promise<OrgLimits> {
+    return this.call(() => this.connection.limits() as unknown as Promise<OrgLimits>)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all([...this.subscriptions].map((s) => s.close()))
+    this.subscriptions.clear()
+  }
+
+  private pages<T>(soql: string, includeDeleted: boolean, options: QueryOptions): AsyncIterable<T> {
+    const adapter = this
+    const headers = options.pageSize
+      ? { 'Sforce-Query-Options': `batchSize=${options.pageSize}` }
+      : undefined
+    return {
+      async *[Symbol.asyncIterator]() {
+        let page = await adapter.call(
+          () =>
+            adapter.connection.query(soql, {
+              autoFetch: false,
+              scanAll: includeDeleted,
+              headers,
+            }) as unknown as Promise<QueryPage>,
+        )
+        for (;;) {
+          for (const record of page.records) yield record as T
+          if (page.done || !page.nextRecordsUrl) return
+          options.signal?.throwIfAborted()
+          const next = page.nextRecordsUrl
+          page = await adapter.call(
+            () => adapter.connection.queryMore(next) as unknown as Promise<QueryPage>,
+          )
+        }
+      },
+    }
+  }
+
+  private async chunked<I>(
+    items: readonly I[],
+    send: (chunk: I[]) => Promise<unknown>,
+  ): Promise<SaveResult[]> {
+    const results: SaveResult[] = []
+    for (let start = 0; start < items.length; start += 200) {
+      const chunk = items.slice(start, start + 200)
+      const saved = (await this.call(() => send(chunk))) as SaveResult | SaveResult[]
+      results.push(...(Array.isArray(saved) ? saved : [saved]).map(normalise))
+    }
+    return results
+  }
+
+  private async call<T>(run: () => Promise<T>): Promise<T> {
+    this.assertOpen()
+    try {
+      return await run()
+    } catch (error) {
+      throw toSalesforceApiError(error)
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EngineStateError('The Salesforce adapter is closed')
+  }
+}
+
+/** jsforce's record type: the same JSON, typed more loosely. */
+type JsforceRecord<Extra = unknown> = Record<string, never> & Extra
+
+function asJsforce(records: readonly SObjectRecord[]): JsforceRecord[] {
+  return records as unknown as JsforceRecord[]
+}
+
+/** jsforce's per-record result → ours (`errors[].statusCode`, never `undefined` arrays). */
+function normalise(result: SaveResult): SaveResult {
+  const errors = (result.errors ?? []).map((e) => {
+    const raw = e as unknown as {
+      statusCode?: string
+      errorCode?: string
+      message?: string
+      fields?: string[]
+    }
+    return {
+      statusCode: raw.statusCode ?? raw.errorCode ?? 'UNKNOWN_EXCEPTION',
+      message: raw.message ?? '',
+      fields: raw.fields ?? [],
+    }
+  })
+  return { id: result.id, success: result.success, created: result.created, errors }
+}
