@@ -103,6 +103,7 @@ export type {
   ChangeSourceContext,
   SyncDirection,
 } from './sources/change-source.js'
+export { ensurePushTopic } from './sources/ensure-push-topic.js'
 export {
   PostgresNotifySource,
   type PostgresNotifySourceOptions,
@@ -112,6 +113,10 @@ export {
   type PostgresPollingSourceOptions,
 } from './sources/postgres-polling-source.js'
 export { SalesforcePollingSource } from './sources/salesforce-polling-source.js'
+export {
+  SalesforceStreamingSource,
+  type SalesforceStreamingSourceOptions,
+} from './sources/salesforce-streaming-source.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {
   BulkWriteStrategy,

@@ -12,8 +12,9 @@ export interface SyncEngineOptions {
   /** What to sync: one mapping per object, from `defineMapping()`. */
   readonly mappings: readonly Mapping[]
   /**
-   * Change sources. Default: polling both ways at each mapping's interval. Add push sources
-   * (`SalesforceStreamingSource`, `PostgresNotifySource`) for sub-second latency.
+   * Change sources. Default: Change Data Capture streaming and polling at each mapping's interval
+   * for Salesforce, LISTEN/NOTIFY and a 2-minute poll for Postgres — sub-second both ways, with
+   * polls as the safety net. An object without CDC falls back to polling alone.
    */
   readonly sources?: readonly ChangeSource[]
   /** Write strategy of read/write mappings that name none. */

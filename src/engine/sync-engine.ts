@@ -14,6 +14,7 @@ import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/chang
 import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
 import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
 import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js'
+import { SalesforceStreamingSource } from '../sources/salesforce-streaming-source.js'
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
 import type { DirectionRunner } from './direction-runner.js'
 import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
@@ -79,6 +80,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       }),
     }
     this.sources = this.options.sources ?? [
+      new SalesforceStreamingSource(),
       new SalesforcePollingSource(),
       new PostgresNotifySource(),
       new PostgresPollingSource(),

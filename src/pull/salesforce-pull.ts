@@ -8,6 +8,7 @@ import type { ChangeSignal } from '../sources/change-source.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
 import { type PullCursor, readPullCursor, writePullCursor } from './pull-cursor.js'
 import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
+import { writeReplayIds } from './stream-cursor.js'
 
 /**
  * Salesforce → Postgres for one mapping (DESIGN.md §4). Records named by streaming hints are
@@ -46,11 +47,16 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     // changed again within the cursor's second keeps its stamp, and Salesforce can commit a
     // transaction with a stamp just before records already read. Re-read rows are no-ops.
     const stored = await this.readCursor(plan)
+    // Streaming hints name their records: re-reading those was the whole pull (polling stays the
+    // safety net). Any other reason (poll, reconnect, gap, overflow) follows the cursor.
+    const onlyNamedRecords =
+      hints.length > 0 &&
+      hints.every((h) => h.reason === 'stream' && (h.recordIds?.length ?? 0) > 0)
     let cursor: PullCursor | undefined = stored && {
       systemModstamp: new Date(Date.parse(stored.systemModstamp) - this.lookbackMs).toISOString(),
       id: '',
     }
-    for (;;) {
+    while (!onlyNamedRecords) {
       signal.throwIfAborted()
       const page = await collect(
         this.connection.salesforce.queryAll(keysetSoql(plan, cursor, PULL_PAGE_SIZE)),
@@ -60,6 +66,21 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       cursor = { systemModstamp: toIsoInstant(last.SystemModstamp), id: String(last.Id) }
       add(counts, await this.apply(plan, page, cursor))
       if (page.length < PULL_PAGE_SIZE) break
+    }
+    // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
+    const replayIds = new Map<string, number>()
+    for (const hint of hints) {
+      if (hint.channel && hint.replayId !== undefined) {
+        replayIds.set(
+          hint.channel,
+          Math.max(hint.replayId, replayIds.get(hint.channel) ?? -Infinity),
+        )
+      }
+    }
+    if (replayIds.size > 0) {
+      await withEngineTransaction(this.connection.pool, (client) =>
+        writeReplayIds(client, this.connection.schema, plan.mapping.table, replayIds),
+      )
     }
     return { mapping: plan.object, ...counts, durationMs: Date.now() - started }
   }
