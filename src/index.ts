@@ -12,6 +12,7 @@ export {
 export type { SalesforceOptions } from './connection/resolve-salesforce.js'
 export type { CallBehaviour, EngineCall, EngineState } from './engine/engine-state.js'
 export { LIFECYCLE } from './engine/engine-state.js'
+export type { EngineStatus, MappingStatus } from './engine/engine-status.js'
 export type { SyncEngineOptions } from './engine/resolve-engine-options.js'
 export { SyncEngine, type SyncPassReport } from './engine/sync-engine.js'
 export type { PullReport, PushReport, SyncEngineEvents } from './engine/sync-engine-events.js'

@@ -18,6 +18,7 @@ import { SalesforceStreamingSource } from '../sources/salesforce-streaming-sourc
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
 import type { DirectionRunner } from './direction-runner.js'
 import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
+import { type EngineStatus, type RunHistory, readStatus } from './engine-status.js'
 import { LaneScheduler } from './lane-scheduler.js'
 import {
   type ResolvedEngineOptions,
@@ -62,6 +63,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly options: ResolvedEngineOptions
   private readonly runners: EngineRunners
   private readonly sources: readonly ChangeSource[]
+  private readonly history: RunHistory = { pulls: new Map(), pushes: new Map(), errors: new Map() }
   private currentState: EngineState = 'created'
   private transition: Promise<void> | undefined
   private scheduler: LaneScheduler<ChangeSignal> | undefined
@@ -79,6 +81,28 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
       }),
     }
+    this.on('pull:completed', (report) => {
+      this.history.pulls.set(report.mapping, { ...report, at: new Date() })
+      this.history.errors.delete(report.mapping)
+    })
+    this.on('push:completed', (report) => {
+      this.history.pushes.set(report.mapping, { ...report, at: new Date() })
+      this.history.errors.delete(report.mapping)
+    })
+    this.on('pull:failed', ({ mapping, error }) =>
+      this.history.errors.set(mapping, {
+        at: new Date(),
+        direction: 'pull',
+        message: error.message,
+      }),
+    )
+    this.on('push:failed', ({ mapping, error }) =>
+      this.history.errors.set(mapping, {
+        at: new Date(),
+        direction: 'push',
+        message: error.message,
+      }),
+    )
     this.sources = this.options.sources ?? [
       new SalesforceStreamingSource(),
       new SalesforcePollingSource(),
@@ -179,6 +203,20 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       )
     }
     return total
+  }
+
+  /**
+   * Where every mapping stands: lifecycle state, pull cursor, pending and failed entries (and how
+   * old the oldest pending one is), the last pull and push, the last error, API usage.
+   */
+  async status(): Promise<EngineStatus> {
+    const plans = [...(await this.plan()).values()]
+    const { pool, schema, salesforce } = this.options.connection
+    return {
+      state: this.currentState,
+      mappings: await readStatus(pool, schema, plans, this.history),
+      apiUsage: salesforce.apiUsage,
+    }
   }
 
   /** `await using engine = new SyncEngine(...)` stops it at the end of the scope. */

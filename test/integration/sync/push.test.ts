@@ -78,6 +78,15 @@ describe('push (Postgres → Salesforce)', () => {
       statusCode: 'REQUIRED_FIELD_MISSING',
     })
     expect(org.all('Account').map((r) => r.Name)).toEqual(['Good'])
+    const status = await engine.status()
+    expect(status.mappings[0]).toMatchObject({
+      object: 'Account',
+      table: 'account',
+      pending: 1,
+      failed: 1,
+    })
+    expect(status.mappings[0]?.lastPush).toMatchObject({ succeeded: 1, failed: 1 })
+    expect(status.mappings[0]?.oldestPendingAt).toBeInstanceOf(Date)
 
     // The operator fixes the row and retries: the insert goes with the fixed values, then the update.
     await sql(`UPDATE $schema.account SET name = 'Fixed' WHERE name IS NULL`)

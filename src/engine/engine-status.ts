@@ -1,0 +1,97 @@
+import format from 'pg-format'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { ApiUsage } from '../salesforce/salesforce-types.js'
+import type { EngineState } from './engine-state.js'
+import type { PullReport, PushReport } from './sync-engine-events.js'
+
+/** What one mapping is doing, as `engine.status()` reports it. */
+export interface MappingStatus {
+  readonly object: string
+  readonly table: string
+  readonly access: 'read_only' | 'read_write'
+  /** The pull cursor: the last `(SystemModstamp, Id)` applied, if any. */
+  readonly cursor: { readonly systemModstamp: string; readonly id: string } | undefined
+  /** Entries waiting to be sent (NEW or PENDING). */
+  readonly pending: number
+  /** Entries Salesforce rejected, waiting for `retryFailed()` or `ignoreFailed()`. */
+  readonly failed: number
+  /** The oldest pending entry's capture time: how far behind the push is. */
+  readonly oldestPendingAt: Date | undefined
+  readonly lastPull: (PullReport & { readonly at: Date }) | undefined
+  readonly lastPush: (PushReport & { readonly at: Date }) | undefined
+  /** The last failure of a pull or push, cleared by the next success. */
+  readonly lastError:
+    | { readonly at: Date; readonly direction: 'pull' | 'push'; readonly message: string }
+    | undefined
+}
+
+/** `engine.status()`. */
+export interface EngineStatus {
+  readonly state: EngineState
+  readonly mappings: readonly MappingStatus[]
+  /** API usage from the last Salesforce response that reported it. */
+  readonly apiUsage: ApiUsage | undefined
+}
+
+/** In-memory record of recent runs, fed by the engine's events. @internal */
+export interface RunHistory {
+  readonly pulls: Map<string, PullReport & { at: Date }>
+  readonly pushes: Map<string, PushReport & { at: Date }>
+  readonly errors: Map<string, { at: Date; direction: 'pull' | 'push'; message: string }>
+}
+
+/** Reads queue counts and cursors for every mapping in two queries. @internal */
+export async function readStatus(
+  pool: PgPoolLike,
+  schema: string,
+  plans: readonly MappingSchema[],
+  history: RunHistory,
+): Promise<MappingStatus[]> {
+  const queue = await pool.query<{
+    table_name: string
+    pending: number
+    failed: number
+    oldest: Date | null
+  }>(
+    format(
+      `SELECT table_name,
+              count(*) FILTER (WHERE state IN ('NEW', 'PENDING'))::int AS pending,
+              count(*) FILTER (WHERE state = 'FAILED')::int AS failed,
+              min(created_at) FILTER (WHERE state IN ('NEW', 'PENDING')) AS oldest
+       FROM %I._trigger_log GROUP BY table_name`,
+      schema,
+    ),
+  )
+  const cursors = await pool.query<{
+    table_name: string
+    stamp: string | null
+    last_id: string | null
+  }>(
+    format(
+      `SELECT table_name, to_char(systemmodstamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS stamp, last_id
+       FROM %I._pgforce_cursor WHERE name = 'pull'`,
+      schema,
+    ),
+  )
+  return plans.map((plan) => {
+    const table = plan.mapping.table
+    const counts = queue.rows.find((r) => r.table_name === table)
+    const cursor = cursors.rows.find((r) => r.table_name === table)
+    return {
+      object: plan.object,
+      table,
+      access: plan.mapping.access,
+      cursor:
+        cursor?.stamp && cursor.last_id
+          ? { systemModstamp: cursor.stamp, id: cursor.last_id }
+          : undefined,
+      pending: counts?.pending ?? 0,
+      failed: counts?.failed ?? 0,
+      oldestPendingAt: counts?.oldest ?? undefined,
+      lastPull: history.pulls.get(plan.object),
+      lastPush: history.pushes.get(plan.object),
+      lastError: history.errors.get(plan.object),
+    }
+  })
+}

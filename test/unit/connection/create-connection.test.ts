@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, createConnection } from '../../../src/index.js'
+import { InMemorySalesforceAdapter } from '../../../src/testing/in-memory-salesforce-adapter.js'
+import { InMemoryOrg } from '../../../src/testing/org/in-memory-org.js'
+
+async function problems(options: unknown) {
+  try {
+    await createConnection(options as never)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('createConnection', () => {
+  it('refuses bad options before connecting anything, naming each one without secrets', async () => {
+    const found = await problems({
+      salesforce: { instanceUrl: 'acme.my.salesforce.com', accessToken: '' },
+      postgres: { max: 0 },
+      schema: 'Sales Force',
+    })
+    expect(found.map((p) => p.path)).toEqual([
+      'schema',
+      'postgres.connectionString',
+      'postgres.max',
+      'salesforce.instanceUrl',
+      'salesforce.accessToken',
+    ])
+    expect(found.find((p) => p.path === 'salesforce.accessToken')?.received).toBe(
+      'a hidden value (string)',
+    )
+  })
+
+  it('says which Salesforce options it understands', async () => {
+    const found = await problems({
+      salesforce: { token: 'x' },
+      postgres: { connectionString: 'postgres://localhost/x' },
+    })
+    expect(found[0]).toMatchObject({ path: 'salesforce', received: 'an object with token' })
+    expect(found[0]?.expected).toMatch(/instanceUrl, accessToken/)
+  })
+
+  it('uses an adapter and a pool it is given, and does not close them', async () => {
+    const adapter = new InMemorySalesforceAdapter(new InMemoryOrg())
+    let ended = false
+    const pool = {
+      query: async () => ({ rows: [], rowCount: 0 }),
+      connect: async () => ({ query: async () => ({ rows: [], rowCount: 0 }), release: () => {} }),
+      end: async () => {
+        ended = true
+      },
+    }
+    const connection = await createConnection({ salesforce: adapter, postgres: pool })
+    expect(connection.schema).toBe('salesforce')
+    expect(connection.salesforce).toBe(adapter)
+    await connection.close()
+    await connection.close()
+    expect(ended).toBe(false)
+    expect(connection.closed).toBe(true)
+    expect((await adapter.describe('Account')).name).toBe('Account')
+  })
+})
