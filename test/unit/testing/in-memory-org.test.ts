@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest'
+import { InMemoryOrg, idChecksum, isSalesforceId, OrgClock, to18 } from '../../../src/testing.js'
+
+describe('InMemoryOrg', () => {
+  it('issues 18-character ids with the key prefix and the real checksum', () => {
+    expect(idChecksum('001000000000001')).toBe('AAA')
+    // A well-known real Account id, in its 15- and 18-character forms.
+    expect(to18('001A0000006Vm9r')).toBe('001A0000006Vm9rIAC')
+    const org = new InMemoryOrg()
+    const [id] = org.insert('Contact', [{ LastName: 'Doe' }])
+    expect(id).toMatch(/^003[0-9A-Za-z]{15}$/)
+    expect(isSalesforceId(id as string)).toBe(true)
+  })
+
+  it('sets server fields from its clock, at second precision', () => {
+    const org = new InMemoryOrg({ clock: new OrgClock(new Date('2026-03-01T10:00:00.750Z')) })
+    org.clock.freeze()
+    const [id] = org.insert('Account', [{ Name: 'A' }])
+    expect(org.get(id as string)).toMatchObject({
+      CreatedDate: '2026-03-01T10:00:00.000+0000',
+      SystemModstamp: '2026-03-01T10:00:00.000+0000',
+      IsDeleted: false,
+      OwnerId: org.userId,
+    })
+    org.clock.advance(61_000)
+    org.modify('Account', id as string, { Name: 'B' })
+    expect(org.get(id as string)?.SystemModstamp).toBe('2026-03-01T10:01:01.000+0000')
+  })
+
+  it('validates the way Salesforce answers, per record', () => {
+    const org = new InMemoryOrg()
+    const results = org.create('Account', [
+      { Name: 'x'.repeat(256) },
+      { Name: 'ok', Rating: 'Lukewarm' },
+      { Name: 'ok', NumberOfEmployees: 'many' },
+      { Name: 'ok', CreatedDate: '2020-01-01T00:00:00Z' },
+      { Name: 'ok', ParentId: 'nope' },
+      {},
+    ])
+    expect(results.map((r) => r.errors[0]?.statusCode)).toEqual([
+      'STRING_TOO_LONG',
+      'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+      'INVALID_TYPE_ON_FIELD_IN_RECORD',
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+      'MALFORMED_ID',
+      'REQUIRED_FIELD_MISSING',
+    ])
+    expect(() => org.create('Account', [{ Name: 'x', Nope__c: 1 }])).toThrow(
+      expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
+    )
+  })
+
+  it('rolls back a whole call with allOrNone', () => {
+    const org = new InMemoryOrg()
+    const results = org.create('Account', [{ Name: 'a' }, {}], { allOrNone: true })
+    expect(results.map((r) => r.errors[0]?.statusCode)).toEqual([
+      'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+      'REQUIRED_FIELD_MISSING',
+    ])
+    expect(org.all('Account')).toEqual([])
+  })
+
+  it('enforces unique fields, also within one call', () => {
+    const org = new InMemoryOrg()
+    org.insert('Account', [{ Name: 'a', External_Id__c: 'X' }])
+    const results = org.create('Account', [
+      { Name: 'b', External_Id__c: 'x' },
+      { Name: 'c', External_Id__c: 'Y' },
+      { Name: 'd', External_Id__c: 'Y' },
+    ])
+    expect(results.map((r) => r.errors[0]?.statusCode ?? 'ok')).toEqual([
+      'DUPLICATE_VALUE',
+      'ok',
+      'DUPLICATE_VALUE',
+    ])
+  })
+
+  it('resolves a parent by its external id on write', () => {
+    const org = new InMemoryOrg()
+    const [parent] = org.insert('Account', [{ Name: 'P', External_Id__c: 'P-1' }])
+    const [child] = org.insert('Contact', [{ LastName: 'C', Account: { External_Id__c: 'P-1' } }])
+    expect(org.get(child as string)?.AccountId).toBe(parent)
+    expect(
+      org.create('Contact', [{ LastName: 'C', Account: { External_Id__c: 'missing' } }])[0]
+        ?.errors[0]?.statusCode,
+    ).toBe('INVALID_FIELD')
+  })
+
+  it('keeps deleted records in the recycle bin until emptied, and getDeleted remembers them', () => {
+    const org = new InMemoryOrg()
+    const [id] = org.insert('Account', [{ Name: 'A' }])
+    org.remove('Account', id as string)
+    expect(org.update('Account', [{ Id: id, Name: 'B' }])[0]?.errors[0]?.statusCode).toBe(
+      'ENTITY_IS_DELETED',
+    )
+    expect(org.undelete([id as string])[0]?.success).toBe(true)
+    org.remove('Account', id as string)
+    org.emptyRecycleBin()
+    expect(
+      org.query(`SELECT Id FROM Account WHERE Id = '${id}'`, { includeDeleted: true }).records,
+    ).toEqual([])
+    const window = org.getDeleted(
+      'Account',
+      new Date(Date.now() - 120_000),
+      new Date(Date.now() + 120_000),
+    )
+    expect(window.deletedRecords.map((d) => d.id)).toEqual([id, id])
+    expect(() =>
+      org.getDeleted('Account', new Date(Date.now() - 40 * 86_400_000), new Date()),
+    ).toThrow(expect.objectContaining({ errorCode: 'INVALID_REPLICATION_DATE' }))
+  })
+
+  it('publishes change events with headers and replays them by id', () => {
+    const org = new InMemoryOrg()
+    const [id] = org.insert('Account', [{ Name: 'A' }])
+    org.update('Account', [{ Id: id, Industry: 'Energy' }], {
+      origin: 'com/salesforce/api/rest/60.0;client=pgforce',
+    })
+    const events = org.events.replay('/data/AccountChangeEvent', -2)
+    const headers = events.map(
+      (e) => (e.data.payload as { ChangeEventHeader: Record<string, unknown> }).ChangeEventHeader,
+    )
+    expect(headers.map((h) => [h.changeType, h.changeOrigin])).toEqual([
+      ['CREATE', ''],
+      ['UPDATE', 'com/salesforce/api/rest/60.0;client=pgforce'],
+    ])
+    expect(headers[1]?.changedFields).toEqual(['Industry', 'LastModifiedDate'])
+    expect(
+      org.events.replay('/data/AccountChangeEvent', events[0]?.replayId as number),
+    ).toHaveLength(1)
+    org.publishOverflow('Account')
+    org.events.setRetention(1)
+    expect(() =>
+      org.events.replay('/data/AccountChangeEvent', events[0]?.replayId as number),
+    ).toThrow(expect.objectContaining({ errorCode: 'INVALID_REPLAY_ID' }))
+  })
+
+  it('counts API calls against the daily limit', () => {
+    const org = new InMemoryOrg({ dailyApiLimit: 1 })
+    org.api.charge()
+    expect(() => org.api.charge()).toThrow(
+      expect.objectContaining({ errorCode: 'REQUEST_LIMIT_EXCEEDED', retryable: true }),
+    )
+    expect(org.limits().DailyApiRequests).toEqual({ Max: 1, Remaining: 0 })
+  })
+})
