@@ -39,7 +39,13 @@ export default defineConfig({
             { find: /^pgforce$/, replacement: source('./src/index.ts') },
           ],
         },
-        test: { name: 'examples', include: ['examples/**/*.test.ts'], testTimeout: 60_000 },
+        test: {
+          name: 'examples',
+          include: ['examples/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         extends: true,
