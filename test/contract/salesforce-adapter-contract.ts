@@ -231,8 +231,10 @@ export function salesforceAdapterContract(name: string, open: () => Promise<Cont
         { Name: 'big', AnnualRevenue: 5000 },
       ])
       await waitFor(() => cdc.length >= 2 && topic.length >= 1)
-      const header = (cdc[0]?.data.payload as { ChangeEventHeader: Record<string, unknown> })
-        .ChangeEventHeader
+      const payload = cdc[0]?.data.payload as
+        | { ChangeEventHeader?: Record<string, unknown> }
+        | undefined
+      const header = payload?.ChangeEventHeader
       expect(header).toMatchObject({
         entityName: 'Account',
         changeType: 'CREATE',

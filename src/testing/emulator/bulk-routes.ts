@@ -45,58 +45,74 @@ export class BulkJobs {
   private next = 1
 
   async handle(x: HttpExchange, c: BulkContext, path: string): Promise<boolean> {
-    let m: RegExpExecArray | null
-    if (path === '/jobs/ingest' && x.method === 'POST') return this.createIngest(x, c)
-    if ((m = /^\/jobs\/ingest\/([^/]+)\/batches$/.exec(path)) && x.method === 'PUT') {
-      const job = this.ingestJob(m[1])
-      if (job.state !== 'Open')
+    const [, kind, id, part] =
+      /^\/jobs\/(ingest|query)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path) ?? []
+    if (kind === 'ingest') return this.handleIngest(x, c, id, part)
+    if (kind === 'query') return this.handleQuery(x, c, id, part)
+    return false
+  }
+
+  private async handleIngest(
+    x: HttpExchange,
+    c: BulkContext,
+    id: string | undefined,
+    part: string | undefined,
+  ): Promise<boolean> {
+    if (!id) return x.method === 'POST' && this.createIngest(x, c)
+    const job = this.ingestJob(id)
+    if (part === 'batches' && x.method === 'PUT') {
+      if (job.state !== 'Open') {
         throw new SalesforceApiError('Job is not open', {
           errorCode: 'INVALIDJOBSTATE',
           statusCode: 409,
         })
+      }
       job.csv += (job.csv ? '\n' : '') + (await x.text())
       x.sendEmpty(201)
       return true
     }
     if (
-      (m = /^\/jobs\/ingest\/([^/]+)\/(successfulResults|failedResults|unprocessedrecords)$/.exec(
-        path,
-      )) &&
+      part &&
+      ['successfulResults', 'failedResults', 'unprocessedrecords'].includes(part) &&
       x.method === 'GET'
     ) {
-      x.send(200, 'text/csv', results(this.ingestJob(m[1]), m[2] as string))
+      x.send(200, 'text/csv', results(job, part))
       return true
     }
-    if ((m = /^\/jobs\/ingest\/([^/]+)$/.exec(path))) {
-      const job = this.ingestJob(m[1])
-      if (x.method === 'PATCH') {
-        const { state } = await x.json<{ state: string }>()
-        if (state === 'UploadComplete') this.process(job, c)
-        else if (state === 'Aborted') job.state = 'Aborted'
-      } else if (x.method === 'DELETE') {
-        this.ingest.delete(job.id)
-        x.sendEmpty(204)
-        return true
-      }
-      x.sendJson(200, ingestInfo(job, c.version))
+    if (part) return false
+    if (x.method === 'PATCH') {
+      const { state } = await x.json<{ state: string }>()
+      if (state === 'UploadComplete') this.process(job, c)
+      else if (state === 'Aborted') job.state = 'Aborted'
+    } else if (x.method === 'DELETE') {
+      this.ingest.delete(job.id)
+      x.sendEmpty(204)
       return true
     }
-    if (path === '/jobs/query' && x.method === 'POST') return this.createQuery(x, c)
-    if ((m = /^\/jobs\/query\/([^/]+)\/results$/.exec(path)) && x.method === 'GET') {
-      this.queryResults(x, this.queryJob(m[1]))
+    x.sendJson(200, ingestInfo(job, c.version))
+    return true
+  }
+
+  private async handleQuery(
+    x: HttpExchange,
+    c: BulkContext,
+    id: string | undefined,
+    part: string | undefined,
+  ): Promise<boolean> {
+    if (!id) return x.method === 'POST' && this.createQuery(x, c)
+    const job = this.queryJob(id)
+    if (part === 'results' && x.method === 'GET') {
+      this.queryResults(x, job)
       return true
     }
-    if ((m = /^\/jobs\/query\/([^/]+)$/.exec(path))) {
-      const job = this.queryJob(m[1])
-      if (x.method === 'DELETE') {
-        this.queries.delete(job.id)
-        x.sendEmpty(204)
-        return true
-      }
-      x.sendJson(200, { ...queryInfo(job, c.version), numberRecordsProcessed: job.rows.length })
+    if (part) return false
+    if (x.method === 'DELETE') {
+      this.queries.delete(job.id)
+      x.sendEmpty(204)
       return true
     }
-    return false
+    x.sendJson(200, { ...queryInfo(job, c.version), numberRecordsProcessed: job.rows.length })
+    return true
   }
 
   private async createIngest(x: HttpExchange, c: BulkContext): Promise<boolean> {
