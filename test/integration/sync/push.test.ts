@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { MergedWriteStrategy } from '../../../src/strategies/merged-write-strategy.js'
+import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
@@ -167,5 +169,37 @@ describe('push (Postgres → Salesforce)', () => {
       'UPDATE:SUCCESS',
       'DELETE:IGNORED',
     ])
+  })
+})
+
+describe('several workers', () => {
+  it('two engines pushing one queue send every entry exactly once', async () => {
+    // Small claims, so the two workers interleave on the same queue.
+    class SmallClaims extends OrderedWriteStrategy {
+      readonly claimSize = 50
+    }
+    fixture = await syncFixture(db(), [account], { writeStrategy: new SmallClaims() })
+    const { org, connection } = fixture
+    const second = new SyncEngine({
+      connection,
+      mappings: [account],
+      sources: [],
+      writeStrategy: new SmallClaims(),
+    })
+    await sql(
+      `INSERT INTO $schema.account (name, external_id__c) SELECT 'Row ' || g, 'K-' || g FROM generate_series(1, 1000) g`,
+    )
+    const calls: number[] = []
+    org.faults.setLatency(2)
+    const [a, b] = await Promise.all([fixture.engine.syncOnce(), second.syncOnce()])
+    calls.push(a.pushes[0]?.succeeded ?? 0, b.pushes[0]?.succeeded ?? 0)
+    expect(calls.reduce((x, y) => x + y, 0)).toBe(1000)
+    expect(Math.min(...calls)).toBeGreaterThan(0)
+    expect(org.all('Account')).toHaveLength(1000)
+    expect(await fixture.log()).toEqual([])
+    const archived = await sql(
+      `SELECT count(*)::int AS n FROM $schema._trigger_log_archive WHERE state = 'SUCCESS'`,
+    )
+    expect(archived[0]?.n).toBe(1000)
   })
 })
