@@ -1,9 +1,10 @@
+import type { EventEmitter } from 'eventemitter3'
 import format from 'pg-format'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ApiUsage } from '../salesforce/salesforce-types.js'
 import type { EngineState } from './engine-state.js'
-import type { PullReport, PushReport } from './sync-engine-events.js'
+import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
 
 /** What one mapping is doing, as `engine.status()` reports it. */
 export interface MappingStatus {
@@ -34,11 +35,31 @@ export interface EngineStatus {
   readonly apiUsage: ApiUsage | undefined
 }
 
-/** In-memory record of recent runs, fed by the engine's events. @internal */
-export interface RunHistory {
-  readonly pulls: Map<string, PullReport & { at: Date }>
-  readonly pushes: Map<string, PushReport & { at: Date }>
-  readonly errors: Map<string, { at: Date; direction: 'pull' | 'push'; message: string }>
+/** In-memory record of each mapping's recent runs, fed by the engine's events. @internal */
+export class RunHistory {
+  readonly pulls = new Map<string, PullReport & { at: Date }>()
+  readonly pushes = new Map<string, PushReport & { at: Date }>()
+  readonly errors = new Map<string, { at: Date; direction: 'pull' | 'push'; message: string }>()
+
+  /** Listens to an engine's run events. */
+  constructor(events: EventEmitter<SyncEngineEvents>) {
+    events.on('pull:completed', (report) => this.completed(this.pulls, report))
+    events.on('push:completed', (report) => this.completed(this.pushes, report))
+    events.on('pull:failed', ({ mapping, error }) => this.failed(mapping, 'pull', error))
+    events.on('push:failed', ({ mapping, error }) => this.failed(mapping, 'push', error))
+  }
+
+  private completed<R extends { mapping: string }>(
+    runs: Map<string, R & { at: Date }>,
+    report: R,
+  ): void {
+    runs.set(report.mapping, { ...report, at: new Date() })
+    this.errors.delete(report.mapping)
+  }
+
+  private failed(mapping: string, direction: 'pull' | 'push', error: Error): void {
+    this.errors.set(mapping, { at: new Date(), direction, message: error.message })
+  }
 }
 
 /** Reads queue counts and cursors for every mapping in two queries. @internal */

@@ -1,15 +1,10 @@
 import { EventEmitter } from 'eventemitter3'
-import { ConfigError } from '../errors/config-error.js'
-import { EngineStateError } from '../errors/engine-state-error.js'
 import { PgforceError } from '../errors/pgforce-error.js'
-import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { planMappings } from '../mappings/plan-mappings.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import { SalesforcePull } from '../pull/salesforce-pull.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import { SalesforcePush } from '../push/salesforce-push.js'
-import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
 import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
 import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
@@ -18,8 +13,9 @@ import { SalesforceStreamingSource } from '../sources/salesforce-streaming-sourc
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
 import type { DirectionRunner } from './direction-runner.js'
 import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
-import { type EngineStatus, type RunHistory, readStatus } from './engine-status.js'
+import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
 import { LaneScheduler } from './lane-scheduler.js'
+import { MappingPlanner } from './mapping-planner.js'
 import {
   type ResolvedEngineOptions,
   resolveEngineOptions,
@@ -63,17 +59,19 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly options: ResolvedEngineOptions
   private readonly runners: EngineRunners
   private readonly sources: readonly ChangeSource[]
-  private readonly history: RunHistory = { pulls: new Map(), pushes: new Map(), errors: new Map() }
+  private readonly history = new RunHistory(this)
+  private readonly planner: MappingPlanner
   private currentState: EngineState = 'created'
   private transition: Promise<void> | undefined
   private scheduler: LaneScheduler<ChangeSignal> | undefined
-  private plans: Map<string, MappingSchema> | undefined
   private abort: AbortController | undefined
+  private startedPlans: Map<string, MappingSchema> | undefined
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
   constructor(options: SyncEngineOptions, runners?: EngineRunners) {
     super()
     this.options = resolveEngineOptions(options)
+    this.planner = new MappingPlanner(this.options.connection, this.options.mappings)
     this.runners = runners ?? {
       pull: new SalesforcePull(this.options.connection),
       push: new SalesforcePush({
@@ -81,28 +79,6 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
       }),
     }
-    this.on('pull:completed', (report) => {
-      this.history.pulls.set(report.mapping, { ...report, at: new Date() })
-      this.history.errors.delete(report.mapping)
-    })
-    this.on('push:completed', (report) => {
-      this.history.pushes.set(report.mapping, { ...report, at: new Date() })
-      this.history.errors.delete(report.mapping)
-    })
-    this.on('pull:failed', ({ mapping, error }) =>
-      this.history.errors.set(mapping, {
-        at: new Date(),
-        direction: 'pull',
-        message: error.message,
-      }),
-    )
-    this.on('push:failed', ({ mapping, error }) =>
-      this.history.errors.set(mapping, {
-        at: new Date(),
-        direction: 'push',
-        message: error.message,
-      }),
-    )
     this.sources = this.options.sources ?? [
       new SalesforceStreamingSource(),
       new SalesforcePollingSource(),
@@ -122,7 +98,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   install(): Promise<InstallReport> {
     return this.call('install', async () => {
-      const plans = await this.plan()
+      const plans = await this.planner.plans()
       const installer = new SchemaInstaller(
         this.options.connection.pool,
         this.options.connection.schema,
@@ -144,7 +120,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   /** One full pass: every mapping pulled, then every read/write mapping pushed. */
   syncOnce(): Promise<SyncPassReport> {
     return this.call('syncOnce', async () => {
-      const plans = await this.plan()
+      const plans = await this.planner.plans()
       const signal = new AbortController().signal
       const pulls: PullReport[] = []
       const pushes: PushReport[] = []
@@ -176,7 +152,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async retryFailed(filter: FailedEntryFilter = {}): Promise<number> {
     let total = 0
-    for (const plan of await this.selectPlans(filter)) {
+    for (const plan of await this.planner.select(filter)) {
       total += await requeueFailed(
         this.options.connection.pool,
         this.options.connection.schema,
@@ -194,7 +170,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async ignoreFailed(filter: FailedEntryFilter = {}): Promise<number> {
     let total = 0
-    for (const plan of await this.selectPlans(filter)) {
+    for (const plan of await this.planner.select(filter)) {
       total += await ignoreFailed(
         this.options.connection.pool,
         this.options.connection.schema,
@@ -210,7 +186,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * old the oldest pending one is), the last pull and push, the last error, API usage.
    */
   async status(): Promise<EngineStatus> {
-    const plans = [...(await this.plan()).values()]
+    const plans = [...(await this.planner.plans()).values()]
     const { pool, schema, salesforce } = this.options.connection
     return {
       state: this.currentState,
@@ -267,7 +243,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   private async doStart(): Promise<void> {
-    const plans = await this.plan()
+    const plans = await this.planner.plans()
+    this.startedPlans = plans
     this.abort = new AbortController()
     const scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: this.options.concurrency,
@@ -315,7 +292,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   private signal(change: ChangeSignal): void {
-    const plan = this.plans?.get(change.object.toLowerCase())
+    const plan = this.startedPlans?.get(change.object.toLowerCase())
     if (!plan || (change.direction === 'push' && plan.mapping.access !== 'read_write')) return
     this.scheduler?.signal(`${change.direction}:${plan.object}`, change)
   }
@@ -346,48 +323,6 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       error: wrapped,
       retryInMs,
     })
-  }
-
-  private async selectPlans(filter: FailedEntryFilter): Promise<MappingSchema[]> {
-    const plans = [...(await this.plan()).values()].filter((p) => p.mapping.access === 'read_write')
-    if (!filter.objects) return plans
-    const wanted = new Set(filter.objects.map((o) => o.toLowerCase()))
-    const unknown = [...wanted].filter((o) => !plans.some((p) => p.object.toLowerCase() === o))
-    if (unknown.length > 0) {
-      throw new ConfigError(
-        unknown.map((o) => ({
-          path: 'objects',
-          expected: 'an object of a read_write mapping',
-          received: `"${o}"`,
-        })),
-        'failed-entry filter',
-      )
-    }
-    return plans.filter((p) => wanted.has(p.object.toLowerCase()))
-  }
-
-  private async plan(): Promise<Map<string, MappingSchema>> {
-    if (this.plans) return this.plans
-    if (this.options.connection.closed) throw new EngineStateError('The connection is closed')
-    const { salesforce } = this.options.connection
-    const describes = new Map<string, SObjectDescribe | undefined>()
-    await Promise.all(
-      this.options.mappings.map(async (mapping) => {
-        try {
-          describes.set(mapping.object, await salesforce.describe(mapping.object))
-        } catch (error) {
-          if (
-            error instanceof SalesforceApiError &&
-            (error.errorCode === 'NOT_FOUND' || error.statusCode === 404)
-          ) {
-            describes.set(mapping.object, undefined)
-          } else throw error
-        }
-      }),
-    )
-    const plans = planMappings(this.options.mappings, describes)
-    this.plans = new Map(plans.map((plan) => [plan.object.toLowerCase(), plan]))
-    return this.plans
   }
 }
 

@@ -1,0 +1,78 @@
+import type { Connection } from '../connection/connection.js'
+import { ConfigError } from '../errors/config-error.js'
+import { EngineStateError } from '../errors/engine-state-error.js'
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
+import type { Mapping } from '../mappings/mapping.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { planMappings } from '../mappings/plan-mappings.js'
+import type { FailedEntryFilter } from '../push/failed-entries.js'
+import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
+
+/**
+ * Checks an engine's mappings against the org's describes once, and keeps the result: every
+ * pull, push, install and status works from these plans. @internal
+ */
+export class MappingPlanner {
+  private readonly connection: Connection
+  private readonly mappings: readonly Mapping[]
+  private cached: Promise<Map<string, MappingSchema>> | undefined
+
+  constructor(connection: Connection, mappings: readonly Mapping[]) {
+    this.connection = connection
+    this.mappings = mappings
+  }
+
+  /** The plans, by lower-cased object name (describes fetched on first use). */
+  plans(): Promise<Map<string, MappingSchema>> {
+    if (this.connection.closed)
+      return Promise.reject(new EngineStateError('The connection is closed'))
+    this.cached ??= this.load()
+    this.cached.catch(() => {
+      this.cached = undefined
+    })
+    return this.cached
+  }
+
+  /** The read/write plans a failed-entry filter selects; an unknown object is a `ConfigError`. */
+  async select(filter: FailedEntryFilter): Promise<MappingSchema[]> {
+    const plans = [...(await this.plans()).values()].filter(
+      (p) => p.mapping.access === 'read_write',
+    )
+    if (!filter.objects) return plans
+    const wanted = new Set(filter.objects.map((o) => o.toLowerCase()))
+    const unknown = [...wanted].filter((o) => !plans.some((p) => p.object.toLowerCase() === o))
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        unknown.map((o) => ({
+          path: 'objects',
+          expected: 'an object of a read_write mapping',
+          received: `"${o}"`,
+        })),
+        'failed-entry filter',
+      )
+    }
+    return plans.filter((p) => wanted.has(p.object.toLowerCase()))
+  }
+
+  private async load(): Promise<Map<string, MappingSchema>> {
+    const describes = new Map<string, SObjectDescribe | undefined>()
+    await Promise.all(
+      this.mappings.map(async (mapping) => {
+        try {
+          describes.set(mapping.object, await this.connection.salesforce.describe(mapping.object))
+        } catch (error) {
+          if (
+            !(
+              error instanceof SalesforceApiError &&
+              (error.errorCode === 'NOT_FOUND' || error.statusCode === 404)
+            )
+          )
+            throw error
+          describes.set(mapping.object, undefined)
+        }
+      }),
+    )
+    const plans = planMappings(this.mappings, describes)
+    return new Map(plans.map((plan) => [plan.object.toLowerCase(), plan]))
+  }
+}
