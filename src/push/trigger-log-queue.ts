@@ -139,13 +139,15 @@ export class TriggerLogQueue {
             `UPDATE %1$I.%2$I AS t
              SET sfid = COALESCE(t.sfid, u.sfid),
                  -- a failure always shows; a success leaves a row with a newer edit waiting PENDING
-                 _hc_lastop = CASE WHEN newer.id IS NULL OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
-                 _hc_err = CASE WHEN newer.id IS NULL OR u.op = 'FAILED' THEN u.err ELSE t._hc_err END
+                 _hc_lastop = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
+                 _hc_err = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.err ELSE t._hc_err END
              FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(id, sfid, op, err, entry_id)
-             LEFT JOIN LATERAL (
-               SELECT n.id FROM %1$I._trigger_log AS n
-               WHERE n.table_name = $6 AND n.record_id = u.id AND n.state = 'NEW' AND n.id > u.entry_id LIMIT 1
-             ) AS newer ON true
+             -- the newest entry still waiting per row, in one pass over the queue index
+             LEFT JOIN (
+               SELECT n.record_id, max(n.id) AS max_id FROM %1$I._trigger_log AS n
+               WHERE n.table_name = $6 AND n.state = 'NEW' AND n.record_id = ANY($1::int[])
+               GROUP BY n.record_id
+             ) AS newer ON newer.record_id = u.id
              WHERE t.id = u.id`,
             schema,
             table,
