@@ -23,6 +23,11 @@ export interface SyncEngineOptions {
   readonly concurrency?: number
   /** Decides what is retried and how long to wait; extend it for your own error codes. */
   readonly retryPolicy?: RetryPolicy
+  /**
+   * Days `_trigger_log_archive` entries are kept; a running engine trims older ones every hour,
+   * in batches. `0` keeps them forever. @default 31 (Heroku Connect's retention)
+   */
+  readonly archiveRetentionDays?: number
 }
 
 /** Options after defaults and validation. @internal */
@@ -33,6 +38,7 @@ export interface ResolvedEngineOptions {
   readonly writeStrategy: WriteStrategy | undefined
   readonly concurrency: number
   readonly retryPolicy: RetryPolicy
+  readonly archiveRetentionDays: number
 }
 
 /**
@@ -90,6 +96,11 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     read.problem('writeStrategy', 'a WriteStrategy (an object with write())', options.writeStrategy)
   }
   const concurrency = read.integer('concurrency', options.concurrency ?? 4, { min: 1, max: 64 })
+  const archiveRetentionDays = read.integer(
+    'archiveRetentionDays',
+    options.archiveRetentionDays ?? 31,
+    { min: 0 },
+  )
   read.finish()
   return {
     connection: options.connection,
@@ -98,5 +109,6 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     writeStrategy: options.writeStrategy,
     concurrency: concurrency as number,
     retryPolicy: options.retryPolicy ?? new RetryPolicy(),
+    archiveRetentionDays: archiveRetentionDays as number,
   }
 }

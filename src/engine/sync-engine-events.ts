@@ -40,6 +40,22 @@ export interface SyncEngineEvents {
       readonly retryInMs: number | undefined
     },
   ]
+  /** Salesforce rejected one record; its entry is FAILED and its row `_hc_lastop = 'FAILED'`. */
+  'record:failed': [
+    event: {
+      readonly mapping: string
+      /** `id` of the row in the mapped table. */
+      readonly recordId: number
+      readonly action: 'INSERT' | 'UPDATE' | 'DELETE'
+      readonly error: {
+        readonly statusCode: string
+        readonly message: string
+        readonly fields: readonly string[]
+      }
+    },
+  ]
+  /** Old `_trigger_log_archive` entries were deleted. */
+  'archive:trimmed': [event: { readonly deleted: number }]
   /** A push of one mapping committed its outcomes. */
   'push:completed': [event: PushReport]
   /** A push failed as a whole (entries stay NEW); retried after `retryInMs` when retryable. */

@@ -3,6 +3,7 @@ import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import { SalesforcePull } from '../pull/salesforce-pull.js'
+import { trimArchive } from '../push/archive-retention.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import { SalesforcePush } from '../push/salesforce-push.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
@@ -66,6 +67,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private scheduler: LaneScheduler<ChangeSignal> | undefined
   private abort: AbortController | undefined
   private startedPlans: Map<string, MappingSchema> | undefined
+  private archiveTimer: NodeJS.Timeout | undefined
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
   constructor(options: SyncEngineOptions, runners?: EngineRunners) {
@@ -77,6 +79,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       push: new SalesforcePush({
         connection: this.options.connection,
         strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
+        onRecordFailed: (event) => this.emit('record:failed', event),
       }),
     }
     this.sources = this.options.sources ?? [
@@ -195,6 +198,18 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     }
   }
 
+  /**
+   * Deletes `_trigger_log_archive` entries older than `archiveRetentionDays` (or `days`), in
+   * batches. A running engine does this every hour; call it yourself when it does not run.
+   */
+  async trimArchive(days = this.options.archiveRetentionDays): Promise<number> {
+    if (days <= 0) return 0
+    const { pool, schema } = this.options.connection
+    const deleted = await trimArchive(pool, schema, days)
+    if (deleted > 0) this.emit('archive:trimmed', { deleted })
+    return deleted
+  }
+
   /** `await using engine = new SyncEngine(...)` stops it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop()
@@ -277,6 +292,17 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       await this.doStop()
       throw error
     }
+    if (this.options.archiveRetentionDays > 0) {
+      this.archiveTimer = setInterval(() => {
+        this.trimArchive().catch((error: unknown) =>
+          this.emit('error', {
+            error: error instanceof Error ? error : new Error(String(error)),
+            context: 'archive retention',
+          }),
+        )
+      }, 3_600_000)
+      this.archiveTimer.unref()
+    }
     for (const plan of plans.values()) {
       this.signal({ object: plan.object, direction: 'pull', reason: 'startup' })
       if (plan.mapping.access === 'read_write')
@@ -285,6 +311,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   private async doStop(): Promise<void> {
+    clearInterval(this.archiveTimer)
     this.abort?.abort()
     await Promise.allSettled(this.sources.map((source) => source.stop()))
     await this.scheduler?.close()

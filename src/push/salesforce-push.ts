@@ -4,8 +4,14 @@ import type { PushReport } from '../engine/sync-engine-events.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
+import type { RecordError } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
-import type { EntryResult, WriteStrategy } from '../strategies/write-strategy.js'
+import type {
+  ChangeAction,
+  ChangeEntry,
+  EntryResult,
+  WriteStrategy,
+} from '../strategies/write-strategy.js'
 import { recordBuilder } from './to-salesforce-record.js'
 import { TriggerLogQueue } from './trigger-log-queue.js'
 
@@ -18,6 +24,13 @@ export interface SalesforcePushOptions {
   readonly claimSize?: number
   /** How long a claim holds before another worker may take the entries over. @default 600 000 */
   readonly leaseMs?: number
+  /** Told of every record Salesforce rejected, after the outcome committed. */
+  readonly onRecordFailed?: (event: {
+    mapping: string
+    recordId: number
+    action: ChangeAction
+    error: RecordError
+  }) => void
 }
 
 /**
@@ -90,6 +103,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           throw error
         }
         await this.queue.settle(plan, entries, results)
+        this.reportFailures(plan, entries, results)
         for (const result of results) {
           if (result.outcome === 'success') report.succeeded += 1
           else if (result.outcome === 'failed') report.failed += 1
@@ -111,5 +125,25 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       })
     }
     return { ...report, apiCalls: counter.calls, durationMs: Date.now() - started }
+  }
+
+  private reportFailures(
+    plan: MappingSchema,
+    entries: readonly ChangeEntry[],
+    results: readonly EntryResult[],
+  ): void {
+    if (!this.options.onRecordFailed) return
+    const byId = new Map(entries.map((e) => [e.id, e]))
+    for (const result of results) {
+      const entry = byId.get(result.entryId)
+      if (result.outcome === 'failed' && entry && result.error) {
+        this.options.onRecordFailed({
+          mapping: plan.object,
+          recordId: entry.recordId,
+          action: entry.action,
+          error: result.error,
+        })
+      }
+    }
   }
 }

@@ -109,6 +109,27 @@ describe('push (Postgres → Salesforce)', () => {
     expect(row).toEqual({ _hc_lastop: 'UPDATED', _hc_err: null })
   })
 
+  it('tells about each rejected record, and trims the archive by age', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { engine } = fixture
+    const failures: unknown[] = []
+    engine.on('record:failed', (event) => failures.push(event))
+    await sql(`INSERT INTO $schema.account (name) VALUES (NULL), ('ok')`)
+    await engine.syncOnce()
+    expect(failures).toEqual([
+      expect.objectContaining({
+        mapping: 'Account',
+        action: 'INSERT',
+        error: expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' }),
+      }),
+    ])
+    await sql(`UPDATE $schema._trigger_log_archive SET created_at = now() - interval '40 days'`)
+    expect(await engine.trimArchive()).toBe(1)
+    expect(await sql(`SELECT count(*)::int AS n FROM $schema._trigger_log_archive`)).toEqual([
+      { n: 0 },
+    ])
+  })
+
   it('ignoreFailed() dismisses failures into the archive', async () => {
     fixture = await syncFixture(db(), [account])
     const { engine } = fixture
