@@ -54,6 +54,14 @@ export interface SyncEngineEvents {
       }
     },
   ]
+  /** A Bulk 2.0 load (a first load over the threshold, or `reload()`) began. */
+  'load:started': [
+    event: { readonly mapping: string; readonly total: number; readonly reload: boolean },
+  ]
+  /** A load applied another batch: `done` of `total` records. */
+  'load:progress': [
+    event: { readonly mapping: string; readonly done: number; readonly total: number },
+  ]
   /** Old `_trigger_log_archive` entries were deleted. */
   'archive:trimmed': [event: { readonly deleted: number }]
   /** A push of one mapping committed its outcomes. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3'
+import { ConfigError } from '../errors/config-error.js'
 import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
@@ -75,7 +76,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     this.options = resolveEngineOptions(options)
     this.planner = new MappingPlanner(this.options.connection, this.options.mappings)
     this.runners = runners ?? {
-      pull: new SalesforcePull(this.options.connection),
+      pull: new SalesforcePull(this.options.connection, {
+        onLoadStarted: (event) => this.emit('load:started', event),
+        onProgress: (event) => this.emit('load:progress', event),
+      }),
       push: new SalesforcePush({
         connection: this.options.connection,
         strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
@@ -196,6 +200,34 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       mappings: await readStatus(pool, schema, plans, this.history),
       apiUsage: salesforce.apiUsage,
     }
+  }
+
+  /**
+   * Reloads one mapping from Salesforce through Bulk 2.0 (`load:progress` events report it): every
+   * record is read again, rows are upserted, and rows of records Salesforce no longer has are
+   * removed at the end. The table is never emptied first, so readers see it whole throughout.
+   */
+  reload(object: string): Promise<PullReport> {
+    return this.call('syncOnce', async () => {
+      const plan = (await this.planner.plans()).get(object.toLowerCase())
+      if (!plan) {
+        throw new ConfigError(
+          [
+            {
+              path: 'object',
+              expected: "the object of one of the engine's mappings",
+              received: `"${object}"`,
+            },
+          ],
+          'reload',
+        )
+      }
+      return this.runners.pull.run(
+        plan,
+        [{ object: plan.object, direction: 'pull', reason: 'reload' }],
+        new AbortController().signal,
+      )
+    })
   }
 
   /**

@@ -6,6 +6,7 @@ import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
+import { bulkLoad, type LoadProgress } from './bulk-load.js'
 import { type PullCursor, readPullCursor, writePullCursor } from './pull-cursor.js'
 import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
 import { writeReplayIds } from './stream-cursor.js'
@@ -18,14 +19,23 @@ import { writeReplayIds } from './stream-cursor.js'
  * page, so the next pull continues from there and nothing is applied twice.
  * @internal
  */
+/** Options of {@link SalesforcePull}. @internal */
+export interface SalesforcePullOptions {
+  /** How far before the stored cursor each pull starts. @default 2000 */
+  readonly lookbackMs?: number
+  /** A first load of more records than this uses Bulk 2.0. @default 10 000 (Heroku Connect's) */
+  readonly bulkThreshold?: number
+  readonly onLoadStarted?: (event: { mapping: string; total: number; reload: boolean }) => void
+  readonly onProgress?: (progress: LoadProgress) => void
+}
+
 export class SalesforcePull implements DirectionRunner<PullReport> {
   private readonly connection: Connection
-  private readonly lookbackMs: number
+  private readonly options: SalesforcePullOptions
 
-  /** @param lookbackMs How far before the stored cursor each pull starts. */
-  constructor(connection: Connection, lookbackMs = 2000) {
+  constructor(connection: Connection, options: SalesforcePullOptions = {}) {
     this.connection = connection
-    this.lookbackMs = lookbackMs
+    this.options = options
   }
 
   async run(
@@ -53,8 +63,34 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       hints.length > 0 &&
       hints.every((h) => h.reason === 'stream' && (h.recordIds?.length ?? 0) > 0)
     let cursor: PullCursor | undefined = stored && {
-      systemModstamp: new Date(Date.parse(stored.systemModstamp) - this.lookbackMs).toISOString(),
+      systemModstamp: new Date(
+        Date.parse(stored.systemModstamp) - (this.options.lookbackMs ?? 2000),
+      ).toISOString(),
       id: '',
+    }
+    // A first load, or a reload, of more records than the threshold goes through Bulk 2.0; the
+    // keyset loop below then catches what changed while it ran.
+    const reload = hints.some((h) => h.reason === 'reload')
+    if (reload || (!stored && !onlyNamedRecords)) {
+      const where = plan.mapping.where ? ` WHERE ${plan.mapping.where}` : ''
+      const total = await this.connection.salesforce.count(
+        `SELECT COUNT() FROM ${plan.object}${where}`,
+      )
+      if (reload || total > (this.options.bulkThreshold ?? 10_000)) {
+        this.options.onLoadStarted?.({ mapping: plan.object, total, reload })
+        add(
+          counts,
+          await bulkLoad(this.connection, plan, {
+            since: undefined,
+            reload,
+            total,
+            onProgress: this.options.onProgress,
+            signal,
+          }),
+        )
+        const loaded = await this.readCursor(plan)
+        cursor = loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
+      }
     }
     while (!onlyNamedRecords) {
       signal.throwIfAborted()

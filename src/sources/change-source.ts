@@ -13,6 +13,7 @@ export type ChangeReason =
   | 'gap'
   | 'overflow'
   | 'startup'
+  | 'reload'
 
 /**
  * "Changes may exist for this mapping in this direction." A signal is only a hint: the engine

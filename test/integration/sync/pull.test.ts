@@ -148,3 +148,49 @@ describe('pull (Salesforce → Postgres)', () => {
     expect(report.pulls[0]?.updated).toBe(0)
   })
 })
+
+describe('bulk loads', () => {
+  it('loads 50 000 records through Bulk 2.0 with progress events', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine, adapter } = fixture
+    org.insert(
+      'Account',
+      Array.from({ length: 50_000 }, (_, i) => ({
+        Name: `Load ${i}`,
+        Industry: 'Energy',
+        NumberOfEmployees: i,
+      })),
+    )
+    const progress: { done: number; total: number }[] = []
+    const started: unknown[] = []
+    engine.on('load:started', (event) => started.push(event))
+    engine.on('load:progress', ({ done, total }) => progress.push({ done, total }))
+    const bulkJobs = () => org.api.used
+    const before = bulkJobs()
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]?.inserted).toBe(50_000)
+    expect(await fixture.count('account')).toBe(50_000)
+    expect(started).toEqual([{ mapping: 'Account', total: 50_000, reload: false }])
+    expect(progress.length).toBeGreaterThanOrEqual(10)
+    expect(progress.at(-1)).toEqual({ done: 50_000, total: 50_000 })
+    // A handful of Bulk calls, not 25 REST pages.
+    expect(org.api.used - before).toBeLessThan(10)
+    expect(adapter.apiUsage?.used).toBe(org.api.used)
+  }, 60_000)
+
+  it('reloads without emptying the table, dropping rows Salesforce no longer has', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    const [keep, gone] = org.insert('Account', [{ Name: 'Keep' }, { Name: 'Gone' }])
+    await engine.syncOnce()
+    org.remove('Account', gone as string)
+    org.emptyRecycleBin()
+    org.modify('Account', keep as string, { Industry: 'Media' })
+    const report = await engine.reload('account')
+    expect(report).toMatchObject({ deleted: 1 })
+    expect(await fixture.rows('account', 'sfid, industry')).toEqual([
+      { sfid: keep, industry: 'Media' },
+    ])
+    await expect(engine.reload('Nope')).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
+  })
+})
