@@ -7,6 +7,7 @@ import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
 import { bulkLoad, type LoadProgress } from './bulk-load.js'
+import { applyHardDeletes } from './hard-deletes.js'
 import { type PullCursor, readPullCursor, writePullCursor } from './pull-cursor.js'
 import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
 import { writeReplayIds } from './stream-cursor.js'
@@ -23,6 +24,8 @@ import { writeReplayIds } from './stream-cursor.js'
 export interface SalesforcePullOptions {
   /** How far before the stored cursor each pull starts. @default 2000 */
   readonly lookbackMs?: number
+  /** Least time between two `getDeleted` checks for hard deletes. @default 300 000 (5 minutes) */
+  readonly hardDeleteIntervalMs?: number
   /** A first load of more records than this uses Bulk 2.0. @default 10 000 (Heroku Connect's) */
   readonly bulkThreshold?: number
   readonly onLoadStarted?: (event: { mapping: string; total: number; reload: boolean }) => void
@@ -102,6 +105,14 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       cursor = { systemModstamp: toIsoInstant(last.SystemModstamp), id: String(last.Id) }
       add(counts, await this.apply(plan, page, cursor))
       if (page.length < PULL_PAGE_SIZE) break
+    }
+    // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few minutes.
+    if (!onlyNamedRecords && stored) {
+      counts.deleted += await applyHardDeletes(
+        this.connection,
+        plan,
+        this.options.hardDeleteIntervalMs ?? 300_000,
+      )
     }
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
     const replayIds = new Map<string, number>()

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { InMemoryOrg, OrgClock } from '../../../src/testing.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
@@ -121,6 +122,26 @@ describe('pull (Salesforce → Postgres)', () => {
     expect(await fixture.log()).toEqual([])
   })
 
+  it('does not lose a change made while a pull is paging', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    const ids = org.insert(
+      'Account',
+      Array.from({ length: 6000 }, (_, i) => ({ Name: `P${i}` })),
+    )
+    org.faults.setLatency(5)
+    const before = org.api.used
+    const pulling = engine.syncOnce()
+    // Once the first page is in, change a record the pull has already passed.
+    while (org.api.used < before + 3) await new Promise((resolve) => setTimeout(resolve, 1))
+    org.modify('Account', ids[0] as string, { Name: 'Changed while paging' })
+    await pulling
+    org.faults.setLatency(0)
+    await engine.syncOnce()
+    expect(await fixture.rows('account', 'name')).toContainEqual({ name: 'Changed while paging' })
+    expect(await fixture.count('account')).toBe(6000)
+  })
+
   it('leaves the cursor where it was when Salesforce fails mid-pull, and catches up next time', async () => {
     fixture = await syncFixture(db(), [account])
     const { org, engine } = fixture
@@ -146,6 +167,23 @@ describe('pull (Salesforce → Postgres)', () => {
     const report = await engine.syncOnce()
     expect(await fixture.count('account')).toBe(2500)
     expect(report.pulls[0]?.updated).toBe(0)
+  })
+})
+
+describe('hard deletes', () => {
+  it('removes rows of records deleted and purged before any pull saw the deletion', async () => {
+    // getDeleted answers whole minutes up to now: run the org a few minutes behind real time so
+    // the deletion falls inside the first window the pull asks for.
+    const behind = new InMemoryOrg({ clock: new OrgClock(new Date(Date.now() - 300_000)) })
+    fixture = await syncFixture(db(), [account], { org: behind })
+    const { org, engine } = fixture
+    const [kept, purged] = org.insert('Account', [{ Name: 'Kept' }, { Name: 'Purged' }])
+    await engine.syncOnce()
+    org.remove('Account', purged as string)
+    org.emptyRecycleBin([purged as string])
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]?.deleted).toBe(1)
+    expect(await fixture.rows('account', 'sfid')).toEqual([{ sfid: kept }])
   })
 })
 

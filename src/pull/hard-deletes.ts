@@ -1,0 +1,70 @@
+import format from 'pg-format'
+import type { Connection } from '../connection/connection.js'
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { withEngineTransaction } from '../postgres/engine-transaction.js'
+
+const NAME = 'deleted'
+const DAY = 86_400_000
+
+/**
+ * Finds records deleted and already purged from the recycle bin (hard deletes, emptied bins),
+ * which `queryAll` can no longer see, with `getDeleted` over the window since the last check, and
+ * removes (or soft-deletes) their rows. The window's end is stored in `_pgforce_cursor` in the
+ * same transaction. Salesforce asks callers not to poll `getDeleted` more than every 5 minutes,
+ * so checks closer than `minIntervalMs` are skipped. Returns how many rows it removed. @internal
+ */
+export async function applyHardDeletes(
+  connection: Connection,
+  plan: MappingSchema,
+  minIntervalMs: number,
+): Promise<number> {
+  const { pool, schema, salesforce } = connection
+  const table = plan.mapping.table
+  const { rows } = await pool.query<{ covered: Date | null }>(
+    format(
+      `SELECT systemmodstamp AT TIME ZONE 'UTC' AS covered FROM %I._pgforce_cursor WHERE table_name = $1 AND name = $2`,
+      schema,
+    ),
+    [table, NAME],
+  )
+  const now = Date.now()
+  const covered = rows[0]?.covered?.getTime()
+  if (covered !== undefined && now - covered < minIntervalMs) return 0
+  // First check: the last day (the initial load saw everything older); never past 29 days.
+  const start = new Date(Math.max(covered ?? now - DAY, now - 29 * DAY))
+  let result: Awaited<ReturnType<typeof salesforce.getDeleted>>
+  try {
+    result = await salesforce.getDeleted(plan.object, start, new Date(now))
+  } catch (error) {
+    // A window Salesforce will not answer (too short, or too old): try again next time.
+    if (error instanceof SalesforceApiError && error.errorCode === 'INVALID_REPLICATION_DATE')
+      return 0
+    throw error
+  }
+  const ids = result.deletedRecords.map((d) => d.id)
+  return withEngineTransaction(pool, async (client) => {
+    let removed = 0
+    if (ids.length > 0) {
+      const sql =
+        plan.mapping.deleteMode === 'soft'
+          ? format(
+              `UPDATE %I.%I SET isdeleted = true, _hc_lastop = 'SYNCED' WHERE sfid = ANY($1::varchar[]) AND isdeleted IS DISTINCT FROM true`,
+              schema,
+              table,
+            )
+          : format('DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])', schema, table)
+      removed = (await client.query(sql, [ids])).rowCount ?? 0
+    }
+    await client.query(
+      format(
+        `INSERT INTO %I._pgforce_cursor (table_name, name, systemmodstamp, updated_at)
+         VALUES ($1, $2, $3::timestamptz AT TIME ZONE 'UTC', now())
+         ON CONFLICT (table_name, name) DO UPDATE SET systemmodstamp = excluded.systemmodstamp, updated_at = now()`,
+        schema,
+      ),
+      [table, NAME, result.latestDateCovered.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')],
+    )
+    return removed
+  })
+}
