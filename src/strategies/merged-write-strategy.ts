@@ -15,6 +15,8 @@ import type { ChangeEntry, EntryResult, WriteContext } from './write-strategy.js
  */
 export class MergedWriteStrategy extends BaseWriteStrategy {
   readonly name: string = 'merged'
+  /** Claim everything pending at once: a record's history folds only within one claim. */
+  readonly claimSize: number = 100_000
 
   async write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]> {
     const byRecord = new Map<number, ChangeEntry[]>()
