@@ -41,9 +41,13 @@ it('mirrors Salesforce into Postgres and sends Postgres rows to Salesforce', asy
   )
   await pool.query(`INSERT INTO ${schema}.account (name, external_id__c) VALUES ('Globex', 'G-1')`)
   await eventually(async () => emulator.org.all('Account').some((a) => a.External_Id__c === 'G-1'))
-  expect((await sync.engine.status()).mappings[0]).toMatchObject({
-    object: 'Account',
-    pending: 0,
-    failed: 0,
+  // Salesforce has the record as soon as it answered; the outcome commits in Postgres right after.
+  await eventually(async () => {
+    const [mapping] = (await sync.engine.status()).mappings
+    return mapping?.pending === 0 && mapping.failed === 0
   })
+  const { rows } = await pool.query(
+    `SELECT sfid FROM ${schema}.account WHERE external_id__c = 'G-1'`,
+  )
+  expect(rows[0]?.sfid).toMatch(/^001/)
 })

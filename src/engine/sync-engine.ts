@@ -328,7 +328,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       this.archiveTimer = setInterval(() => {
         this.trimArchive().catch((error: unknown) =>
           this.emit('error', {
-            error: error instanceof Error ? error : new Error(String(error)),
+            error: error instanceof Error ? error : new PgforceError('POSTGRES', String(error)),
             context: 'archive retention',
           }),
         )

@@ -1,5 +1,6 @@
 import format from 'pg-format'
 import { OptionReader } from '../config/option-reader.js'
+import { PostgresError } from '../errors/postgres-error.js'
 import { triggerLogChannel } from '../postgres/install/system-tables-sql.js'
 import type { PgListenClientLike } from '../postgres/pg-pool-like.js'
 import { BaseChangeSource } from './base-change-source.js'
@@ -67,7 +68,9 @@ export class PostgresNotifySource extends BaseChangeSource {
       const client = (await connection.pool.connect()) as PgListenClientLike
       client.on('notification', () => this.notified(context))
       client.on('error', (error) => this.lost(context, error))
-      client.on('end', () => this.lost(context, new Error('LISTEN connection ended')))
+      client.on('end', () =>
+        this.lost(context, new PostgresError('LISTEN connection ended', { sqlState: '08006' })),
+      )
       await client.query(format('LISTEN %I', triggerLogChannel(connection.schema)))
       if (!this.running) {
         release(client)
@@ -77,7 +80,7 @@ export class PostgresNotifySource extends BaseChangeSource {
       this.signalAll(context, reason)
     } catch (error) {
       if (attempt === 0) throw error
-      this.lost(context, error instanceof Error ? error : new Error(String(error)), attempt)
+      this.lost(context, toPgforceError(error), attempt)
     }
   }
 
@@ -120,4 +123,16 @@ function release(client: PgListenClientLike, error?: Error): void {
   client.removeAllListeners('error')
   client.on('error', () => {})
   client.release(error ?? true)
+}
+
+function toPgforceError(error: unknown): PostgresError {
+  if (error instanceof PostgresError) return error
+  const code = (error as { code?: unknown } | null)?.code
+  return new PostgresError(
+    `LISTEN connection failed: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+      sqlState: typeof code === 'string' ? code : undefined,
+    },
+  )
 }

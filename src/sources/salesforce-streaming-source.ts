@@ -2,6 +2,7 @@ import { OptionReader } from '../config/option-reader.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { Mapping } from '../mappings/mapping.js'
 import { clearReplayId, readReplayId } from '../pull/stream-cursor.js'
+import { toSalesforceApiError } from '../salesforce/jsforce/jsforce-error.js'
 import type { StreamingMessage, StreamSubscription } from '../salesforce/salesforce-adapter.js'
 import { BaseChangeSource } from './base-change-source.js'
 import type { ChangeSourceContext } from './change-source.js'
@@ -110,9 +111,7 @@ export class SalesforceStreamingSource extends BaseChangeSource {
       this.subscriptions.push(await open(-1))
       this.signal({ object: mapping.object, direction: 'pull', reason: 'gap' })
     } catch (reopenError) {
-      context.reportError(
-        reopenError instanceof Error ? reopenError : new Error(String(reopenError)),
-      )
+      context.reportError(toSalesforceApiError(reopenError, `Resubscribing to ${channel} failed`))
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Connection } from 'jsforce'
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import type { StreamSubscription, SubscribeRequest } from '../salesforce-adapter.js'
+import { toSalesforceApiError } from './jsforce-error.js'
 
 interface FayeMessage {
   channel: string
@@ -71,7 +72,13 @@ export async function subscribeWithJsforce(
           (message.ext?.sfdc as { failureReason?: string } | undefined)?.failureReason ??
             message.error,
         )
-        if (reason.startsWith('401')) void reopen(new Error(`Streaming session expired: ${reason}`))
+        if (reason.startsWith('401'))
+          void reopen(
+            new SalesforceApiError(`Streaming session expired: ${reason}`, {
+              errorCode: 'INVALID_SESSION_ID',
+              statusCode: 401,
+            }),
+          )
       }
       if (
         message.channel === '/meta/connect' &&
@@ -79,7 +86,10 @@ export async function subscribeWithJsforce(
         /Unknown client/.test(message.error ?? '')
       ) {
         request.onReconnecting?.(
-          new Error(`Streaming client dropped by the server: ${message.error}`),
+          new SalesforceApiError(`Streaming client dropped by the server: ${message.error}`, {
+            errorCode: 'STREAMING_CLIENT_DROPPED',
+            retryable: true,
+          }),
         )
       }
       if (message.channel === '/meta/subscribe' && message.subscription === request.channel) {
@@ -112,7 +122,7 @@ export async function subscribeWithJsforce(
       await host.refreshSession()
       open()
     } catch (error) {
-      fail(error instanceof Error ? error : new Error(String(error)))
+      fail(toSalesforceApiError(error))
     }
   }
 
