@@ -86,7 +86,7 @@ export async function bulkLoad(
   let batch: SObjectRecord[] = []
   for await (const record of salesforce.bulkQuery(soql, {
     includeDeleted: true,
-    pageSize: 50_000,
+    pageSize: 10_000,
     signal: options.signal,
   })) {
     const stamp = new Date(

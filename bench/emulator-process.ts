@@ -1,0 +1,39 @@
+/**
+ * Runs a SalesforceEmulator in its own process for benchmarks that measure pgforce's memory:
+ * seeds `BENCH_ROWS` Accounts, prints `{ instanceUrl, accessToken }` as one JSON line, and serves
+ * until its parent closes stdin.
+ */
+import { SalesforceEmulator } from '../src/testing/emulator/salesforce-emulator.js'
+import { clearProxyEnv } from '../test/support/proxy-env.js'
+
+clearProxyEnv()
+const rows = Number(process.env.BENCH_ROWS ?? 100_000)
+const emulator = await SalesforceEmulator.start({
+  orgOptions: { dailyApiLimit: 10_000_000, eventRetention: 100 },
+})
+for (let start = 0; start < rows; start += 20_000) {
+  emulator.org.insert(
+    'Account',
+    Array.from({ length: Math.min(20_000, rows - start) }, (_, k) => {
+      const i = start + k
+      return {
+        Name: `Account ${i}`,
+        Industry: 'Energy',
+        AnnualRevenue: i,
+        NumberOfEmployees: i % 1000,
+        Phone: '555-0100',
+        Website: 'https://example.com',
+        BillingCity: 'Lyon',
+        BillingCountry: 'France',
+        Description: 'A description long enough to weigh something in memory and on the wire.',
+      }
+    }),
+  )
+}
+process.stdout.write(
+  `${JSON.stringify({ instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken })}\n`,
+)
+process.stdin.resume()
+process.stdin.on('end', () => {
+  void emulator.stop().then(() => process.exit(0))
+})
