@@ -28,6 +28,11 @@ export interface SyncEngineOptions {
    * in batches. `0` keeps them forever. @default 31 (Heroku Connect's retention)
    */
   readonly archiveRetentionDays?: number
+  /**
+   * How often a running engine reconciles each mapping (record counts, formula fields; see
+   * `engine.reconcile()`). `0` turns it off. @default 21 600 000 (6 hours)
+   */
+  readonly reconcileIntervalMs?: number
 }
 
 /** Options after defaults and validation. @internal */
@@ -39,6 +44,7 @@ export interface ResolvedEngineOptions {
   readonly concurrency: number
   readonly retryPolicy: RetryPolicy
   readonly archiveRetentionDays: number
+  readonly reconcileIntervalMs: number
 }
 
 /**
@@ -96,6 +102,11 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     read.problem('writeStrategy', 'a WriteStrategy (an object with write())', options.writeStrategy)
   }
   const concurrency = read.integer('concurrency', options.concurrency ?? 4, { min: 1, max: 64 })
+  const reconcileIntervalMs = read.integer(
+    'reconcileIntervalMs',
+    options.reconcileIntervalMs ?? 21_600_000,
+    { min: 0 },
+  )
   const archiveRetentionDays = read.integer(
     'archiveRetentionDays',
     options.archiveRetentionDays ?? 31,
@@ -110,5 +121,6 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     concurrency: concurrency as number,
     retryPolicy: options.retryPolicy ?? new RetryPolicy(),
     archiveRetentionDays: archiveRetentionDays as number,
+    reconcileIntervalMs: reconcileIntervalMs as number,
   }
 }

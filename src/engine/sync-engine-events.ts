@@ -1,4 +1,5 @@
 import type { EngineState } from './engine-state.js'
+import type { ReconcileReport } from './reconcile.js'
 
 /** Counts a pull reports (Salesforce → Postgres). */
 export interface PullReport {
@@ -62,6 +63,8 @@ export interface SyncEngineEvents {
   'load:progress': [
     event: { readonly mapping: string; readonly done: number; readonly total: number },
   ]
+  /** A reconcile looked at one mapping (and reloaded it when it had drifted). */
+  'reconcile:completed': [event: ReconcileReport]
   /** Old `_trigger_log_archive` entries were deleted. */
   'archive:trimmed': [event: { readonly deleted: number }]
   /** A push of one mapping committed its outcomes. */

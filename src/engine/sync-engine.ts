@@ -18,6 +18,7 @@ import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
 import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
 import { LaneScheduler } from './lane-scheduler.js'
 import { MappingPlanner } from './mapping-planner.js'
+import { needsReload, type ReconcileReport } from './reconcile.js'
 import {
   type ResolvedEngineOptions,
   resolveEngineOptions,
@@ -69,6 +70,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private abort: AbortController | undefined
   private startedPlans: Map<string, MappingSchema> | undefined
   private archiveTimer: NodeJS.Timeout | undefined
+  private reconcileTimer: NodeJS.Timeout | undefined
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
   constructor(options: SyncEngineOptions, runners?: EngineRunners) {
@@ -231,6 +233,27 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
+   * Looks for drift polls cannot see, for every mapping (or one): compares Salesforce's record
+   * count with the table's, and reloads a mapping whose counts differ or that maps formula fields
+   * (they change without bumping SystemModstamp). A running engine does this every
+   * `reconcileIntervalMs`. Reports each mapping in a `reconcile:completed` event.
+   */
+  async reconcile(object?: string): Promise<ReconcileReport[]> {
+    const plans = [...(await this.planner.plans()).values()].filter(
+      (p) => object === undefined || p.object.toLowerCase() === object.toLowerCase(),
+    )
+    const reports: ReconcileReport[] = []
+    for (const plan of plans) {
+      const { reload, ...counts } = await needsReload(this.options.connection, plan)
+      if (reload) await this.reload(plan.object)
+      const report = { ...counts, reloaded: reload }
+      this.emit('reconcile:completed', report)
+      reports.push(report)
+    }
+    return reports
+  }
+
+  /**
    * Deletes `_trigger_log_archive` entries older than `archiveRetentionDays` (or `days`), in
    * batches. A running engine does this every hour; call it yourself when it does not run.
    */
@@ -324,6 +347,30 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       await this.doStop()
       throw error
     }
+    if (this.options.reconcileIntervalMs > 0) {
+      this.reconcileTimer = setInterval(() => {
+        this.reconcile().catch((error: unknown) =>
+          this.emit('error', {
+            error:
+              error instanceof Error ? error : new PgforceError('SALESFORCE_API', String(error)),
+            context: 'reconcile',
+          }),
+        )
+      }, this.options.reconcileIntervalMs)
+      this.reconcileTimer.unref()
+    }
+    if (this.options.reconcileIntervalMs > 0) {
+      this.reconcileTimer = setInterval(() => {
+        this.reconcile().catch((error: unknown) =>
+          this.emit('error', {
+            error:
+              error instanceof Error ? error : new PgforceError('SALESFORCE_API', String(error)),
+            context: 'reconcile',
+          }),
+        )
+      }, this.options.reconcileIntervalMs)
+      this.reconcileTimer.unref()
+    }
     if (this.options.archiveRetentionDays > 0) {
       this.archiveTimer = setInterval(() => {
         this.trimArchive().catch((error: unknown) =>
@@ -344,6 +391,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   private async doStop(): Promise<void> {
     clearInterval(this.archiveTimer)
+    clearInterval(this.reconcileTimer)
     this.abort?.abort()
     await Promise.allSettled(this.sources.map((source) => source.stop()))
     await this.scheduler?.close()

@@ -170,6 +170,29 @@ describe('pull (Salesforce → Postgres)', () => {
   })
 })
 
+describe('reconcile', () => {
+  it('reloads a mapping whose counts drifted, and leaves one in step alone', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine, connection } = fixture
+    org.insert('Account', [{ Name: 'A' }, { Name: 'B' }])
+    await engine.syncOnce()
+    expect(await engine.reconcile()).toEqual([
+      { mapping: 'Account', salesforceCount: 2, postgresCount: 2, reloaded: false },
+    ])
+    // A row lost on the Postgres side, by a write the trigger does not see.
+    await db().pool.query(
+      `BEGIN; SET LOCAL xmlbinary = 'hex'; DELETE FROM "${connection.schema}".account WHERE name = 'B'; COMMIT`,
+    )
+    const events: unknown[] = []
+    engine.on('reconcile:completed', (event) => events.push(event))
+    expect(await engine.reconcile('Account')).toEqual([
+      { mapping: 'Account', salesforceCount: 2, postgresCount: 1, reloaded: true },
+    ])
+    expect(events).toHaveLength(1)
+    expect(await fixture.count('account')).toBe(2)
+  })
+})
+
 describe('hard deletes', () => {
   it('removes rows of records deleted and purged before any pull saw the deletion', async () => {
     // getDeleted answers whole minutes up to now: run the org a few minutes behind real time so
