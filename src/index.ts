@@ -103,6 +103,7 @@ export type {
   ChangeSignal,
   ChangeSource,
   ChangeSourceContext,
+  SourceConnectionEvent,
   SyncDirection,
 } from './sources/change-source.js'
 export { ensurePushTopic } from './sources/ensure-push-topic.js'

@@ -1,3 +1,4 @@
+import type { SourceConnectionEvent } from '../sources/change-source.js'
 import type { EngineState } from './engine-state.js'
 import type { ReconcileReport } from './reconcile.js'
 
@@ -77,6 +78,10 @@ export interface SyncEngineEvents {
       readonly retryInMs: number | undefined
     },
   ]
+  /** A push source (streaming, LISTEN) is connected: changes now arrive within milliseconds. */
+  'source:connected': [event: SourceConnectionEvent]
+  /** A push source lost its connection and is re-establishing it; polls cover the gap. */
+  'source:reconnecting': [event: SourceConnectionEvent]
   /** A background failure outside a pull or push (a change source, a lost connection). */
   error: [event: { readonly error: Error; readonly context: string }]
 }

@@ -337,6 +337,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           source.start({
             connection: this.options.connection,
             reportError: (error) => this.emit('error', { error, context: source.name }),
+            reportConnection: (event) =>
+              this.emit(
+                event.state === 'connected' ? 'source:connected' : 'source:reconnecting',
+                event,
+              ),
             mappings: this.options.mappings,
             abortSignal: (this.abort as AbortController).signal,
             signal: (change) => this.signal(change),

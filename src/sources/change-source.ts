@@ -48,6 +48,22 @@ export interface ChangeSourceContext {
    * the engine emits it as an `error` event. Sources never throw from timers or callbacks.
    */
   reportError(error: Error): void
+  /**
+   * Reports a push source's connection state (a streaming subscription or a LISTEN connection
+   * established, or being re-established); the engine emits `source:connected` /
+   * `source:reconnecting`. Optional for sources to call.
+   */
+  reportConnection(event: SourceConnectionEvent): void
+}
+
+/** A push source's connection state, for `source:connected` / `source:reconnecting` events. */
+export interface SourceConnectionEvent {
+  readonly source: string
+  readonly state: 'connected' | 'reconnecting'
+  /** What is connected: a channel such as `/data/AccountChangeEvent`, or a LISTEN channel. */
+  readonly target: string
+  /** Why it is reconnecting. */
+  readonly reason?: Error
 }
 
 /**

@@ -77,6 +77,11 @@ export class PostgresNotifySource extends BaseChangeSource {
         return
       }
       this.client = client
+      context.reportConnection({
+        source: this.name,
+        state: 'connected',
+        target: triggerLogChannel(connection.schema),
+      })
       this.signalAll(context, reason)
     } catch (error) {
       if (attempt === 0) throw error
@@ -95,7 +100,12 @@ export class PostgresNotifySource extends BaseChangeSource {
   private lost(context: ChangeSourceContext, error: Error, attempt = 0): void {
     if (!this.running) return
     this.drop(error)
-    context.reportError(error)
+    context.reportConnection({
+      source: this.name,
+      state: 'reconnecting',
+      target: triggerLogChannel(context.connection.schema),
+      reason: error,
+    })
     clearTimeout(this.reconnect)
     const delay = Math.min(30_000, this.reconnectDelayMs * 2 ** attempt)
     this.reconnect = setTimeout(() => void this.listen(context, 'reconnect', attempt + 1), delay)

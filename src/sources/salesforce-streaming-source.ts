@@ -70,9 +70,17 @@ export class SalesforceStreamingSource extends BaseChangeSource {
         channel,
         replayId,
         onMessage: (message) => this.onMessage(mapping, message),
-        onConnect: () =>
-          this.signal({ object: mapping.object, direction: 'pull', reason: 'reconnect' }),
-        onReconnecting: (reason) => context.reportError(reason),
+        onConnect: () => {
+          context.reportConnection({ source: this.name, state: 'connected', target: channel })
+          this.signal({ object: mapping.object, direction: 'pull', reason: 'reconnect' })
+        },
+        onReconnecting: (reason) =>
+          context.reportConnection({
+            source: this.name,
+            state: 'reconnecting',
+            target: channel,
+            reason,
+          }),
         onError: (error) => {
           context.reportError(error)
           void this.restart(context, mapping, channel, error, open)

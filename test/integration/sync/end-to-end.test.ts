@@ -45,6 +45,7 @@ describe.each(['cdc', 'pushtopic'] as const)(
     let engine: SyncEngine
     const schema = `e2e_${kind}`
     const errors: Error[] = []
+    const connections: string[] = []
 
     beforeAll(async () => {
       emulator = await SalesforceEmulator.start({ longPollTimeoutMs: 2_000 })
@@ -69,6 +70,8 @@ describe.each(['cdc', 'pushtopic'] as const)(
         ],
       })
       engine.on('error', ({ error }) => errors.push(error))
+      engine.on('source:connected', (event) => connections.push(`${event.source} connected`))
+      engine.on('source:reconnecting', (event) => connections.push(`${event.source} reconnecting`))
       await engine.install()
       await engine.start()
     })
@@ -118,6 +121,12 @@ describe.each(['cdc', 'pushtopic'] as const)(
       emulator.dropStreamingClients()
       const [id] = emulator.org.insert('Account', [{ Name: 'After drop' }])
       await waitFor(async () => (await row(`sfid = '${id}'`)) !== undefined)
+    })
+
+    it('reports its push sources connecting and reconnecting', () => {
+      expect(connections).toContain('salesforce-streaming connected')
+      expect(connections).toContain('postgres-notify connected')
+      expect(connections).toContain('salesforce-streaming reconnecting')
     })
 
     it('reports no failure', () => {
