@@ -95,6 +95,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         cursor = loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
       }
     }
+    let switched = !stored
     while (!onlyNamedRecords) {
       signal.throwIfAborted()
       const page = await collect(
@@ -105,6 +106,30 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       cursor = { systemModstamp: toIsoInstant(last.SystemModstamp), id: String(last.Id) }
       add(counts, await this.apply(plan, page, cursor))
       if (page.length < PULL_PAGE_SIZE) break
+      if (!switched) {
+        // A full first page: if many more changes wait (a long outage, a mass update), read the
+        // rest through Bulk 2.0 instead of page after page of REST.
+        switched = true
+        const filter = plan.mapping.where ? ` AND (${plan.mapping.where})` : ''
+        const remaining = await this.connection.salesforce.count(
+          `SELECT COUNT() FROM ${plan.object} WHERE SystemModstamp >= ${cursor.systemModstamp}${filter}`,
+        )
+        if (remaining > (this.options.bulkThreshold ?? 10_000)) {
+          this.options.onLoadStarted?.({ mapping: plan.object, total: remaining, reload: false })
+          add(
+            counts,
+            await bulkLoad(this.connection, plan, {
+              since: cursor,
+              reload: false,
+              total: remaining,
+              onProgress: this.options.onProgress,
+              signal,
+            }),
+          )
+          const loaded = await this.readCursor(plan)
+          cursor = loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
+        }
+      }
     }
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few minutes.
     if (!onlyNamedRecords && stored) {

@@ -239,6 +239,23 @@ describe('bulk loads', () => {
     expect(adapter.apiUsage?.used).toBe(org.api.used)
   }, 60_000)
 
+  it('switches a large catch-up to Bulk 2.0', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    org.insert('Account', [{ Name: 'First' }])
+    await engine.syncOnce()
+    org.insert(
+      'Account',
+      Array.from({ length: 15_000 }, (_, i) => ({ Name: `Backlog ${i}` })),
+    )
+    const loads: unknown[] = []
+    engine.on('load:started', (event) => loads.push(event))
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]?.inserted).toBe(15_000)
+    expect(loads).toEqual([expect.objectContaining({ mapping: 'Account', reload: false })])
+    expect(await fixture.count('account')).toBe(15_001)
+  }, 60_000)
+
   it('reloads without emptying the table, dropping rows Salesforce no longer has', async () => {
     fixture = await syncFixture(db(), [account])
     const { org, engine } = fixture
