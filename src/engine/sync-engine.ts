@@ -69,8 +69,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private scheduler: LaneScheduler<ChangeSignal> | undefined
   private abort: AbortController | undefined
   private startedPlans: Map<string, MappingSchema> | undefined
-  private archiveTimer: NodeJS.Timeout | undefined
-  private reconcileTimer: NodeJS.Timeout | undefined
+  private readonly timers: NodeJS.Timeout[] = []
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
   constructor(options: SyncEngineOptions, runners?: EngineRunners) {
@@ -353,39 +352,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       throw error
     }
     if (this.options.reconcileIntervalMs > 0) {
-      this.reconcileTimer = setInterval(() => {
-        this.reconcile().catch((error: unknown) =>
-          this.emit('error', {
-            error:
-              error instanceof Error ? error : new PgforceError('SALESFORCE_API', String(error)),
-            context: 'reconcile',
-          }),
-        )
-      }, this.options.reconcileIntervalMs)
-      this.reconcileTimer.unref()
-    }
-    if (this.options.reconcileIntervalMs > 0) {
-      this.reconcileTimer = setInterval(() => {
-        this.reconcile().catch((error: unknown) =>
-          this.emit('error', {
-            error:
-              error instanceof Error ? error : new PgforceError('SALESFORCE_API', String(error)),
-            context: 'reconcile',
-          }),
-        )
-      }, this.options.reconcileIntervalMs)
-      this.reconcileTimer.unref()
+      this.every(this.options.reconcileIntervalMs, 'reconcile', () => this.reconcile())
     }
     if (this.options.archiveRetentionDays > 0) {
-      this.archiveTimer = setInterval(() => {
-        this.trimArchive().catch((error: unknown) =>
-          this.emit('error', {
-            error: error instanceof Error ? error : new PgforceError('POSTGRES', String(error)),
-            context: 'archive retention',
-          }),
-        )
-      }, 3_600_000)
-      this.archiveTimer.unref()
+      this.every(3_600_000, 'archive retention', () => this.trimArchive())
     }
     for (const plan of plans.values()) {
       this.signal({ object: plan.object, direction: 'pull', reason: 'startup' })
@@ -394,9 +364,22 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     }
   }
 
+  /** Runs a background task every `ms` while running; its failures become `error` events. */
+  private every(ms: number, context: string, task: () => Promise<unknown>): void {
+    const timer = setInterval(() => {
+      task().catch((error: unknown) =>
+        this.emit('error', {
+          error: error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error)),
+          context,
+        }),
+      )
+    }, ms)
+    timer.unref()
+    this.timers.push(timer)
+  }
+
   private async doStop(): Promise<void> {
-    clearInterval(this.archiveTimer)
-    clearInterval(this.reconcileTimer)
+    for (const timer of this.timers.splice(0)) clearInterval(timer)
     this.abort?.abort()
     await Promise.allSettled(this.sources.map((source) => source.stop()))
     await this.scheduler?.close()
