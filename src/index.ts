@@ -10,6 +10,8 @@ export {
   type PostgresPoolOptions,
 } from './connection/create-connection.js'
 export type { SalesforceOptions } from './connection/resolve-salesforce.js'
+export type { ApiBudgetOptions, BudgetLevel } from './engine/api-budget.js'
+export type { Logger, LogMethod } from './engine/engine-logger.js'
 export type { CallBehaviour, EngineCall, EngineState } from './engine/engine-state.js'
 export { LIFECYCLE } from './engine/engine-state.js'
 export type { EngineStatus, MappingStatus } from './engine/engine-status.js'
@@ -18,6 +20,7 @@ export type { SyncEngineOptions } from './engine/resolve-engine-options.js'
 export { SyncEngine, type SyncPassReport } from './engine/sync-engine.js'
 export type { PullReport, PushReport, SyncEngineEvents } from './engine/sync-engine-events.js'
 export {
+  ApiBudgetExhaustedError,
   ConfigError,
   type ConfigProblem,
   DEFAULT_RETRY_TABLE,
@@ -34,6 +37,13 @@ export {
   SalesforceApiError,
   type SalesforceApiErrorDetails,
 } from './errors/index.js'
+export type {
+  Conflict,
+  ConflictEvent,
+  ConflictPolicy,
+  ConflictResolver,
+  ConflictWinner,
+} from './mappings/conflict-policy.js'
 export { defineMapping, type MappingOptions } from './mappings/define-mapping.js'
 export type {
   ColumnValue,

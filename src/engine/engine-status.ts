@@ -19,6 +19,12 @@ export interface MappingStatus {
   readonly failed: number
   /** The oldest pending entry's capture time: how far behind the push is. */
   readonly oldestPendingAt: Date | undefined
+  /** Milliseconds since the oldest pending entry was captured (0 when none is pending). */
+  readonly pushLagMs: number
+  /** Whether this engine leads the mapping's pulls (one engine does, among several workers). */
+  readonly pullLeader: boolean
+  /** Salesforce API calls this mapping's pulls and pushes made today (UTC), all workers. */
+  readonly apiCallsToday: number
   readonly lastPull: (PullReport & { readonly at: Date }) | undefined
   readonly lastPush: (PushReport & { readonly at: Date }) | undefined
   /** The last failure of a pull or push, cleared by the next success. */
@@ -30,6 +36,8 @@ export interface MappingStatus {
 /** `engine.status()`. */
 export interface EngineStatus {
   readonly state: EngineState
+  /** `engine.pause()` was called and `resume()` not yet. */
+  readonly paused: boolean
   readonly mappings: readonly MappingStatus[]
   /** API usage from the last Salesforce response that reported it. */
   readonly apiUsage: ApiUsage | undefined
@@ -68,6 +76,10 @@ export async function readStatus(
   schema: string,
   plans: readonly MappingSchema[],
   history: RunHistory,
+  live: {
+    readonly leading: ReadonlySet<string>
+    readonly callsToday: ReadonlyMap<string, number>
+  },
 ): Promise<MappingStatus[]> {
   const queue = await pool.query<{
     table_name: string
@@ -110,6 +122,9 @@ export async function readStatus(
       pending: counts?.pending ?? 0,
       failed: counts?.failed ?? 0,
       oldestPendingAt: counts?.oldest ?? undefined,
+      pushLagMs: counts?.oldest ? Math.max(0, Date.now() - counts.oldest.getTime()) : 0,
+      pullLeader: live.leading.has(plan.object),
+      apiCallsToday: live.callsToday.get(plan.object.toLowerCase()) ?? 0,
       lastPull: history.pulls.get(plan.object),
       lastPush: history.pushes.get(plan.object),
       lastError: history.errors.get(plan.object),

@@ -4,7 +4,7 @@ import { EngineStateError } from '../errors/engine-state-error.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { Mapping } from '../mappings/mapping.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { planMappings } from '../mappings/plan-mappings.js'
+import { lookupParents, planMappings } from '../mappings/plan-mappings.js'
 import type { FailedEntryFilter } from '../push/failed-entries.js'
 import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
 
@@ -56,22 +56,32 @@ export class MappingPlanner {
 
   private async load(): Promise<Map<string, MappingSchema>> {
     const describes = new Map<string, SObjectDescribe | undefined>()
-    await Promise.all(
-      this.mappings.map(async (mapping) => {
-        try {
-          describes.set(mapping.object, await this.connection.salesforce.describe(mapping.object))
-        } catch (error) {
-          if (
-            !(
-              error instanceof SalesforceApiError &&
-              (error.errorCode === 'NOT_FOUND' || error.statusCode === 404)
-            )
+    const describeInto = async (object: string) => {
+      try {
+        describes.set(object, await this.connection.salesforce.describe(object))
+      } catch (error) {
+        if (
+          !(
+            error instanceof SalesforceApiError &&
+            (error.errorCode === 'NOT_FOUND' || error.statusCode === 404)
           )
-            throw error
-          describes.set(mapping.object, undefined)
-        }
-      }),
-    )
+        )
+          throw error
+        describes.set(object, undefined)
+      }
+    }
+    await Promise.all(this.mappings.map((mapping) => describeInto(mapping.object)))
+    // Parents of `Relationship.Field` columns that are not mapped themselves.
+    const known = new Set([...describes.values()].map((d) => d?.name.toLowerCase()))
+    const parents = new Set<string>()
+    for (const mapping of this.mappings) {
+      const describe = describes.get(mapping.object)
+      if (!describe) continue
+      for (const parent of lookupParents(mapping, describe)) {
+        if (!known.has(parent.toLowerCase())) parents.add(parent)
+      }
+    }
+    await Promise.all([...parents].map((parent) => describeInto(parent)))
     const plans = planMappings(this.mappings, describes)
     return new Map(plans.map((plan) => [plan.object.toLowerCase(), plan]))
   }

@@ -4,6 +4,8 @@ import { RetryPolicy } from '../errors/retry-policy.js'
 import type { Mapping } from '../mappings/mapping.js'
 import type { ChangeSource } from '../sources/change-source.js'
 import type { WriteStrategy } from '../strategies/write-strategy.js'
+import type { ApiBudgetOptions } from './api-budget.js'
+import type { Logger } from './engine-logger.js'
 
 /** Options of `new SyncEngine(options)`. */
 export interface SyncEngineOptions {
@@ -33,6 +35,31 @@ export interface SyncEngineOptions {
    * `engine.reconcile()`). `0` turns it off. @default 21 600 000 (6 hours)
    */
   readonly reconcileIntervalMs?: number
+  /**
+   * How long a push's claim on `_trigger_log` entries holds. Entries a worker claimed and never
+   * settled (it died mid-push) go back to the queue after this; keep it above your longest push
+   * round (a Bulk 2.0 job can take minutes). @default 600 000 (10 minutes)
+   */
+  readonly pushLeaseMs?: number
+  /**
+   * With several engines on one database, one leads each mapping's pulls. How often an engine
+   * that does not lead a mapping checks whether it can take over (its leader stopped or died): the
+   * longest a mapping goes without a puller. @default 5000
+   */
+  readonly takeoverCheckMs?: number
+  /**
+   * Where the engine logs what it does: a pino logger, or anything with pino's
+   * `info(bindings, message)` methods (see {@link Logger}). Nothing is logged when omitted; the
+   * events carry the same information.
+   */
+  readonly logger?: Logger
+  /**
+   * Daily Salesforce API call budgets, shared by every worker on the database (Heroku Connect's
+   * `sf_max_daily_api_calls`). No call is made past a budget: pulls wait, pushes keep their
+   * entries NEW, and both resume the next UTC day. Past `slowDownAt` polls thin out and pushes
+   * batch harder. Unlimited when omitted (calls are still counted for `status()`).
+   */
+  readonly apiBudget?: ApiBudgetOptions
 }
 
 /** Options after defaults and validation. @internal */
@@ -45,6 +72,10 @@ export interface ResolvedEngineOptions {
   readonly retryPolicy: RetryPolicy
   readonly archiveRetentionDays: number
   readonly reconcileIntervalMs: number
+  readonly pushLeaseMs: number
+  readonly takeoverCheckMs: number
+  readonly logger: Logger | undefined
+  readonly apiBudget: ApiBudgetOptions
 }
 
 /**
@@ -112,6 +143,26 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     options.archiveRetentionDays ?? 31,
     { min: 0 },
   )
+  const pushLeaseMs = read.integer('pushLeaseMs', options.pushLeaseMs ?? 600_000, { min: 100 })
+  const takeoverCheckMs = read.integer('takeoverCheckMs', options.takeoverCheckMs ?? 5000, {
+    min: 10,
+  })
+  const logger = options.logger
+  if (
+    logger !== undefined &&
+    !(['debug', 'info', 'warn', 'error'] as const).every((l) => typeof logger?.[l] === 'function')
+  )
+    read.problem('logger', 'a logger with debug, info, warn and error methods (pino)', logger)
+  const budget = options.apiBudget ?? {}
+  if (budget.dailyCalls !== undefined)
+    read.integer('apiBudget.dailyCalls', budget.dailyCalls, { min: 0 })
+  for (const [object, calls] of Object.entries(budget.perMapping ?? {})) {
+    read.integer(`apiBudget.perMapping.${object}`, calls, { min: 0 })
+    if (!mappings.some((m) => m.object?.toLowerCase() === object.toLowerCase()))
+      read.problem(`apiBudget.perMapping.${object}`, 'the object of one of the mappings', object)
+  }
+  if (budget.slowDownAt !== undefined && !(budget.slowDownAt > 0 && budget.slowDownAt <= 1))
+    read.problem('apiBudget.slowDownAt', 'a share between 0 and 1', budget.slowDownAt)
   read.finish()
   return {
     connection: options.connection,
@@ -122,5 +173,9 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     retryPolicy: options.retryPolicy ?? new RetryPolicy(),
     archiveRetentionDays: archiveRetentionDays as number,
     reconcileIntervalMs: reconcileIntervalMs as number,
+    pushLeaseMs: pushLeaseMs as number,
+    takeoverCheckMs: takeoverCheckMs as number,
+    logger,
+    apiBudget: budget,
   }
 }

@@ -1,4 +1,6 @@
+import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { SourceConnectionEvent } from '../sources/change-source.js'
+import type { BudgetLevel } from './api-budget.js'
 import type { EngineState } from './engine-state.js'
 import type { ReconcileReport } from './reconcile.js'
 
@@ -8,6 +10,8 @@ export interface PullReport {
   readonly inserted: number
   readonly updated: number
   readonly deleted: number
+  /** Salesforce API calls the pull made. */
+  readonly apiCalls: number
   readonly durationMs: number
 }
 
@@ -18,6 +22,8 @@ export interface PushReport {
   readonly sent: number
   readonly succeeded: number
   readonly failed: number
+  /** Entries left NEW to wait for a parent record that is not in Salesforce yet. */
+  readonly heldBack: number
   readonly apiCalls: number
   readonly durationMs: number
 }
@@ -82,6 +88,31 @@ export interface SyncEngineEvents {
   'source:connected': [event: SourceConnectionEvent]
   /** A push source lost its connection and is re-establishing it; polls cover the gap. */
   'source:reconnecting': [event: SourceConnectionEvent]
+  /**
+   * This engine took over (`leader: true`) or gave up the pulls of a mapping. With several
+   * engines on one database, one leads each mapping's pulls (an advisory lock); pushes are shared.
+   */
+  leadership: [event: { readonly mapping: string; readonly leader: boolean }]
+  /**
+   * A record changed on both sides since its last sync; `winner` says which side's changes were
+   * kept, by the mapping's `conflictPolicy`. Both versions are in the event.
+   */
+  conflict: [event: ConflictEvent]
+  /**
+   * A mapping's API budget changed level: `low` (past `slowDownAt`: polls thin out, pushes batch
+   * harder), `exhausted` (calls wait for the next UTC day), or `ok` again.
+   */
+  budget: [
+    event: {
+      readonly mapping: string
+      readonly level: BudgetLevel
+      /** Calls spent today against `budget`. */
+      readonly used: number
+      readonly budget: number
+    },
+  ]
+  /** `pause()` (`paused: true`) or `resume()` took effect. */
+  paused: [event: { readonly paused: boolean }]
   /** A background failure outside a pull or push (a change source, a lost connection). */
   error: [event: { readonly error: Error; readonly context: string }]
 }

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'eventemitter3'
 import { ConfigError } from '../errors/config-error.js'
+import { EngineStateError } from '../errors/engine-state-error.js'
 import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { parentsFirst } from '../mappings/plan-mappings.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import { SalesforcePull } from '../pull/salesforce-pull.js'
 import { trimArchive } from '../push/archive-retention.js'
@@ -13,10 +15,12 @@ import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
 import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js'
 import { SalesforceStreamingSource } from '../sources/salesforce-streaming-source.js'
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
+import { ApiBudget } from './api-budget.js'
 import type { DirectionRunner } from './direction-runner.js'
+import { attachLogger } from './engine-logger.js'
+import { EngineRuntime } from './engine-runtime.js'
 import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
 import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
-import { LaneScheduler } from './lane-scheduler.js'
 import { MappingPlanner } from './mapping-planner.js'
 import { needsReload, type ReconcileReport } from './reconcile.js'
 import {
@@ -66,24 +70,34 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly planner: MappingPlanner
   private currentState: EngineState = 'created'
   private transition: Promise<void> | undefined
-  private scheduler: LaneScheduler<ChangeSignal> | undefined
-  private abort: AbortController | undefined
-  private startedPlans: Map<string, MappingSchema> | undefined
-  private readonly timers: NodeJS.Timeout[] = []
+  private runtime: EngineRuntime | undefined
+  private readonly budget: ApiBudget
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
   constructor(options: SyncEngineOptions, runners?: EngineRunners) {
     super()
     this.options = resolveEngineOptions(options)
     this.planner = new MappingPlanner(this.options.connection, this.options.mappings)
+    if (this.options.logger) attachLogger(this, this.options.logger)
+    const { connection } = this.options
+    this.budget = new ApiBudget(
+      connection.pool,
+      connection.schema,
+      this.options.apiBudget,
+      (mapping, level, used, budget) => this.emit('budget', { mapping, level, used, budget }),
+    )
     this.runners = runners ?? {
       pull: new SalesforcePull(this.options.connection, {
+        budget: this.budget,
         onLoadStarted: (event) => this.emit('load:started', event),
         onProgress: (event) => this.emit('load:progress', event),
+        onConflict: (event) => this.emit('conflict', event),
       }),
       push: new SalesforcePush({
         connection: this.options.connection,
         strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
+        leaseMs: this.options.pushLeaseMs,
+        budget: this.budget,
         onRecordFailed: (event) => this.emit('record:failed', event),
       }),
     }
@@ -146,7 +160,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         }
       }
       for (const plan of plans.values()) pulls.push(await once('pull', plan))
-      for (const plan of plans.values()) {
+      for (const plan of parentsFirst([...plans.values()])) {
         if (plan.mapping.access === 'read_write') pushes.push(await once('push', plan))
       }
       return { pulls, pushes }
@@ -198,9 +212,33 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const { pool, schema, salesforce } = this.options.connection
     return {
       state: this.currentState,
-      mappings: await readStatus(pool, schema, plans, this.history),
+      paused: this.runtime?.paused ?? false,
+      mappings: await readStatus(pool, schema, plans, this.history, {
+        leading: this.runtime?.leading ?? new Set(),
+        callsToday: await this.budget.usedToday(),
+      }),
       apiUsage: salesforce.apiUsage,
     }
+  }
+
+  /**
+   * Stops starting pulls and pushes, waits for those in flight, and gives up this engine's pull
+   * leadership (another worker takes over). Change sources stay connected and changes keep
+   * accumulating in `_trigger_log`, as when a Heroku Connect connection is paused; `resume()`
+   * sends them. Pausing affects this engine only. Throws `EngineStateError` unless running.
+   */
+  async pause(): Promise<void> {
+    if (!this.runtime || this.currentState !== 'running')
+      throw new EngineStateError(`pause() needs a running engine (it is ${this.currentState})`)
+    await this.runtime.pause()
+    this.emit('paused', { paused: true })
+  }
+
+  /** Runs again after `pause()`: what accumulated is pulled and pushed at once. */
+  resume(): void {
+    if (!this.runtime?.paused) return
+    this.runtime.resume()
+    this.emit('paused', { paused: false })
   }
 
   /**
@@ -313,83 +351,47 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   private async doStart(): Promise<void> {
     const plans = await this.planner.plans()
-    this.startedPlans = plans
-    this.abort = new AbortController()
-    const scheduler = new LaneScheduler<ChangeSignal>({
-      concurrency: this.options.concurrency,
-      retryDelay: (error, attempt) => this.options.retryPolicy.delayFor(error, attempt),
-      run: async ({ key, hints, signal }) => {
-        const [direction, object] = splitKey(key)
-        const plan = plans.get(object.toLowerCase())
-        if (plan) await this.runDirection(direction, plan, hints, signal)
+    const runtime = new EngineRuntime(
+      {
+        options: this.options,
+        sources: this.sources,
+        budget: this.budget,
+        events: this,
+        run: (direction, plan, hints, signal) => this.runDirection(direction, plan, hints, signal),
+        failed: (direction, object, error, retryInMs) =>
+          this.emitFailure(direction, object, error, retryInMs),
+        upkeep: [
+          {
+            name: 'reconcile',
+            everyMs: this.options.reconcileIntervalMs,
+            run: () => this.reconcile(),
+          },
+          {
+            name: 'archive retention',
+            everyMs: this.options.archiveRetentionDays > 0 ? 3_600_000 : 0,
+            run: () => this.trimArchive(),
+          },
+        ],
       },
-      onOutcome: ({ key, error, retryInMs }) => {
-        if (error !== undefined)
-          this.emitFailure(splitKey(key)[0], splitKey(key)[1], error, retryInMs)
-      },
-    })
-    this.scheduler = scheduler
-    const sources = this.sources
+      plans,
+    )
+    this.runtime = runtime
     try {
-      await Promise.all(
-        sources.map((source) =>
-          source.start({
-            connection: this.options.connection,
-            reportError: (error) => this.emit('error', { error, context: source.name }),
-            reportConnection: (event) =>
-              this.emit(
-                event.state === 'connected' ? 'source:connected' : 'source:reconnecting',
-                event,
-              ),
-            mappings: this.options.mappings,
-            abortSignal: (this.abort as AbortController).signal,
-            signal: (change) => this.signal(change),
-          }),
-        ),
-      )
+      await runtime.start()
     } catch (error) {
-      await this.doStop()
+      this.runtime = undefined
       throw error
     }
-    if (this.options.reconcileIntervalMs > 0) {
-      this.every(this.options.reconcileIntervalMs, 'reconcile', () => this.reconcile())
-    }
-    if (this.options.archiveRetentionDays > 0) {
-      this.every(3_600_000, 'archive retention', () => this.trimArchive())
-    }
-    for (const plan of plans.values()) {
-      this.signal({ object: plan.object, direction: 'pull', reason: 'startup' })
-      if (plan.mapping.access === 'read_write')
-        this.signal({ object: plan.object, direction: 'push', reason: 'startup' })
-    }
-  }
-
-  /** Runs a background task every `ms` while running; its failures become `error` events. */
-  private every(ms: number, context: string, task: () => Promise<unknown>): void {
-    const timer = setInterval(() => {
-      task().catch((error: unknown) =>
-        this.emit('error', {
-          error: error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error)),
-          context,
-        }),
-      )
-    }, ms)
-    timer.unref()
-    this.timers.push(timer)
   }
 
   private async doStop(): Promise<void> {
-    for (const timer of this.timers.splice(0)) clearInterval(timer)
-    this.abort?.abort()
-    await Promise.allSettled(this.sources.map((source) => source.stop()))
-    await this.scheduler?.close()
-    this.scheduler = undefined
+    const runtime = this.runtime
+    this.runtime = undefined
+    await runtime?.stop()
   }
 
   private signal(change: ChangeSignal): void {
-    const plan = this.startedPlans?.get(change.object.toLowerCase())
-    if (!plan || (change.direction === 'push' && plan.mapping.access !== 'read_write')) return
-    this.scheduler?.signal(`${change.direction}:${plan.object}`, change)
+    this.runtime?.signal(change)
   }
 
   private async runDirection(
@@ -419,9 +421,4 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       retryInMs,
     })
   }
-}
-
-function splitKey(key: string): [SyncDirection, string] {
-  const at = key.indexOf(':')
-  return [key.slice(0, at) as SyncDirection, key.slice(at + 1)]
 }

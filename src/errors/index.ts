@@ -1,3 +1,4 @@
+export { ApiBudgetExhaustedError } from './api-budget-exhausted-error.js'
 export { ConfigError, type ConfigProblem } from './config-error.js'
 export { EngineStateError } from './engine-state-error.js'
 export { PgforceError, type PgforceErrorCode, type PgforceErrorOptions } from './pgforce-error.js'

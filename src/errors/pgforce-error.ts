@@ -9,6 +9,7 @@ export type PgforceErrorCode =
   | 'ENGINE_STATE'
   | 'TIMEOUT'
   | 'ABORTED'
+  | 'API_BUDGET_EXHAUSTED'
 
 /** Options shared by every pgforce error constructor. */
 export interface PgforceErrorOptions {

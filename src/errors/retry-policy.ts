@@ -43,6 +43,7 @@ export const DEFAULT_RETRY_TABLE: Required<RetryTable> = {
   },
   salesforceCodes: {
     REQUEST_LIMIT_EXCEEDED: limits,
+    API_BUDGET_EXHAUSTED: limits, // pgforce's own daily budget (apiBudget)
     UNABLE_TO_LOCK_ROW: quick,
     SERVER_UNAVAILABLE: network,
     QUERY_TIMEOUT: network,

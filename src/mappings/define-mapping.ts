@@ -1,5 +1,6 @@
 import { OptionReader } from '../config/option-reader.js'
 import type { WriteStrategy } from '../strategies/write-strategy.js'
+import type { ConflictPolicy } from './conflict-policy.js'
 import {
   type ColumnValue,
   type DeleteMode,
@@ -23,6 +24,12 @@ export interface MappingOptions {
    * Connect), or a map of API name → column. `Id`, `SystemModstamp`, `IsDeleted` and `CreatedDate`
    * are always synced into `sfid`, `systemmodstamp`, `isdeleted`, `createddate`; listing them is
    * allowed and changes nothing.
+   *
+   * `Relationship.Field` names a parent's External ID field through a lookup, e.g.
+   * `Account.External_Id__c` on Contact: its column (`account__r__external_id__c`, Heroku
+   * Connect's `<lookup>__r__<externalid>`) holds the parent's external id, is filled by pulls, and
+   * on a push sets the lookup by that external id, so a parent and its child can be inserted in one
+   * transaction.
    */
   readonly fields: readonly string[] | Readonly<Record<string, string>>
   /** `read_only` (Salesforce → Postgres) or `read_write` (both ways). @default 'read_only' */
@@ -48,12 +55,21 @@ export interface MappingOptions {
   readonly writeStrategy?: WriteStrategy
   /** `hard` removes the row of a deleted record (Heroku Connect), `soft` sets `isdeleted`. @default 'hard' */
   readonly deleteMode?: DeleteMode
+  /**
+   * What happens when a record changed on both sides since the last sync (read_write mappings):
+   * `last-writer-wins` by timestamps, `salesforce-wins`, `postgres-wins`, or a function deciding
+   * each conflict. A `conflict` event reports each one. Changes to different records, or a pull
+   * that brings nothing newer, never conflict: unsent Postgres changes are kept.
+   * @default 'last-writer-wins'
+   */
+  readonly conflictPolicy?: ConflictPolicy
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 600_000
 const MIN_POLL_INTERVAL_MS = 1_000
 const MAX_POLL_INTERVAL_MS = 3_600_000
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
+const LOOKUP_PATH = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/
 const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 const SYSTEM_COLUMNS = new Set([
   'id',
@@ -62,7 +78,13 @@ const SYSTEM_COLUMNS = new Set([
   ...SYSTEM_FIELDS.map((f) => f.column),
 ])
 
-type ListRow<F extends string> = { [K in F as Lowercase<K>]: ColumnValue }
+/** The default column of a field: its lower-cased name; `Rel.Field` → `rel__r__field`. */
+type DefaultColumn<F extends string> = F extends `${infer R}.${infer X}`
+  ? Lowercase<R> extends `${infer B}__r`
+    ? `${B}__r__${Lowercase<X>}`
+    : `${Lowercase<R>}__r__${Lowercase<X>}`
+  : Lowercase<F>
+type ListRow<F extends string> = { [K in F as DefaultColumn<K>]: ColumnValue }
 type MapRow<M extends Readonly<Record<string, string>>> = { [K in keyof M as M[K]]: ColumnValue }
 
 /**
@@ -119,6 +141,17 @@ export function defineMapping(options: MappingOptions): Mapping {
   )
   const where = options.where === undefined ? undefined : read.string('where', options.where)
   const deleteMode = read.oneOf('deleteMode', options.deleteMode ?? 'hard', ['hard', 'soft'])
+  const conflictPolicy = options.conflictPolicy ?? 'last-writer-wins'
+  if (
+    typeof conflictPolicy !== 'function' &&
+    !['last-writer-wins', 'salesforce-wins', 'postgres-wins'].includes(conflictPolicy)
+  ) {
+    read.problem(
+      'conflictPolicy',
+      '"last-writer-wins", "salesforce-wins", "postgres-wins" or a function',
+      conflictPolicy,
+    )
+  }
   if (options.writeStrategy !== undefined) {
     if (typeof options.writeStrategy?.write !== 'function') {
       read.problem(
@@ -141,6 +174,7 @@ export function defineMapping(options: MappingOptions): Mapping {
     where,
     writeStrategy: options.writeStrategy as WriteStrategy | undefined,
     deleteMode: deleteMode as DeleteMode,
+    conflictPolicy,
   })
 }
 
@@ -150,7 +184,7 @@ function resolveFields(
   externalId: string | undefined,
 ): readonly MappedField[] {
   const entries: [string, string][] = Array.isArray(input)
-    ? (input as readonly unknown[]).map((f) => [String(f), String(f).toLowerCase()])
+    ? (input as readonly unknown[]).map((f) => [String(f), defaultColumn(String(f))])
     : typeof input === 'object' && input !== null
       ? Object.entries(input as Record<string, unknown>).map(([f, c]) => [f, String(c)])
       : []
@@ -167,8 +201,12 @@ function resolveFields(
   const fields: MappedField[] = []
   for (const [field, column] of entries) {
     const path = `fields.${field}`
-    if (!API_NAME.test(field)) {
-      read.problem(path, 'a Salesforce field API name such as "Name" or "Amount__c"', field)
+    if (!API_NAME.test(field) && !LOOKUP_PATH.test(field)) {
+      read.problem(
+        path,
+        'a Salesforce field API name such as "Name" or "Amount__c", or a parent external id such as "Account.External_Id__c"',
+        field,
+      )
       continue
     }
     if (systemFields.has(field.toLowerCase())) continue
@@ -195,6 +233,18 @@ function resolveFields(
     fields.push({ field, column })
   }
   return Object.freeze(fields)
+}
+
+/**
+ * Heroku Connect's column for a field: its lower-cased name, and `<relationship>__r__<field>` for
+ * a parent's external id (`Account.External_Id__c` → `account__r__external_id__c`,
+ * `Parent__r.Code__c` → `parent__r__code__c`).
+ */
+function defaultColumn(field: string): string {
+  const dot = field.indexOf('.')
+  if (dot < 0) return field.toLowerCase()
+  const relationship = field.slice(0, dot).toLowerCase().replace(/__r$/, '')
+  return `${relationship}__r__${field.slice(dot + 1).toLowerCase()}`
 }
 
 function checkIdentifier(read: OptionReader, path: string, name: string): boolean {

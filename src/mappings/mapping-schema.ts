@@ -13,6 +13,25 @@ export interface ColumnSpec {
   readonly updateable: boolean
   /** System columns (`sfid`, `systemmodstamp`, …) are filled by pulls only. */
   readonly system: boolean
+  /** For a `Relationship.Field` column: the lookup it sets by the parent's external id. */
+  readonly lookup?: LookupSpec | undefined
+}
+
+/** A `<lookup>__r__<externalid>` column: which lookup it sets, and through which parent field. */
+export interface LookupSpec {
+  /** Relationship name, as a pushed record nests it: `Account`, `Parent__r`. */
+  readonly relationship: string
+  /** The lookup field itself: `AccountId`, `Parent__c`. */
+  readonly referenceField: string
+  /** The parent object: `Account`. */
+  readonly parentObject: string
+  /** The parent's External ID field: `External_Id__c`. */
+  readonly parentField: string
+  /**
+   * When the parent object is mapped read/write by the same engine: its table and the column of
+   * `parentField`. A push holds back a row whose parent row is not in Salesforce yet.
+   */
+  readonly parentRow?: { readonly table: string; readonly column: string } | undefined
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { WriteStrategy } from '../strategies/write-strategy.js'
+import type { ConflictPolicy } from './conflict-policy.js'
 
 /** Which way a mapping syncs: Salesforce → Postgres only, or both ways (Heroku Connect's `access`). */
 export type MappingAccess = 'read_only' | 'read_write'
@@ -64,6 +65,8 @@ export interface Mapping<Row extends object = Record<string, ColumnValue>> {
   /** Write strategy for this mapping; the engine's default when undefined. */
   readonly writeStrategy: WriteStrategy | undefined
   readonly deleteMode: DeleteMode
+  /** How a record changed on both sides since the last sync is resolved (read_write mappings). */
+  readonly conflictPolicy: ConflictPolicy
   /** Type-level only: the row type of the mapped table. Never set at run time. */
   readonly __row?: Row & SystemColumns
 }

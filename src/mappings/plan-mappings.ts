@@ -8,7 +8,7 @@ import type { ColumnSpec, MappingSchema } from './mapping-schema.js'
  * Checks mappings against the org's describes and returns their {@link MappingSchema}s, or
  * throws one `ConfigError` listing every problem of every mapping: unknown object or field, a
  * field a read/write mapping cannot write, an external id that is not an External ID field,
- * unsupported field types.
+ * unsupported field types, a `Relationship.Field` that is not a lookup to a parent's External ID.
  *
  * @param describes the describe of each mapping's object, or `undefined` when the org has no
  *   such object.
@@ -37,6 +37,13 @@ export function planMappings(
       if (field) columns.push(toColumn(field, system.column, true))
     }
     for (const { field: name, column } of mapping.fields) {
+      if (name.includes('.')) {
+        const resolved = lookupColumn(describe, describes, name, column)
+        if ('problem' in resolved)
+          problems.push({ path: at(`fields.${name}`), ...resolved.problem })
+        else columns.push(resolved.column)
+        continue
+      }
       const field = byName.get(name.toLowerCase())
       if (!field) {
         problems.push({
@@ -91,7 +98,127 @@ export function planMappings(
     schemas.push({ mapping, object: describe.name, columns, writableColumns, externalId })
   }
   if (problems.length > 0) throw new ConfigError(problems, 'mappings for this org')
-  return schemas
+  return schemas.map((schema) => linkParents(schema, schemas))
+}
+
+/** Points each lookup column at its parent's table and external id column when both are mapped. */
+function linkParents(schema: MappingSchema, schemas: readonly MappingSchema[]): MappingSchema {
+  if (!schema.columns.some((c) => c.lookup)) return schema
+  const columns = schema.columns.map((column) => {
+    const lookup = column.lookup
+    if (!lookup) return column
+    const parent = schemas.find(
+      (s) =>
+        s.object.toLowerCase() === lookup.parentObject.toLowerCase() &&
+        s.mapping.access === 'read_write',
+    )
+    const parentColumn = parent?.columns.find((c) => c.field === lookup.parentField)
+    if (!parent || !parentColumn) return column
+    return {
+      ...column,
+      lookup: {
+        ...lookup,
+        parentRow: { table: parent.mapping.table, column: parentColumn.column },
+      },
+    }
+  })
+  const writableColumns = columns.filter((c) => !c.system && (c.createable || c.updateable))
+  return { ...schema, columns, writableColumns }
+}
+
+/**
+ * Orders plans so that a mapping comes after the mappings its lookup columns point at (parents
+ * are pushed before children). Cycles keep their given order.
+ */
+export function parentsFirst(plans: readonly MappingSchema[]): MappingSchema[] {
+  const ordered: MappingSchema[] = []
+  const visiting = new Set<MappingSchema>()
+  const visit = (plan: MappingSchema) => {
+    if (ordered.includes(plan) || visiting.has(plan)) return
+    visiting.add(plan)
+    for (const column of plan.columns) {
+      const parentTable = column.lookup?.parentRow?.table
+      const parent = plans.find((p) => p.mapping.table === parentTable)
+      if (parent && parent !== plan) visit(parent)
+    }
+    ordered.push(plan)
+  }
+  for (const plan of plans) visit(plan)
+  return ordered
+}
+
+/** Resolves a `Relationship.Field` column: a lookup of the object, and an External ID of its parent. */
+function lookupColumn(
+  describe: SObjectDescribe,
+  describes: ReadonlyMap<string, SObjectDescribe | undefined>,
+  name: string,
+  column: string,
+): { column: ColumnSpec } | { problem: Omit<ConfigProblem, 'path'> } {
+  const [relationshipName = '', fieldName = ''] = name.split('.')
+  const reference = describe.fields.find(
+    (f) => f.relationshipName?.toLowerCase() === relationshipName.toLowerCase(),
+  )
+  const parentObject = reference?.referenceTo[0]
+  if (!reference?.relationshipName || !parentObject) {
+    return {
+      problem: {
+        expected: `a lookup relationship of ${describe.name} (e.g. Account, or Parent__r for Parent__c)`,
+        received: `"${relationshipName}" (no such relationship)`,
+      },
+    }
+  }
+  const parent = findDescribe(describes, parentObject)
+  const field = parent?.fields.find((f) => f.name.toLowerCase() === fieldName.toLowerCase())
+  if (!field?.externalId) {
+    return {
+      problem: {
+        expected: `an External ID field of ${parentObject}`,
+        received: field
+          ? `"${field.name}" (not marked External ID)`
+          : `"${fieldName}" (no such field)`,
+      },
+    }
+  }
+  return {
+    column: {
+      ...toColumn(field, column, false),
+      field: `${reference.relationshipName}.${field.name}`,
+      createable: reference.createable,
+      updateable: reference.updateable,
+      lookup: {
+        relationship: reference.relationshipName,
+        referenceField: reference.name,
+        parentObject,
+        parentField: field.name,
+      },
+    },
+  }
+}
+
+function findDescribe(
+  describes: ReadonlyMap<string, SObjectDescribe | undefined>,
+  name: string,
+): SObjectDescribe | undefined {
+  const direct = describes.get(name)
+  if (direct) return direct
+  for (const describe of describes.values()) {
+    if (describe?.name.toLowerCase() === name.toLowerCase()) return describe
+  }
+  return undefined
+}
+
+/** The parent objects a mapping's `Relationship.Field` columns need described. */
+export function lookupParents(mapping: Mapping, describe: SObjectDescribe): string[] {
+  const parents = new Set<string>()
+  for (const { field } of mapping.fields) {
+    const relationship = field.includes('.') ? field.split('.')[0]?.toLowerCase() : undefined
+    if (!relationship) continue
+    const reference = describe.fields.find(
+      (f) => f.relationshipName?.toLowerCase() === relationship,
+    )
+    if (reference?.referenceTo[0]) parents.add(reference.referenceTo[0])
+  }
+  return [...parents]
 }
 
 function toColumn(field: FieldDescribe, column: string, system: boolean): ColumnSpec {

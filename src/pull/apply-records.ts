@@ -1,25 +1,35 @@
 import format from 'pg-format'
+import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
 import { toColumnValue } from '../mappings/value-conversion.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import { waitForInsertFence } from '../push/insert-fence.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import { resolveConflicts } from './resolve-conflicts.js'
 
 /** What applying one batch of Salesforce records did to the table. */
 export interface ApplyCounts {
   inserted: number
   updated: number
   deleted: number
+  /** Records changed on both sides, and how each was resolved (report them after commit). */
+  conflicts?: ConflictEvent[]
 }
 
 /**
  * Writes a batch of Salesforce records into a mapped table, set-based, inside the caller's engine
  * transaction:
+ * 0. when some records have no row and no external id to match one on, it first waits for pushes
+ *    between creating records and committing their sfids (the insert fence), so a record the app
+ *    inserted is never copied back as a second row;
  * 1. rows inserted in Postgres whose sfid is not written back yet are linked on the external id,
  *    so Salesforce's copy does not become a duplicate row;
  * 2. live records are upserted on `sfid` from `unnest()`ed arrays (one statement per batch),
  *    `_hc_lastop = 'SYNCED'`; rows whose values did not change are left untouched (SystemModstamp
  *    has second precision, so an edit in the same second keeps it: every column is compared);
  *    records whose row the app deleted (a DELETE waiting in `_trigger_log`) are not brought back;
+ *    unsent Postgres changes are kept, and conflicts are resolved by the mapping's policy
+ *    (`resolveConflicts`);
  * 3. deleted records (`IsDeleted = true`) are removed, or kept with `isdeleted = true` when the
  *    mapping's `deleteMode` is `soft`.
  * @internal
@@ -31,6 +41,9 @@ export async function applyRecords(
   records: readonly SObjectRecord[],
 ): Promise<ApplyCounts> {
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+  if (records.length === 0) return counts
+  if (await hasUnknownRecords(client, schema, plan, records))
+    await waitForInsertFence(client, schema, plan.mapping.table)
   const unique = new Map<string, SObjectRecord>()
   for (const record of records) if (typeof record.Id === 'string') unique.set(record.Id, record)
   const soft = plan.mapping.deleteMode === 'soft'
@@ -43,6 +56,9 @@ export async function applyRecords(
   const deletedHere = await pendingDeletes(client, schema, plan, live)
   if (deletedHere.size > 0)
     live.splice(0, live.length, ...live.filter((r) => !deletedHere.has(r.Id as string)))
+  const resolved = await resolveConflicts(client, schema, plan, live)
+  live.splice(0, live.length, ...resolved.records)
+  counts.conflicts = resolved.conflicts
   if (live.length > 0) {
     await linkByExternalId(client, schema, plan, live)
     const upserted = await upsert(client, schema, plan, live)
@@ -57,6 +73,37 @@ export async function applyRecords(
     counts.deleted = result.rowCount ?? 0
   }
   return counts
+}
+
+/**
+ * Whether some records have no row yet and nothing to match one on (no external id value): they
+ * may be records a push has just created and not yet linked to their rows (the insert fence).
+ * Read-only, so it runs before the apply takes any row lock.
+ */
+async function hasUnknownRecords(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+): Promise<boolean> {
+  if (plan.mapping.access !== 'read_write') return false
+  const external = plan.externalId
+  const ids = records
+    .filter((r) => r.IsDeleted !== true && (!external || r[external] == null || r[external] === ''))
+    .map((r) => r.Id)
+  if (ids.length === 0) return false
+  const { rows } = await client.query<{ unknown: boolean }>(
+    format(
+      `SELECT EXISTS (
+         SELECT 1 FROM unnest($1::varchar[]) AS u(id)
+         WHERE NOT EXISTS (SELECT 1 FROM %I.%I AS t WHERE t.sfid = u.id)
+       ) AS unknown`,
+      schema,
+      plan.mapping.table,
+    ),
+    [ids],
+  )
+  return rows[0]?.unknown === true
 }
 
 /** Sfids among `records` whose row the app deleted and whose DELETE is not sent yet. */
@@ -123,7 +170,7 @@ async function upsert(
 ): Promise<{ inserted: number; updated: number }> {
   const columns = plan.columns
   const arrays = columns.map((column) =>
-    records.map((record) => asParameter(record[column.field], column)),
+    records.map((record) => asParameter(fieldValue(record, column.field), column)),
   )
   const aliases = columns.map((_, i) => `c${i}`)
   const select = columns.map((c, i) => `u.c${i}::${c.pgType}`).join(', ')
@@ -147,4 +194,13 @@ async function upsert(
 function asParameter(value: unknown, column: ColumnSpec): string | null {
   const converted = toColumnValue(value, column.sfType)
   return converted === null ? null : String(converted)
+}
+
+/** A record's value of `field`; `Parent.Field` reads the nested parent (null when no parent). */
+function fieldValue(record: SObjectRecord, field: string): unknown {
+  const dot = field.indexOf('.')
+  if (dot < 0) return record[field]
+  const parent = record[field.slice(0, dot)]
+  if (typeof parent !== 'object' || parent === null) return null
+  return (parent as Record<string, unknown>)[field.slice(dot + 1)] ?? null
 }

@@ -1,7 +1,9 @@
 import format from 'pg-format'
 import type { Connection } from '../connection/connection.js'
+import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
 import { type PullCursor, writePullCursor } from './pull-cursor.js'
@@ -25,6 +27,10 @@ export interface BulkLoadOptions {
   readonly total: number
   readonly batchSize?: number
   readonly onProgress?: (progress: LoadProgress) => void
+  /** The adapter to read through (the connection's by default). */
+  readonly salesforce?: SalesforceAdapter
+  /** Told of each conflict after its batch committed. */
+  readonly onConflict?: (conflict: ConflictEvent) => void
   readonly signal: AbortSignal
 }
 
@@ -40,7 +46,8 @@ export async function bulkLoad(
   plan: MappingSchema,
   options: BulkLoadOptions,
 ): Promise<ApplyCounts> {
-  const { schema, pool, salesforce } = connection
+  const { schema, pool } = connection
+  const salesforce = options.salesforce ?? connection.salesforce
   const table = plan.mapping.table
   const conditions = [
     ...(plan.mapping.where ? [`(${plan.mapping.where})`] : []),
@@ -61,8 +68,10 @@ export async function bulkLoad(
     await pool.query(format('DELETE FROM %I._pgforce_seen WHERE table_name = $1', schema), [table])
   }
   const flush = async (batch: SObjectRecord[], last: boolean) => {
+    const conflicts: ConflictEvent[] = []
     await withEngineTransaction(pool, async (client) => {
       const applied = await applyRecords(client, schema, plan, batch)
+      conflicts.push(...(applied.conflicts ?? []))
       counts.inserted += applied.inserted
       counts.updated += applied.updated
       counts.deleted += applied.deleted
@@ -80,6 +89,7 @@ export async function bulkLoad(
         if (newest) await writePullCursor(client, schema, table, newest)
       }
     })
+    for (const conflict of conflicts) options.onConflict?.(conflict)
     done += batch.length
     options.onProgress?.({ mapping: plan.object, done, total: options.total })
   }

@@ -3,6 +3,7 @@ import type { Connection } from '../connection/connection.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 
 const NAME = 'deleted'
 const DAY = 86_400_000
@@ -16,10 +17,11 @@ const DAY = 86_400_000
  */
 export async function applyHardDeletes(
   connection: Connection,
+  salesforce: SalesforceAdapter,
   plan: MappingSchema,
   minIntervalMs: number,
 ): Promise<number> {
-  const { pool, schema, salesforce } = connection
+  const { pool, schema } = connection
   const table = plan.mapping.table
   const { rows } = await pool.query<{ covered: Date | null }>(
     format(

@@ -1,8 +1,12 @@
 import type { Connection } from '../connection/connection.js'
+import type { ApiBudget } from '../engine/api-budget.js'
 import type { DirectionRunner } from '../engine/direction-runner.js'
 import type { PullReport } from '../engine/sync-engine-events.js'
+import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
@@ -30,6 +34,10 @@ export interface SalesforcePullOptions {
   readonly bulkThreshold?: number
   readonly onLoadStarted?: (event: { mapping: string; total: number; reload: boolean }) => void
   readonly onProgress?: (progress: LoadProgress) => void
+  /** The daily API budget calls are taken from (and counted in). */
+  readonly budget?: ApiBudget
+  /** Told of each conflict, after the pull that resolved it committed. */
+  readonly onConflict?: (conflict: ConflictEvent) => void
 }
 
 export class SalesforcePull implements DirectionRunner<PullReport> {
@@ -46,14 +54,30 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     hints: readonly ChangeSignal[],
     signal: AbortSignal,
   ): Promise<PullReport> {
+    const salesforce = new CountingSalesforceAdapter(
+      this.connection.salesforce,
+      this.options.budget &&
+        ((calls) => this.options.budget?.take(plan.object, calls) as Promise<void>),
+    )
+    try {
+      return { ...(await this.pull(plan, hints, signal, salesforce)), apiCalls: salesforce.calls }
+    } finally {
+      await this.options.budget?.flush()
+    }
+  }
+
+  private async pull(
+    plan: MappingSchema,
+    hints: readonly ChangeSignal[],
+    signal: AbortSignal,
+    salesforce: SalesforceAdapter,
+  ): Promise<Omit<PullReport, 'apiCalls'>> {
     const started = Date.now()
     const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
     const hinted = [...new Set(hints.flatMap((h) => h.recordIds ?? []))]
     for (let i = 0; i < hinted.length; i += 200) {
       signal.throwIfAborted()
-      const records = await collect(
-        this.connection.salesforce.queryAll(byIdSoql(plan, hinted.slice(i, i + 200))),
-      )
+      const records = await collect(salesforce.queryAll(byIdSoql(plan, hinted.slice(i, i + 200))))
       add(counts, await this.apply(plan, records, undefined))
     }
     // Start a little before the stored cursor: SystemModstamp has second precision, so a record
@@ -76,18 +100,18 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     const reload = hints.some((h) => h.reason === 'reload')
     if (reload || (!stored && !onlyNamedRecords)) {
       const where = plan.mapping.where ? ` WHERE ${plan.mapping.where}` : ''
-      const total = await this.connection.salesforce.count(
-        `SELECT COUNT() FROM ${plan.object}${where}`,
-      )
+      const total = await salesforce.count(`SELECT COUNT() FROM ${plan.object}${where}`)
       if (reload || total > (this.options.bulkThreshold ?? 10_000)) {
         this.options.onLoadStarted?.({ mapping: plan.object, total, reload })
         add(
           counts,
           await bulkLoad(this.connection, plan, {
+            salesforce,
             since: undefined,
             reload,
             total,
             onProgress: this.options.onProgress,
+            onConflict: this.options.onConflict,
             signal,
           }),
         )
@@ -98,9 +122,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     let switched = !stored
     while (!onlyNamedRecords) {
       signal.throwIfAborted()
-      const page = await collect(
-        this.connection.salesforce.queryAll(keysetSoql(plan, cursor, PULL_PAGE_SIZE)),
-      )
+      const page = await collect(salesforce.queryAll(keysetSoql(plan, cursor, PULL_PAGE_SIZE)))
       const last = page.at(-1)
       if (!last) break
       cursor = { systemModstamp: toIsoInstant(last.SystemModstamp), id: String(last.Id) }
@@ -111,7 +133,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         // rest through Bulk 2.0 instead of page after page of REST.
         switched = true
         const filter = plan.mapping.where ? ` AND (${plan.mapping.where})` : ''
-        const remaining = await this.connection.salesforce.count(
+        const remaining = await salesforce.count(
           `SELECT COUNT() FROM ${plan.object} WHERE SystemModstamp >= ${cursor.systemModstamp}${filter}`,
         )
         if (remaining > (this.options.bulkThreshold ?? 10_000)) {
@@ -119,10 +141,12 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
           add(
             counts,
             await bulkLoad(this.connection, plan, {
+              salesforce,
               since: cursor,
               reload: false,
               total: remaining,
               onProgress: this.options.onProgress,
+              onConflict: this.options.onConflict,
               signal,
             }),
           )
@@ -135,6 +159,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     if (!onlyNamedRecords && stored) {
       counts.deleted += await applyHardDeletes(
         this.connection,
+        salesforce,
         plan,
         this.options.hardDeleteIntervalMs ?? 300_000,
       )
@@ -166,17 +191,19 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
   }
 
-  private apply(
+  private async apply(
     plan: MappingSchema,
     records: readonly SObjectRecord[],
     cursor: PullCursor | undefined,
   ): Promise<ApplyCounts> {
     const { schema } = this.connection
-    return withEngineTransaction(this.connection.pool, async (client) => {
-      const counts = await applyRecords(client, schema, plan, records)
+    const counts = await withEngineTransaction(this.connection.pool, async (client) => {
+      const applied = await applyRecords(client, schema, plan, records)
       if (cursor) await writePullCursor(client, schema, plan.mapping.table, cursor)
-      return counts
+      return applied
     })
+    for (const conflict of counts.conflicts ?? []) this.options.onConflict?.(conflict)
+    return counts
   }
 }
 

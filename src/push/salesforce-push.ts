@@ -1,8 +1,10 @@
 import type { Connection } from '../connection/connection.js'
+import type { ApiBudget } from '../engine/api-budget.js'
 import type { DirectionRunner } from '../engine/direction-runner.js'
 import type { PushReport } from '../engine/sync-engine-events.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
 import type { RecordError } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
@@ -10,8 +12,11 @@ import type {
   ChangeAction,
   ChangeEntry,
   EntryResult,
+  WriteContext,
   WriteStrategy,
 } from '../strategies/write-strategy.js'
+import { withInsertFence } from './insert-fence.js'
+import { entriesWaitingForParents } from './parent-hold-back.js'
 import { recordBuilder } from './to-salesforce-record.js'
 import { TriggerLogQueue } from './trigger-log-queue.js'
 
@@ -24,6 +29,8 @@ export interface SalesforcePushOptions {
   readonly claimSize?: number
   /** How long a claim holds before another worker may take the entries over. @default 600 000 */
   readonly leaseMs?: number
+  /** The daily API budget calls are taken from (and counted in). */
+  readonly budget?: ApiBudget
   /** Told of every record Salesforce rejected, after the outcome committed. */
   readonly onRecordFailed?: (event: {
     mapping: string
@@ -59,9 +66,25 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     _hints: readonly ChangeSignal[],
     signal: AbortSignal,
   ): Promise<PushReport> {
+    const budget = this.options.budget
+    const counter = new CountingSalesforceAdapter(
+      this.options.connection.salesforce,
+      budget && ((calls) => budget.take(plan.object, calls)),
+    )
+    try {
+      return await this.push(plan, signal, counter)
+    } finally {
+      await budget?.flush()
+    }
+  }
+
+  private async push(
+    plan: MappingSchema,
+    signal: AbortSignal,
+    counter: CountingSalesforceAdapter,
+  ): Promise<PushReport> {
     const started = Date.now()
     const strategy = plan.mapping.writeStrategy ?? this.options.strategy
-    const counter = new CountingSalesforceAdapter(this.options.connection.salesforce)
     const context = {
       mapping: plan.mapping,
       externalIdField: plan.externalId,
@@ -75,10 +98,12 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       sent: 0,
       succeeded: 0,
       failed: 0,
+      heldBack: 0,
       apiCalls: 0,
       durationMs: 0,
     }
     let retryable: EntryResult | undefined
+    const stillHeld = new Set<number>()
     // A pass claims everything NEW once (ids only go up within a pass). Entries deferred behind an
     // insert that succeeded in the same pass can go now: run another pass while passes make progress.
     for (let pass = 0; pass < 3; pass += 1) {
@@ -95,14 +120,9 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
         const last = entries.at(-1)
         if (!last) break
         afterId = last.id
-        let results: EntryResult[]
-        try {
-          results = await strategy.write(entries, context)
-        } catch (error) {
-          await this.queue.release(entries.map((e) => e.id))
-          throw error
-        }
-        await this.queue.settle(plan, entries, results)
+        const { held, results } = await this.send(plan, entries, strategy, context)
+        for (const id of held) stillHeld.add(id)
+        for (const r of results) if (r.outcome !== 'deferred') stillHeld.delete(r.entryId)
         this.reportFailures(plan, entries, results)
         for (const result of results) {
           if (result.outcome === 'success') report.succeeded += 1
@@ -124,7 +144,52 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
         retryable: true,
       })
     }
-    return { ...report, apiCalls: counter.calls, durationMs: Date.now() - started }
+    return {
+      ...report,
+      heldBack: stillHeld.size,
+      apiCalls: counter.calls,
+      durationMs: Date.now() - started,
+    }
+  }
+
+  /**
+   * Sends one claimed round through the strategy and commits its outcomes. Rounds that create
+   * records do both inside the insert fence, so no pull copies a new record back as a second row.
+   */
+  private async send(
+    plan: MappingSchema,
+    entries: readonly ChangeEntry[],
+    strategy: WriteStrategy,
+    context: WriteContext,
+  ): Promise<{ held: Set<number>; results: EntryResult[] }> {
+    const { pool, schema } = this.options.connection
+    const held = await entriesWaitingForParents(pool, schema, plan, entries).catch(
+      async (error: unknown) => {
+        await this.queue.release(entries.map((e) => e.id))
+        throw error
+      },
+    )
+    const ready = held.size > 0 ? entries.filter((e) => !held.has(e.id)) : entries
+    const writeAndSettle = async (via: PgPoolLike) => {
+      let results: EntryResult[]
+      try {
+        results = ready.length > 0 ? await strategy.write(ready, context) : []
+      } catch (error) {
+        await this.queue.release(
+          entries.map((e) => e.id),
+          via,
+        )
+        throw error
+      }
+      for (const id of held) results.push({ entryId: id, outcome: 'deferred' })
+      await this.queue.settle(plan, entries, results, via)
+      return results
+    }
+    const creates = ready.some((e) => e.sfid === null && e.action !== 'DELETE')
+    const results = creates
+      ? await withInsertFence(pool, schema, plan.mapping.table, writeAndSettle)
+      : await writeAndSettle(pool)
+    return { held, results }
   }
 
   private reportFailures(

@@ -5,7 +5,8 @@ import type { ChangeAction } from '../strategies/write-strategy.js'
 
 /**
  * Builds the `toRecord` of a mapping's write context: captured column text → a Salesforce record
- * with API names and typed values, keeping only the fields the action may set.
+ * with API names and typed values, keeping only the fields the action may set. A
+ * `<lookup>__r__<externalid>` column becomes a nested parent reference, `{ Account: { External_Id__c: … } }`.
  * @internal
  */
 export function recordBuilder(plan: MappingSchema) {
@@ -16,6 +17,14 @@ export function recordBuilder(plan: MappingSchema) {
       const spec = byColumn.get(column)
       if (!spec) continue
       if (action === 'INSERT' ? !spec.createable : !spec.updateable) continue
+      if (spec.lookup) {
+        // Sets the lookup by the parent's external id; an empty one leaves the lookup alone.
+        if (text !== null && text !== '')
+          record[spec.lookup.relationship] = {
+            [spec.lookup.parentField]: toSalesforceValue(text, spec.sfType),
+          }
+        continue
+      }
       record[spec.field] = toSalesforceValue(text, spec.sfType)
     }
     return record

@@ -72,9 +72,9 @@ export class TriggerLogQueue {
   }
 
   /** Returns claimed entries to NEW (the push failed as a whole and will be retried). */
-  async release(entryIds: readonly number[]): Promise<void> {
+  async release(entryIds: readonly number[], via = this.options.pool): Promise<void> {
     if (entryIds.length === 0) return
-    await withEngineTransaction(this.options.pool, (client) =>
+    await withEngineTransaction(via, (client) =>
       client.query(
         format(
           `UPDATE %I._trigger_log SET state = 'NEW', updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
@@ -88,12 +88,13 @@ export class TriggerLogQueue {
   /**
    * Records outcomes in one transaction: entry states (SUCCESS/MERGED/IGNORED moved to the archive,
    * FAILED kept with `sf_message`, deferred back to NEW), `sfid` written back on inserts, and the
-   * rows' `_hc_lastop` / `_hc_err`.
+   * rows' `_hc_lastop` / `_hc_err`. `via` is the pool (or fenced connection) to commit through.
    */
   async settle(
     plan: MappingSchema,
     entries: readonly ChangeEntry[],
     results: readonly EntryResult[],
+    via = this.options.pool,
   ): Promise<void> {
     const { schema } = this.options
     const table = plan.mapping.table
@@ -121,7 +122,7 @@ export class TriggerLogQueue {
         rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
       }
     }
-    await withEngineTransaction(this.options.pool, async (client) => {
+    await withEngineTransaction(via, async (client) => {
       await client.query(
         format(
           `UPDATE %I._trigger_log AS l

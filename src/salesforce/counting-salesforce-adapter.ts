@@ -19,19 +19,45 @@ import type {
 } from './salesforce-types.js'
 
 const chunks = (n: number) => Math.max(1, Math.ceil(n / 200))
+/** Records per REST query page (Salesforce's default batch size). */
+const QUERY_PAGE = 2000
+/** Records per Bulk 2.0 query result page pgforce asks for. */
+const BULK_PAGE = 10_000
 
 /**
- * Wraps an adapter and counts the write calls made through it (collections in calls of 200,
- * a Bulk 2.0 ingest job as its create/upload/close/results calls), for push reports.
+ * Wraps an adapter and counts the API calls made through it: collections in calls of 200, query
+ * pages of 2 000 records, a Bulk 2.0 job as its create/upload/close/results calls. An optional
+ * `gate` is awaited before each call with its cost and may throw to refuse it (the API budget).
  * @internal
  */
 export class CountingSalesforceAdapter implements SalesforceAdapter {
-  /** Write calls made so far. */
+  /** API calls made so far. */
   calls = 0
   private readonly inner: SalesforceAdapter
+  private readonly gate: ((calls: number) => Promise<void>) | undefined
 
-  constructor(inner: SalesforceAdapter) {
+  constructor(inner: SalesforceAdapter, gate?: (calls: number) => Promise<void>) {
     this.inner = inner
+    this.gate = gate
+  }
+
+  private async spend(calls: number): Promise<void> {
+    await this.gate?.(calls)
+    this.calls += calls
+  }
+
+  private async *paged<T>(
+    records: () => AsyncIterable<T>,
+    pageSize: number,
+    firstPageCost: number,
+  ): AsyncIterable<T> {
+    await this.spend(firstPageCost)
+    let seen = 0
+    for await (const record of records()) {
+      seen += 1
+      if (seen > pageSize && seen % pageSize === 1) await this.spend(1)
+      yield record
+    }
   }
 
   get apiUsage(): ApiUsage | undefined {
@@ -47,65 +73,69 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
     soql: string,
     options?: QueryOptions,
   ): AsyncIterable<T> {
-    return this.inner.query<T>(soql, options)
+    return this.paged(() => this.inner.query<T>(soql, options), QUERY_PAGE, 1)
   }
   queryAll<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options?: QueryOptions,
   ): AsyncIterable<T> {
-    return this.inner.queryAll<T>(soql, options)
+    return this.paged(() => this.inner.queryAll<T>(soql, options), QUERY_PAGE, 1)
   }
-  count(soql: string): Promise<number> {
+  async count(soql: string): Promise<number> {
+    await this.spend(1)
     return this.inner.count(soql)
   }
-  create(
+  async create(
     objectName: string,
     records: readonly SObjectRecord[],
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
-    this.calls += chunks(records.length)
+    await this.spend(chunks(records.length))
     return this.inner.create(objectName, records, options)
   }
-  update(
+  async update(
     objectName: string,
     records: readonly SObjectRecord[],
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
-    this.calls += chunks(records.length)
+    await this.spend(chunks(records.length))
     return this.inner.update(objectName, records, options)
   }
-  upsert(
+  async upsert(
     objectName: string,
     externalIdField: string,
     records: readonly SObjectRecord[],
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
-    this.calls += chunks(records.length)
+    await this.spend(chunks(records.length))
     return this.inner.upsert(objectName, externalIdField, records, options)
   }
-  delete(
+  async delete(
     objectName: string,
     ids: readonly string[],
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
-    this.calls += chunks(ids.length)
+    await this.spend(chunks(ids.length))
     return this.inner.delete(objectName, ids, options)
   }
-  getUpdated(objectName: string, start: Date, end: Date): Promise<UpdatedResult> {
+  async getUpdated(objectName: string, start: Date, end: Date): Promise<UpdatedResult> {
+    await this.spend(1)
     return this.inner.getUpdated(objectName, start, end)
   }
-  getDeleted(objectName: string, start: Date, end: Date): Promise<DeletedResult> {
+  async getDeleted(objectName: string, start: Date, end: Date): Promise<DeletedResult> {
+    await this.spend(1)
     return this.inner.getDeleted(objectName, start, end)
   }
-  bulkIngest(request: BulkIngestRequest): Promise<BulkIngestResult> {
-    this.calls += 5
+  async bulkIngest(request: BulkIngestRequest): Promise<BulkIngestResult> {
+    await this.spend(5)
     return this.inner.bulkIngest(request)
   }
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options?: QueryOptions & { readonly includeDeleted?: boolean },
   ): AsyncIterable<T> {
-    return this.inner.bulkQuery<T>(soql, options)
+    // Create, poll, then one call per result page.
+    return this.paged(() => this.inner.bulkQuery<T>(soql, options), BULK_PAGE, 3)
   }
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
     return this.inner.subscribe(request)

@@ -14,6 +14,11 @@ export type ChangeReason =
   | 'overflow'
   | 'startup'
   | 'reload'
+  /** A parent mapping's push put records in Salesforce that held-back children were waiting for. */
+  | 'parent'
+  /** A worker checks whether it can take over the pull of a mapping no live worker leads. */
+  | 'takeover'
+  | 'resume'
 
 /**
  * "Changes may exist for this mapping in this direction." A signal is only a hint: the engine

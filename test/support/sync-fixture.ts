@@ -3,6 +3,7 @@ import { createConnection } from '../../src/connection/create-connection.js'
 import type { SyncEngineOptions } from '../../src/engine/resolve-engine-options.js'
 import { SyncEngine } from '../../src/engine/sync-engine.js'
 import type { Mapping } from '../../src/mappings/mapping.js'
+import { SalesforceEmulator } from '../../src/testing/emulator/index.js'
 import { InMemorySalesforceAdapter } from '../../src/testing/in-memory-salesforce-adapter.js'
 import { InMemoryOrg } from '../../src/testing/org/index.js'
 import type { TestDatabase } from './test-database.js'
@@ -10,6 +11,7 @@ import type { TestDatabase } from './test-database.js'
 /** An org, an adapter over it, a connection to the test database and an engine, installed. */
 export interface SyncFixture {
   readonly org: InMemoryOrg
+  /** The in-memory adapter over the org (the engine uses jsforce instead when `over: 'http'`). */
   readonly adapter: InMemorySalesforceAdapter
   readonly connection: Connection
   readonly engine: SyncEngine
@@ -30,14 +32,26 @@ let counter = 0
 export async function syncFixture(
   db: TestDatabase,
   mappings: readonly Mapping[],
-  options: Partial<SyncEngineOptions> & { org?: InMemoryOrg } = {},
+  options: Partial<SyncEngineOptions> & {
+    org?: InMemoryOrg
+    /** `http`: real jsforce over HTTP to a `SalesforceEmulator` of the org. @default 'in-memory' */
+    over?: 'in-memory' | 'http'
+  } = {},
 ): Promise<SyncFixture> {
   counter += 1
   const schema = `s_${process.pid}_${counter}`
-  const org = options.org ?? new InMemoryOrg()
+  const { org: givenOrg, over, ...engineOptions } = options
+  const org = givenOrg ?? new InMemoryOrg()
   const adapter = new InMemorySalesforceAdapter(org)
-  const connection = await createConnection({ salesforce: adapter, postgres: db.pool, schema })
-  const engine = new SyncEngine({ sources: [], ...options, connection, mappings })
+  const emulator = over === 'http' ? await SalesforceEmulator.start({ org }) : undefined
+  const connection = await createConnection({
+    salesforce: emulator
+      ? { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken }
+      : adapter,
+    postgres: db.pool,
+    schema,
+  })
+  const engine = new SyncEngine({ sources: [], ...engineOptions, connection, mappings })
   await engine.install()
   return {
     org,
@@ -63,6 +77,7 @@ export async function syncFixture(
     async close() {
       await engine.stop()
       await connection.close()
+      await emulator?.stop()
       await db.pool.query(`DROP SCHEMA "${schema}" CASCADE`)
     },
   }

@@ -1,3 +1,4 @@
+import format from 'pg-format'
 import { systemTablesSql } from './system-tables-sql.js'
 
 /** One step of the schema-level migration: the statements that bring version `n - 1` to `n`. */
@@ -17,6 +18,18 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     description: 'Heroku Connect system tables, trigger-log notify, pgforce bookkeeping',
     statements: systemTablesSql,
+  },
+  {
+    version: 2,
+    description: 'Daily Salesforce API usage per mapping, shared by all workers',
+    statements: (schema) => [
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_api_usage (
+           day date NOT NULL, object text NOT NULL, calls bigint NOT NULL DEFAULT 0,
+           PRIMARY KEY (day, object))`,
+        schema,
+      ),
+    ],
   },
 ]
 

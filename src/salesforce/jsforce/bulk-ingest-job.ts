@@ -99,11 +99,16 @@ async function poll(conn: Connection, url: string, request: BulkIngestRequest): 
   }
 }
 
-/** Columns (the union of the records' keys, `Id` first) and cells (`#N/A` for null). */
+/**
+ * Columns (the union of the records' keys, `Id` first) and cells (`#N/A` for null). A parent
+ * reference by external id, `{ Account: { External_Id__c: 'A-1' } }`, becomes the column
+ * `Account.External_Id__c`, as Bulk 2.0 expects.
+ */
 function toCsvRows(request: BulkIngestRequest): { columns: string[]; rows: string[][] } {
   const columns: string[] = []
   const seen = new Set<string>()
-  for (const record of request.records) {
+  const records = request.records.map(flattenParents)
+  for (const record of records) {
     for (const key of Object.keys(record)) {
       if (key === 'attributes' || seen.has(key)) continue
       if (request.operation === 'insert' && key === 'Id') continue
@@ -113,8 +118,27 @@ function toCsvRows(request: BulkIngestRequest): { columns: string[]; rows: strin
       key === 'Id' ? columns.unshift(key) : columns.push(key)
     }
   }
-  const rows = request.records.map((record) => columns.map((c) => cell(record[c])))
+  const rows = records.map((record) => columns.map((c) => cell(record[c])))
   return { columns, rows }
+}
+
+function flattenParents(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const flat: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(record)) {
+    if (
+      key !== 'attributes' &&
+      typeof value === 'object' &&
+      value !== null &&
+      !(value instanceof Date)
+    ) {
+      for (const [field, inner] of Object.entries(value)) {
+        if (field !== 'attributes') flat[`${key}.${field}`] = inner
+      }
+    } else {
+      flat[key] = value
+    }
+  }
+  return flat
 }
 
 function cell(value: unknown): string {

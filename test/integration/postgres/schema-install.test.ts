@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { catalog, install, type LogRow, planAccount, triggerLog } from './install-helpers.js'
 
@@ -28,8 +29,8 @@ describe('install()', () => {
     const before = await catalog(pool)
     const second = await install(pool, [planAccount()])
     expect(second).toMatchObject({
-      fromVersion: 1,
-      toVersion: 1,
+      fromVersion: SCHEMA_VERSION,
+      toVersion: SCHEMA_VERSION,
       createdTables: [],
       addedColumns: [],
     })

@@ -9,6 +9,7 @@ import { SalesforcePollingSource } from '../../../src/sources/salesforce-polling
 import { SalesforceStreamingSource } from '../../../src/sources/salesforce-streaming-source.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
 import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
 
 const db = useTestDatabase()
 const account = defineMapping({
@@ -18,24 +19,6 @@ const account = defineMapping({
   externalId: 'External_Id__c',
 })
 const contact = defineMapping({ object: 'Contact', fields: ['LastName', 'AccountId'] })
-
-function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  return new Promise((resolve, reject) => {
-    const tick = async () => {
-      try {
-        if (await check()) return resolve()
-      } catch {}
-      if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`))
-      else setTimeout(tick, 20)
-    }
-    void tick()
-  })
-}
 
 describe.each(['cdc', 'pushtopic'] as const)(
   'a running engine over real jsforce and HTTP (%s)',

@@ -15,8 +15,16 @@ export function fakeConnection(): Connection {
     },
     close: async () => {},
   } as Partial<SalesforceAdapter> as SalesforceAdapter
-  // Postgres that accepts every statement and returns no rows (install() runs against it).
-  const client = { query: async () => ({ rows: [], rowCount: 0 }), release: () => {} }
+  // Postgres that accepts every statement and returns no rows (install() runs against it), and
+  // grants every pull-leadership lock: one engine alone leads every mapping.
+  const client = {
+    query: async (text: string | { text: string }) =>
+      String(text).includes('pg_try_advisory_lock')
+        ? { rows: [{ locked: true }], rowCount: 1 }
+        : { rows: [], rowCount: 0 },
+    release: () => {},
+    on: () => {},
+  }
   const pool = {
     connect: async () => client,
     end: async () => {},
@@ -40,7 +48,14 @@ export function fakeRunners() {
         calls.push(`pull:${plan.object}`)
         await hold
         calls.push(`pull-done:${plan.object}`)
-        return { mapping: plan.object, inserted: 0, updated: 0, deleted: 0, durationMs: 0 }
+        return {
+          mapping: plan.object,
+          inserted: 0,
+          updated: 0,
+          deleted: 0,
+          apiCalls: 0,
+          durationMs: 0,
+        }
       },
     },
     push: {
@@ -52,6 +67,7 @@ export function fakeRunners() {
           sent: 0,
           succeeded: 0,
           failed: 0,
+          heldBack: 0,
           apiCalls: 0,
           durationMs: 0,
         }

@@ -63,6 +63,20 @@ describe('defineMapping', () => {
     expectTypeOf<RowOf<typeof people>>().toHaveProperty('surname')
   })
 
+  it("names a parent's external id column as Heroku Connect does", () => {
+    const contact = defineMapping({
+      object: 'Contact',
+      fields: ['LastName', 'Account.External_Id__c', 'Parent__r.Code__c'],
+    })
+    expect(contact.fields.map((f) => f.column)).toEqual([
+      'lastname',
+      'account__r__external_id__c',
+      'parent__r__code__c',
+    ])
+    expectTypeOf<RowOf<typeof contact>>().toHaveProperty('account__r__external_id__c')
+    expectTypeOf<RowOf<typeof contact>>().toHaveProperty('parent__r__code__c')
+  })
+
   it('refuses bad options with one error listing each problem', () => {
     expect(
       problems(() =>

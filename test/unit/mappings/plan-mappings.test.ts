@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../../src/index.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import { planMappings } from '../../../src/mappings/plan-mappings.js'
+import type { MappingSchema } from '../../../src/mappings/mapping-schema.js'
+import { parentsFirst, planMappings } from '../../../src/mappings/plan-mappings.js'
+import { InMemoryOrg } from '../../../src/testing/org/index.js'
 import { accountDescribe } from '../../fixtures/describe-fixture.js'
 
 const describes = new Map([
@@ -76,5 +78,59 @@ describe('planMappings', () => {
       ['mappings.Account.externalId', '"Plain__c" (not marked External ID)'],
       ['mappings.Nope__c.object', '"Nope__c" (not found)'],
     ])
+  })
+
+  it("resolves a parent's external id column to its lookup, and links mapped parents", () => {
+    const org = new InMemoryOrg()
+    const orgDescribes = new Map([
+      ['Contact', org.describe('Contact')],
+      ['Account', org.describe('Account')],
+    ])
+    const contact = defineMapping({
+      object: 'Contact',
+      access: 'read_write',
+      fields: ['LastName', 'Account.External_Id__c'],
+    })
+    const account = defineMapping({
+      object: 'Account',
+      access: 'read_write',
+      fields: ['Name', 'External_Id__c'],
+    })
+    const [child, parent] = planMappings([contact, account], orgDescribes)
+    const column = child?.columns.find((c) => c.column === 'account__r__external_id__c')
+    expect(column).toMatchObject({
+      field: 'Account.External_Id__c',
+      pgType: 'varchar(255)',
+      lookup: {
+        relationship: 'Account',
+        referenceField: 'AccountId',
+        parentObject: 'Account',
+        parentField: 'External_Id__c',
+        parentRow: { table: 'account', column: 'external_id__c' },
+      },
+    })
+    expect(parentsFirst([child, parent] as MappingSchema[]).map((p) => p.object)).toEqual([
+      'Account',
+      'Contact',
+    ])
+  })
+
+  it('refuses a relationship path that is not a lookup to an external id', () => {
+    const org = new InMemoryOrg()
+    const contact = defineMapping({
+      object: 'Contact',
+      fields: ['Nothing.External_Id__c', 'Account.Name'],
+    })
+    expect(() =>
+      planMappings(
+        [contact],
+        new Map([
+          ['Contact', org.describe('Contact')],
+          ['Account', org.describe('Account')],
+        ]),
+      ),
+    ).toThrow(
+      /fields\.Nothing\.External_Id__c[\s\S]*no such relationship[\s\S]*fields\.Account\.Name[\s\S]*not marked External ID/,
+    )
   })
 })

@@ -1,0 +1,137 @@
+import type { Command } from 'commander'
+import { SyncEngine } from '../engine/sync-engine.js'
+import { loadConfig } from './load-config.js'
+import { ProgressBar } from './progress-bar.js'
+
+/** Where a command writes: stdout for results, stderr for progress. */
+export interface CliOutput {
+  readonly out: { write(text: string): unknown; readonly isTTY?: boolean }
+  readonly err: {
+    write(text: string): unknown
+    readonly isTTY?: boolean
+    readonly columns?: number
+  }
+  readonly cwd: string
+}
+
+interface Common {
+  readonly config?: string
+  readonly json?: boolean
+}
+
+/** Runs `work` with an engine built from the config, closing its connection afterwards. */
+async function withEngine<T>(
+  io: CliOutput,
+  options: Common,
+  work: (engine: SyncEngine) => Promise<T>,
+): Promise<T> {
+  const config = await loadConfig(options.config, io.cwd)
+  const engine = new SyncEngine({ ...config, sources: [] })
+  const bars = new Map<string, ProgressBar>()
+  engine.on('load:progress', (event) => {
+    let bar = bars.get(event.mapping)
+    if (!bar) {
+      bar = new ProgressBar(io.err, `loading ${event.mapping}`)
+      bars.set(event.mapping, bar)
+    }
+    bar.update(event.done, event.total)
+  })
+  try {
+    return await work(engine)
+  } finally {
+    await config.connection.close()
+  }
+}
+
+function print(io: CliOutput, options: Common, value: unknown, human: () => string): void {
+  io.out.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`)
+}
+
+/** `install`, `status`, `retry-failed`, `reload <object>`: the operator's commands. */
+export function addAdminCommands(program: Command, io: CliOutput): void {
+  const common = (command: Command) =>
+    command
+      .option('-c, --config <path>', 'config module (default: pgforce.config.{ts,mjs,js})')
+      .option('--json', 'print JSON for scripts')
+
+  common(
+    program.command('install').description('create or upgrade the tables, triggers and indexes'),
+  ).action(async (options: Common) => {
+    await withEngine(io, options, async (engine) => {
+      const report = await engine.install()
+      print(io, options, report, () =>
+        [
+          `schema at version ${report.toVersion} (was ${report.fromVersion})`,
+          `tables created: ${report.createdTables.join(', ') || 'none'}`,
+          `columns added: ${report.addedColumns.join(', ') || 'none'}`,
+        ].join('\n'),
+      )
+    })
+  })
+
+  common(program.command('status').description('what each mapping is doing')).action(
+    async (options: Common) => {
+      await withEngine(io, options, async (engine) => {
+        const status = await engine.status()
+        print(io, options, status, () =>
+          [
+            'mapping          access      pending  failed  push lag   API calls today  cursor',
+            ...status.mappings.map((m) =>
+              [
+                m.object.padEnd(16),
+                m.access.padEnd(11),
+                String(m.pending).padStart(7),
+                String(m.failed).padStart(7),
+                `${Math.round(m.pushLagMs / 1000)} s`.padStart(9),
+                String(m.apiCallsToday).padStart(16),
+                ` ${m.cursor?.systemModstamp ?? '-'}`,
+              ].join(' '),
+            ),
+            status.apiUsage
+              ? `org API usage: ${status.apiUsage.used} of ${status.apiUsage.max}`
+              : 'org API usage: not reported yet',
+          ].join('\n'),
+        )
+      })
+    },
+  )
+
+  common(
+    program
+      .command('retry-failed')
+      .description(
+        'put FAILED trigger-log entries back in the queue (values refreshed from the rows)',
+      )
+      .option('-o, --object <name...>', 'only these objects')
+      .option('--ignore', 'dismiss them instead (IGNORED, archived)'),
+  ).action(async (options: Common & { object?: string[]; ignore?: boolean }) => {
+    await withEngine(io, options, async (engine) => {
+      const filter = options.object ? { objects: options.object } : {}
+      const count = options.ignore
+        ? await engine.ignoreFailed(filter)
+        : await engine.retryFailed(filter)
+      print(io, options, { [options.ignore ? 'ignored' : 'requeued']: count }, () =>
+        options.ignore
+          ? `${count} failed entries ignored`
+          : `${count} failed entries requeued; a running engine sends them now`,
+      )
+    })
+  })
+
+  common(
+    program
+      .command('reload <object>')
+      .description('read every record of a mapping again through Bulk 2.0 (the table stays whole)'),
+  ).action(async (object: string, options: Common) => {
+    await withEngine(io, options, async (engine) => {
+      const report = await engine.reload(object)
+      print(
+        io,
+        options,
+        report,
+        () =>
+          `${report.mapping} reloaded: ${report.inserted} inserted, ${report.updated} updated, ${report.deleted} deleted in ${report.durationMs} ms`,
+      )
+    })
+  })
+}

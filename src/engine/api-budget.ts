@@ -1,0 +1,168 @@
+import format from 'pg-format'
+import { ApiBudgetExhaustedError } from '../errors/api-budget-exhausted-error.js'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+
+/** Daily Salesforce API call budgets (Heroku Connect's `sf_max_daily_api_calls`). */
+export interface ApiBudgetOptions {
+  /** Calls all mappings of the connection may make per UTC day, across all workers. */
+  readonly dailyCalls?: number
+  /** Calls one mapping may make per UTC day, by object API name: `{ Account: 5000 }`. */
+  readonly perMapping?: Readonly<Record<string, number>>
+  /**
+   * Share of a budget after which the engine economises: Salesforce polls run at most every
+   * 4 poll intervals and pushes wait `lowBudgetPushDelayMs` to send bigger batches. @default 0.8
+   */
+  readonly slowDownAt?: number
+  /** How long a push waits to gather changes once the budget runs low. @default 30 000 */
+  readonly lowBudgetPushDelayMs?: number
+}
+
+/** Where a budget stands. */
+export type BudgetLevel = 'ok' | 'low' | 'exhausted'
+
+/**
+ * Counts Salesforce API calls per mapping and UTC day in `_pgforce_api_usage`, shared by every
+ * worker on the database, and refuses calls past the budgets: each call is taken from the budget
+ * with a conditional `UPDATE … WHERE calls + n <= budget`, so concurrent workers can never spend
+ * more than it. Without budgets, calls are only counted (flushed after each run).
+ * @internal
+ */
+export class ApiBudget {
+  private readonly pool: PgPoolLike
+  private readonly schema: string
+  private readonly options: ApiBudgetOptions
+  private readonly unflushed = new Map<string, number>()
+  private readonly levels = new Map<string, BudgetLevel>()
+  private readonly onLevel: (
+    object: string,
+    level: BudgetLevel,
+    used: number,
+    budget: number,
+  ) => void
+
+  constructor(
+    pool: PgPoolLike,
+    schema: string,
+    options: ApiBudgetOptions,
+    onLevel: (object: string, level: BudgetLevel, used: number, budget: number) => void,
+  ) {
+    this.pool = pool
+    this.schema = schema
+    this.options = options
+    this.onLevel = onLevel
+  }
+
+  /** Whether any budget is set (calls are then checked one by one). */
+  get limited(): boolean {
+    return this.options.dailyCalls !== undefined || this.options.perMapping !== undefined
+  }
+
+  /** The last known level of a mapping's budget (the tighter of its own and the connection's). */
+  level(object: string): BudgetLevel {
+    return this.levels.get(object.toLowerCase()) ?? 'ok'
+  }
+
+  /** How long pushes wait to batch once the budget is low. */
+  get lowBudgetPushDelayMs(): number {
+    return this.options.lowBudgetPushDelayMs ?? 30_000
+  }
+
+  /** Takes `calls` from the budgets of `object` and the connection, or throws when it cannot. */
+  async take(object: string, calls: number): Promise<void> {
+    const key = object.toLowerCase()
+    const mappingBudget = this.mappingBudget(object)
+    const total = this.options.dailyCalls
+    if (mappingBudget === undefined && total === undefined) {
+      this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + calls)
+      return
+    }
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query(
+        format(
+          `INSERT INTO %I._pgforce_api_usage (day, object, calls)
+           VALUES ((now() AT TIME ZONE 'UTC')::date, '*', 0), ((now() AT TIME ZONE 'UTC')::date, $1, 0)
+           ON CONFLICT DO NOTHING`,
+          this.schema,
+        ),
+        [key],
+      )
+      const spend = async (row: string, budget: number | undefined) => {
+        const { rows } = await client.query<{ calls: number }>(
+          format(
+            `UPDATE %I._pgforce_api_usage SET calls = calls + $2
+             WHERE day = (now() AT TIME ZONE 'UTC')::date AND object = $1
+               AND ($3::bigint IS NULL OR calls + $2 <= $3::bigint)
+             RETURNING calls::int`,
+            this.schema,
+          ),
+          [row, calls, budget ?? null],
+        )
+        return rows[0]?.calls
+      }
+      const usedTotal = await spend('*', total)
+      const usedMapping = usedTotal === undefined ? undefined : await spend(key, mappingBudget)
+      if (usedTotal === undefined || usedMapping === undefined) {
+        await client.query('ROLLBACK')
+        this.setLevel(object, 'exhausted', usedMapping ?? 0, mappingBudget ?? total ?? 0)
+        throw new ApiBudgetExhaustedError(
+          `The daily Salesforce API budget ${usedTotal === undefined ? `of the connection (${total})` : `of ${object} (${mappingBudget})`} is spent; calls resume tomorrow (UTC) or when the budget is raised`,
+        )
+      }
+      await client.query('COMMIT')
+      const share = Math.max(
+        total ? usedTotal / total : 0,
+        mappingBudget ? usedMapping / mappingBudget : 0,
+      )
+      const low = share >= (this.options.slowDownAt ?? 0.8)
+      this.setLevel(object, low ? 'low' : 'ok', usedMapping, mappingBudget ?? total ?? 0)
+    } catch (error) {
+      if (!(error instanceof ApiBudgetExhaustedError))
+        await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  /** Writes counted-only calls (no budget set) to the usage table. */
+  async flush(): Promise<void> {
+    if (this.unflushed.size === 0) return
+    const entries = [...this.unflushed]
+    this.unflushed.clear()
+    await this.pool.query(
+      format(
+        `INSERT INTO %I._pgforce_api_usage (day, object, calls)
+         SELECT (now() AT TIME ZONE 'UTC')::date, o, c FROM unnest($1::text[], $2::int[]) AS u(o, c)
+         UNION ALL SELECT (now() AT TIME ZONE 'UTC')::date, '*', $3::int
+         ON CONFLICT (day, object) DO UPDATE SET calls = _pgforce_api_usage.calls + excluded.calls`,
+        this.schema,
+      ),
+      [entries.map(([o]) => o), entries.map(([, c]) => c), entries.reduce((n, [, c]) => n + c, 0)],
+    )
+  }
+
+  /** Calls made today (UTC), by lower-cased object (`*` for the connection). */
+  async usedToday(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ object: string; calls: number }>(
+      format(
+        `SELECT object, calls::int FROM %I._pgforce_api_usage WHERE day = (now() AT TIME ZONE 'UTC')::date`,
+        this.schema,
+      ),
+    )
+    return new Map(rows.map((r) => [r.object, r.calls]))
+  }
+
+  private mappingBudget(object: string): number | undefined {
+    const entries = Object.entries(this.options.perMapping ?? {})
+    return entries.find(([name]) => name.toLowerCase() === object.toLowerCase())?.[1]
+  }
+
+  private setLevel(object: string, level: BudgetLevel, used: number, budget: number): void {
+    const key = object.toLowerCase()
+    if ((this.levels.get(key) ?? 'ok') === level) return
+    this.levels.set(key, level)
+    this.onLevel(object, level, used, budget)
+  }
+}

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { ApiBudgetExhaustedError } from '../../../src/errors/api-budget-exhausted-error.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { SalesforcePollingSource } from '../../../src/sources/salesforce-polling-source.js'
+import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
+import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
+
+const db = useTestDatabase()
+const account = defineMapping({
+  object: 'Account',
+  access: 'read_write',
+  fields: ['Name'],
+  pollIntervalMs: 1_000,
+})
+let fixture: SyncFixture | undefined
+const engines: SyncEngine[] = []
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.stop()
+  await fixture?.close()
+  fixture = undefined
+})
+
+describe('daily API budget', () => {
+  it('polling never spends more than the budget, across two workers', async () => {
+    fixture = await syncFixture(db(), [account])
+    const events: string[] = []
+    const budget = { dailyCalls: 6, slowDownAt: 0.99 }
+    for (let i = 0; i < 2; i += 1) {
+      const engine = new SyncEngine({
+        connection: fixture.connection,
+        mappings: [account],
+        sources: [new SalesforcePollingSource()],
+        apiBudget: budget,
+        takeoverCheckMs: 50,
+      })
+      engine.on('budget', (e) => events.push(`${e.level} ${e.used}/${e.budget}`))
+      engines.push(engine)
+      await engine.start()
+    }
+    const before = fixture.org.api.used
+    await waitFor(
+      () => events.some((e) => e.startsWith('exhausted')),
+      15_000,
+      'the budget to run out',
+    )
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(fixture.org.api.used - before).toBeLessThanOrEqual(6)
+    expect(events).toContain('low 6/6')
+    const status = await engines[0]?.status()
+    expect(status?.mappings[0]?.apiCallsToday).toBe(6)
+  })
+
+  it('a spent budget makes pushes wait: entries stay NEW, nothing fails; a new budget sends them', async () => {
+    fixture = await syncFixture(db(), [account])
+    await fixture.engine.syncOnce() // spends a few calls, counted
+    const spent = (await fixture.engine.status()).mappings[0]?.apiCallsToday ?? 0
+    expect(spent).toBeGreaterThan(0)
+    const budgeted = new SyncEngine({
+      connection: fixture.connection,
+      mappings: [account],
+      sources: [],
+      apiBudget: { perMapping: { Account: spent } }, // already spent today
+    })
+    await db().pool.query(
+      `INSERT INTO "${fixture.connection.schema}".account (name) VALUES ('Waits')`,
+    )
+    await expect(budgeted.syncOnce()).rejects.toBeInstanceOf(ApiBudgetExhaustedError)
+    expect((await fixture.log()).map((l) => l.state)).toEqual(['NEW'])
+    expect(fixture.org.all('Account')).toEqual([])
+
+    const richer = new SyncEngine({
+      connection: fixture.connection,
+      mappings: [account],
+      sources: [],
+      apiBudget: { perMapping: { Account: spent + 10 } }, // raised
+    })
+    const report = await richer.syncOnce()
+    expect(report.pushes[0]).toMatchObject({ succeeded: 1, failed: 0 })
+    expect(fixture.org.all('Account').map((r) => r.Name)).toEqual(['Waits'])
+  })
+})

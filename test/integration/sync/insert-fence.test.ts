@@ -1,0 +1,68 @@
+import { afterEach, expect, it } from 'vitest'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
+import type {
+  ChangeEntry,
+  EntryResult,
+  WriteContext,
+} from '../../../src/strategies/write-strategy.js'
+import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
+import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
+
+// A row inserted in Postgres is created in Salesforce, then its sfid is committed back. A pull by
+// another worker that reads the new record in between must not copy it in as a second row, even
+// with no external id to match it on.
+const db = useTestDatabase()
+const contact = defineMapping({ object: 'Contact', access: 'read_write', fields: ['LastName'] })
+let fixture: SyncFixture | undefined
+afterEach(async () => {
+  await fixture?.close()
+  fixture = undefined
+})
+
+it('a pull between a create in Salesforce and its sfid commit adds no duplicate row', async () => {
+  let answer: () => void = () => {}
+  const answered = new Promise<void>((resolve) => {
+    answer = resolve
+  })
+  // Salesforce has created the record; the push has not committed its sfid yet.
+  class SlowToCommit extends OrderedWriteStrategy {
+    override async write(entries: readonly ChangeEntry[], context: WriteContext) {
+      const results: EntryResult[] = await super.write(entries, context)
+      await answered
+      return results
+    }
+  }
+  fixture = await syncFixture(db(), [contact], { writeStrategy: new SlowToCommit() })
+  const puller = new SyncEngine({
+    connection: fixture.connection,
+    mappings: [contact],
+    sources: [],
+  })
+  await puller.syncOnce() // a first pull, so the next one follows the cursor
+  await db().pool.query(
+    `INSERT INTO "${fixture.connection.schema}".contact (lastname) VALUES ('Inserted in Postgres')`,
+  )
+  const pushing = fixture.engine.syncOnce()
+  await waitFor(() => fixture?.org.all('Contact').length === 1)
+
+  let pulled = false
+  const pulling = puller.syncOnce().then(() => {
+    pulled = true
+  })
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  expect(pulled).toBe(false) // the pull waits for the push to commit
+  answer()
+  await Promise.all([pushing, pulling])
+
+  const rows = await fixture.rows('contact', 'lastname, sfid, _hc_lastop')
+  expect(rows).toEqual([
+    {
+      lastname: 'Inserted in Postgres',
+      sfid: fixture.org.all('Contact')[0]?.Id,
+      _hc_lastop: 'SYNCED', // the pull, which read it after the commit
+    },
+  ])
+})
