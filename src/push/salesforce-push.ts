@@ -112,14 +112,16 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       let deferred = false
       for (;;) {
         signal.throwIfAborted()
-        const entries = await this.queue.claim(
+        const { entries, scannedTo, left } = await this.queue.claim(
           plan,
           strategy.claimSize ?? this.options.claimSize ?? 2000,
           afterId,
         )
-        const last = entries.at(-1)
-        if (!last) break
-        afterId = last.id
+        if (scannedTo === undefined) break
+        afterId = scannedTo
+        // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
+        if (left > 0) deferred = true
+        if (entries.length === 0) continue
         const { held, results } = await this.send(plan, entries, strategy, context)
         for (const id of held) stillHeld.add(id)
         for (const r of results) if (r.outcome !== 'deferred') stillHeld.delete(r.entryId)

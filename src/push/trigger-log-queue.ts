@@ -36,24 +36,47 @@ export class TriggerLogQueue {
     this.options = options
   }
 
-  /** Claims up to `limit` entries of a mapping with ids above `afterId`, oldest first. */
-  async claim(plan: MappingSchema, limit: number, afterId: number): Promise<ChangeEntry[]> {
+  /**
+   * Claims up to `limit` entries of a mapping with ids above `afterId`, oldest first. An entry
+   * whose record has an earlier entry still to be sent that this claim does not hold (another
+   * worker's live claim, an entry another claim has locked, one deferred earlier in this pass) is
+   * left NEW: a record's changes reach Salesforce in order even with several workers.
+   * `scannedTo` is the last id looked at (claimed or left), where the next round goes on from;
+   * `left` how many were looked at and left NEW.
+   */
+  async claim(
+    plan: MappingSchema,
+    limit: number,
+    afterId: number,
+  ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
     const { schema } = this.options
     const table = plan.mapping.table
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
-      const result = await client.query<EntryRow>(
+      const result = await client.query<EntryRow & { scanned_to: string | null; scanned: number }>(
         format(
-          `WITH claimed AS (
+          `WITH candidates AS (
+             SELECT id, record_id FROM %1$I._trigger_log
+             WHERE table_name = $1 AND id > $2
+               AND (state = 'NEW' OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
+             ORDER BY id LIMIT $4
+             FOR UPDATE SKIP LOCKED
+           ), waiting AS (
+             SELECT e.record_id, min(e.id) AS first_id FROM %1$I._trigger_log AS e
+             WHERE e.table_name = $1 AND e.state IN ('NEW', 'PENDING')
+               AND e.id < (SELECT max(id) FROM candidates)
+               AND e.record_id IN (SELECT record_id FROM candidates)
+               AND e.id NOT IN (SELECT id FROM candidates)
+             GROUP BY e.record_id
+           ), claimed AS (
              UPDATE %1$I._trigger_log AS l SET state = 'PENDING', updated_at = now(), processed_tx = txid_current()
              WHERE l.id IN (
-               SELECT id FROM %1$I._trigger_log
-               WHERE table_name = $1 AND id > $2
-                 AND (state = 'NEW' OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
-               ORDER BY id LIMIT $4
-               FOR UPDATE SKIP LOCKED)
+               SELECT c.id FROM candidates AS c LEFT JOIN waiting AS w ON w.record_id = c.record_id
+               WHERE w.first_id IS NULL OR w.first_id > c.id)
              RETURNING l.id, l.action, l.record_id, l.sfid, l."values")
-           SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values"
-           FROM claimed AS c LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
+           SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values", s.scanned_to, s.scanned
+           FROM (SELECT max(id) AS scanned_to, count(*)::int AS scanned FROM candidates) AS s
+           LEFT JOIN claimed AS c ON true
+           LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
            ORDER BY c.id`,
           schema,
           table,
@@ -62,13 +85,21 @@ export class TriggerLogQueue {
       )
       return result.rows
     })
-    return rows.map((row) => ({
-      id: Number(row.id),
-      action: row.action,
-      recordId: row.record_id,
-      sfid: row.row_sfid ?? row.sfid,
-      values: parseHstore(row.values),
-    }))
+    const scanned = rows[0]?.scanned_to
+    const entries = rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({
+        id: Number(row.id),
+        action: row.action,
+        recordId: row.record_id,
+        sfid: row.row_sfid ?? row.sfid,
+        values: parseHstore(row.values),
+      }))
+    return {
+      entries,
+      scannedTo: scanned === null || scanned === undefined ? undefined : Number(scanned),
+      left: (rows[0]?.scanned ?? 0) - entries.length,
+    }
   }
 
   /** Returns claimed entries to NEW (the push failed as a whole and will be retried). */
