@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import type { WorkerConfig, WorkerLine } from './cluster-mapping.js'
+
+const script = fileURLToPath(new URL('./sync-worker.ts', import.meta.url))
+
+/** A `sync-worker.ts` process, and what it has said so far (with the parent's clock). */
+export class WorkerProcess {
+  readonly name: string
+  readonly lines: (WorkerLine & { readonly at: number })[] = []
+  private readonly child: ChildProcess
+  private readonly exited: Promise<number | null>
+  private readonly waiters = new Set<() => void>()
+
+  private constructor(config: WorkerConfig) {
+    this.name = config.name
+    this.child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
+    createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+      try {
+        this.lines.push({ ...(JSON.parse(text) as WorkerLine), at: Date.now() })
+      } catch {
+        this.lines.push({ event: 'output', message: text, at: Date.now() })
+      }
+      for (const wake of this.waiters) wake()
+    })
+  }
+
+  /** Starts a worker and waits until its engine runs. */
+  static async start(config: WorkerConfig, timeoutMs = 30_000): Promise<WorkerProcess> {
+    const worker = new WorkerProcess(config)
+    const running = await worker.waitFor((l) => l.event === 'running', timeoutMs)
+    if (!running) {
+      worker.kill('SIGKILL')
+      throw new Error(`worker ${config.name} did not start: ${JSON.stringify(worker.lines)}`)
+    }
+    return worker
+  }
+
+  /** Whether it leads the pulls, by its last `leadership` line. */
+  get leads(): boolean {
+    return this.lines.findLast((l) => l.event === 'leadership')?.leader === true
+  }
+
+  /** The first line after `since` that matches, once it is written (undefined on timeout). */
+  async waitFor(
+    match: (line: WorkerLine) => boolean,
+    timeoutMs: number,
+    since = 0,
+  ): Promise<(WorkerLine & { readonly at: number }) | undefined> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = this.lines.find((l) => l.at >= since && match(l))
+      if (found || Date.now() >= deadline) return found
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.waiters.delete(wake)
+          clearTimeout(timer)
+          resolve()
+        }
+        const timer = setTimeout(wake, Math.max(0, deadline - Date.now()))
+        this.waiters.add(wake)
+      })
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal)
+  }
+
+  /** Stops it (SIGTERM: a clean stop), killing it if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    this.kill('SIGTERM')
+    const timer = setTimeout(() => this.kill('SIGKILL'), graceMs)
+    await this.exited
+    clearTimeout(timer)
+  }
+}
