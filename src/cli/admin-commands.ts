@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { SyncEngine } from '../engine/sync-engine.js'
+import { SyncEngine } from '../index.js'
 import { loadConfig } from './load-config.js'
 import { ProgressBar } from './progress-bar.js'
 

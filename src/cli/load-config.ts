@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { SyncEngineOptions } from '../engine/resolve-engine-options.js'
-import { ConfigError } from '../errors/config-error.js'
+import { ConfigError, type SyncEngineOptions } from '../index.js'
 
 /** What a `pgforce.config.{js,mjs,ts}` module exports (default export). */
 export type PgforceConfig =

@@ -1,11 +1,15 @@
-import { createConnection } from '../../connection/create-connection.js'
-import { SyncEngine } from '../../engine/sync-engine.js'
-import { defineMapping } from '../../mappings/define-mapping.js'
-import { PostgresNotifySource } from '../../sources/postgres-notify-source.js'
-import { PostgresPollingSource } from '../../sources/postgres-polling-source.js'
-import { SalesforcePollingSource } from '../../sources/salesforce-polling-source.js'
-import { SalesforceStreamingSource } from '../../sources/salesforce-streaming-source.js'
-import { SalesforceEmulator } from '../../testing/emulator/index.js'
+// The library through its public entry points: the built CLI imports dist/index.js and
+// dist/testing.js, the same modules an app's config gets (see tsup.config.ts).
+import {
+  createConnection,
+  defineMapping,
+  PostgresNotifySource,
+  PostgresPollingSource,
+  SalesforcePollingSource,
+  SalesforceStreamingSource,
+  SyncEngine,
+} from '../../index.js'
+import { SalesforceEmulator } from '../../testing.js'
 import type { CliOutput } from '../admin-commands.js'
 import { ProgressBar } from '../progress-bar.js'
 import { demoPostgres } from './demo-postgres.js'

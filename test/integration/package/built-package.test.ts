@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { useTestDatabase } from '../../support/test-database.js'
 
 const run = promisify(execFile)
+const db = useTestDatabase()
 const root = resolve(import.meta.dirname, '../../..')
 let consumer: string
 
@@ -56,6 +59,31 @@ const error = new SalesforceApiError('limit', { errorCode: 'REQUEST_LIMIT_EXCEED
 console.log(JSON.stringify({ retryable: isRetryable(error), name: error.name, testing: Object.keys(testing).length > 0 }))`,
     )
     expect(result).toEqual({ retryable: true, name: 'SalesforceApiError', testing: true })
+  })
+
+  it('runs the pgforce bin with a config module that imports pgforce', async () => {
+    const emulator = await SalesforceEmulator.start()
+    try {
+      await writeFile(
+        join(consumer, 'pgforce.config.mjs'),
+        `import { createConnection, defineMapping } from 'pgforce'
+export default async () => ({
+  connection: await createConnection({
+    salesforce: { instanceUrl: '${emulator.instanceUrl}', accessToken: '${emulator.accessToken}' },
+    postgres: { connectionString: '${db().url}' },
+    schema: 'consumer',
+  }),
+  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
+})`,
+      )
+      const cli = join(consumer, 'node_modules/pgforce/dist/cli.js')
+      const install = await run(process.execPath, [cli, 'install', '--json'], { cwd: consumer })
+      expect(JSON.parse(install.stdout)).toMatchObject({ schema: 'consumer' })
+      const status = await run(process.execPath, [cli, 'status'], { cwd: consumer })
+      expect(status.stdout).toMatch(/Account\s+read_write\s+0\s+0\s/)
+    } finally {
+      await emulator.stop()
+    }
   })
 
   it('ships declarations for both entry points and both module systems', async () => {

@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../../src/cli/main.js'
+import { createConnection } from '../../../src/connection/create-connection.js'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { useTestDatabase } from '../../support/test-database.js'
+
+// The operator's commands against a real config module (TypeScript, as users write it), the
+// emulator over HTTP and the test database: what `npx pgforce <command>` prints.
+const db = useTestDatabase()
+const schema = `cli_${process.pid}`
+const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
+let emulator: SalesforceEmulator
+let dir: string
+
+beforeAll(async () => {
+  emulator = await SalesforceEmulator.start()
+  emulator.org.insert(
+    'Account',
+    Array.from({ length: 30 }, (_, i) => ({ Name: `Account ${i}` })),
+  )
+  dir = mkdtempSync(join(tmpdir(), 'pgforce-cli-'))
+  const src = resolve('src/index.ts')
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+  writeFileSync(
+    join(dir, 'pgforce.config.ts'),
+    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(src)}
+
+export default async (): Promise<SyncEngineOptions> => ({
+  connection: await createConnection({
+    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
+    postgres: { connectionString: ${JSON.stringify(db().url)} },
+    schema: ${JSON.stringify(schema)},
+  }),
+  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
+})
+`,
+  )
+})
+afterAll(async () => {
+  await emulator?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Runs `pgforce <args>` in the config's directory; resolves with the exit code and output. */
+async function pgforce(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const io = {
+    out: { write: (text: string) => (out += text) },
+    err: { write: (text: string) => (err += text) },
+    cwd: dir,
+  }
+  const code = await main(args, {}, io, new Promise(() => {}))
+  return { code, out, err }
+}
+
+/** Makes one FAILED entry: a row Salesforce rejects (no Name), pushed by an engine. */
+async function failOneInsert(): Promise<void> {
+  await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES (NULL)`)
+  const connection = await createConnection({
+    salesforce: { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+    postgres: db().pool,
+    schema,
+  })
+  await new SyncEngine({ connection, mappings: [account], sources: [] }).syncOnce()
+  await connection.close()
+}
+
+describe('pgforce install | reload | status | retry-failed', () => {
+  it('install creates the schema and reports it; a second install changes nothing', async () => {
+    const first = await pgforce('install', '--json')
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.out)).toMatchObject({ schema, fromVersion: 0, toVersion: 2 })
+    expect(JSON.parse(first.out).createdTables).toContain('account')
+    const again = await pgforce('install')
+    expect(again).toMatchObject({ code: 0 })
+    expect(again.out).toContain('tables created: none')
+  })
+
+  it('reload reads every record and says what it did', async () => {
+    const { code, out, err } = await pgforce('reload', 'Account')
+    expect(code).toBe(0)
+    expect(err).toContain('loading Account 100% (30/30)') // progress, on stderr
+    expect(out).toMatch(/^Account reloaded: 30 inserted, 0 updated, 0 deleted in \d+ ms/)
+    const { rows } = await db().pool.query(`SELECT count(*)::int AS n FROM "${schema}".account`)
+    expect(rows[0]?.n).toBe(30)
+  })
+
+  it('status shows failures; retry-failed requeues them, --ignore dismisses them', async () => {
+    await failOneInsert()
+    const status = await pgforce('status', '--json')
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.out).mappings[0]).toMatchObject({ object: 'Account', failed: 1 })
+    const human = await pgforce('status')
+    expect(human.out).toMatch(/Account\s+read_write\s+0\s+1\s/)
+
+    expect(await pgforce('retry-failed', '--json')).toMatchObject({ code: 0 })
+    expect(JSON.parse((await pgforce('status', '--json')).out).mappings[0]).toMatchObject({
+      pending: 1,
+      failed: 0,
+    })
+    await failOneInsert() // the same row fails again, and a second one fails
+    const ignored = await pgforce('retry-failed', '--ignore', '--object', 'Account')
+    expect(ignored).toMatchObject({ code: 0, out: '2 failed entries ignored\n' })
+    expect(JSON.parse((await pgforce('status', '--json')).out).mappings[0]).toMatchObject({
+      pending: 0,
+      failed: 0,
+    })
+  })
+
+  it('reports an unknown object and a broken config as errors with exit code 1', async () => {
+    const unknown = await pgforce('reload', 'Nope__c')
+    expect(unknown.code).toBe(1)
+    expect(unknown.err).toMatch(/^pgforce: .*Nope__c/s)
+    writeFileSync(join(dir, 'broken.config.mjs'), 'export const nothing = 1\n')
+    const broken = await pgforce('status', '--config', 'broken.config.mjs')
+    expect(broken.code).toBe(1)
+    expect(broken.err).toContain('a default export')
+  })
+
+  it('runs as the real bin, with a TypeScript config', async () => {
+    const tsx = resolve('node_modules/.bin/tsx')
+    const { stdout } = await promisify(execFile)(
+      tsx,
+      [resolve('src/cli/bin.ts'), 'status', '--json'],
+      {
+        cwd: dir,
+      },
+    )
+    expect(JSON.parse(stdout).mappings[0]).toMatchObject({ object: 'Account', pending: 0 })
+  })
+})
