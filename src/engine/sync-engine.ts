@@ -5,21 +5,16 @@ import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
-import { SalesforcePull } from '../pull/salesforce-pull.js'
 import { trimArchive } from '../push/archive-retention.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
-import { SalesforcePush } from '../push/salesforce-push.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
-import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
-import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
-import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js'
-import { SalesforceStreamingSource } from '../sources/salesforce-streaming-source.js'
-import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
 import { ApiBudget } from './api-budget.js'
+import { defaultRunners, defaultSources } from './default-engine-parts.js'
 import type { DirectionRunner } from './direction-runner.js'
+import { EngineLifecycle } from './engine-lifecycle.js'
 import { attachLogger } from './engine-logger.js'
 import { EngineRuntime } from './engine-runtime.js'
-import { type EngineCall, type EngineState, LIFECYCLE } from './engine-state.js'
+import type { EngineState } from './engine-state.js'
 import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
 import { MappingPlanner } from './mapping-planner.js'
 import { needsReload, type ReconcileReport } from './reconcile.js'
@@ -68,8 +63,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly sources: readonly ChangeSource[]
   private readonly history = new RunHistory(this)
   private readonly planner: MappingPlanner
-  private currentState: EngineState = 'created'
-  private transition: Promise<void> | undefined
+  private readonly lifecycle = new EngineLifecycle((from, to) => this.emit('state', { from, to }))
   private runtime: EngineRuntime | undefined
   private readonly budget: ApiBudget
 
@@ -86,32 +80,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       this.options.apiBudget,
       (mapping, level, used, budget) => this.emit('budget', { mapping, level, used, budget }),
     )
-    this.runners = runners ?? {
-      pull: new SalesforcePull(this.options.connection, {
-        budget: this.budget,
-        onLoadStarted: (event) => this.emit('load:started', event),
-        onProgress: (event) => this.emit('load:progress', event),
-        onConflict: (event) => this.emit('conflict', event),
-      }),
-      push: new SalesforcePush({
-        connection: this.options.connection,
-        strategy: this.options.writeStrategy ?? new OrderedWriteStrategy(),
-        leaseMs: this.options.pushLeaseMs,
-        budget: this.budget,
-        onRecordFailed: (event) => this.emit('record:failed', event),
-      }),
-    }
-    this.sources = this.options.sources ?? [
-      new SalesforceStreamingSource(),
-      new SalesforcePollingSource(),
-      new PostgresNotifySource(),
-      new PostgresPollingSource(),
-    ]
+    this.runners = runners ?? defaultRunners(this.options, this.budget, this)
+    this.sources = this.options.sources ?? defaultSources()
   }
 
   /** Where the engine is in its lifecycle. */
   get state(): EngineState {
-    return this.currentState
+    return this.lifecycle.state
   }
 
   /**
@@ -119,7 +94,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * indexes and triggers in one transaction. Idempotent; safe to run from several workers at once.
    */
   install(): Promise<InstallReport> {
-    return this.call('install', async () => {
+    return this.lifecycle.call('install', async () => {
       const plans = await this.planner.plans()
       const installer = new SchemaInstaller(
         this.options.connection.pool,
@@ -131,17 +106,21 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   /** Starts change sources and the scheduler. Resolves once running. */
   start(): Promise<void> {
-    return this.call('start', () => this.runTransition('starting', 'running', () => this.doStart()))
+    return this.lifecycle.call('start', () =>
+      this.lifecycle.transition('starting', 'running', () => this.doStart()),
+    )
   }
 
   /** Stops change sources, then waits for pulls and pushes in flight. */
   stop(): Promise<void> {
-    return this.call('stop', () => this.runTransition('stopping', 'stopped', () => this.doStop()))
+    return this.lifecycle.call('stop', () =>
+      this.lifecycle.transition('stopping', 'stopped', () => this.doStop()),
+    )
   }
 
   /** One full pass: every mapping pulled, then every read/write mapping pushed. */
   syncOnce(): Promise<SyncPassReport> {
-    return this.call('syncOnce', async () => {
+    return this.lifecycle.call('syncOnce', async () => {
       const plans = await this.planner.plans()
       const signal = new AbortController().signal
       const pulls: PullReport[] = []
@@ -211,7 +190,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const plans = [...(await this.planner.plans()).values()]
     const { pool, schema, salesforce } = this.options.connection
     return {
-      state: this.currentState,
+      state: this.lifecycle.state,
       paused: this.runtime?.paused ?? false,
       mappings: await readStatus(pool, schema, plans, this.history, {
         leading: this.runtime?.leading ?? new Set(),
@@ -228,8 +207,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * sends them. Pausing affects this engine only. Throws `EngineStateError` unless running.
    */
   async pause(): Promise<void> {
-    if (!this.runtime || this.currentState !== 'running')
-      throw new EngineStateError(`pause() needs a running engine (it is ${this.currentState})`)
+    if (!this.runtime || this.lifecycle.state !== 'running')
+      throw new EngineStateError(`pause() needs a running engine (it is ${this.lifecycle.state})`)
     await this.runtime.pause()
     this.emit('paused', { paused: true })
   }
@@ -247,7 +226,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * removed at the end. The table is never emptied first, so readers see it whole throughout.
    */
   reload(object: string): Promise<PullReport> {
-    return this.call('syncOnce', async () => {
+    return this.lifecycle.call('syncOnce', async () => {
       const plan = (await this.planner.plans()).get(object.toLowerCase())
       if (!plan) {
         throw new ConfigError(
@@ -305,48 +284,6 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   /** `await using engine = new SyncEngine(...)` stops it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop()
-  }
-
-  private async call<T>(call: EngineCall, run: () => Promise<T>): Promise<T> {
-    for (;;) {
-      const behaviour = LIFECYCLE[this.currentState][call]
-      switch (behaviour) {
-        case 'no-op':
-          return undefined as T
-        case 'join':
-          await this.transition
-          return undefined as T
-        case 'after-current':
-          await this.transition?.catch(() => {})
-          continue
-        case 'transition':
-        case 'run':
-          return run()
-      }
-    }
-  }
-
-  private runTransition(
-    via: EngineState,
-    to: EngineState,
-    work: () => Promise<void>,
-  ): Promise<void> {
-    this.setState(via)
-    this.transition = work().then(
-      () => this.setState(to),
-      (error: unknown) => {
-        this.setState('stopped')
-        throw error
-      },
-    )
-    return this.transition
-  }
-
-  private setState(to: EngineState): void {
-    const from = this.currentState
-    if (from === to) return
-    this.currentState = to
-    this.emit('state', { from, to })
   }
 
   private async doStart(): Promise<void> {
