@@ -1,6 +1,7 @@
 import format from 'pg-format'
 import { ApiBudgetExhaustedError } from '../errors/api-budget-exhausted-error.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { ApiUsage } from '../salesforce/salesforce-types.js'
 
 /** Daily Salesforce API call budgets (Heroku Connect's `sf_max_daily_api_calls`). */
 export interface ApiBudgetOptions {
@@ -15,6 +16,12 @@ export interface ApiBudgetOptions {
   readonly slowDownAt?: number
   /** How long a push waits to gather changes once the budget runs low. @default 30 000 */
   readonly lowBudgetPushDelayMs?: number
+  /**
+   * Share of the org's own daily API limit, used by every app (as Salesforce reports it in
+   * `Sforce-Limit-Info`), after which the engine economises too, with or without budgets of its
+   * own, so that pgforce is not what runs the org out. `1` turns it off. @default 0.9
+   */
+  readonly orgSlowDownAt?: number
 }
 
 /** Where a budget stands. */
@@ -33,6 +40,8 @@ export class ApiBudget {
   private readonly options: ApiBudgetOptions
   private readonly unflushed = new Map<string, number>()
   private readonly levels = new Map<string, BudgetLevel>()
+  private readonly orgUsage: () => ApiUsage | undefined
+  private orgLevel: BudgetLevel = 'ok'
   private readonly onLevel: (
     object: string,
     level: BudgetLevel,
@@ -45,11 +54,13 @@ export class ApiBudget {
     schema: string,
     options: ApiBudgetOptions,
     onLevel: (object: string, level: BudgetLevel, used: number, budget: number) => void,
+    orgUsage: () => ApiUsage | undefined = () => undefined,
   ) {
     this.pool = pool
     this.schema = schema
     this.options = options
     this.onLevel = onLevel
+    this.orgUsage = orgUsage
   }
 
   /** Whether any budget is set (calls are then checked one by one). */
@@ -57,9 +68,26 @@ export class ApiBudget {
     return this.options.dailyCalls !== undefined || this.options.perMapping !== undefined
   }
 
-  /** The last known level of a mapping's budget (the tighter of its own and the connection's). */
+  /**
+   * The last known level of a mapping's budget: the tighter of its own, the connection's, and the
+   * org's (`low` once the org as a whole has used `orgSlowDownAt` of its daily limit; reported as
+   * a `budget` event of mapping `*`).
+   */
   level(object: string): BudgetLevel {
-    return this.levels.get(object.toLowerCase()) ?? 'ok'
+    const own = this.levels.get(object.toLowerCase()) ?? 'ok'
+    return own === 'ok' ? this.orgBudgetLevel() : own
+  }
+
+  private orgBudgetLevel(): BudgetLevel {
+    const usage = this.orgUsage()
+    const threshold = this.options.orgSlowDownAt ?? 0.9
+    if (!usage || usage.max <= 0 || threshold >= 1) return 'ok'
+    const level: BudgetLevel = usage.used / usage.max >= threshold ? 'low' : 'ok'
+    if (level !== this.orgLevel) {
+      this.orgLevel = level
+      this.onLevel('*', level, usage.used, usage.max)
+    }
+    return level
   }
 
   /** How long pushes wait to batch once the budget is low. */

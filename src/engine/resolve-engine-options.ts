@@ -57,7 +57,8 @@ export interface SyncEngineOptions {
    * Daily Salesforce API call budgets, shared by every worker on the database (Heroku Connect's
    * `sf_max_daily_api_calls`). No call is made past a budget: pulls wait, pushes keep their
    * entries NEW, and both resume the next UTC day. Past `slowDownAt` polls thin out and pushes
-   * batch harder. Unlimited when omitted (calls are still counted for `status()`).
+   * batch harder, as they also do once the org as a whole has used `orgSlowDownAt` (90 %) of its
+   * daily limit. Unlimited when omitted (calls are still counted for `status()`).
    */
   readonly apiBudget?: ApiBudgetOptions
 }
@@ -163,6 +164,11 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
   }
   if (budget.slowDownAt !== undefined && !(budget.slowDownAt > 0 && budget.slowDownAt <= 1))
     read.problem('apiBudget.slowDownAt', 'a share between 0 and 1', budget.slowDownAt)
+  if (
+    budget.orgSlowDownAt !== undefined &&
+    !(budget.orgSlowDownAt > 0 && budget.orgSlowDownAt <= 1)
+  )
+    read.problem('apiBudget.orgSlowDownAt', 'a share between 0 and 1', budget.orgSlowDownAt)
   read.finish()
   return {
     connection: options.connection,

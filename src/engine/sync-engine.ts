@@ -79,6 +79,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       connection.schema,
       this.options.apiBudget,
       (mapping, level, used, budget) => this.emit('budget', { mapping, level, used, budget }),
+      () => connection.salesforce.apiUsage,
     )
     this.runners = runners ?? defaultRunners(this.options, this.budget, this)
     this.sources = this.options.sources ?? defaultSources()
