@@ -3,7 +3,7 @@ import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
 import { toColumnValue } from '../mappings/value-conversion.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
-import { waitForInsertFence } from '../push/insert-fence.js'
+import { passInsertFence } from '../push/insert-fence.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import { resolveConflicts } from './resolve-conflicts.js'
 
@@ -42,8 +42,8 @@ export async function applyRecords(
 ): Promise<ApplyCounts> {
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
   if (records.length === 0) return counts
-  if (await hasUnknownRecords(client, schema, plan, records))
-    await waitForInsertFence(client, schema, plan.mapping.table)
+  if (plan.mapping.access === 'read_write')
+    await passInsertFence(client, schema, plan.mapping.table, unmatchable(plan, records))
   const unique = new Map<string, SObjectRecord>()
   for (const record of records) if (typeof record.Id === 'string') unique.set(record.Id, record)
   const soft = plan.mapping.deleteMode === 'soft'
@@ -76,34 +76,14 @@ export async function applyRecords(
 }
 
 /**
- * Whether some records have no row yet and nothing to match one on (no external id value): they
- * may be records a push has just created and not yet linked to their rows (the insert fence).
- * Read-only, so it runs before the apply takes any row lock.
+ * Sfids of records nothing but their sfid can place (no external id value): if one has no row
+ * yet, it may be a record a push has just created and not yet linked to its row.
  */
-async function hasUnknownRecords(
-  client: PgClientLike,
-  schema: string,
-  plan: MappingSchema,
-  records: readonly SObjectRecord[],
-): Promise<boolean> {
-  if (plan.mapping.access !== 'read_write') return false
+function unmatchable(plan: MappingSchema, records: readonly SObjectRecord[]): string[] {
   const external = plan.externalId
-  const ids = records
+  return records
     .filter((r) => r.IsDeleted !== true && (!external || r[external] == null || r[external] === ''))
-    .map((r) => r.Id)
-  if (ids.length === 0) return false
-  const { rows } = await client.query<{ unknown: boolean }>(
-    format(
-      `SELECT EXISTS (
-         SELECT 1 FROM unnest($1::varchar[]) AS u(id)
-         WHERE NOT EXISTS (SELECT 1 FROM %I.%I AS t WHERE t.sfid = u.id)
-       ) AS unknown`,
-      schema,
-      plan.mapping.table,
-    ),
-    [ids],
-  )
-  return rows[0]?.unknown === true
+    .map((r) => String(r.Id))
 }
 
 /** Sfids among `records` whose row the app deleted and whose DELETE is not sent yet. */

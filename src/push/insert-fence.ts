@@ -1,3 +1,5 @@
+import format from 'pg-format'
+import { PostgresError } from '../errors/postgres-error.js'
 import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 
 /**
@@ -11,7 +13,7 @@ import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
  * - a push that creates records holds it shared from before its Salesforce call until its
  *   outcome is committed ({@link withInsertFence}), on one connection for both;
  * - a pull that read records it has no row for (and cannot match on an external id) takes it
- *   exclusively at the start of its apply transaction ({@link waitForInsertFence}), so it applies
+ *   exclusively at the start of its apply transaction ({@link passInsertFence}), so it applies
  *   either before the create was sent (and did not read the record) or after its sfid is in the
  *   row (and updates that row).
  * Pushes do not wait for each other; such a pull waits at most one Salesforce write.
@@ -45,23 +47,45 @@ export async function withInsertFence<T>(
 }
 
 /**
- * Waits, inside the caller's transaction, until no push is between creating records in `table`
- * and committing their sfids; it holds the fence until the transaction ends. Gives up after
- * `timeoutMs` with Postgres's `lock_not_available` (55P03), which the retry policy retries, so a
- * stuck push delays a pull but never blocks it for good.
+ * Inside the caller's transaction: if some of `sfids` have no row in `schema.table`, waits until
+ * no push is between creating records and committing their sfids, and holds the fence until the
+ * transaction ends. One round trip when nothing waits. Gives up after `timeoutMs` with a
+ * retryable `PostgresError` (SQLSTATE 55P03, lock_not_available), so a stuck push delays a pull
+ * but never blocks it for good.
  */
-export async function waitForInsertFence(
+export async function passInsertFence(
   client: PgClientLike,
   schema: string,
   table: string,
+  sfids: readonly string[],
   timeoutMs = 10_000,
 ): Promise<void> {
-  const { rows } = await client.query<{ previous: string }>(
-    `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $1, true)`,
-    [`${timeoutMs}ms`],
+  if (sfids.length === 0) return
+  const { rows } = await client.query<{ passed: boolean }>(
+    format(
+      `SELECT CASE WHEN EXISTS (
+                SELECT 1 FROM unnest($3::varchar[]) AS u(id)
+                WHERE NOT EXISTS (SELECT 1 FROM %I.%I AS t WHERE t.sfid = u.id))
+              THEN pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) ELSE true END AS passed`,
+      schema,
+      table,
+    ),
+    [...key(schema, table), sfids],
   )
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', key(schema, table))
-  await client.query(`SELECT set_config('lock_timeout', $1, true)`, [rows[0]?.previous ?? '0'])
+  if (rows[0]?.passed === true) return
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const retry = await client.query<{ passed: boolean }>(
+      'SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS passed',
+      key(schema, table),
+    )
+    if (retry.rows[0]?.passed === true) return
+  }
+  throw new PostgresError(
+    `A push creating ${table} records has not committed their sfids for ${timeoutMs} ms; the pull will retry`,
+    { sqlState: '55P03', table },
+  )
 }
 
 function key(schema: string, table: string): string[] {

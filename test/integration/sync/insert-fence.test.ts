@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { isRetryable } from '../../../src/errors/retry-policy.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import { waitForInsertFence, withInsertFence } from '../../../src/push/insert-fence.js'
+import { passInsertFence, withInsertFence } from '../../../src/push/insert-fence.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
 import type {
   ChangeEntry,
@@ -70,28 +70,29 @@ it('a pull between a create in Salesforce and its sfid commit adds no duplicate 
 })
 
 it('a stuck push delays such a pull, with a retryable error, and never blocks it for good', async () => {
+  fixture = await syncFixture(db(), [contact])
+  const { schema } = fixture.connection
   const pool = db().pool
   let unstick: () => void = () => {}
   const stuck = new Promise<void>((resolve) => {
     unstick = resolve
   })
-  const pushing = withInsertFence(pool, 'any_schema', 'contact', () => stuck)
-  const waitInTransaction = async (timeoutMs: number) => {
+  const pushing = withInsertFence(pool, schema, 'contact', () => stuck)
+  const pass = async (sfids: string[]) => {
     const client = await pool.connect()
     try {
       await client.query('BEGIN')
-      await waitForInsertFence(client, 'any_schema', 'contact', timeoutMs)
-      // The caller's own lock_timeout is back once the fence is passed.
-      return (await client.query('SHOW lock_timeout')).rows[0]?.lock_timeout
+      await passInsertFence(client, schema, 'contact', sfids, 200)
     } finally {
       await client.query('ROLLBACK')
       client.release()
     }
   }
-  const refused = await waitInTransaction(200).catch((error: unknown) => error)
-  expect(refused).toMatchObject({ code: '55P03' }) // lock_not_available
+  await pass([]) // nothing to place: no wait
+  const refused = await pass(['003000000000001AAA']).catch((error: unknown) => error)
+  expect(refused).toMatchObject({ sqlState: '55P03' }) // lock_not_available
   expect(isRetryable(refused)).toBe(true)
   unstick()
   await pushing
-  expect(await waitInTransaction(200)).toBe('0')
+  await pass(['003000000000001AAA'])
 })
