@@ -107,21 +107,15 @@ export class ApiBudget {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
-      await client.query(
-        format(
-          `INSERT INTO %I._pgforce_api_usage (day, object, calls)
-           VALUES ((now() AT TIME ZONE 'UTC')::date, '*', 0), ((now() AT TIME ZONE 'UTC')::date, $1, 0)
-           ON CONFLICT DO NOTHING`,
-          this.schema,
-        ),
-        [key],
-      )
+      // One statement per budget row: the day's row is created by the first call, and a call
+      // past the budget changes nothing and returns no row.
       const spend = async (row: string, budget: number | undefined) => {
         const { rows } = await client.query<{ calls: number }>(
           format(
-            `UPDATE %I._pgforce_api_usage SET calls = calls + $2
-             WHERE day = (now() AT TIME ZONE 'UTC')::date AND object = $1
-               AND ($3::bigint IS NULL OR calls + $2 <= $3::bigint)
+            `INSERT INTO %1$I._pgforce_api_usage AS u (day, object, calls)
+             SELECT (now() AT TIME ZONE 'UTC')::date, $1::text, $2::int WHERE $3::bigint IS NULL OR $2::int <= $3::bigint
+             ON CONFLICT (day, object) DO UPDATE SET calls = u.calls + excluded.calls
+               WHERE $3::bigint IS NULL OR u.calls + excluded.calls <= $3::bigint
              RETURNING calls::int`,
             this.schema,
           ),
