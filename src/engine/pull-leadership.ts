@@ -50,19 +50,18 @@ export class PullLeadership {
     return true
   }
 
-  /** Gives up every lock (another engine takes over at its next try) and the connection. */
+  /**
+   * Gives up every lock (another engine takes over at its next try) and closes the connection,
+   * rather than returning it to the pool with this class's listeners still on it.
+   */
   async release(): Promise<void> {
     const client = this.client
     this.client = undefined
     this.connecting = undefined
     this.lost()
     if (!client) return
-    try {
-      await client.query('SELECT pg_advisory_unlock_all()')
-      client.release()
-    } catch (error) {
-      client.release(error instanceof Error ? error : true)
-    }
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => {})
+    client.release(true)
   }
 
   /** Releases everything and refuses to lead again. */
