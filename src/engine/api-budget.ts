@@ -1,6 +1,8 @@
 import format from 'pg-format'
 import { ApiBudgetExhaustedError } from '../errors/api-budget-exhausted-error.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { ApiUsage } from '../salesforce/salesforce-types.js'
 
 /** Daily Salesforce API call budgets (Heroku Connect's `sf_max_daily_api_calls`). */
@@ -186,5 +188,28 @@ export class ApiBudget {
     if ((this.levels.get(key) ?? 'ok') === level) return
     this.levels.set(key, level)
     this.onLevel(object, level, used, budget)
+  }
+}
+
+/**
+ * Runs one pull or push of `object` through an adapter that counts its Salesforce calls and takes
+ * each from `budget` (refusing it when spent); counted-only calls are written to the usage table
+ * afterwards. The adapter's `calls` is the run's `apiCalls`.
+ * @internal
+ */
+export async function meteredRun<T>(
+  budget: ApiBudget | undefined,
+  object: string,
+  salesforce: SalesforceAdapter,
+  run: (metered: CountingSalesforceAdapter) => Promise<T>,
+): Promise<T> {
+  const metered = new CountingSalesforceAdapter(
+    salesforce,
+    budget && ((calls) => budget.take(object, calls)),
+  )
+  try {
+    return await run(metered)
+  } finally {
+    await budget?.flush()
   }
 }

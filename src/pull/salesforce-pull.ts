@@ -1,11 +1,10 @@
 import type { Connection } from '../connection/connection.js'
-import type { ApiBudget } from '../engine/api-budget.js'
+import { type ApiBudget, meteredRun } from '../engine/api-budget.js'
 import type { DirectionRunner } from '../engine/direction-runner.js'
 import type { PullReport } from '../engine/sync-engine-events.js'
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
-import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
@@ -54,16 +53,10 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     hints: readonly ChangeSignal[],
     signal: AbortSignal,
   ): Promise<PullReport> {
-    const salesforce = new CountingSalesforceAdapter(
-      this.connection.salesforce,
-      this.options.budget &&
-        ((calls) => this.options.budget?.take(plan.object, calls) as Promise<void>),
-    )
-    try {
-      return { ...(await this.pull(plan, hints, signal, salesforce)), apiCalls: salesforce.calls }
-    } finally {
-      await this.options.budget?.flush()
-    }
+    return meteredRun(this.options.budget, plan.object, this.connection.salesforce, async (sf) => ({
+      ...(await this.pull(plan, hints, signal, sf)),
+      apiCalls: sf.calls,
+    }))
   }
 
   private async pull(

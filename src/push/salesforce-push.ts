@@ -1,11 +1,11 @@
 import type { Connection } from '../connection/connection.js'
-import type { ApiBudget } from '../engine/api-budget.js'
+import { type ApiBudget, meteredRun } from '../engine/api-budget.js'
 import type { DirectionRunner } from '../engine/direction-runner.js'
 import type { PushReport } from '../engine/sync-engine-events.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
-import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
+import type { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
 import type { RecordError } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import type {
@@ -66,16 +66,9 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     _hints: readonly ChangeSignal[],
     signal: AbortSignal,
   ): Promise<PushReport> {
-    const budget = this.options.budget
-    const counter = new CountingSalesforceAdapter(
-      this.options.connection.salesforce,
-      budget && ((calls) => budget.take(plan.object, calls)),
+    return meteredRun(this.options.budget, plan.object, this.options.connection.salesforce, (sf) =>
+      this.push(plan, signal, sf),
     )
-    try {
-      return await this.push(plan, signal, counter)
-    } finally {
-      await budget?.flush()
-    }
   }
 
   private async push(
