@@ -7,6 +7,7 @@
  *   npm run bench -- sync-latency
  */
 import pg from 'pg'
+import { quantile } from '../src/cli/demo/latency-stats.js'
 import { createConnection } from '../src/connection/create-connection.js'
 import { SyncEngine } from '../src/engine/sync-engine.js'
 import { defineMapping } from '../src/mappings/define-mapping.js'
@@ -37,9 +38,7 @@ engine.on('error', ({ error }) => console.error(error.message))
 
 function percentiles(samples: number[]): (string | number)[] {
   const sorted = [...samples].sort((a, b) => a - b)
-  const at = (p: number) =>
-    (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(1)
-  return [samples.length, at(50), at(95), at(99), (sorted.at(-1) ?? 0).toFixed(1)]
+  return [samples.length, ...[0.5, 0.95, 0.99, 1].map((q) => quantile(sorted, q).toFixed(1))]
 }
 
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
