@@ -3,6 +3,7 @@ import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
 import { BulkWriteStrategy } from '../../../src/strategies/bulk-write-strategy.js'
 import { MergedWriteStrategy } from '../../../src/strategies/merged-write-strategy.js'
+import { schemaSql } from '../../support/schema-sql.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
@@ -27,11 +28,8 @@ afterEach(async () => {
   fixture = undefined
 })
 
-async function sql(text: string, values: unknown[] = []) {
-  const schema = fixture?.connection.schema as string
-  const { rows } = await db().pool.query(text.replaceAll('$schema', `"${schema}"`), values)
-  return rows
-}
+const sql = (text: string, values?: unknown[]) =>
+  schemaSql(db().pool, fixture?.connection.schema as string, text, values)
 
 const insertBoth = `BEGIN;
   INSERT INTO $schema.account (name, external_id__c) VALUES ($NAME, 'A-1');

@@ -12,6 +12,7 @@ import type {
   WriteContext,
 } from '../../../src/strategies/write-strategy.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/index.js'
+import { schemaSql } from '../../support/schema-sql.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -71,9 +72,7 @@ function engine(options: Partial<ConstructorParameters<typeof SyncEngine>[0]> = 
   return created
 }
 
-async function sql(text: string, values: unknown[] = []) {
-  return (await db().pool.query(text.replaceAll('$schema', `"${schema}"`), values)).rows
-}
+const sql = (text: string, values?: unknown[]) => schemaSql(db().pool, schema, text, values)
 
 async function insertRows(from: number, to: number) {
   await sql(

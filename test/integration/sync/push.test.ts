@@ -3,6 +3,7 @@ import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { MergedWriteStrategy } from '../../../src/strategies/merged-write-strategy.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
+import { schemaSql } from '../../support/schema-sql.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
@@ -19,11 +20,8 @@ afterEach(async () => {
   fixture = undefined
 })
 
-async function sql(text: string, values: unknown[] = []) {
-  const schema = fixture?.connection.schema as string
-  const { rows } = await db().pool.query(text.replaceAll('$schema', `"${schema}"`), values)
-  return rows
-}
+const sql = (text: string, values?: unknown[]) =>
+  schemaSql(db().pool, fixture?.connection.schema as string, text, values)
 
 describe('push (Postgres → Salesforce)', () => {
   it('sends inserts, updates and deletes; writes sfid and _hc_lastop back; a second push sends nothing', async () => {
