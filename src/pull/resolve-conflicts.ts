@@ -22,6 +22,15 @@ interface Pending {
   changed_ms: number
 }
 
+/** One incoming record, its row's unsent changes (if any), and the conflict decision (if one). */
+interface Decision {
+  readonly record: SObjectRecord
+  readonly pending?: Pending
+  readonly changes?: Readonly<Record<string, string | null>>
+  readonly conflict?: Conflict
+  readonly winner?: ConflictWinner
+}
+
 /**
  * Runs inside a pull's transaction, before its records are written (DESIGN.md §5). For every
  * incoming record whose row has unsent UPDATE entries in `_trigger_log`:
@@ -62,39 +71,56 @@ export async function resolveConflicts(
   )
   if (rows.length === 0) return { records: [...records], conflicts }
   const pendingBySfid = new Map(rows.map((row) => [row.sfid, row]))
-  const out: SObjectRecord[] = []
+  const decided: Decision[] = []
   for (const record of records) {
     const pending = pendingBySfid.get(record.Id as string)
     if (!pending) {
-      out.push(record)
+      decided.push({ record })
       continue
     }
     const changes: Record<string, string | null> = {}
     for (const text of pending.values) Object.assign(changes, parseHstore(text))
     const salesforceChangedAt = new Date(String(record.SystemModstamp))
     const lastSynced = pending.synced_at ? Date.parse(pending.synced_at) : undefined
-    const bothChanged = lastSynced === undefined || salesforceChangedAt.getTime() > lastSynced
-    let winner: ConflictWinner = 'postgres'
-    if (bothChanged) {
-      const conflict: Conflict = {
-        mapping: plan.object,
-        sfid: pending.sfid,
-        recordId: pending.record_id,
-        salesforce: record,
-        postgres: changes,
-        salesforceChangedAt,
-        postgresChangedAt: new Date(Number(pending.changed_ms)),
-      }
-      winner = await decide(policy, conflict)
-      if (winner === 'salesforce' && !(await dropChanges(client, schema, pending.entry_ids)))
-        winner = 'postgres' // a push claimed the changes meanwhile: they are on their way
+    if (lastSynced !== undefined && salesforceChangedAt.getTime() <= lastSynced) {
+      decided.push({ record, pending, changes, winner: 'postgres' })
+      continue
+    }
+    const conflict: Conflict = {
+      mapping: plan.object,
+      sfid: pending.sfid,
+      recordId: pending.record_id,
+      salesforce: record,
+      postgres: changes,
+      salesforceChangedAt,
+      postgresChangedAt: new Date(Number(pending.changed_ms)),
+    }
+    decided.push({ record, pending, changes, conflict, winner: await decide(policy, conflict) })
+  }
+  // Salesforce's wins drop the rows' unsent changes, all in one statement. A record some of whose
+  // entries a push claimed meanwhile goes to Postgres after all: its changes are on their way.
+  const dropped = await dropChanges(
+    client,
+    schema,
+    decided.flatMap((d) => (d.winner === 'salesforce' ? (d.pending?.entry_ids ?? []) : [])),
+  )
+  const out: SObjectRecord[] = []
+  for (const { record, pending, changes, conflict, winner } of decided) {
+    if (!pending || !changes) {
+      out.push(record)
+      continue
+    }
+    const kept =
+      winner === 'salesforce' && pending.entry_ids.every((id) => dropped.has(id))
+        ? 'salesforce'
+        : 'postgres'
+    if (conflict)
       conflicts.push({
         ...conflict,
-        winner,
+        winner: kept,
         policy: typeof policy === 'function' ? 'function' : policy,
       })
-    }
-    out.push(winner === 'salesforce' ? record : overlay(record, plan, changes))
+    out.push(kept === 'salesforce' ? record : overlay(record, plan, changes))
   }
   return { records: out, conflicts }
 }
@@ -109,28 +135,31 @@ async function decide(policy: ConflictPolicy, conflict: Conflict): Promise<Confl
     : 'postgres'
 }
 
-/** Archives a record's unsent changes as IGNORED; false when a push claimed any of them. */
+/** Archives unsent changes as IGNORED; returns the ids it moved (a push may have claimed others). */
 async function dropChanges(
   client: PgClientLike,
   schema: string,
   entryIds: readonly string[],
-): Promise<boolean> {
-  const result = await client.query(
+): Promise<Set<string>> {
+  if (entryIds.length === 0) return new Set()
+  const { rows } = await client.query<{ id: string }>(
     format(
       `WITH moved AS (
          DELETE FROM %1$I._trigger_log WHERE id = ANY($1::bigint[]) AND state = 'NEW'
          RETURNING id, txid, created_at, updated_at, processed_tx, action, table_name,
-                   record_id, sfid, old, "values")
-       INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at, processed_tx,
-                   state, action, table_name, record_id, sfid, old, "values", sf_message)
-       SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
-              record_id, sfid, old, "values", 'conflict: Salesforce won' FROM moved
-       ON CONFLICT (id) DO NOTHING`,
+                   record_id, sfid, old, "values"),
+       archived AS (
+         INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at, processed_tx,
+                     state, action, table_name, record_id, sfid, old, "values", sf_message)
+         SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
+                record_id, sfid, old, "values", 'conflict: Salesforce won' FROM moved
+         ON CONFLICT (id) DO NOTHING)
+       SELECT id::text FROM moved`,
       schema,
     ),
     [entryIds],
   )
-  return (result.rowCount ?? 0) === entryIds.length
+  return new Set(rows.map((r) => r.id))
 }
 
 /** The record with the row's unsent column values in place of Salesforce's. */
