@@ -80,6 +80,7 @@ export async function runWorkerCluster(
     const expectedPostgres = new Map<string, string>() // name → industry, records made in Postgres
     const expectedSalesforce = new Map<string, string>() // Id → industry, made in Salesforce
     const namesById = new Map<string, string>()
+    const salesforceIds: string[] = [] // in round order
     let killedAt: number | undefined
     let survivor: WorkerProcess | undefined
     let inFlightAtKill: number | undefined
@@ -97,6 +98,7 @@ export async function runWorkerCluster(
       if (id) {
         expectedSalesforce.set(id, value)
         namesById.set(id, `sf-${round}`)
+        salesforceIds.push(id)
       }
       // Update an earlier record on each side (never the same record on both sides).
       const earlier = Math.floor(Math.random() * (round + 1))
@@ -105,7 +107,7 @@ export async function runWorkerCluster(
         `pg-${earlier}`,
       ])
       expectedPostgres.set(`pg-${earlier}`, `${value}u`)
-      const target = [...expectedSalesforce.keys()][earlier]
+      const target = salesforceIds[earlier]
       if (target) {
         org.modify('Account', target, { Industry: `${value}u` })
         expectedSalesforce.set(target, `${value}u`)
