@@ -94,7 +94,7 @@ export function planMappings(
         received: '"read_write"',
       })
     }
-    const writableColumns = columns.filter((c) => !c.system && (c.createable || c.updateable))
+    const writableColumns = writable(columns)
     schemas.push({ mapping, object: describe.name, columns, writableColumns, externalId })
   }
   if (problems.length > 0) throw new ConfigError(problems, 'mappings for this org')
@@ -122,8 +122,7 @@ function linkParents(schema: MappingSchema, schemas: readonly MappingSchema[]): 
       },
     }
   })
-  const writableColumns = columns.filter((c) => !c.system && (c.createable || c.updateable))
-  return { ...schema, columns, writableColumns }
+  return { ...schema, columns, writableColumns: writable(columns) }
 }
 
 /**
@@ -219,6 +218,11 @@ export function lookupParents(mapping: Mapping, describe: SObjectDescribe): stri
     if (reference?.referenceTo[0]) parents.add(reference.referenceTo[0])
   }
   return [...parents]
+}
+
+/** The columns a push may send: mapped fields Salesforce lets the integration create or update. */
+function writable(columns: readonly ColumnSpec[]): ColumnSpec[] {
+  return columns.filter((c) => !c.system && (c.createable || c.updateable))
 }
 
 function toColumn(field: FieldDescribe, column: string, system: boolean): ColumnSpec {
