@@ -154,9 +154,7 @@ function lookupColumn(
   column: string,
 ): { column: ColumnSpec } | { problem: Omit<ConfigProblem, 'path'> } {
   const [relationshipName = '', fieldName = ''] = name.split('.')
-  const reference = describe.fields.find(
-    (f) => f.relationshipName?.toLowerCase() === relationshipName.toLowerCase(),
-  )
+  const reference = findRelationship(describe, relationshipName)
   const parentObject = reference?.referenceTo[0]
   if (!reference?.relationshipName || !parentObject) {
     return {
@@ -194,6 +192,11 @@ function lookupColumn(
   }
 }
 
+/** The lookup field of `describe` whose relationship is `name` (`Account`, `Parent__r`). */
+function findRelationship(describe: SObjectDescribe, name: string): FieldDescribe | undefined {
+  return describe.fields.find((f) => f.relationshipName?.toLowerCase() === name.toLowerCase())
+}
+
 function findDescribe(
   describes: ReadonlyMap<string, SObjectDescribe | undefined>,
   name: string,
@@ -210,11 +213,9 @@ function findDescribe(
 export function lookupParents(mapping: Mapping, describe: SObjectDescribe): string[] {
   const parents = new Set<string>()
   for (const { field } of mapping.fields) {
-    const relationship = field.includes('.') ? field.split('.')[0]?.toLowerCase() : undefined
+    const relationship = field.includes('.') ? field.split('.')[0] : undefined
     if (!relationship) continue
-    const reference = describe.fields.find(
-      (f) => f.relationshipName?.toLowerCase() === relationship,
-    )
+    const reference = findRelationship(describe, relationship)
     if (reference?.referenceTo[0]) parents.add(reference.referenceTo[0])
   }
   return [...parents]
