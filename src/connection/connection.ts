@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3'
+import { guardPool } from '../postgres/guarded-pool.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 
@@ -27,7 +28,11 @@ export interface ConnectionParts {
 export class Connection extends EventEmitter<ConnectionEvents> {
   /** The door to Salesforce. */
   readonly salesforce: SalesforceAdapter
-  /** The Postgres pool (the app's own when it passed one). */
+  /**
+   * The Postgres pool (the app's own when it passed one), as pgforce uses it: clients it checks
+   * out keep an `error` listener while held, so a dropped connection fails a query (a retryable
+   * `PostgresError`) instead of crashing the process, and failures become `PostgresError`s.
+   */
   readonly pool: PgPoolLike
   /** Schema of the mapped tables and `_trigger_log`, e.g. `salesforce`. */
   readonly schema: string
@@ -39,7 +44,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(parts: ConnectionParts) {
     super()
     this.salesforce = parts.salesforce
-    this.pool = parts.pool
+    this.pool = guardPool(parts.pool)
     this.schema = parts.schema
     this.ownsSalesforce = parts.ownsSalesforce
     this.ownsPool = parts.ownsPool

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { OptionReader } from '../config/option-reader.js'
+import { guardPool } from '../postgres/guarded-pool.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import { Connection } from './connection.js'
 import { isPoolLike, resolveSalesforce, type SalesforceOptions } from './resolve-salesforce.js'
@@ -33,8 +34,9 @@ const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
 /**
  * Validates options and connects pgforce to an org and a database. Throws `ConfigError` listing
- * every bad option before anything connects. Logging in to Salesforce (when options need it)
- * happens here, so bad credentials fail fast with a `SalesforceApiError`.
+ * every bad option before anything connects. Then it checks the database answers (a
+ * `PostgresError` naming host and database when not) and logs in to Salesforce where the options
+ * need it, so bad credentials fail fast with a `SalesforceApiError`.
  *
  * @example
  * ```ts
@@ -59,6 +61,8 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
 
   const postgres = openPool()
   try {
+    // Fail fast, with where it tried, when the database cannot be reached.
+    await guardPool(postgres.pool).query('SELECT 1')
     const salesforce = await (openSalesforce as NonNullable<typeof openSalesforce>)()
     const connection = new Connection({
       salesforce: salesforce.adapter,
@@ -84,6 +88,13 @@ function readPostgres(read: OptionReader, input: unknown): () => Opened<PgPoolLi
   const connectionString = read.string('postgres.connectionString', options.connectionString, {
     secret: true,
   })
+  // node-postgres reads anything else as a path relative to a host called "base".
+  if (connectionString !== undefined && !/^(postgres(ql)?:\/\/|socket:|\/)/.test(connectionString))
+    read.problemWithDescription(
+      'postgres.connectionString',
+      'a URL such as postgres://user@host:5432/database',
+      'a string that is not a postgres:// URL',
+    )
   const max = read.integer('postgres.max', options.max ?? 10, { min: 1, max: 1000 })
   return () => ({ pool: new pg.Pool({ connectionString, max, ssl: options.ssl }), owned: true })
 }

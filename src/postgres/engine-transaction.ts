@@ -1,11 +1,12 @@
-import { PostgresError } from '../errors/postgres-error.js'
 import type { PgClientLike, PgPoolLike } from './pg-pool-like.js'
+import { toPostgresError } from './postgres-errors.js'
 
 /**
  * Runs `work` in one transaction marked as the engine's own (`SET LOCAL xmlbinary = 'hex'`), so
  * the capture triggers skip its writes and nothing it applies is sent back to Salesforce. Data and
  * bookkeeping (cursors, trigger-log states) written inside commit or roll back together. `SET
- * LOCAL` ends with the transaction, so this is safe behind a transaction-pooling proxy.
+ * LOCAL` ends with the transaction, so this is safe behind a transaction-pooling proxy. A client
+ * whose rollback fails (its connection is gone) is destroyed, not returned to the pool.
  * @internal
  */
 export async function withEngineTransaction<T>(
@@ -28,24 +29,4 @@ export async function withEngineTransaction<T>(
   } finally {
     client.release(broken)
   }
-}
-
-/** Wraps a node-postgres error in a `PostgresError` with its SQLSTATE; other errors pass through. */
-export function toPostgresError(error: unknown): unknown {
-  if (error instanceof Error && error.constructor.name === 'DatabaseError') {
-    const fields = error as Error & {
-      code?: string
-      detail?: string
-      table?: string
-      constraint?: string
-    }
-    return new PostgresError(error.message, {
-      cause: error,
-      sqlState: fields.code,
-      detail: fields.detail,
-      table: fields.table,
-      constraint: fields.constraint,
-    })
-  }
-  return error
 }

@@ -1,0 +1,62 @@
+import format from 'pg-format'
+import { EngineStateError } from '../../errors/engine-state-error.js'
+import type { MappingSchema } from '../../mappings/mapping-schema.js'
+import type { PgPoolLike } from '../pg-pool-like.js'
+import { SCHEMA_VERSION } from './migrations.js'
+
+/**
+ * Checks that `install()` has run for these mappings: the schema is at this pgforce's version and
+ * every mapping's table and columns were installed. Throws an `EngineStateError` that says what is
+ * missing and to run `install()`, so `start()` and `syncOnce()` before `install()` (or after a
+ * mapping changed) fail with a message a user can act on instead of `relation … does not exist`.
+ * @internal
+ */
+export async function assertInstalled(
+  pool: PgPoolLike,
+  schema: string,
+  plans: Iterable<MappingSchema>,
+): Promise<void> {
+  const run = 'run engine.install() (or `npx pgforce install`) first'
+  const { rows } = await pool.query<{ installed: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AS installed',
+    [format('%I._pgforce_schema', schema), format('%I._pgforce_mapping', schema)],
+  )
+  if (rows[0]?.installed !== true)
+    throw new EngineStateError(`pgforce is not installed in schema "${schema}": ${run}`)
+  const state = await pool.query<{ version: number | null; mappings: InstalledMapping[] | null }>(
+    format(
+      `SELECT (SELECT version FROM %1$I._pgforce_schema) AS version,
+              (SELECT json_agg(json_build_object('table', table_name, 'columns', columns))
+               FROM %1$I._pgforce_mapping) AS mappings`,
+      schema,
+    ),
+  )
+  const version = state.rows[0]?.version ?? 0
+  if (version < SCHEMA_VERSION) {
+    throw new EngineStateError(
+      `Schema "${schema}" is at pgforce schema version ${version}; this pgforce needs ${SCHEMA_VERSION}: ${run}`,
+    )
+  }
+  const installed = new Map((state.rows[0]?.mappings ?? []).map((m) => [m.table, m.columns]))
+  const problems: string[] = []
+  for (const plan of plans) {
+    const columns = installed.get(plan.mapping.table)
+    if (!columns) {
+      problems.push(`table ${plan.mapping.table} (${plan.object}) is not installed`)
+      continue
+    }
+    const have = new Set(columns.map((c) => c.column))
+    const missing = plan.columns.filter((c) => !have.has(c.column)).map((c) => c.column)
+    if (missing.length > 0)
+      problems.push(
+        `${plan.mapping.table} has no column ${missing.join(', ')} yet (mapped since install)`,
+      )
+  }
+  if (problems.length > 0)
+    throw new EngineStateError(`The mappings changed since install: ${problems.join('; ')}: ${run}`)
+}
+
+interface InstalledMapping {
+  readonly table: string
+  readonly columns: readonly { readonly column: string }[]
+}
