@@ -12,6 +12,7 @@ export {
 export type { SalesforceOptions } from './connection/resolve-salesforce.js'
 export type { ApiBudgetOptions, BudgetLevel } from './engine/api-budget.js'
 export type { Logger, LogMethod } from './engine/engine-logger.js'
+export type { StopOptions } from './engine/engine-runtime.js'
 export type { CallBehaviour, EngineCall, EngineState } from './engine/engine-state.js'
 export { LIFECYCLE } from './engine/engine-state.js'
 export type { EngineStatus, MappingStatus } from './engine/engine-status.js'
@@ -36,6 +37,7 @@ export {
   type RetryTable,
   SalesforceApiError,
   type SalesforceApiErrorDetails,
+  WriteStrategyError,
 } from './errors/index.js'
 export type {
   Conflict,

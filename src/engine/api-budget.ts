@@ -150,11 +150,21 @@ export class ApiBudget {
     }
   }
 
-  /** Writes counted-only calls (no budget set) to the usage table. */
+  /** Writes counted-only calls (no budget set) to the usage table; kept for later if it fails. */
   async flush(): Promise<void> {
     if (this.unflushed.size === 0) return
     const entries = [...this.unflushed]
     this.unflushed.clear()
+    try {
+      await this.write(entries)
+    } catch (error) {
+      for (const [object, calls] of entries)
+        this.unflushed.set(object, (this.unflushed.get(object) ?? 0) + calls)
+      throw error
+    }
+  }
+
+  private async write(entries: readonly [string, number][]): Promise<void> {
     await this.pool.query(
       format(
         `INSERT INTO %I._pgforce_api_usage (day, object, calls)
@@ -192,24 +202,28 @@ export class ApiBudget {
 }
 
 /**
- * Runs one pull or push of `object` through an adapter that counts its Salesforce calls and takes
- * each from `budget` (refusing it when spent); counted-only calls are written to the usage table
- * afterwards. The adapter's `calls` is the run's `apiCalls`.
+ * Runs one pull or push of `object` through an adapter that counts its Salesforce calls, takes
+ * each from `budget` (refusing it when spent) and gives up calls in flight when `abandon` is
+ * aborted; counted-only calls are written to the usage table afterwards. The adapter's `calls` is
+ * the run's `apiCalls`.
  * @internal
  */
 export async function meteredRun<T>(
   budget: ApiBudget | undefined,
   object: string,
   salesforce: SalesforceAdapter,
+  abandon: AbortSignal,
   run: (metered: CountingSalesforceAdapter) => Promise<T>,
 ): Promise<T> {
   const metered = new CountingSalesforceAdapter(
     salesforce,
     budget && ((calls) => budget.take(object, calls)),
+    abandon,
   )
   try {
     return await run(metered)
   } finally {
-    await budget?.flush()
+    // Counted-only calls: a failed write keeps them for the next run's flush.
+    await budget?.flush().catch(() => {})
   }
 }

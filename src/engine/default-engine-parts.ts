@@ -8,8 +8,8 @@ import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js
 import { SalesforceStreamingSource } from '../sources/salesforce-streaming-source.js'
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
 import type { ApiBudget } from './api-budget.js'
+import type { EngineRunners } from './engine-runners.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
-import type { EngineRunners } from './sync-engine.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
 
 /** The real pull and push, reporting loads, conflicts and rejected records as engine events. @internal */
@@ -28,6 +28,7 @@ export function defaultRunners(
     push: new SalesforcePush({
       connection: options.connection,
       strategy: options.writeStrategy ?? new OrderedWriteStrategy(),
+      retryPolicy: options.retryPolicy,
       leaseMs: options.pushLeaseMs,
       budget,
       onRecordFailed: (event) => events.emit('record:failed', event),

@@ -1,12 +1,28 @@
 import type { EventEmitter } from 'eventemitter3'
 import { PgforceError } from '../errors/pgforce-error.js'
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
 import type { ApiBudget } from './api-budget.js'
-import { LaneScheduler } from './lane-scheduler.js'
+import type { RunControl } from './direction-runner.js'
+import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import { PullLeadership } from './pull-leadership.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
 import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
+
+/** How `stop()` treats runs in flight. */
+export interface StopOptions {
+  /**
+   * `true` (the default): runs stop at their next safe point — after the Salesforce call in flight
+   * and its commit — and `stop()` waits for that, up to `timeoutMs`. `false`: calls in flight are
+   * given up at once and their entries go back to NEW.
+   */
+  readonly graceful?: boolean
+  /**
+   * With `graceful`, how long to wait for calls in flight before giving them up. @default 10 000
+   */
+  readonly timeoutMs?: number
+}
 
 /** What a running engine needs from its `SyncEngine`. @internal */
 export interface EngineRuntimeHost {
@@ -19,7 +35,7 @@ export interface EngineRuntimeHost {
     direction: SyncDirection,
     plan: MappingSchema,
     hints: readonly ChangeSignal[],
-    signal: AbortSignal,
+    control: RunControl,
   ): Promise<PullReport | PushReport>
   /** Reports a failed run. */
   failed(direction: SyncDirection, object: string, error: unknown, retryInMs?: number): void
@@ -31,10 +47,16 @@ export interface EngineRuntimeHost {
   }[]
 }
 
+const STOPPING = new PgforceError('ABORTED', 'pgforce is stopping: no new Salesforce call is made')
+const ABANDONED = new PgforceError(
+  'ABORTED',
+  'pgforce stopped without waiting for this Salesforce call; its entries go back to NEW',
+)
+
 /**
  * The moving parts of a started `SyncEngine`: the change sources, the lane scheduler (one run per
  * mapping and direction at a time), pull leadership among several workers, background timers,
- * and pause/resume. Made by `start()`, ended by `stop()`.
+ * and pause/resume. Made by `start()`, ended by `stop()` (docs/concepts/architecture.md).
  * @internal
  */
 export class EngineRuntime {
@@ -42,11 +64,13 @@ export class EngineRuntime {
   private readonly plans: ReadonlyMap<string, MappingSchema>
   private readonly scheduler: LaneScheduler<ChangeSignal>
   private readonly leadership: PullLeadership
-  private readonly abort = new AbortController()
+  private readonly stopping = new AbortController()
+  private readonly abandon = new AbortController()
   private readonly timers: NodeJS.Timeout[] = []
   private readonly heldWhilePaused = new Map<string, ChangeSignal>()
   private readonly delayedPushes = new Map<string, NodeJS.Timeout>()
   private readonly lastPullAt = new Map<string, number>()
+  private sessionErrorReported = false
   private isPaused = false
 
   constructor(host: EngineRuntimeHost, plans: ReadonlyMap<string, MappingSchema>) {
@@ -61,10 +85,11 @@ export class EngineRuntime {
     this.scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: options.concurrency,
       retryDelay: (error, attempt) => options.retryPolicy.delayFor(error, attempt),
-      run: ({ key, hints, signal }) => this.runLane(key, hints, signal),
-      onOutcome: ({ key, error, retryInMs }) => {
-        const [direction, object] = splitKey(key)
-        if (error !== undefined) host.failed(direction, object, error, retryInMs)
+      run: ({ lane, hints }) => this.runLane(lane, hints),
+      onOutcome: ({ lane, error, retryInMs }) => {
+        if (error === undefined) return
+        host.failed(lane.direction, lane.object, error, retryInMs)
+        this.reportTerminalSession(error)
       },
     })
   }
@@ -94,13 +119,13 @@ export class EngineRuntime {
                 event,
               ),
             mappings: options.mappings,
-            abortSignal: this.abort.signal,
+            abortSignal: this.stopping.signal,
             signal: (change) => this.signal(change),
           }),
         ),
       )
     } catch (error) {
-      await this.stop()
+      await this.stop({ graceful: false })
       throw error
     }
     for (const task of this.host.upkeep) this.every(task.everyMs, task.name, () => task.run())
@@ -117,22 +142,43 @@ export class EngineRuntime {
     }
   }
 
-  /** Stops sources and timers, waits for runs in flight, gives up pull leadership. */
-  async stop(): Promise<void> {
+  /**
+   * Stops sources and timers and asks runs in flight to stop at their next safe point; waits for
+   * them (giving up their Salesforce calls at once when not `graceful`, or after `timeoutMs`);
+   * gives up pull leadership.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     for (const timer of this.delayedPushes.values()) clearTimeout(timer)
     this.delayedPushes.clear()
-    this.abort.abort()
-    await Promise.allSettled(this.host.sources.map((source) => source.stop()))
-    await this.scheduler.close()
+    this.stopping.abort(STOPPING)
+    const sourcesStopped = Promise.allSettled(this.host.sources.map((source) => source.stop()))
+    const runsStopped = this.scheduler.close()
+    let deadline: NodeJS.Timeout | undefined
+    if (options.graceful === false) this.abandonRuns()
+    else {
+      deadline = setTimeout(() => this.abandonRuns(), options.timeoutMs ?? 10_000)
+      deadline.unref()
+    }
+    try {
+      await Promise.all([sourcesStopped, runsStopped])
+    } finally {
+      clearTimeout(deadline)
+    }
     await this.leadership.close()
+  }
+
+  /** Gives up the Salesforce calls of runs in flight (a second, impatient `stop()`). */
+  abandonRuns(): void {
+    if (!this.abandon.signal.aborted) this.abandon.abort(ABANDONED)
   }
 
   /** Asks for a run; held while paused, thinned out while the API budget is low. */
   signal(change: ChangeSignal): void {
     const plan = this.plans.get(change.object.toLowerCase())
     if (!plan || (change.direction === 'push' && plan.mapping.access !== 'read_write')) return
-    const key = `${change.direction}:${plan.object}`
+    const lane: LaneKey = { direction: change.direction, object: plan.object }
+    const key = `${lane.direction}:${lane.object}`
     if (this.isPaused) {
       if (!this.heldWhilePaused.has(key)) this.heldWhilePaused.set(key, change)
       return
@@ -148,13 +194,13 @@ export class EngineRuntime {
       if (this.delayedPushes.has(key)) return
       const timer = setTimeout(() => {
         this.delayedPushes.delete(key)
-        this.scheduler.signal(key, change)
+        this.scheduler.signal(lane, change)
       }, this.host.budget.lowBudgetPushDelayMs)
       timer.unref()
       this.delayedPushes.set(key, timer)
       return
     }
-    this.scheduler.signal(key, change)
+    this.scheduler.signal(lane, change)
   }
 
   /** Stops starting runs and gives up pull leadership; waits for runs in flight. */
@@ -178,19 +224,23 @@ export class EngineRuntime {
     }
   }
 
-  private async runLane(key: string, hints: readonly ChangeSignal[], signal: AbortSignal) {
-    const [direction, object] = splitKey(key)
-    const plan = this.plans.get(object.toLowerCase())
-    if (!plan) return
+  private async runLane(lane: LaneKey, hints: readonly ChangeSignal[]): Promise<void> {
+    const { direction } = lane
+    const plan = this.plans.get(lane.object.toLowerCase())
+    if (!plan || this.stopping.signal.aborted) return
     if (this.isPaused) {
       // Queued before pause(): keep the request for resume().
       const hint = hints[0] ?? { object: plan.object, direction, reason: 'resume' }
+      const key = `${direction}:${plan.object}`
       if (!this.heldWhilePaused.has(key)) this.heldWhilePaused.set(key, hint)
       return
     }
     if (direction === 'pull' && !(await this.leadership.lead(plan.object))) return
     if (direction === 'pull') this.lastPullAt.set(plan.object, Date.now())
-    const report = await this.host.run(direction, plan, hints, signal)
+    const report = await this.host.run(direction, plan, hints, {
+      signal: this.stopping.signal,
+      abandon: this.abandon.signal,
+    })
     if (direction === 'push' && (report as PushReport).succeeded > 0) this.signalChildren(plan)
   }
 
@@ -200,6 +250,22 @@ export class EngineRuntime {
       if (plan.columns.some((c) => c.lookup?.parentRow?.table === parent.mapping.table))
         this.signal({ object: plan.object, direction: 'push', reason: 'parent' })
     }
+  }
+
+  /**
+   * An expired session the connection cannot renew stops every call until the app supplies a new
+   * token: say so once, as an `error` event, rather than in every failed run.
+   */
+  private reportTerminalSession(error: unknown): void {
+    if (
+      this.sessionErrorReported ||
+      !(error instanceof SalesforceApiError) ||
+      error.errorCode !== 'INVALID_SESSION_ID' ||
+      error.retryable
+    )
+      return
+    this.sessionErrorReported = true
+    this.host.events.emit('error', { error, context: 'salesforce session' })
   }
 
   /** Runs a background task every `ms`; its failures become `error` events. */
@@ -216,9 +282,4 @@ export class EngineRuntime {
     timer.unref()
     this.timers.push(timer)
   }
-}
-
-function splitKey(key: string): [SyncDirection, string] {
-  const at = key.indexOf(':')
-  return [key.slice(0, at) as SyncDirection, key.slice(at + 1)]
 }

@@ -1,15 +1,22 @@
 import PQueue from 'p-queue'
+import type { SyncDirection } from '../sources/change-source.js'
+
+/** A lane: one direction of one mapping. At most one run per lane at a time. */
+export interface LaneKey {
+  readonly direction: SyncDirection
+  /** The mapping's object, as the engine's plans name it. */
+  readonly object: string
+}
 
 /** What a lane run is told: the hints gathered since it last ran. */
 export interface LaneRun<Hint> {
-  readonly key: string
+  readonly lane: LaneKey
   readonly hints: readonly Hint[]
-  readonly signal: AbortSignal
 }
 
 /** How a lane run ended, as the scheduler reports it. */
 export interface LaneOutcome {
-  readonly key: string
+  readonly lane: LaneKey
   readonly error?: unknown
   /** When the run failed with a retryable error: the delay before the lane runs again. */
   readonly retryInMs?: number
@@ -28,28 +35,31 @@ export interface LaneSchedulerOptions<Hint> {
 }
 
 interface Lane<Hint> {
+  readonly key: LaneKey
   hints: Hint[]
   queued: boolean
   running: boolean
   /** Signalled while running: run again right after. */
   rerun: boolean
   attempt: number
+  /** Waiting out a retryable failure: signals are kept for when it fires, not acted on. */
   retryTimer: NodeJS.Timeout | undefined
 }
 
 /**
  * Runs work per lane (one lane per mapping and direction): at most one run per lane at a time,
  * signals that arrive while a lane runs are coalesced into one more run, and a bounded number of
- * lanes run at once (p-queue). A failed run is retried after the delay `retryDelay` gives.
- * `drain()` waits until nothing is queued or running; `close()` stops accepting signals, aborts
- * retries and waits for runs in flight.
+ * lanes run at once (p-queue). A failed run is retried after the delay `retryDelay` gives, and
+ * the delay holds: signals that arrive meanwhile are remembered and handed to the retry, so a
+ * rate-limited org is not asked again before the backoff that was announced
+ * (docs/concepts/architecture.md). `drain()` waits until nothing is queued or running; `close()`
+ * stops accepting signals, drops queued runs and retries, and waits for runs in flight.
  * @internal
  */
 export class LaneScheduler<Hint> {
   private readonly lanes = new Map<string, Lane<Hint>>()
   private readonly queue: PQueue
   private readonly options: LaneSchedulerOptions<Hint>
-  private readonly abort = new AbortController()
   private closed = false
 
   constructor(options: LaneSchedulerOptions<Hint>) {
@@ -57,16 +67,18 @@ export class LaneScheduler<Hint> {
     this.queue = new PQueue({ concurrency: options.concurrency })
   }
 
-  /** Asks for a run of `key`; the hint is passed to it. Ignored once closed. */
-  signal(key: string, hint?: Hint): void {
+  /** Asks for a run of `lane`; the hint is passed to it. Ignored once closed. */
+  signal(key: LaneKey, hint?: Hint): void {
     if (this.closed) return
     const lane = this.lane(key)
     if (hint !== undefined) lane.hints.push(hint)
-    if (lane.retryTimer) {
-      clearTimeout(lane.retryTimer)
-      lane.retryTimer = undefined
-    }
-    this.enqueue(key, lane)
+    if (lane.retryTimer) return // the retry will take the hints along
+    this.enqueue(lane)
+  }
+
+  /** Whether `lane` is waiting out a retry delay. */
+  backingOff(key: LaneKey): boolean {
+    return this.lanes.get(laneId(key))?.retryTimer !== undefined
   }
 
   /** Resolves when no lane is queued or running (retries waiting on a timer do not count). */
@@ -74,27 +86,23 @@ export class LaneScheduler<Hint> {
     await this.queue.onIdle()
   }
 
-  /** Number of lanes queued or running. */
-  get busy(): number {
-    return this.queue.size + this.queue.pending
-  }
-
-  /** Stops accepting signals, cancels pending retries, waits for runs in flight. */
-  async close(options: { abortRunning?: boolean } = {}): Promise<void> {
+  /** Stops accepting signals, drops queued runs and pending retries, waits for runs in flight. */
+  async close(): Promise<void> {
     this.closed = true
     for (const lane of this.lanes.values()) {
       if (lane.retryTimer) clearTimeout(lane.retryTimer)
       lane.retryTimer = undefined
     }
     this.queue.clear()
-    if (options.abortRunning) this.abort.abort(new Error('engine stopped'))
     await this.queue.onIdle()
   }
 
-  private lane(key: string): Lane<Hint> {
-    let lane = this.lanes.get(key)
+  private lane(key: LaneKey): Lane<Hint> {
+    const id = laneId(key)
+    let lane = this.lanes.get(id)
     if (!lane) {
       lane = {
+        key: { direction: key.direction, object: key.object },
         hints: [],
         queued: false,
         running: false,
@@ -102,40 +110,41 @@ export class LaneScheduler<Hint> {
         attempt: 0,
         retryTimer: undefined,
       }
-      this.lanes.set(key, lane)
+      this.lanes.set(id, lane)
     }
     return lane
   }
 
-  private enqueue(key: string, lane: Lane<Hint>): void {
+  private enqueue(lane: Lane<Hint>): void {
     if (lane.running) {
       lane.rerun = true
       return
     }
     if (lane.queued) return
     lane.queued = true
-    void this.queue.add(() => this.runLane(key, lane))
+    void this.queue.add(() => this.runLane(lane))
   }
 
-  private async runLane(key: string, lane: Lane<Hint>): Promise<void> {
+  private async runLane(lane: Lane<Hint>): Promise<void> {
     lane.queued = false
     if (this.closed) return
     const hints = lane.hints
     lane.hints = []
     lane.running = true
     try {
-      await this.options.run({ key, hints, signal: this.abort.signal })
+      await this.options.run({ lane: lane.key, hints })
       lane.attempt = 0
-      this.options.onOutcome?.({ key })
+      this.options.onOutcome?.({ lane: lane.key })
     } catch (error) {
       lane.attempt += 1
       const retryInMs = this.closed ? undefined : this.options.retryDelay(error, lane.attempt)
-      this.options.onOutcome?.({ key, error, retryInMs })
+      this.options.onOutcome?.({ lane: lane.key, error, retryInMs })
       if (retryInMs !== undefined) {
         lane.hints.unshift(...hints)
+        lane.rerun = false
         lane.retryTimer = setTimeout(() => {
           lane.retryTimer = undefined
-          if (!this.closed) this.enqueue(key, lane)
+          if (!this.closed) this.enqueue(lane)
         }, retryInMs)
         lane.retryTimer.unref()
       }
@@ -143,9 +152,13 @@ export class LaneScheduler<Hint> {
       lane.running = false
       if (lane.rerun && !this.closed && !lane.retryTimer) {
         lane.rerun = false
-        this.enqueue(key, lane)
+        this.enqueue(lane)
       }
       lane.rerun = false
     }
   }
+}
+
+function laneId(key: LaneKey): string {
+  return `${key.direction}:${key.object.toLowerCase()}`
 }

@@ -4,16 +4,18 @@ import { EngineStateError } from '../errors/engine-state-error.js'
 import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
+import { assertInstalled } from '../postgres/install/installed-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import { trimArchive } from '../push/archive-retention.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
 import { ApiBudget } from './api-budget.js'
 import { defaultRunners, defaultSources } from './default-engine-parts.js'
-import type { DirectionRunner } from './direction-runner.js'
+import { type RunControl, runToCompletion } from './direction-runner.js'
 import { EngineLifecycle } from './engine-lifecycle.js'
 import { attachLogger } from './engine-logger.js'
-import { EngineRuntime } from './engine-runtime.js'
+import { type EngineRunners, runnersOverride } from './engine-runners.js'
+import { EngineRuntime, type StopOptions } from './engine-runtime.js'
 import type { EngineState } from './engine-state.js'
 import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
 import { MappingPlanner } from './mapping-planner.js'
@@ -31,18 +33,12 @@ export interface SyncPassReport {
   readonly pushes: readonly PushReport[]
 }
 
-/** @internal The pull and push implementations; replaceable in tests. */
-export interface EngineRunners {
-  readonly pull: DirectionRunner<PullReport>
-  readonly push: DirectionRunner<PushReport>
-}
-
 /**
- * Keeps the mapped objects of one connection in sync (DESIGN.md §2). `install()` creates or
- * upgrades the tables; `start()` starts the change sources and runs each mapping's pull and push
- * whenever a source signals (or a poll interval elapses), one run per mapping and direction at a
- * time; `stop()` stops the sources and waits for runs in flight. `syncOnce()` runs one full pass
- * both ways, for tests and cron jobs.
+ * Keeps the mapped objects of one connection in sync (docs/concepts/architecture.md). `install()`
+ * creates or upgrades the tables; `start()` starts the change sources and runs each mapping's pull
+ * and push whenever a source signals (or a poll interval elapses), one run per mapping and
+ * direction at a time; `stop()` stops the sources and lets runs in flight end at their next safe
+ * point. `syncOnce()` runs one full pass both ways, for tests and cron jobs.
  *
  * The lifecycle is the table `LIFECYCLE` (docs/spec/engine-lifecycle.md): `start()`/`stop()` are
  * idempotent and safe to call concurrently.
@@ -59,16 +55,19 @@ export interface EngineRunners {
  */
 export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly options: ResolvedEngineOptions
-  private readonly runners: EngineRunners
+  private runnersInUse: EngineRunners | undefined
+  private installed: Promise<void> | undefined
   private readonly sources: readonly ChangeSource[]
   private readonly history = new RunHistory(this)
   private readonly planner: MappingPlanner
   private readonly lifecycle = new EngineLifecycle((from, to) => this.emit('state', { from, to }))
   private runtime: EngineRuntime | undefined
+  /** The runtime `stop()` is stopping, so an impatient second `stop()` can hurry it. */
+  private stoppingRuntime: EngineRuntime | undefined
   private readonly budget: ApiBudget
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
-  constructor(options: SyncEngineOptions, runners?: EngineRunners) {
+  constructor(options: SyncEngineOptions) {
     super()
     this.options = resolveEngineOptions(options)
     this.planner = new MappingPlanner(this.options.connection, this.options.mappings)
@@ -81,8 +80,29 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       (mapping, level, used, budget) => this.emit('budget', { mapping, level, used, budget }),
       () => connection.salesforce.apiUsage,
     )
-    this.runners = runners ?? defaultRunners(this.options, this.budget, this)
     this.sources = this.options.sources ?? defaultSources()
+  }
+
+  /** The pull and push this engine runs (a test may swap them: `useRunners`). */
+  private get runners(): EngineRunners {
+    this.runnersInUse ??= runnersOverride(this) ?? defaultRunners(this.options, this.budget, this)
+    return this.runnersInUse
+  }
+
+  /**
+   * The plans, once the database is known to be installed for them: `start()`, `syncOnce()` and
+   * `reload()` before `install()` (or after a mapping changed) fail with an `EngineStateError`
+   * that says to run `install()`.
+   */
+  private async installedPlans(): Promise<Map<string, MappingSchema>> {
+    const plans = await this.planner.plans()
+    const { pool, schema } = this.options.connection
+    this.installed ??= assertInstalled(pool, schema, plans.values())
+    this.installed.catch(() => {
+      this.installed = undefined
+    })
+    await this.installed
+    return plans
   }
 
   /** Where the engine is in its lifecycle. */
@@ -101,7 +121,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         this.options.connection.pool,
         this.options.connection.schema,
       )
-      return installer.install([...plans.values()])
+      const report = await installer.install([...plans.values()])
+      this.installed = undefined
+      return report
     })
   }
 
@@ -112,18 +134,34 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     )
   }
 
-  /** Stops change sources, then waits for pulls and pushes in flight. */
-  stop(): Promise<void> {
+  /**
+   * Stops change sources and timers; pulls and pushes in flight stop at their next safe point
+   * (after the Salesforce call under way and its commit; a push gives back the entries it had not
+   * sent) and `stop()` waits for them, up to `timeoutMs` (default 10 s). With `graceful: false`,
+   * or once the timeout passes, Salesforce calls in flight are given up and their entries go back
+   * to NEW (see docs/spec/engine-lifecycle.md). A second `stop({ graceful: false })` while a
+   * graceful stop waits makes it give up at once. Resolves with nothing claimed and every timer,
+   * connection and subscription of the engine closed.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (options.graceful === false && this.lifecycle.state === 'stopping')
+      this.stoppingRuntime?.abandonRuns()
     return this.lifecycle.call('stop', () =>
-      this.lifecycle.transition('stopping', 'stopped', () => this.doStop()),
+      this.lifecycle.transition('stopping', 'stopped', () => this.doStop(options)),
     )
   }
 
-  /** One full pass: every mapping pulled, then every read/write mapping pushed. */
+  /**
+   * One full pass: every mapping pulled, then every read/write mapping pushed. Rejects with the
+   * first run's error (a `SalesforceApiError` when Salesforce refused a whole call — 503, limits,
+   * an expired session — or a `PostgresError`); what that run had not committed stays queued, and
+   * the next pass sends it. Records Salesforce rejects are not errors: they are reported in the
+   * push report's `failed` and as `record:failed` events.
+   */
   syncOnce(): Promise<SyncPassReport> {
     return this.lifecycle.call('syncOnce', async () => {
-      const plans = await this.planner.plans()
-      const signal = new AbortController().signal
+      const plans = await this.installedPlans()
+      const control = runToCompletion()
       const pulls: PullReport[] = []
       const pushes: PushReport[] = []
       const once = async (direction: SyncDirection, plan: MappingSchema) => {
@@ -132,7 +170,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
             direction,
             plan,
             [{ object: plan.object, direction, reason: 'poll' }],
-            signal,
+            control,
           )
         } catch (error) {
           this.emitFailure(direction, plan.object, error, undefined)
@@ -228,7 +266,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   reload(object: string): Promise<PullReport> {
     return this.lifecycle.call('syncOnce', async () => {
-      const plan = (await this.planner.plans()).get(object.toLowerCase())
+      const plan = (await this.installedPlans()).get(object.toLowerCase())
       if (!plan) {
         throw new ConfigError(
           [
@@ -244,7 +282,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       return this.runners.pull.run(
         plan,
         [{ object: plan.object, direction: 'pull', reason: 'reload' }],
-        new AbortController().signal,
+        runToCompletion(),
       )
     })
   }
@@ -288,14 +326,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   private async doStart(): Promise<void> {
-    const plans = await this.planner.plans()
+    const plans = await this.installedPlans()
     const runtime = new EngineRuntime(
       {
         options: this.options,
         sources: this.sources,
         budget: this.budget,
         events: this,
-        run: (direction, plan, hints, signal) => this.runDirection(direction, plan, hints, signal),
+        run: (direction, plan, hints, control) =>
+          this.runDirection(direction, plan, hints, control),
         failed: (direction, object, error, retryInMs) =>
           this.emitFailure(direction, object, error, retryInMs),
         upkeep: [
@@ -322,10 +361,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     }
   }
 
-  private async doStop(): Promise<void> {
+  private async doStop(options: StopOptions): Promise<void> {
     const runtime = this.runtime
     this.runtime = undefined
-    await runtime?.stop()
+    this.stoppingRuntime = runtime
+    try {
+      await runtime?.stop(options)
+    } finally {
+      this.stoppingRuntime = undefined
+    }
   }
 
   private signal(change: ChangeSignal): void {
@@ -336,11 +380,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     direction: SyncDirection,
     plan: MappingSchema,
     hints: readonly ChangeSignal[],
-    signal: AbortSignal,
+    control: RunControl,
   ): Promise<PullReport & PushReport> {
     if (direction === 'pull')
       this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })
-    const report = await this.runners[direction].run(plan, hints, signal)
+    const report = await this.runners[direction].run(plan, hints, control)
     if (direction === 'pull') this.emit('pull:completed', report as PullReport)
     else this.emit('push:completed', report as PushReport)
     return report as PullReport & PushReport

@@ -11,3 +11,4 @@ export {
   type RetryTable,
 } from './retry-policy.js'
 export { SalesforceApiError, type SalesforceApiErrorDetails } from './salesforce-api-error.js'
+export { WriteStrategyError } from './write-strategy-error.js'

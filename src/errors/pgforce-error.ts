@@ -10,6 +10,7 @@ export type PgforceErrorCode =
   | 'TIMEOUT'
   | 'ABORTED'
   | 'API_BUDGET_EXHAUSTED'
+  | 'WRITE_STRATEGY'
 
 /** Options shared by every pgforce error constructor. */
 export interface PgforceErrorOptions {

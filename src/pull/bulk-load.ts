@@ -68,6 +68,7 @@ export async function bulkLoad(
     await pool.query(format('DELETE FROM %I._pgforce_seen WHERE table_name = $1', schema), [table])
   }
   const flush = async (batch: SObjectRecord[], last: boolean) => {
+    options.signal.throwIfAborted() // stopping: batches applied so far stay, the cursor does not move
     const conflicts: ConflictEvent[] = []
     await withEngineTransaction(pool, async (client) => {
       const applied = await applyRecords(client, schema, plan, batch)

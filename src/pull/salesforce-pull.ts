@@ -1,6 +1,6 @@
 import type { Connection } from '../connection/connection.js'
 import { type ApiBudget, meteredRun } from '../engine/api-budget.js'
-import type { DirectionRunner } from '../engine/direction-runner.js'
+import type { DirectionRunner, RunControl } from '../engine/direction-runner.js'
 import type { PullReport } from '../engine/sync-engine-events.js'
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
@@ -51,12 +51,34 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
   async run(
     plan: MappingSchema,
     hints: readonly ChangeSignal[],
-    signal: AbortSignal,
+    control: RunControl,
   ): Promise<PullReport> {
-    return meteredRun(this.options.budget, plan.object, this.connection.salesforce, async (sf) => ({
-      ...(await this.pull(plan, hints, signal, sf)),
-      apiCalls: sf.calls,
-    }))
+    return meteredRun(
+      this.options.budget,
+      plan.object,
+      this.connection.salesforce,
+      control.abandon,
+      async (sf) => {
+        const started = Date.now()
+        const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+        const report = () => ({
+          mapping: plan.object,
+          inserted: counts.inserted,
+          updated: counts.updated,
+          deleted: counts.deleted,
+          apiCalls: sf.calls,
+          durationMs: Date.now() - started,
+        })
+        try {
+          await this.pull(plan, hints, control.signal, sf, counts)
+        } catch (error) {
+          // Stopping: every page applied so far is committed with its cursor; the rest waits.
+          if (control.signal.aborted) return report()
+          throw error
+        }
+        return report()
+      },
+    )
   }
 
   private async pull(
@@ -64,9 +86,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     hints: readonly ChangeSignal[],
     signal: AbortSignal,
     salesforce: SalesforceAdapter,
-  ): Promise<Omit<PullReport, 'apiCalls'>> {
-    const started = Date.now()
-    const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+    counts: ApplyCounts,
+  ): Promise<void> {
     const hinted = [...new Set(hints.flatMap((h) => h.recordIds ?? []))]
     for (let i = 0; i < hinted.length; i += 200) {
       signal.throwIfAborted()
@@ -172,7 +193,6 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         writeReplayIds(client, this.connection.schema, plan.mapping.table, replayIds),
       )
     }
-    return { mapping: plan.object, ...counts, durationMs: Date.now() - started }
   }
 
   private async readCursor(plan: MappingSchema): Promise<PullCursor | undefined> {

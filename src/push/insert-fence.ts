@@ -6,52 +6,85 @@ import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
  * Closes the one window in which a pull could copy a row the app inserted back into its own table
  * as a second row: between Salesforce creating the record and the push committing its `sfid` to
  * the row. A pull that reads the new record inside that window finds no row with its sfid (and,
- * without an external id, nothing else to match it on).
+ * without an external id, nothing else to match it on). See docs/concepts/delivery-guarantees.md.
  *
- * The fence is a Postgres advisory lock per mapped table, so it holds across workers and dies
- * with a killed worker's session:
- * - a push that creates records holds it shared from before its Salesforce call until its
- *   outcome is committed ({@link withInsertFence}), on one connection for both;
- * - a pull that read records it has no row for (and cannot match on an external id) takes it
- *   exclusively at the start of its apply transaction ({@link passInsertFence}), so it applies
- *   either before the create was sent (and did not read the record) or after its sfid is in the
- *   row (and updates that row).
- * Pushes do not wait for each other; such a pull waits at most one Salesforce write.
+ * The fence is a lease row in `_pgforce_insert_fence`, committed before the push makes its first
+ * create call and deleted in the transaction that commits the round's last outcomes. It holds
+ * across workers and needs no session of its own (so it works behind a transaction pooler); a
+ * push renews it while it runs, and a push that died leaves a fence that expires within `ttlMs`.
+ * A pull that read records it cannot place waits for the table's fences to go
+ * ({@link passInsertFence}).
  * @internal
  */
-export async function withInsertFence<T>(
-  pool: PgPoolLike,
-  schema: string,
-  table: string,
-  work: (fenced: PgPoolLike) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect()
-  let broken: Error | boolean | undefined
-  try {
-    await client.query(
-      'SELECT pg_advisory_lock_shared(hashtext($1), hashtext($2))',
-      key(schema, table),
+export class InsertFence {
+  private readonly pool: PgPoolLike
+  private readonly schema: string
+  private readonly id: string
+  private readonly renewal: NodeJS.Timeout
+  private lifted = false
+
+  private constructor(pool: PgPoolLike, schema: string, id: string, ttlMs: number) {
+    this.pool = pool
+    this.schema = schema
+    this.id = id
+    this.renewal = setInterval(() => {
+      void this.pool
+        .query(
+          format(
+            'UPDATE %I._pgforce_insert_fence SET expires_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1',
+            schema,
+          ),
+          [id, ttlMs / 1000],
+        )
+        .catch(() => {}) // a missed renewal only shortens the fence; the next one retries
+    }, ttlMs / 3)
+    this.renewal.unref()
+  }
+
+  /** Raises a fence on `table` for `ttlMs` (renewed every third of it until lifted). */
+  static async raise(
+    pool: PgPoolLike,
+    schema: string,
+    table: string,
+    ttlMs = 30_000,
+  ): Promise<InsertFence> {
+    const { rows } = await pool.query<{ id: string }>(
+      format(
+        `INSERT INTO %I._pgforce_insert_fence (table_name, expires_at)
+         VALUES ($1, clock_timestamp() + make_interval(secs => $2)) RETURNING id::text`,
+        schema,
+      ),
+      [table, ttlMs / 1000],
     )
-    try {
-      return await work(onOneConnection(pool, client, (error) => (broken = error)))
-    } finally {
-      if (!broken)
-        await client
-          .query('SELECT pg_advisory_unlock_shared(hashtext($1), hashtext($2))', key(schema, table))
-          .catch(() => (broken = true))
-    }
-  } finally {
-    // A broken connection is closed: its session, and so the lock, ends with it.
-    client.release(broken)
+    return new InsertFence(pool, schema, rows[0]?.id ?? '0', ttlMs)
+  }
+
+  /** Lifts the fence inside the caller's transaction (the one that commits the sfids). */
+  async liftIn(client: PgClientLike): Promise<void> {
+    clearInterval(this.renewal)
+    await client.query(format('DELETE FROM %I._pgforce_insert_fence WHERE id = $1', this.schema), [
+      this.id,
+    ])
+    this.lifted = true
+  }
+
+  /** Lifts the fence on its own (the round failed or was stopped). Best effort: it expires anyway. */
+  async lift(): Promise<void> {
+    clearInterval(this.renewal)
+    if (this.lifted) return
+    this.lifted = true
+    await this.pool
+      .query(format('DELETE FROM %I._pgforce_insert_fence WHERE id = $1', this.schema), [this.id])
+      .catch(() => {})
   }
 }
 
 /**
  * Inside the caller's transaction: if some of `sfids` have no row in `schema.table`, waits until
- * no push is between creating records and committing their sfids, and holds the fence until the
- * transaction ends. One round trip when nothing waits. Gives up after `timeoutMs` with a
- * retryable `PostgresError` (SQLSTATE 55P03, lock_not_available), so a stuck push delays a pull
- * but never blocks it for good.
+ * no push is between creating records of the table and committing their sfids (no live fence).
+ * One round trip when nothing waits. Gives up after `timeoutMs` with a retryable `PostgresError`
+ * (SQLSTATE 55P03, lock_not_available), so a stuck push delays a pull but never blocks it for good.
+ * @internal
  */
 export async function passInsertFence(
   client: PgClientLike,
@@ -61,51 +94,30 @@ export async function passInsertFence(
   timeoutMs = 10_000,
 ): Promise<void> {
   if (sfids.length === 0) return
+  const fenced = format(
+    'EXISTS (SELECT 1 FROM %I._pgforce_insert_fence WHERE table_name = $1 AND expires_at > clock_timestamp())',
+    schema,
+  )
   const { rows } = await client.query<{ passed: boolean }>(
     format(
       `SELECT CASE WHEN EXISTS (
-                SELECT 1 FROM unnest($3::varchar[]) AS u(id)
+                SELECT 1 FROM unnest($2::varchar[]) AS u(id)
                 WHERE NOT EXISTS (SELECT 1 FROM %I.%I AS t WHERE t.sfid = u.id))
-              THEN pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) ELSE true END AS passed`,
+              THEN NOT ${fenced} ELSE true END AS passed`,
       schema,
       table,
     ),
-    [...key(schema, table), sfids],
+    [table, sfids],
   )
   if (rows[0]?.passed === true) return
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 10))
-    const retry = await client.query<{ passed: boolean }>(
-      'SELECT pg_try_advisory_xact_lock(hashtext($1), hashtext($2)) AS passed',
-      key(schema, table),
-    )
+    const retry = await client.query<{ passed: boolean }>(`SELECT NOT ${fenced} AS passed`, [table])
     if (retry.rows[0]?.passed === true) return
   }
   throw new PostgresError(
     `A push creating ${table} records has not committed their sfids for ${timeoutMs} ms; the pull will retry`,
     { sqlState: '55P03', table },
   )
-}
-
-function key(schema: string, table: string): string[] {
-  return [`pgforce:${schema}`, `insert:${table}`]
-}
-
-/** A pool whose connections are all `client` (released by its owner, not by borrowers). */
-function onOneConnection(
-  pool: PgPoolLike,
-  client: PgClientLike,
-  onBroken: (error: Error | boolean) => void,
-): PgPoolLike {
-  return {
-    query: (text: string, values?: readonly unknown[]) => client.query(text, values),
-    connect: async () => ({
-      query: client.query.bind(client) as PgClientLike['query'],
-      release: (error?: Error | boolean) => {
-        if (error) onBroken(error)
-      },
-    }),
-    end: () => pool.end(),
-  } as PgPoolLike
 }

@@ -1,11 +1,11 @@
 import type { Connection } from '../connection/connection.js'
 import { type ApiBudget, meteredRun } from '../engine/api-budget.js'
-import type { DirectionRunner } from '../engine/direction-runner.js'
+import type { DirectionRunner, RunControl } from '../engine/direction-runner.js'
 import type { PushReport } from '../engine/sync-engine-events.js'
+import type { RetryPolicy } from '../errors/retry-policy.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { PgPoolLike } from '../postgres/pg-pool-like.js'
-import type { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { RecordError } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import type {
@@ -15,8 +15,8 @@ import type {
   WriteContext,
   WriteStrategy,
 } from '../strategies/write-strategy.js'
-import { withInsertFence } from './insert-fence.js'
 import { entriesWaitingForParents } from './parent-hold-back.js'
+import { PushRound } from './push-round.js'
 import { recordBuilder } from './to-salesforce-record.js'
 import { TriggerLogQueue } from './trigger-log-queue.js'
 
@@ -25,6 +25,8 @@ export interface SalesforcePushOptions {
   readonly connection: Connection
   /** Strategy of mappings that name none. */
   readonly strategy: WriteStrategy
+  /** Decides which record errors are retried (deferred) and which commit failures are retried. */
+  readonly retryPolicy: RetryPolicy
   /** Entries claimed per round. @default 2000 */
   readonly claimSize?: number
   /** How long a claim holds before another worker may take the entries over. @default 600 000 */
@@ -41,11 +43,13 @@ export interface SalesforcePushOptions {
 }
 
 /**
- * Postgres → Salesforce for one mapping (DESIGN.md §5): claims trigger-log entries, hands them to
- * the mapping's write strategy, and settles every outcome with its row updates in one transaction,
- * round after round until the queue is empty. If the strategy throws (Salesforce down, limits, an
- * expired session), the round's entries go back to NEW and the error reaches the scheduler, which
- * retries with backoff: nothing is marked failed, nothing is lost.
+ * Postgres → Salesforce for one mapping (docs/concepts/change-model.md): claims trigger-log
+ * entries round after round until the queue is empty, and hands each round to the mapping's write
+ * strategy ({@link PushRound}), whose outcomes are committed with their row updates as each
+ * Salesforce call answers. If the strategy throws (Salesforce down, limits, an expired session),
+ * what was not committed goes back to NEW and the error reaches the scheduler, which retries with
+ * backoff: nothing is marked failed, nothing is lost. When the engine stops, the run ends after the
+ * call in flight, giving back what it had not sent.
  * @internal
  */
 export class SalesforcePush implements DirectionRunner<PushReport> {
@@ -64,26 +68,32 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
   async run(
     plan: MappingSchema,
     _hints: readonly ChangeSignal[],
-    signal: AbortSignal,
+    control: RunControl,
   ): Promise<PushReport> {
-    return meteredRun(this.options.budget, plan.object, this.options.connection.salesforce, (sf) =>
-      this.push(plan, signal, sf),
+    return meteredRun(
+      this.options.budget,
+      plan.object,
+      this.options.connection.salesforce,
+      control.abandon,
+      (sf) => this.push(plan, control, sf),
     )
   }
 
   private async push(
     plan: MappingSchema,
-    signal: AbortSignal,
-    counter: CountingSalesforceAdapter,
+    control: RunControl,
+    counter: SalesforceAdapter & { readonly calls: number },
   ): Promise<PushReport> {
     const started = Date.now()
     const strategy = plan.mapping.writeStrategy ?? this.options.strategy
-    const context = {
+    const policy = this.options.retryPolicy
+    const context: Omit<WriteContext, 'commit'> = {
       mapping: plan.mapping,
       externalIdField: plan.externalId,
       salesforce: counter,
       toRecord: recordBuilder(plan),
-      signal,
+      isRetryable: (error: RecordError) => policy.isRetryable({ errorCode: error.statusCode }),
+      signal: control.signal,
     }
     const report = {
       mapping: plan.object,
@@ -99,12 +109,12 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     const stillHeld = new Set<number>()
     // A pass claims everything NEW once (ids only go up within a pass). Entries deferred behind an
     // insert that succeeded in the same pass can go now: run another pass while passes make progress.
-    for (let pass = 0; pass < 3; pass += 1) {
+    passes: for (let pass = 0; pass < 3; pass += 1) {
       let afterId = 0
       let progressed = false
       let deferred = false
       for (;;) {
-        signal.throwIfAborted()
+        if (control.signal.aborted) break passes
         const { entries, scannedTo, left } = await this.queue.claim(
           plan,
           strategy.claimSize ?? this.options.claimSize ?? 2000,
@@ -115,7 +125,27 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
         // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
         if (left > 0) deferred = true
         if (entries.length === 0) continue
-        const { held, results } = await this.send(plan, entries, strategy, context)
+        const held = await entriesWaitingForParents(
+          this.options.connection.pool,
+          this.options.connection.schema,
+          plan,
+          entries,
+        ).catch(async (error: unknown) => {
+          await this.queue.release(entries.map((e) => e.id))
+          throw error
+        })
+        const round = new PushRound({
+          plan,
+          entries,
+          held,
+          strategy,
+          context,
+          queue: this.queue,
+          connection: this.options.connection,
+          retryPolicy: policy,
+          leaseMs: this.options.leaseMs ?? 600_000,
+        })
+        const { results, stopped } = await round.run()
         for (const id of held) stillHeld.add(id)
         for (const r of results) if (r.outcome !== 'deferred') stillHeld.delete(r.entryId)
         this.reportFailures(plan, entries, results)
@@ -129,10 +159,11 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           if (result.outcome === 'success' || result.outcome === 'failed') report.sent += 1
           if (result.outcome !== 'deferred') progressed = true
         }
+        if (stopped) break passes
       }
       if (!deferred || !progressed) break
     }
-    if (retryable?.error) {
+    if (retryable?.error && !control.signal.aborted) {
       // Retryable record errors (e.g. UNABLE_TO_LOCK_ROW) left entries NEW: ask for a retry.
       throw new SalesforceApiError(retryable.error.message, {
         errorCode: retryable.error.statusCode,
@@ -145,46 +176,6 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       apiCalls: counter.calls,
       durationMs: Date.now() - started,
     }
-  }
-
-  /**
-   * Sends one claimed round through the strategy and commits its outcomes. Rounds that create
-   * records do both inside the insert fence, so no pull copies a new record back as a second row.
-   */
-  private async send(
-    plan: MappingSchema,
-    entries: readonly ChangeEntry[],
-    strategy: WriteStrategy,
-    context: WriteContext,
-  ): Promise<{ held: Set<number>; results: EntryResult[] }> {
-    const { pool, schema } = this.options.connection
-    const held = await entriesWaitingForParents(pool, schema, plan, entries).catch(
-      async (error: unknown) => {
-        await this.queue.release(entries.map((e) => e.id))
-        throw error
-      },
-    )
-    const ready = held.size > 0 ? entries.filter((e) => !held.has(e.id)) : entries
-    const writeAndSettle = async (via: PgPoolLike) => {
-      let results: EntryResult[]
-      try {
-        results = ready.length > 0 ? await strategy.write(ready, context) : []
-      } catch (error) {
-        await this.queue.release(
-          entries.map((e) => e.id),
-          via,
-        )
-        throw error
-      }
-      for (const id of held) results.push({ entryId: id, outcome: 'deferred' })
-      await this.queue.settle(plan, entries, results, via)
-      return results
-    }
-    const creates = ready.some((e) => e.sfid === null && e.action !== 'DELETE')
-    const results = creates
-      ? await withInsertFence(pool, schema, plan.mapping.table, writeAndSettle)
-      : await writeAndSettle(pool)
-    return { held, results }
   }
 
   private reportFailures(

@@ -4,6 +4,7 @@ import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import { parseHstore } from '../postgres/parse-hstore.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ChangeAction, ChangeEntry, EntryResult } from '../strategies/write-strategy.js'
+import type { InsertFence } from './insert-fence.js'
 
 /** Options of {@link TriggerLogQueue}. @internal */
 export interface TriggerLogQueueOptions {
@@ -103,9 +104,9 @@ export class TriggerLogQueue {
   }
 
   /** Returns claimed entries to NEW (the push failed as a whole and will be retried). */
-  async release(entryIds: readonly number[], via = this.options.pool): Promise<void> {
+  async release(entryIds: readonly number[]): Promise<void> {
     if (entryIds.length === 0) return
-    await withEngineTransaction(via, (client) =>
+    await withEngineTransaction(this.options.pool, (client) =>
       client.query(
         format(
           `UPDATE %I._trigger_log SET state = 'NEW', updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
@@ -119,13 +120,14 @@ export class TriggerLogQueue {
   /**
    * Records outcomes in one transaction: entry states (SUCCESS/MERGED/IGNORED moved to the archive,
    * FAILED kept with `sf_message`, deferred back to NEW), `sfid` written back on inserts, and the
-   * rows' `_hc_lastop` / `_hc_err`. `via` is the pool (or fenced connection) to commit through.
+   * rows' `_hc_lastop` / `_hc_err`; and lifts the round's insert fence, if given, in the same
+   * transaction as the sfids it guarded.
    */
   async settle(
     plan: MappingSchema,
     entries: readonly ChangeEntry[],
     results: readonly EntryResult[],
-    via = this.options.pool,
+    fence?: InsertFence,
   ): Promise<void> {
     const { schema } = this.options
     const table = plan.mapping.table
@@ -153,7 +155,7 @@ export class TriggerLogQueue {
         rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
       }
     }
-    await withEngineTransaction(via, async (client) => {
+    await withEngineTransaction(this.options.pool, async (client) => {
       await client.query(
         format(
           `UPDATE %I._trigger_log AS l
@@ -200,6 +202,7 @@ export class TriggerLogQueue {
         ),
         [ids],
       )
+      await fence?.liftIn(client)
     })
   }
 }

@@ -28,6 +28,8 @@ const BULK_PAGE = 10_000
  * Wraps an adapter and counts the API calls made through it: collections in calls of 200, query
  * pages of 2 000 records, a Bulk 2.0 job as its create/upload/close/results calls. An optional
  * `gate` is awaited before each call with its cost and may throw to refuse it (the API budget).
+ * When `abandon` is aborted, every call in flight rejects at once with its reason (the engine's
+ * stop gave up waiting) and no new call is made; the abandoned request's own outcome is ignored.
  * @internal
  */
 export class CountingSalesforceAdapter implements SalesforceAdapter {
@@ -35,15 +37,49 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
   calls = 0
   private readonly inner: SalesforceAdapter
   private readonly gate: ((calls: number) => Promise<void>) | undefined
+  private readonly abandon: AbortSignal | undefined
 
-  constructor(inner: SalesforceAdapter, gate?: (calls: number) => Promise<void>) {
+  constructor(
+    inner: SalesforceAdapter,
+    gate?: (calls: number) => Promise<void>,
+    abandon?: AbortSignal,
+  ) {
     this.inner = inner
     this.gate = gate
+    this.abandon = abandon
   }
 
   private async spend(calls: number): Promise<void> {
+    this.abandon?.throwIfAborted()
     await this.gate?.(calls)
     this.calls += calls
+  }
+
+  /** `call` settled, or rejected as soon as `abandon` is aborted. */
+  private unlessAbandoned<T>(call: Promise<T>): Promise<T> {
+    const abandon = this.abandon
+    if (!abandon) return call
+    if (abandon.aborted) {
+      call.catch(() => {})
+      return Promise.reject(abandon.reason)
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        call.catch(() => {}) // its outcome no longer matters to anyone
+        reject(abandon.reason)
+      }
+      abandon.addEventListener('abort', onAbort, { once: true })
+      call.then(
+        (value) => {
+          abandon.removeEventListener('abort', onAbort)
+          resolve(value)
+        },
+        (error: unknown) => {
+          abandon.removeEventListener('abort', onAbort)
+          reject(error)
+        },
+      )
+    })
   }
 
   private async *paged<T>(
@@ -53,10 +89,17 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
   ): AsyncIterable<T> {
     await this.spend(firstPageCost)
     let seen = 0
-    for await (const record of records()) {
-      seen += 1
-      if (seen > pageSize && seen % pageSize === 1) await this.spend(1)
-      yield record
+    const iterator = records()[Symbol.asyncIterator]()
+    try {
+      for (;;) {
+        const next = await this.unlessAbandoned(iterator.next())
+        if (next.done) return
+        seen += 1
+        if (seen > pageSize && seen % pageSize === 1) await this.spend(1)
+        yield next.value
+      }
+    } finally {
+      void iterator.return?.()?.catch(() => {})
     }
   }
 
@@ -83,7 +126,7 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
   }
   async count(soql: string): Promise<number> {
     await this.spend(1)
-    return this.inner.count(soql)
+    return this.unlessAbandoned(this.inner.count(soql))
   }
   async create(
     objectName: string,
@@ -91,7 +134,7 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
     await this.spend(chunks(records.length))
-    return this.inner.create(objectName, records, options)
+    return this.unlessAbandoned(this.inner.create(objectName, records, options))
   }
   async update(
     objectName: string,
@@ -99,7 +142,7 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
     await this.spend(chunks(records.length))
-    return this.inner.update(objectName, records, options)
+    return this.unlessAbandoned(this.inner.update(objectName, records, options))
   }
   async upsert(
     objectName: string,
@@ -108,7 +151,7 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
     await this.spend(chunks(records.length))
-    return this.inner.upsert(objectName, externalIdField, records, options)
+    return this.unlessAbandoned(this.inner.upsert(objectName, externalIdField, records, options))
   }
   async delete(
     objectName: string,
@@ -116,19 +159,19 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
     options?: WriteOptions,
   ): Promise<SaveResult[]> {
     await this.spend(chunks(ids.length))
-    return this.inner.delete(objectName, ids, options)
+    return this.unlessAbandoned(this.inner.delete(objectName, ids, options))
   }
   async getUpdated(objectName: string, start: Date, end: Date): Promise<UpdatedResult> {
     await this.spend(1)
-    return this.inner.getUpdated(objectName, start, end)
+    return this.unlessAbandoned(this.inner.getUpdated(objectName, start, end))
   }
   async getDeleted(objectName: string, start: Date, end: Date): Promise<DeletedResult> {
     await this.spend(1)
-    return this.inner.getDeleted(objectName, start, end)
+    return this.unlessAbandoned(this.inner.getDeleted(objectName, start, end))
   }
   async bulkIngest(request: BulkIngestRequest): Promise<BulkIngestResult> {
     await this.spend(5)
-    return this.inner.bulkIngest(request)
+    return this.unlessAbandoned(this.inner.bulkIngest(request))
   }
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,

@@ -4,7 +4,7 @@ import type { BulkIngestOperation } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import { OrderedWriteStrategy } from './ordered-write-strategy.js'
 import { toEntryResult } from './send-operation.js'
-import type { ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
+import type { ChangeAction, ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
 
 /** Options of {@link BulkWriteStrategy}. */
 export interface BulkWriteStrategyOptions {
@@ -20,15 +20,18 @@ export interface BulkWriteStrategyOptions {
 }
 
 /**
- * Ordered writes, with large runs sent as Bulk 2.0 ingest jobs (DESIGN.md §5): 10 000 inserts
- * cost one job (a handful of API calls) instead of 50 collection calls. Each job's results are
- * mapped back to their entries; a job that fails as a whole falls back to sObject Collections, so
- * a Bulk outage slows writes down but does not stop them. Like Heroku Connect, it keeps ordered
- * semantics: runs are sent in `_trigger_log` order.
+ * Ordered writes, with large runs sent as Bulk 2.0 ingest jobs (docs/guides/write-strategies.md):
+ * 10 000 inserts cost one job (a handful of API calls) instead of 50 collection calls. Each job's
+ * results are mapped back to their entries and committed; a job that fails as a whole falls back
+ * to sObject Collections, so a Bulk outage slows writes down but does not stop them. Like Heroku
+ * Connect, it keeps ordered semantics: runs are sent in `_trigger_log` order, and a later run
+ * knows the sfids of records an earlier run of the same batch inserted (an insert then a delete
+ * of one row leaves nothing in Salesforce).
  */
 export class BulkWriteStrategy extends OrderedWriteStrategy {
   override readonly name: string = 'bulk'
   readonly claimSize: number
+  protected override readonly maxRunLength: number = Number.POSITIVE_INFINITY
   private readonly threshold: number
   private readonly pollIntervalMs: number
 
@@ -43,44 +46,44 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
     read.finish()
   }
 
-  override async write(
+  protected override async sendRun(
+    action: ChangeAction,
     entries: readonly ChangeEntry[],
     context: WriteContext,
+    sfids: ReadonlyMap<number, string>,
   ): Promise<EntryResult[]> {
-    const results: EntryResult[] = []
-    let i = 0
-    while (i < entries.length) {
-      const run = nextRun(entries, i)
-      i += run.length
-      const bulk = run.length >= this.threshold ? await this.tryBulk(run, context) : undefined
-      results.push(...(bulk ?? (await super.write(run, context))))
-    }
-    return results
+    const bulk =
+      entries.length >= this.threshold
+        ? await this.tryBulk(action, entries, context, sfids)
+        : undefined
+    return bulk ?? super.sendRun(action, entries, context, sfids)
   }
 
   /** One ingest job for a run; `undefined` when the job failed as a whole (then collections). */
   private async tryBulk(
+    action: ChangeAction,
     run: readonly ChangeEntry[],
     context: WriteContext,
+    sfids: ReadonlyMap<number, string>,
   ): Promise<EntryResult[] | undefined> {
-    const first = run[0] as ChangeEntry
     const externalId = context.externalIdField
+    const sfid = (e: ChangeEntry) => sfids.get(e.recordId) as string
     let operation: BulkIngestOperation
     let records: SObjectRecord[]
-    if (first.action === 'DELETE') {
-      if (run.some((e) => !e.sfid)) return undefined
+    if (action === 'DELETE') {
       operation = 'delete'
-      records = run.map((e) => ({ Id: e.sfid as string }))
-    } else if (first.action === 'UPDATE') {
-      if (run.some((e) => !e.sfid)) return undefined
+      records = run.map((e) => ({ Id: sfid(e) }))
+    } else if (action === 'UPDATE') {
       operation = 'update'
-      records = run.map((e) => ({ ...context.toRecord(e.values, 'UPDATE'), Id: e.sfid as string }))
+      records = run.map((e) => ({ ...context.toRecord(e.values, 'UPDATE'), Id: sfid(e) }))
     } else {
       records = run.map((e) => context.toRecord(e.values, 'INSERT'))
       const keyed =
         externalId !== undefined && records.every((r) => (r[externalId] ?? null) !== null)
       operation = keyed ? 'upsert' : 'insert'
     }
+    context.signal.throwIfAborted()
+    let results: EntryResult[]
     try {
       const job = await context.salesforce.bulkIngest({
         object: context.mapping.object,
@@ -88,26 +91,16 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
         externalIdFieldName: operation === 'upsert' ? externalId : undefined,
         records,
         pollIntervalMs: this.pollIntervalMs,
-        signal: context.signal,
       })
-      return run.map((entry, index) => toEntryResult(entry, job.results[index]))
+      const retryable = (error: Parameters<WriteContext['isRetryable']>[0]) =>
+        context.isRetryable(error)
+      results = run.map((entry, index) => toEntryResult(entry, job.results[index], retryable))
     } catch (error) {
       if (error instanceof SalesforceApiError && error.retryable) throw error
+      if (context.signal.aborted) throw error
       return undefined
     }
+    await context.commit(results)
+    return results
   }
-}
-
-/** The longest run from `start` of one action with each record at most once. */
-function nextRun(entries: readonly ChangeEntry[], start: number): ChangeEntry[] {
-  const first = entries[start] as ChangeEntry
-  const run: ChangeEntry[] = []
-  const records = new Set<number>()
-  for (let i = start; i < entries.length; i += 1) {
-    const entry = entries[i] as ChangeEntry
-    if (entry.action !== first.action || records.has(entry.recordId)) break
-    run.push(entry)
-    records.add(entry.recordId)
-  }
-  return run
 }

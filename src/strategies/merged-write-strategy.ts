@@ -1,5 +1,6 @@
 import { BaseWriteStrategy } from './base-write-strategy.js'
 import { type FoldedChange, foldRecordChanges } from './fold-record-changes.js'
+import { insertOperations } from './insert-operations.js'
 import type { WriteOperation } from './send-operation.js'
 import type { ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
 
@@ -45,9 +46,8 @@ export class MergedWriteStrategy extends BaseWriteStrategy {
         ;(folded.action === 'UPDATE' ? updates : deletes).push(folded)
       }
     }
-    const folds = new Map([...inserts, ...updates, ...deletes].map((f) => [carrier(f).id, f]))
     for (const operation of this.operations(inserts, updates, deletes, context)) {
-      results.push(...spread(await this.send(operation, context), folds))
+      results.push(...(await this.send(operation, context)))
     }
     return this.complete(entries, results, 'deferred')
   }
@@ -59,31 +59,15 @@ export class MergedWriteStrategy extends BaseWriteStrategy {
     context: WriteContext,
   ): WriteOperation[] {
     const sfid = (f: FoldedChange) => f.entries.findLast((e) => e.sfid)?.sfid as string
-    const operations: WriteOperation[] = []
-    const externalId = context.externalIdField
-    const keyed = inserts.filter(
-      (f) => externalId && (context.toRecord(f.values, 'INSERT')[externalId] ?? null) !== null,
+    const operations: WriteOperation[] = insertOperations(
+      inserts.map((f) => ({ entry: carrier(f), values: f.values, followers: folded(f) })),
+      context,
     )
-    const unkeyed = inserts.filter((f) => !keyed.includes(f))
-    if (keyed.length > 0) {
-      operations.push({
-        kind: 'upsert',
-        externalIdField: externalId,
-        entries: keyed.map(carrier),
-        records: keyed.map((f) => context.toRecord(f.values, 'INSERT')),
-      })
-    }
-    if (unkeyed.length > 0) {
-      operations.push({
-        kind: 'create',
-        entries: unkeyed.map(carrier),
-        records: unkeyed.map((f) => context.toRecord(f.values, 'INSERT')),
-      })
-    }
     if (updates.length > 0) {
       operations.push({
         kind: 'update',
         entries: updates.map(carrier),
+        followers: updates.map(folded),
         records: updates.map((f) => ({ ...context.toRecord(f.values, 'UPDATE'), Id: sfid(f) })),
       })
     }
@@ -91,6 +75,7 @@ export class MergedWriteStrategy extends BaseWriteStrategy {
       operations.push({
         kind: 'delete',
         entries: deletes.map(carrier),
+        followers: deletes.map(folded),
         records: deletes.map((f) => ({ Id: sfid(f) })),
       })
     }
@@ -103,18 +88,7 @@ function carrier(folded: FoldedChange): ChangeEntry {
   return folded.entries.at(-1) as ChangeEntry
 }
 
-/** Gives each carrier's outcome to the other entries of its record (success → MERGED). */
-function spread(
-  results: readonly EntryResult[],
-  folds: ReadonlyMap<number, FoldedChange>,
-): EntryResult[] {
-  const all: EntryResult[] = []
-  for (const result of results) {
-    all.push(result)
-    for (const entry of folds.get(result.entryId)?.entries.slice(0, -1) ?? []) {
-      const outcome = result.outcome === 'success' ? 'merged' : result.outcome
-      all.push({ entryId: entry.id, outcome, error: result.error })
-    }
-  }
-  return all
+/** The other entries of a record, which share its carrier's outcome (success → MERGED). */
+function folded(change: FoldedChange): readonly ChangeEntry[] {
+  return change.entries.slice(0, -1)
 }

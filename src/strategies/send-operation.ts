@@ -1,5 +1,5 @@
-import { RetryPolicy } from '../errors/retry-policy.js'
-import type { SaveResult, SObjectRecord } from '../salesforce/salesforce-types.js'
+import { isRetryable } from '../errors/retry-policy.js'
+import type { RecordError, SaveResult, SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
 
 /** One Salesforce call's worth of work: an operation and the entries behind each record. */
@@ -10,18 +10,23 @@ export interface WriteOperation {
   readonly records: readonly SObjectRecord[]
   /** Required for `upsert`. */
   readonly externalIdField?: string
+  /**
+   * Entries folded into `entries[i]`'s operation (merged writes): they share its outcome, `merged`
+   * when it succeeds, and are committed with it.
+   */
+  readonly followers?: readonly (readonly ChangeEntry[])[]
 }
 
 /** Largest sObject Collections call. */
 export const COLLECTION_LIMIT = 200
 
-const recordRetry = new RetryPolicy()
-
 /**
  * Sends an operation in calls of at most 200 records and turns each `SaveResult` into the
  * {@link EntryResult} of its entry: success with the record's Id; a record-level rejection as
- * `failed`; a retryable record error (e.g. `UNABLE_TO_LOCK_ROW`) as `deferred`, so the entry stays
- * NEW. A whole-call error (503, limits, session) is thrown for the engine to retry.
+ * `failed`; a retryable record error (e.g. `UNABLE_TO_LOCK_ROW`, or a code the engine's
+ * `retryPolicy` lists) as `deferred`, so the entry stays NEW. Each call's outcomes are committed
+ * (`context.commit`) before the next call is made, and no call starts once the engine is stopping
+ * (`context.signal`). A whole-call error (503, limits, session) is thrown for the engine to retry.
  */
 export async function sendOperation(
   operation: WriteOperation,
@@ -29,6 +34,7 @@ export async function sendOperation(
 ): Promise<EntryResult[]> {
   const results: EntryResult[] = []
   const { salesforce, mapping } = context
+  const retryable = (error: RecordError) => context.isRetryable(error)
   for (let start = 0; start < operation.records.length; start += COLLECTION_LIMIT) {
     context.signal.throwIfAborted()
     const records = operation.records.slice(start, start + COLLECTION_LIMIT)
@@ -51,13 +57,31 @@ export async function sendOperation(
         )
         break
     }
-    for (const [i, entry] of entries.entries()) results.push(toEntryResult(entry, saved[i]))
+    const call: EntryResult[] = []
+    for (const [i, entry] of entries.entries()) {
+      const result = toEntryResult(entry, saved[i], retryable)
+      call.push(result)
+      for (const follower of operation.followers?.[start + i] ?? []) {
+        const outcome = result.outcome === 'success' ? 'merged' : result.outcome
+        call.push({ entryId: follower.id, outcome, error: result.error })
+      }
+    }
+    await context.commit(call)
+    results.push(...call)
   }
   return results
 }
 
-/** The entry result for one save result (a missing result counts as a retryable miss). */
-export function toEntryResult(entry: ChangeEntry, saved: SaveResult | undefined): EntryResult {
+/**
+ * The entry result for one save result (a missing result counts as a retryable miss). Record
+ * errors are `deferred` when `retryable` says so (by default, the default retry table's view).
+ */
+export function toEntryResult(
+  entry: ChangeEntry,
+  saved: SaveResult | undefined,
+  retryable: (error: RecordError) => boolean = (error) =>
+    isRetryable({ errorCode: error.statusCode }),
+): EntryResult {
   if (!saved) {
     return {
       entryId: entry.id,
@@ -76,6 +100,5 @@ export function toEntryResult(entry: ChangeEntry, saved: SaveResult | undefined)
     message: 'Salesforce rejected the record',
     fields: [],
   }
-  const retryable = recordRetry.isRetryable({ errorCode: error.statusCode })
-  return { entryId: entry.id, outcome: retryable ? 'deferred' : 'failed', error }
+  return { entryId: entry.id, outcome: retryable(error) ? 'deferred' : 'failed', error }
 }

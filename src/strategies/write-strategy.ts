@@ -53,18 +53,39 @@ export interface WriteContext {
    * set (not createable for INSERT, not updateable for UPDATE) are left out.
    */
   toRecord(values: Readonly<Record<string, string | null>>, action: ChangeAction): SObjectRecord
-  /** Aborted when the engine stops without waiting. */
+  /**
+   * Records outcomes now, before `write()` returns: the entries' states and their rows' `sfid`,
+   * `_hc_lastop` and `_hc_err` commit in one transaction. Call it after each Salesforce call
+   * (`sendOperation` and `BaseWriteStrategy.send` do), so a crash or a stop loses at most the call
+   * in flight; results not committed this way are recorded when `write()` returns. Committing an
+   * entry twice is harmless (the first outcome stands).
+   */
+  commit(results: readonly EntryResult[]): Promise<void>
+  /**
+   * Whether a record-level error is worth another try later (the entry is then `deferred`, not
+   * `failed`), by the engine's `retryPolicy`: `UNABLE_TO_LOCK_ROW` and the codes a user added.
+   */
+  isRetryable(error: RecordError): boolean
+  /**
+   * Aborted when the engine is stopping: make no further Salesforce call (`sendOperation` checks
+   * it before each one) and throw or return; entries without a committed result go back to NEW.
+   * A call already in flight is waited for unless the stop is not graceful or its timeout passed
+   * (see `engine.stop()`).
+   */
   readonly signal: AbortSignal
 }
 
 /**
- * How captured Postgres changes of one mapping are written to Salesforce (DESIGN.md §5). The
- * engine claims entries, calls {@link write}, and records every {@link EntryResult} in the same
- * transaction as the row updates (sfid, `_hc_lastop`, `_hc_err`).
+ * How captured Postgres changes of one mapping are written to Salesforce
+ * (docs/guides/write-strategies.md). The engine claims entries, calls {@link write}, and records
+ * every {@link EntryResult} in the same transaction as the row updates (sfid, `_hc_lastop`,
+ * `_hc_err`) — as each Salesforce call answers when the strategy uses `context.commit` (the
+ * built-in ones do), else when `write()` returns.
  *
- * A strategy that throws leaves every entry it was given NEW: throw a retryable
- * `SalesforceApiError` (503, `REQUEST_LIMIT_EXCEEDED`, …) and the engine retries with backoff.
- * Record-level rejections are results, not throws.
+ * `write()` must return exactly one result per entry it was given; anything else fails the push
+ * loudly with a `WriteStrategyError`. A strategy that throws leaves every entry without a
+ * committed result NEW: throw a retryable `SalesforceApiError` (503, `REQUEST_LIMIT_EXCEEDED`, …)
+ * and the engine retries with backoff. Record-level rejections are results, not throws.
  */
 export interface WriteStrategy {
   /** Short name for events and logs, e.g. `ordered`. */

@@ -31,6 +31,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 3,
+    description:
+      'Insert fences as lease rows (no session locks: they hold behind a transaction pooler)',
+    statements: (schema) => [
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_insert_fence (
+           id bigserial PRIMARY KEY, table_name varchar(128) NOT NULL,
+           expires_at timestamptz NOT NULL)`,
+        schema,
+      ),
+      format(
+        'CREATE INDEX IF NOT EXISTS _pgforce_insert_fence_idx_table ON %I._pgforce_insert_fence (table_name)',
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { isRetryable } from '../../../src/errors/retry-policy.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import { passInsertFence, withInsertFence } from '../../../src/push/insert-fence.js'
+import { InsertFence, passInsertFence } from '../../../src/push/insert-fence.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
 import type {
   ChangeEntry,
@@ -32,9 +32,11 @@ it('a pull between a create in Salesforce and its sfid commit adds no duplicate 
   // Salesforce has created the record; the push has not committed its sfid yet.
   class SlowToCommit extends OrderedWriteStrategy {
     override async write(entries: readonly ChangeEntry[], context: WriteContext) {
-      const results: EntryResult[] = await super.write(entries, context)
-      await answered
-      return results
+      const commit = async (results: readonly EntryResult[]) => {
+        await answered
+        await context.commit(results)
+      }
+      return super.write(entries, { ...context, commit })
     }
   }
   fixture = await syncFixture(db(), [contact], { writeStrategy: new SlowToCommit() })
@@ -73,11 +75,7 @@ it('a stuck push delays such a pull, with a retryable error, and never blocks it
   fixture = await syncFixture(db(), [contact])
   const { schema } = fixture.connection
   const pool = db().pool
-  let unstick: () => void = () => {}
-  const stuck = new Promise<void>((resolve) => {
-    unstick = resolve
-  })
-  const pushing = withInsertFence(pool, schema, 'contact', () => stuck)
+  const fence = await InsertFence.raise(fixture.connection.pool, schema, 'contact')
   const pass = async (sfids: string[]) => {
     const client = await pool.connect()
     try {
@@ -92,7 +90,21 @@ it('a stuck push delays such a pull, with a retryable error, and never blocks it
   const refused = await pass(['003000000000001AAA']).catch((error: unknown) => error)
   expect(refused).toMatchObject({ sqlState: '55P03' }) // lock_not_available
   expect(isRetryable(refused)).toBe(true)
-  unstick()
-  await pushing
+  await fence.lift()
   await pass(['003000000000001AAA'])
+})
+
+it('the fence of a push that died expires: pulls of new records go on', async () => {
+  fixture = await syncFixture(db(), [contact])
+  const { schema } = fixture.connection
+  // What a killed worker leaves: a fence nobody renews any more.
+  await db().pool.query(
+    `INSERT INTO "${schema}"._pgforce_insert_fence (table_name, expires_at)
+     VALUES ('contact', clock_timestamp() + interval '300 milliseconds')`,
+  )
+  fixture.org.insert('Contact', [{ LastName: 'Created in Salesforce' }])
+  const started = Date.now()
+  await fixture.engine.syncOnce() // waits for the dead fence to expire, not for the 10 s bound
+  expect(Date.now() - started).toBeLessThan(5_000)
+  expect(await fixture.rows('contact', 'lastname')).toEqual([{ lastname: 'Created in Salesforce' }])
 })

@@ -1,6 +1,7 @@
 import { Connection } from '../../../src/connection/connection.js'
-import type { EngineRunners } from '../../../src/engine/sync-engine.js'
+import type { EngineRunners } from '../../../src/engine/engine-runners.js'
 import type { PullReport, PushReport } from '../../../src/engine/sync-engine-events.js'
+import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import type { SalesforceAdapter } from '../../../src/salesforce/salesforce-adapter.js'
 import { accountDescribe } from '../../fixtures/describe-fixture.js'
@@ -15,17 +16,23 @@ export function fakeConnection(): Connection {
     },
     close: async () => {},
   } as Partial<SalesforceAdapter> as SalesforceAdapter
-  // Postgres that accepts every statement and returns no rows (install() runs against it), and
-  // grants every pull-leadership lock: one engine alone leads every mapping.
-  const client = {
-    query: async (text: string | { text: string }) =>
-      String(text).includes('pg_try_advisory_lock')
-        ? { rows: [{ locked: true }], rowCount: 1 }
-        : { rows: [], rowCount: 0 },
-    release: () => {},
-    on: () => {},
+  // Postgres that accepts every statement and returns no rows (install() runs against it), says
+  // the schema is installed for the Account mapping, and grants every pull-leadership lock: one
+  // engine alone leads every mapping.
+  const query = async (text: string | { text: string }) => {
+    const sql = String(text)
+    if (sql.includes('pg_try_advisory_lock')) return { rows: [{ locked: true }], rowCount: 1 }
+    if (sql.includes('to_regclass')) return { rows: [{ installed: true }], rowCount: 1 }
+    if (sql.includes('AS version')) {
+      const columns = ['sfid', 'id', 'systemmodstamp', 'isdeleted', 'createddate', 'name']
+      const mappings = [{ table: 'account', columns: columns.map((column) => ({ column })) }]
+      return { rows: [{ version: SCHEMA_VERSION, mappings }], rowCount: 1 }
+    }
+    return { rows: [], rowCount: 0 }
   }
+  const client = { query, release: () => {}, on: () => {} }
   const pool = {
+    query,
     connect: async () => client,
     end: async () => {},
   } as Partial<PgPoolLike> as PgPoolLike

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { type LaneRun, LaneScheduler } from '../../../src/engine/lane-scheduler.js'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { type LaneKey, type LaneRun, LaneScheduler } from '../../../src/engine/lane-scheduler.js'
 
 function deferred() {
   let resolve!: () => void
@@ -9,12 +9,23 @@ function deferred() {
   return { promise, resolve }
 }
 
+const pull = (object: string): LaneKey => ({ direction: 'pull', object })
+const push = (object: string): LaneKey => ({ direction: 'push', object })
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
 describe('LaneScheduler', () => {
   it('runs a lane once per signal burst and never twice at the same time', async () => {
     const runs: LaneRun<string>[] = []
     let concurrent = 0
     let maxConcurrent = 0
     const gate = deferred()
+    const started = deferred()
     const scheduler = new LaneScheduler<string>({
       concurrency: 4,
       retryDelay: () => undefined,
@@ -22,34 +33,45 @@ describe('LaneScheduler', () => {
         runs.push(run)
         concurrent += 1
         maxConcurrent = Math.max(maxConcurrent, concurrent)
-        if (runs.length === 1) await gate.promise
+        if (runs.length === 1) {
+          started.resolve()
+          await gate.promise
+        }
         concurrent -= 1
       },
     })
-    scheduler.signal('pull:Account', 'a')
-    await new Promise((r) => setTimeout(r, 5))
-    scheduler.signal('pull:Account', 'b')
-    scheduler.signal('pull:Account', 'c')
+    scheduler.signal(pull('Account'), 'a')
+    await started.promise
+    scheduler.signal(pull('Account'), 'b')
+    scheduler.signal(pull('Account'), 'c')
     gate.resolve()
     await scheduler.drain()
     expect(maxConcurrent).toBe(1)
     expect(runs.map((r) => r.hints)).toEqual([['a'], ['b', 'c']])
+    expect(runs[0]?.lane).toEqual({ direction: 'pull', object: 'Account' })
   })
 
   it('runs different lanes in parallel up to the concurrency', async () => {
     let concurrent = 0
     let maxConcurrent = 0
+    const gates: (() => void)[] = []
     const scheduler = new LaneScheduler<string>({
       concurrency: 2,
       retryDelay: () => undefined,
       run: async () => {
         concurrent += 1
         maxConcurrent = Math.max(maxConcurrent, concurrent)
-        await new Promise((r) => setTimeout(r, 10))
+        await new Promise<void>((resolve) => gates.push(resolve))
         concurrent -= 1
       },
     })
-    for (const key of ['a', 'b', 'c', 'd']) scheduler.signal(key)
+    for (const object of ['A', 'B', 'C', 'D']) scheduler.signal(pull(object))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(concurrent).toBe(2)
+    for (const release of gates.splice(0)) release()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(concurrent).toBe(2)
+    for (const release of gates.splice(0)) release()
     await scheduler.drain()
     expect(maxConcurrent).toBe(2)
   })
@@ -59,7 +81,7 @@ describe('LaneScheduler', () => {
     const outcomes: unknown[] = []
     const scheduler = new LaneScheduler<string>({
       concurrency: 1,
-      retryDelay: (_, attempt) => (attempt < 3 ? 5 : undefined),
+      retryDelay: (_, attempt) => (attempt < 3 ? 5_000 : undefined),
       onOutcome: (outcome) =>
         outcomes.push(outcome.retryInMs ?? (outcome.error ? 'gave up' : 'ok')),
       run: async ({ hints }) => {
@@ -67,38 +89,77 @@ describe('LaneScheduler', () => {
         if (seen.length < 3) throw new Error('503')
       },
     })
-    scheduler.signal('push:Account', 'x')
-    await new Promise((r) => setTimeout(r, 60))
+    scheduler.signal(push('Account'), 'x')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(seen).toEqual([['x']])
+    await vi.advanceTimersByTimeAsync(4_999)
+    expect(seen).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(seen).toHaveLength(2)
+    await vi.advanceTimersByTimeAsync(5_000)
     expect(seen).toEqual([['x'], ['x'], ['x']])
-    expect(outcomes).toEqual([5, 5, 'ok'])
+    expect(outcomes).toEqual([5_000, 5_000, 'ok'])
   })
 
-  it('close() waits for the run in flight and drops queued ones', async () => {
+  it('holds the announced delay: signals during a backoff wait for it and ride along', async () => {
+    const seen: (readonly string[])[] = []
+    const scheduler = new LaneScheduler<string>({
+      concurrency: 1,
+      retryDelay: () => 30_000,
+      run: async ({ hints }) => {
+        seen.push(hints)
+        if (seen.length === 1) throw new Error('REQUEST_LIMIT_EXCEEDED')
+      },
+    })
+    scheduler.signal(push('Account'), 'first')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(scheduler.backingOff(push('Account'))).toBe(true)
+    for (let i = 0; i < 50; i += 1) {
+      scheduler.signal(push('Account'), `during-${i}`)
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(seen).toHaveLength(1) // 50 signals in 5 s, and no second call
+    await vi.advanceTimersByTimeAsync(25_000)
+    expect(seen).toHaveLength(2)
+    expect(seen[1]?.[0]).toBe('first')
+    expect(seen[1]).toHaveLength(51)
+    expect(scheduler.backingOff(push('Account'))).toBe(false)
+  })
+
+  it('close() waits for the run in flight, drops queued ones and pending retries', async () => {
     const gate = deferred()
+    const started = deferred()
     const finished: string[] = []
     const scheduler = new LaneScheduler<string>({
       concurrency: 1,
-      retryDelay: () => undefined,
-      run: async ({ key }) => {
-        if (key === 'slow') await gate.promise
-        finished.push(key)
+      retryDelay: () => 1_000,
+      run: async ({ lane }) => {
+        if (lane.object === 'Slow') {
+          started.resolve()
+          await gate.promise
+        }
+        if (lane.object === 'Failing') throw new Error('503')
+        finished.push(lane.object)
       },
     })
-    scheduler.signal('slow')
-    scheduler.signal('queued')
-    await new Promise((r) => setTimeout(r, 5))
-    const closing = scheduler.close()
+    scheduler.signal(pull('Failing'))
+    await vi.advanceTimersByTimeAsync(0)
+    scheduler.signal(pull('Slow'))
+    scheduler.signal(pull('Queued'))
+    await started.promise
     let closed = false
-    void closing.then(() => {
+    const closing = scheduler.close().then(() => {
       closed = true
     })
-    await new Promise((r) => setTimeout(r, 10))
+    await vi.advanceTimersByTimeAsync(5_000)
     expect(closed).toBe(false)
     gate.resolve()
     await closing
-    expect(finished).toEqual(['slow'])
-    scheduler.signal('after-close')
+    expect(finished).toEqual(['Slow'])
+    scheduler.signal(pull('AfterClose'))
+    await vi.advanceTimersByTimeAsync(5_000)
     await scheduler.drain()
-    expect(finished).toEqual(['slow'])
+    expect(finished).toEqual(['Slow'])
+    expect(vi.getTimerCount()).toBe(0)
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { useRunners } from '../../../src/engine/engine-runners.js'
 import {
   type CallBehaviour,
   type EngineCall,
@@ -14,10 +15,8 @@ const account = defineMapping({ object: 'Account', access: 'read_write', fields:
 
 function newEngine() {
   const fakes = fakeRunners()
-  const engine = new SyncEngine(
-    { connection: fakeConnection(), mappings: [account], sources: [] },
-    fakes.runners,
-  )
+  const engine = new SyncEngine({ connection: fakeConnection(), mappings: [account], sources: [] })
+  useRunners(engine, fakes.runners)
   return { engine, ...fakes }
 }
 

@@ -7,6 +7,7 @@ import type { SaveResult, SObjectRecord } from '../../../src/salesforce/salesfor
 import type {
   ChangeAction,
   ChangeEntry,
+  EntryResult,
   WriteContext,
 } from '../../../src/strategies/write-strategy.js'
 
@@ -78,6 +79,8 @@ export function fakeContext(options: { externalId?: string; bulkFails?: boolean 
       }
     },
   } as Partial<SalesforceAdapter> as SalesforceAdapter
+  /** Results the strategy committed through `context.commit`, call by call. */
+  const commits: EntryResult[][] = []
   const context: WriteContext = {
     mapping: { object: 'Account' } as Mapping,
     externalIdField: options.externalId,
@@ -88,9 +91,13 @@ export function fakeContext(options: { externalId?: string; bulkFails?: boolean 
         record[k === 'name' ? 'Name' : k === 'ext' ? 'Ext__c' : k] = v
       return record
     },
+    commit: async (results) => {
+      commits.push([...results])
+    },
+    isRetryable: (error) => error.statusCode === 'UNABLE_TO_LOCK_ROW',
     signal: new AbortController().signal,
   }
-  return { context, calls }
+  return { context, calls, commits }
 }
 
 /** Builds entries: `entry(1, 'INSERT', 10, { name: 'A' })`. */

@@ -1,0 +1,157 @@
+import type { Connection } from '../connection/connection.js'
+import type { RetryPolicy } from '../errors/retry-policy.js'
+import { WriteStrategyError } from '../errors/write-strategy-error.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type {
+  ChangeEntry,
+  EntryResult,
+  WriteContext,
+  WriteStrategy,
+} from '../strategies/write-strategy.js'
+import { InsertFence } from './insert-fence.js'
+import type { TriggerLogQueue } from './trigger-log-queue.js'
+
+/** What a {@link PushRound} needs. @internal */
+export interface PushRoundOptions {
+  readonly plan: MappingSchema
+  /** The claimed entries (PENDING), oldest first. */
+  readonly entries: readonly ChangeEntry[]
+  /** Entries that wait for a parent record: not handed to the strategy, left NEW. */
+  readonly held: ReadonlySet<number>
+  readonly strategy: WriteStrategy
+  readonly context: Omit<WriteContext, 'commit'>
+  readonly queue: TriggerLogQueue
+  readonly connection: Connection
+  readonly retryPolicy: RetryPolicy
+  /** The claim's lease: how long an insert fence may outlive a push that died. */
+  readonly leaseMs: number
+}
+
+/**
+ * One claimed round of a push: the strategy writes the entries, and every outcome is committed
+ * (entry state, the row's sfid, `_hc_lastop`, `_hc_err`) as soon as its Salesforce call answers,
+ * through `context.commit`; what the strategy reports only at the end is committed then. So a
+ * crash or a stop loses at most the call in flight (docs/concepts/delivery-guarantees.md):
+ * - a commit that fails after Salesforce answered is retried at once (a few times, by the retry
+ *   policy); if it still fails, the call's entries go back to NEW straight away (a resend is an
+ *   upsert where the mapping has an external id) instead of waiting out the claim's lease;
+ * - when the strategy throws, or the engine stops, entries without a committed outcome go back
+ *   to NEW;
+ * - a strategy that does not return exactly one result per entry fails loudly
+ *   (`WriteStrategyError`).
+ * A round that may create records raises the table's insert fence first, and lifts it with the
+ * last commit.
+ * @internal
+ */
+export class PushRound {
+  private readonly options: PushRoundOptions
+  private readonly committed = new Map<number, EntryResult>()
+  private readonly ready: readonly ChangeEntry[]
+  private readonly readyIds: ReadonlySet<number>
+
+  constructor(options: PushRoundOptions) {
+    this.options = options
+    this.ready = options.entries.filter((e) => !options.held.has(e.id))
+    this.readyIds = new Set(this.ready.map((e) => e.id))
+  }
+
+  /** Writes and commits the round; `stopped` when the engine's stop cut it short. */
+  async run(): Promise<{ results: EntryResult[]; stopped: boolean }> {
+    const { strategy, context, plan, connection } = this.options
+    const creates = this.ready.some((e) => e.sfid === null && e.action !== 'DELETE')
+    const fence = creates
+      ? await InsertFence.raise(
+          connection.pool,
+          connection.schema,
+          plan.mapping.table,
+          Math.min(30_000, this.options.leaseMs),
+        ).catch(async (error: unknown) => {
+          await this.giveBack()
+          throw error
+        })
+      : undefined
+    let written: EntryResult[]
+    try {
+      written =
+        this.ready.length > 0
+          ? await strategy.write(this.ready, { ...context, commit: (r) => this.commit(r) })
+          : []
+    } catch (error) {
+      await this.giveBack(fence)
+      if (context.signal.aborted) return { results: [...this.committed.values()], stopped: true }
+      throw error
+    }
+    const problem = this.contractProblem(written)
+    if (problem) {
+      await this.giveBack(fence)
+      throw new WriteStrategyError(strategy.name, problem)
+    }
+    const held: EntryResult[] = [...this.options.held].map((entryId) => ({
+      entryId,
+      outcome: 'deferred',
+    }))
+    const rest = [...written.filter((r) => !this.committed.has(r.entryId)), ...held]
+    try {
+      await this.settle(rest, fence)
+    } catch (error) {
+      await this.giveBack(fence)
+      throw error
+    }
+    return { results: [...written, ...held], stopped: context.signal.aborted }
+  }
+
+  /** `context.commit`: records outcomes of ready entries not committed yet. */
+  private async commit(results: readonly EntryResult[]): Promise<void> {
+    const fresh = results.filter(
+      (r) => this.readyIds.has(r.entryId) && !this.committed.has(r.entryId),
+    )
+    if (fresh.length === 0) return
+    await this.settle(fresh, undefined)
+  }
+
+  /** Commits outcomes, retrying a failed commit at once; gives the entries back if it cannot. */
+  private async settle(results: readonly EntryResult[], fence: InsertFence | undefined) {
+    const { queue, plan, entries, retryPolicy } = this.options
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await queue.settle(plan, entries, results, fence)
+        break
+      } catch (error) {
+        const delay = attempt < 4 ? retryPolicy.delayFor(error, attempt) : undefined
+        if (delay === undefined) {
+          await queue.release(results.map((r) => r.entryId)).catch(() => {})
+          throw error
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(delay, 2_000)))
+      }
+    }
+    for (const result of results) this.committed.set(result.entryId, result)
+  }
+
+  /** Returns every entry without a committed outcome to NEW, and lifts the fence. */
+  private async giveBack(fence?: InsertFence): Promise<void> {
+    const pending = this.options.entries.filter((e) => !this.committed.has(e.id)).map((e) => e.id)
+    await this.options.queue.release(pending).catch(() => {}) // else the lease returns them
+    await fence?.lift()
+  }
+
+  /** What is wrong with a strategy's results, if anything: one result per entry it was given. */
+  private contractProblem(results: readonly EntryResult[]): string | undefined {
+    const seen = new Set<number>()
+    const extra: number[] = []
+    for (const result of results) {
+      if (!this.readyIds.has(result.entryId) || seen.has(result.entryId)) extra.push(result.entryId)
+      seen.add(result.entryId)
+    }
+    const missing = this.ready.filter((e) => !seen.has(e.id)).map((e) => e.id)
+    if (missing.length === 0 && extra.length === 0) return undefined
+    const list = (ids: number[]) => ids.slice(0, 5).join(', ') + (ids.length > 5 ? ', …' : '')
+    return [
+      `write() must return exactly one result per entry it is given (${this.ready.length} entries, ${results.length} results)`,
+      missing.length > 0 ? `no result for entries ${list(missing)}` : '',
+      extra.length > 0 ? `unknown or repeated results for entries ${list(extra)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ')
+  }
+}
