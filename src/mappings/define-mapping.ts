@@ -104,6 +104,9 @@ type MapRow<M extends Readonly<Record<string, string>>> = { [K in keyof M as M[K
  *   externalId: 'External_Id__c',
  * })
  * ```
+ *
+ * Options built elsewhere and typed `MappingOptions` (read from a config file, say) are accepted
+ * too; their rows are typed `Record<string, ColumnValue>`.
  */
 export function defineMapping<const F extends string>(
   options: MappingOptions & { readonly fields: readonly F[] },
@@ -111,6 +114,7 @@ export function defineMapping<const F extends string>(
 export function defineMapping<const M extends Readonly<Record<string, string>>>(
   options: MappingOptions & { readonly fields: M },
 ): Mapping<MapRow<M>>
+export function defineMapping(options: MappingOptions): Mapping
 export function defineMapping(options: MappingOptions): Mapping {
   const read = new OptionReader(`mapping ${describeObject(options)}`)
   if (typeof options !== 'object' || options === null) {

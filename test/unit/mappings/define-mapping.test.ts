@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { ConfigError } from '../../../src/index.js'
-import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import type { RowOf } from '../../../src/mappings/mapping.js'
+import { defineMapping, type MappingOptions } from '../../../src/mappings/define-mapping.js'
+import type { ColumnValue, Mapping, RowOf } from '../../../src/mappings/mapping.js'
 
 function problems(fn: () => unknown) {
   try {
@@ -61,6 +61,15 @@ describe('defineMapping', () => {
     expectTypeOf<Row>().toHaveProperty('_hc_lastop')
     const people = defineMapping({ object: 'Contact', fields: { LastName: 'surname' } })
     expectTypeOf<RowOf<typeof people>>().toHaveProperty('surname')
+  })
+
+  it('accepts options typed MappingOptions, e.g. read from a config file', () => {
+    const fromConfig: MappingOptions = { object: 'Account', fields: ['Name'] }
+    const mapping = defineMapping(fromConfig)
+    expect(mapping.fields).toEqual([{ field: 'Name', column: 'name' }])
+    expectTypeOf(mapping).toEqualTypeOf<Mapping>()
+    expectTypeOf<RowOf<typeof mapping>>().toHaveProperty('sfid')
+    expectTypeOf<RowOf<typeof mapping>['any_column']>().toEqualTypeOf<ColumnValue>()
   })
 
   it("names a parent's external id column as Heroku Connect does", () => {
