@@ -15,7 +15,7 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
  * - examples: the runnable examples in examples/, importing `pgforce` by name;
  * - live: a real Salesforce org; its tests skip themselves unless SALESFORCE_* variables are set
  *   (test/live/live-org.ts).
- * A fifth, `canary`, exists only when PGFORCE_CANARY=1: one test that fails on purpose, which
+ * A sixth, `canary`, exists only when PGFORCE_CANARY=1: one test that fails on purpose, which
  * `.ci/run` requires to fail the run (a suite that cannot fail is a defect).
  */
 const canary = process.env.PGFORCE_CANARY === '1'

@@ -37,6 +37,8 @@ export function toPostgresError(
       constraint: fields.constraint,
     })
   }
+  if (typeof fields.code === 'string' && /^E[A-Z_]+$/.test(fields.code))
+    return connectError(error, target) // a socket that never connected: ECONNREFUSED, ENOTFOUND…
   if (connectionBroken || CONNECTION_LOST.test(error.message)) {
     return new PostgresError(
       `The connection to PostgreSQL${where(target)} was lost: ${error.message}`,

@@ -92,7 +92,7 @@ export class PushRound {
     }))
     const rest = [...written.filter((r) => !this.committed.has(r.entryId)), ...held]
     try {
-      await this.settle(rest, fence)
+      if (rest.length > 0 || fence) await this.settle(rest, fence)
     } catch (error) {
       await this.giveBack(fence)
       throw error
