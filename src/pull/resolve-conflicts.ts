@@ -11,15 +11,25 @@ import { parseHstore } from '../postgres/parse-hstore.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 
-interface Pending {
+interface EntryRow {
   record_id: number
   sfid: string
-  /** The row's SystemModstamp as UTC ISO text: when it was last synced. */
+  /** The row's SystemModstamp as UTC ISO text: when a pull last applied the record. */
   synced_at: string | null
-  entry_ids: string[]
-  values: (string | null)[]
-  /** Epoch ms of the newest unsent change. */
+  entry_id: string
+  state: 'NEW' | 'PENDING'
+  values: string | null
+  /** Epoch ms the change was captured. */
   changed_ms: number
+}
+
+/** A row's unsent UPDATE entries, oldest first, and what is known of its last sync. */
+interface Pending {
+  readonly recordId: number
+  readonly sfid: string
+  readonly entries: readonly EntryRow[]
+  /** Epoch ms of the last agreement: the row's last pull, or pgforce's last write of the record. */
+  readonly lastSyncedMs: number | undefined
 }
 
 /** One incoming record, its row's unsent changes (if any), and the conflict decision (if one). */
@@ -32,13 +42,21 @@ interface Decision {
 }
 
 /**
- * Runs inside a pull's transaction, before its records are written (DESIGN.md §5). For every
- * incoming record whose row has unsent UPDATE entries in `_trigger_log`:
+ * Runs inside a pull's transaction, before its records are written
+ * (docs/concepts/change-model.md, "Conflicts"). For every incoming record whose row has unsent
+ * UPDATE entries in `_trigger_log` (locked `FOR UPDATE` for the rest of the transaction, so no
+ * push claims them while this is decided):
  * - unsent changes always survive a pull that brings nothing newer (the look-back window re-reads
  *   records): their columns keep the row's values;
- * - when Salesforce changed the record after the row's last sync too, it is a conflict, decided
- *   by the mapping's `conflictPolicy`: a Salesforce win drops the row's unsent changes (entries archived IGNORED, unless
- *   a push claimed them meanwhile, which then wins), a Postgres win keeps them.
+ * - pgforce's own writes are not someone else's: the last sync is the later of the row's last pull
+ *   and pgforce's last successful write of the record (its `_trigger_log_archive` entry), so the
+ *   echo of a push is never taken for a conflict;
+ * - while a push of the record is in flight (an entry PENDING), its newer SystemModstamp may be
+ *   that push's own write: nothing is decided now, the row's changes are kept, and the next pull
+ *   compares again once the push has committed;
+ * - otherwise, when Salesforce changed the record after the last sync, it is a conflict decided by
+ *   the mapping's `conflictPolicy`: a Salesforce win drops the row's unsent changes (archived
+ *   IGNORED), a Postgres win keeps them. The `conflict` event names the side that was kept.
  * Returns the records to write (with the row's changed values laid over them) and the conflicts.
  * @internal
  */
@@ -52,25 +70,8 @@ export async function resolveConflicts(
   const policy = plan.mapping.conflictPolicy
   if (records.length === 0 || plan.mapping.access !== 'read_write')
     return { records: [...records], conflicts }
-  const { rows } = await client.query<Pending>(
-    format(
-      `SELECT r.id AS record_id, r.sfid,
-              to_char(r.systemmodstamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS synced_at,
-              array_agg(l.id::text ORDER BY l.id) AS entry_ids,
-              array_agg(l."values" ORDER BY l.id) AS values,
-              (extract(epoch FROM max(l.created_at)) * 1000)::float8 AS changed_ms
-       FROM %1$I.%2$I AS r
-       JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
-        AND l.state IN ('NEW', 'PENDING') AND l.action = 'UPDATE'
-       WHERE r.sfid = ANY($2::varchar[])
-       GROUP BY r.id, r.sfid, r.systemmodstamp`,
-      schema,
-      plan.mapping.table,
-    ),
-    [plan.mapping.table, records.map((r) => r.Id)],
-  )
-  if (rows.length === 0) return { records: [...records], conflicts }
-  const pendingBySfid = new Map(rows.map((row) => [row.sfid, row]))
+  const pendingBySfid = await lockPending(client, schema, plan, records)
+  if (pendingBySfid.size === 0) return { records: [...records], conflicts }
   const decided: Decision[] = []
   for (const record of records) {
     const pending = pendingBySfid.get(record.Id as string)
@@ -79,50 +80,106 @@ export async function resolveConflicts(
       continue
     }
     const changes: Record<string, string | null> = {}
-    for (const text of pending.values) Object.assign(changes, parseHstore(text))
+    for (const entry of pending.entries) Object.assign(changes, parseHstore(entry.values))
     const salesforceChangedAt = new Date(String(record.SystemModstamp))
-    const lastSynced = pending.synced_at ? Date.parse(pending.synced_at) : undefined
-    if (lastSynced !== undefined && salesforceChangedAt.getTime() <= lastSynced) {
+    const inFlight = pending.entries.some((e) => e.state === 'PENDING')
+    const newer =
+      pending.lastSyncedMs === undefined || salesforceChangedAt.getTime() > pending.lastSyncedMs
+    if (inFlight || !newer) {
       decided.push({ record, pending, changes, winner: 'postgres' })
       continue
     }
     const conflict: Conflict = {
       mapping: plan.object,
       sfid: pending.sfid,
-      recordId: pending.record_id,
+      recordId: pending.recordId,
       salesforce: record,
       postgres: changes,
       salesforceChangedAt,
-      postgresChangedAt: new Date(Number(pending.changed_ms)),
+      postgresChangedAt: new Date(Math.max(...pending.entries.map((e) => Number(e.changed_ms)))),
     }
     decided.push({ record, pending, changes, conflict, winner: await decide(policy, conflict) })
   }
-  // Salesforce's wins drop the rows' unsent changes, all in one statement. A record some of whose
-  // entries a push claimed meanwhile goes to Postgres after all: its changes are on their way.
-  const dropped = await dropChanges(
+  // Salesforce's wins drop the rows' unsent changes (all NEW, and locked by this transaction).
+  await dropChanges(
     client,
     schema,
-    decided.flatMap((d) => (d.winner === 'salesforce' ? (d.pending?.entry_ids ?? []) : [])),
+    decided.flatMap((d) =>
+      d.winner === 'salesforce' ? (d.pending?.entries.map((e) => e.entry_id) ?? []) : [],
+    ),
   )
   const out: SObjectRecord[] = []
   for (const { record, pending, changes, conflict, winner } of decided) {
-    if (!pending || !changes) {
+    if (!pending || !changes || !winner) {
       out.push(record)
       continue
     }
-    const kept =
-      winner === 'salesforce' && pending.entry_ids.every((id) => dropped.has(id))
-        ? 'salesforce'
-        : 'postgres'
     if (conflict)
       conflicts.push({
         ...conflict,
-        winner: kept,
+        winner,
         policy: typeof policy === 'function' ? 'function' : policy,
       })
-    out.push(kept === 'salesforce' ? record : overlay(record, plan, changes))
+    out.push(winner === 'salesforce' ? record : overlay(record, plan, changes))
   }
   return { records: out, conflicts }
+}
+
+/**
+ * The unsent UPDATE entries of the rows of `records`, locked for this transaction, grouped by
+ * sfid, with each row's last sync: its SystemModstamp or pgforce's last write, whichever is later.
+ */
+async function lockPending(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+): Promise<Map<string, Pending>> {
+  const { rows } = await client.query<EntryRow>(
+    format(
+      `SELECT r.id AS record_id, r.sfid,
+              to_char(r.systemmodstamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS synced_at,
+              l.id::text AS entry_id, l.state, l."values",
+              (extract(epoch FROM l.created_at) * 1000)::float8 AS changed_ms
+       FROM %1$I.%2$I AS r
+       JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
+        AND l.state IN ('NEW', 'PENDING') AND l.action = 'UPDATE'
+       WHERE r.sfid = ANY($2::varchar[])
+       ORDER BY l.id
+       FOR UPDATE OF l`,
+      schema,
+      plan.mapping.table,
+    ),
+    [plan.mapping.table, records.map((r) => r.Id)],
+  )
+  if (rows.length === 0) return new Map()
+  const recordIds = [...new Set(rows.map((r) => r.record_id))]
+  const written = await client.query<{ record_id: number; written_ms: number }>(
+    format(
+      `SELECT record_id, (extract(epoch FROM max(processed_at)) * 1000)::float8 AS written_ms
+       FROM %I._trigger_log_archive
+       WHERE table_name = $1 AND record_id = ANY($2::int[]) AND state IN ('SUCCESS', 'MERGED')
+       GROUP BY record_id`,
+      schema,
+    ),
+    [plan.mapping.table, recordIds],
+  )
+  const writtenAt = new Map(written.rows.map((r) => [r.record_id, Number(r.written_ms)]))
+  const bySfid = new Map<string, Pending>()
+  for (const row of rows) {
+    const entries = [...(bySfid.get(row.sfid)?.entries ?? []), row]
+    const times = [
+      row.synced_at ? Date.parse(row.synced_at) : undefined,
+      writtenAt.get(row.record_id),
+    ].filter((t): t is number => t !== undefined)
+    bySfid.set(row.sfid, {
+      recordId: row.record_id,
+      sfid: row.sfid,
+      entries,
+      lastSyncedMs: times.length > 0 ? Math.max(...times) : undefined,
+    })
+  }
+  return bySfid
 }
 
 async function decide(policy: ConflictPolicy, conflict: Conflict): Promise<ConflictWinner> {
@@ -135,31 +192,28 @@ async function decide(policy: ConflictPolicy, conflict: Conflict): Promise<Confl
     : 'postgres'
 }
 
-/** Archives unsent changes as IGNORED; returns the ids it moved (a push may have claimed others). */
+/** Archives unsent changes as IGNORED ("conflict: Salesforce won"). */
 async function dropChanges(
   client: PgClientLike,
   schema: string,
   entryIds: readonly string[],
-): Promise<Set<string>> {
-  if (entryIds.length === 0) return new Set()
-  const { rows } = await client.query<{ id: string }>(
+): Promise<void> {
+  if (entryIds.length === 0) return
+  await client.query(
     format(
       `WITH moved AS (
-         DELETE FROM %1$I._trigger_log WHERE id = ANY($1::bigint[]) AND state = 'NEW'
+         DELETE FROM %1$I._trigger_log WHERE id = ANY($1::bigint[])
          RETURNING id, txid, created_at, updated_at, processed_tx, action, table_name,
-                   record_id, sfid, old, "values"),
-       archived AS (
-         INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at, processed_tx,
-                     state, action, table_name, record_id, sfid, old, "values", sf_message)
-         SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
-                record_id, sfid, old, "values", 'conflict: Salesforce won' FROM moved
-         ON CONFLICT (id) DO NOTHING)
-       SELECT id::text FROM moved`,
+                   record_id, sfid, old, "values")
+       INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at, processed_tx,
+                   state, action, table_name, record_id, sfid, old, "values", sf_message)
+       SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
+              record_id, sfid, old, "values", 'conflict: Salesforce won' FROM moved
+       ON CONFLICT (id) DO NOTHING`,
       schema,
     ),
     [entryIds],
   )
-  return new Set(rows.map((r) => r.id))
 }
 
 /** The record with the row's unsent column values in place of Salesforce's. */
