@@ -13,6 +13,13 @@ export interface ColumnSpec {
   readonly updateable: boolean
   /** System columns (`sfid`, `systemmodstamp`, …) are filled by pulls only. */
   readonly system: boolean
+  /**
+   * Number fields: total digits and digits after the point (`precision`, `scale`), or for `int`
+   * fields `digits`, from the describe; a value with more digits before the point is not sent.
+   */
+  readonly precision?: number | undefined
+  readonly scale?: number | undefined
+  readonly digits?: number | undefined
   /** For a `Relationship.Field` column: the lookup it sets by the parent's external id. */
   readonly lookup?: LookupSpec | undefined
 }

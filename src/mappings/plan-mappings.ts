@@ -235,5 +235,8 @@ function toColumn(field: FieldDescribe, column: string, system: boolean): Column
     createable: field.createable,
     updateable: field.updateable,
     system,
+    precision: field.precision || undefined,
+    scale: field.scale || undefined,
+    digits: field.digits || undefined,
   }
 }

@@ -61,7 +61,7 @@ export async function applyRecords(
   counts.conflicts = resolved.conflicts
   if (live.length > 0) {
     await linkByExternalId(client, schema, plan, live)
-    const upserted = await upsert(client, schema, plan, live)
+    const upserted = await upsert(client, schema, plan, live, resolved.unsent)
     counts.inserted = upserted.inserted
     counts.updated = upserted.updated
   }
@@ -142,28 +142,38 @@ async function linkByExternalId(
   )
 }
 
+/**
+ * One multi-row upsert on `sfid`. Rows whose values already match are left alone. `_hc_lastop`
+ * becomes SYNCED, except on rows that keep unsent changes (`unsent`): their `_hc_lastop` and
+ * `_hc_err` (PENDING, FAILED) stay as they are.
+ */
 async function upsert(
   client: PgClientLike,
   schema: string,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
+  unsent: ReadonlySet<string>,
 ): Promise<{ inserted: number; updated: number }> {
   const columns = plan.columns
   const arrays = columns.map((column) =>
     records.map((record) => asParameter(fieldValue(record, column.field), column)),
   )
-  const aliases = columns.map((_, i) => `c${i}`)
+  // NULL for rows that keep their status; 'SYNCED' for the others.
+  arrays.push(records.map((record) => (unsent.has(record.Id as string) ? null : 'SYNCED')))
+  const aliases = [...columns.map((_, i) => `c${i}`), 'lastop']
   const select = columns.map((c, i) => `u.c${i}::${c.pgType}`).join(', ')
   const names = columns.map((c) => format.ident(c.column))
   const updates = columns
     .filter((c) => c.column !== 'sfid')
     .map((c) => `${format.ident(c.column)} = excluded.${format.ident(c.column)}`)
+  const lastop = 'COALESCE(excluded._hc_lastop, t._hc_lastop)'
+  const error = 'CASE WHEN excluded._hc_lastop IS NULL THEN t._hc_err END'
   const sql = `${format('INSERT INTO %I.%I AS t', schema, plan.mapping.table)} (${names.join(', ')}, _hc_lastop, _hc_err)
-    SELECT ${select}, 'SYNCED', NULL
-    FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})
-    ON CONFLICT (sfid) DO UPDATE SET ${[...updates, `_hc_lastop = 'SYNCED'`, '_hc_err = NULL'].join(', ')}
-    WHERE (${columns.map((c) => `t.${format.ident(c.column)}`).join(', ')}, t._hc_lastop)
-      IS DISTINCT FROM (${columns.map((c) => `excluded.${format.ident(c.column)}`).join(', ')}, 'SYNCED')
+    SELECT ${select}, u.lastop, NULL
+    FROM unnest(${aliases.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})
+    ON CONFLICT (sfid) DO UPDATE SET ${[...updates, `_hc_lastop = ${lastop}`, `_hc_err = ${error}`].join(', ')}
+    WHERE (${columns.map((c) => `t.${format.ident(c.column)}`).join(', ')}, t._hc_lastop, t._hc_err)
+      IS DISTINCT FROM (${columns.map((c) => `excluded.${format.ident(c.column)}`).join(', ')}, ${lastop}, ${error})
     RETURNING (xmax = 0) AS inserted`
   const { rows } = await client.query<{ inserted: boolean }>(sql, arrays)
   let inserted = 0

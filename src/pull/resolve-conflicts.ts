@@ -17,7 +17,7 @@ interface EntryRow {
   /** The row's SystemModstamp as UTC ISO text: when a pull last applied the record. */
   synced_at: string | null
   entry_id: string
-  state: 'NEW' | 'PENDING'
+  state: 'NEW' | 'PENDING' | 'FAILED'
   values: string | null
   /** Epoch ms the change was captured. */
   changed_ms: number
@@ -44,8 +44,9 @@ interface Decision {
 /**
  * Runs inside a pull's transaction, before its records are written
  * (docs/concepts/change-model.md, "Conflicts"). For every incoming record whose row has unsent
- * UPDATE entries in `_trigger_log` (locked `FOR UPDATE` for the rest of the transaction, so no
- * push claims them while this is decided):
+ * UPDATE entries in `_trigger_log` — NEW, PENDING, or FAILED (a rejected change is still the
+ * row's value) — locked `FOR UPDATE` for the rest of the transaction, so no push claims them
+ * while this is decided:
  * - unsent changes always survive a pull that brings nothing newer (the look-back window re-reads
  *   records): their columns keep the row's values;
  * - pgforce's own writes are not someone else's: the last sync is the later of the row's last pull
@@ -57,7 +58,9 @@ interface Decision {
  * - otherwise, when Salesforce changed the record after the last sync, it is a conflict decided by
  *   the mapping's `conflictPolicy`: a Salesforce win drops the row's unsent changes (archived
  *   IGNORED), a Postgres win keeps them. The `conflict` event names the side that was kept.
- * Returns the records to write (with the row's changed values laid over them) and the conflicts.
+ * Returns the records to write (with the row's changed values laid over them), the sfids of those
+ * whose row keeps unsent changes (their `_hc_lastop` and `_hc_err` stay as they are), and the
+ * conflicts.
  * @internal
  */
 export async function resolveConflicts(
@@ -65,13 +68,14 @@ export async function resolveConflicts(
   schema: string,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
-): Promise<{ records: SObjectRecord[]; conflicts: ConflictEvent[] }> {
+): Promise<{ records: SObjectRecord[]; unsent: Set<string>; conflicts: ConflictEvent[] }> {
   const conflicts: ConflictEvent[] = []
+  const unsent = new Set<string>()
   const policy = plan.mapping.conflictPolicy
   if (records.length === 0 || plan.mapping.access !== 'read_write')
-    return { records: [...records], conflicts }
+    return { records: [...records], unsent, conflicts }
   const pendingBySfid = await lockPending(client, schema, plan, records)
-  if (pendingBySfid.size === 0) return { records: [...records], conflicts }
+  if (pendingBySfid.size === 0) return { records: [...records], unsent, conflicts }
   const decided: Decision[] = []
   for (const record of records) {
     const pending = pendingBySfid.get(record.Id as string)
@@ -120,9 +124,13 @@ export async function resolveConflicts(
         winner,
         policy: typeof policy === 'function' ? 'function' : policy,
       })
-    out.push(winner === 'salesforce' ? record : overlay(record, plan, changes))
+    if (winner === 'salesforce') out.push(record)
+    else {
+      out.push(overlay(record, plan, changes))
+      unsent.add(pending.sfid)
+    }
   }
-  return { records: out, conflicts }
+  return { records: out, unsent, conflicts }
 }
 
 /**
@@ -143,7 +151,7 @@ async function lockPending(
               (extract(epoch FROM l.created_at) * 1000)::float8 AS changed_ms
        FROM %1$I.%2$I AS r
        JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
-        AND l.state IN ('NEW', 'PENDING') AND l.action = 'UPDATE'
+        AND l.state IN ('NEW', 'PENDING', 'FAILED') AND l.action = 'UPDATE'
        WHERE r.sfid = ANY($2::varchar[])
        ORDER BY l.id
        FOR UPDATE OF l`,

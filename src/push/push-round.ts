@@ -10,6 +10,7 @@ import type {
 } from '../strategies/write-strategy.js'
 import { InsertFence } from './insert-fence.js'
 import type { TriggerLogQueue } from './trigger-log-queue.js'
+import { unsendableEntries } from './value-problems.js'
 
 /** What a {@link PushRound} needs. @internal */
 export interface PushRoundOptions {
@@ -38,7 +39,10 @@ export interface PushRoundOptions {
  * - when the strategy throws, or the engine stops, entries without a committed outcome go back
  *   to NEW;
  * - a strategy that does not return exactly one result per entry fails loudly
- *   (`WriteStrategyError`).
+ *   (`WriteStrategyError`);
+ * - a change whose values Salesforce cannot take as they are (NaN, an infinite or BC date, too
+ *   many digits) is not sent: it fails with `PGFORCE_INVALID_VALUE`, and the record's later
+ *   changes in the round wait behind it.
  * A round that may create records raises the table's insert fence first, and lifts it with the
  * last commit.
  * @internal
@@ -48,11 +52,28 @@ export class PushRound {
   private readonly committed = new Map<number, EntryResult>()
   private readonly ready: readonly ChangeEntry[]
   private readonly readyIds: ReadonlySet<number>
+  /** Results decided before the strategy runs: values Salesforce cannot take, and what waits. */
+  private readonly decided: readonly EntryResult[]
 
   constructor(options: PushRoundOptions) {
     this.options = options
-    this.ready = options.entries.filter((e) => !options.held.has(e.id))
-    this.readyIds = new Set(this.ready.map((e) => e.id))
+    const refused = unsendableEntries(options.plan, options.entries)
+    // A record whose change is refused keeps its later changes back, as a rejected one does.
+    const stopped = new Set<number>()
+    const decided: EntryResult[] = []
+    const ready: ChangeEntry[] = []
+    for (const entry of options.entries) {
+      const error = refused.get(entry.id)
+      if (options.held.has(entry.id)) decided.push({ entryId: entry.id, outcome: 'deferred' })
+      else if (stopped.has(entry.recordId)) decided.push({ entryId: entry.id, outcome: 'deferred' })
+      else if (error) {
+        decided.push({ entryId: entry.id, outcome: 'failed', error })
+        stopped.add(entry.recordId)
+      } else ready.push(entry)
+    }
+    this.ready = ready
+    this.readyIds = new Set(ready.map((e) => e.id))
+    this.decided = decided
   }
 
   /** Writes and commits the round; `stopped` when the engine's stop cut it short. */
@@ -86,18 +107,14 @@ export class PushRound {
       await this.giveBack(fence)
       throw new WriteStrategyError(strategy.name, problem)
     }
-    const held: EntryResult[] = [...this.options.held].map((entryId) => ({
-      entryId,
-      outcome: 'deferred',
-    }))
-    const rest = [...written.filter((r) => !this.committed.has(r.entryId)), ...held]
+    const rest = [...written.filter((r) => !this.committed.has(r.entryId)), ...this.decided]
     try {
       if (rest.length > 0 || fence) await this.settle(rest, fence)
     } catch (error) {
       await this.giveBack(fence)
       throw error
     }
-    return { results: [...written, ...held], stopped: context.signal.aborted }
+    return { results: [...written, ...this.decided], stopped: context.signal.aborted }
   }
 
   /** `context.commit`: records outcomes of ready entries not committed yet. */

@@ -41,7 +41,9 @@ export class TriggerLogQueue {
    * Claims up to `limit` entries of a mapping with ids above `afterId`, oldest first. An entry
    * whose record has an earlier entry still to be sent that this claim does not hold (another
    * worker's live claim, an entry another claim has locked, one deferred earlier in this pass) is
-   * left NEW: a record's changes reach Salesforce in order even with several workers.
+   * left NEW: a record's changes reach Salesforce in order even with several workers. Entries of a
+   * record with a FAILED entry are not claimed at all: they wait for `retryFailed()` or
+   * `ignoreFailed()`.
    * `scannedTo` is the last id looked at (claimed or left), where the next round goes on from;
    * `left` how many were looked at and left NEW.
    */
@@ -59,6 +61,9 @@ export class TriggerLogQueue {
              SELECT id, record_id FROM %1$I._trigger_log
              WHERE table_name = $1 AND id > $2
                AND (state = 'NEW' OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
+               -- a record whose change failed keeps its later changes back until it is retried or ignored
+               AND NOT EXISTS (SELECT 1 FROM %1$I._trigger_log AS f
+                               WHERE f.table_name = $1 AND f.state = 'FAILED' AND f.record_id = _trigger_log.record_id)
              ORDER BY id LIMIT $4
              FOR UPDATE SKIP LOCKED
            ), waiting AS (

@@ -9,8 +9,9 @@ import type { ChangeAction, ChangeEntry, EntryResult, WriteContext } from './wri
  * (docs/guides/write-strategies.md): entries are applied in `_trigger_log` order; consecutive
  * entries of one action go in one sObject Collections call (≤ 200, a record at most once per
  * call); an INSERT becomes an upsert on the mapping's external id when the row has one, so a retry
- * never duplicates a record. A failed INSERT holds back the later entries of that record only
- * (they stay NEW until the insert is retried), not the rest of the queue. The default strategy.
+ * never duplicates a record. A change Salesforce rejects holds back the later entries of that
+ * record only (they stay NEW until it is retried or ignored), not the rest of the queue. The
+ * default strategy.
  */
 export class OrderedWriteStrategy extends BaseWriteStrategy {
   readonly name: string = 'ordered'
@@ -20,7 +21,7 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
   async write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]> {
     const results = new Map<number, EntryResult>()
     // What earlier runs of this batch learned: the sfids of records they inserted, and the
-    // records whose insert did not go through (their later entries wait).
+    // records whose change did not go through (their later entries wait).
     const sfids = new Map<number, string>()
     const blocked = new Set<number>()
     for (const entry of entries) if (entry.sfid) sfids.set(entry.recordId, entry.sfid)
@@ -35,7 +36,9 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
         if (!entry) continue
         if (result.outcome === 'success' && result.sfid && action !== 'DELETE')
           sfids.set(entry.recordId, result.sfid)
-        if (action === 'INSERT' && result.outcome !== 'success') blocked.add(entry.recordId)
+        // A change that did not go through keeps the record's later changes back (its order).
+        if (result.outcome === 'failed' || result.outcome === 'deferred')
+          blocked.add(entry.recordId)
       }
     }
     return this.complete(entries, [...results.values()], 'deferred')

@@ -13,8 +13,9 @@ import type { ColumnSpec, MappingSchema } from '../../mappings/mapping-schema.js
  *   every captured update ~5% at 4 concurrent writers, and nothing in the sync needs it. State `NEW`, or `READONLY` on read-only mappings.
  *   The function is generated per table (no `hstore(NEW) - hstore(OLD)` of the whole row).
  * - `hc_<t>_status_trigger` BEFORE UPDATE (read/write mappings) → `hc_<t>_status()`: a user edit
- *   sets `_hc_lastop = 'PENDING'` and clears `_hc_err` (skipped when the row is already PENDING);
- *   a user INSERT gets PENDING from the column default. Engine writes set `_hc_lastop` themselves
+ *   sets `_hc_lastop = 'PENDING'` and clears `_hc_err` (skipped when the row is already PENDING,
+ *   and when it is FAILED: the edit waits behind the failure, which stays visible until
+ *   `retryFailed()` or `ignoreFailed()`); a user INSERT gets PENDING from the column default. Engine writes set `_hc_lastop` themselves
  *   (SYNCED, INSERTED, UPDATED, FAILED), so neither applies to them.
  */
 export function captureTriggerSql(schema: string, plan: MappingSchema): string[] {
@@ -95,7 +96,8 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
       format(
         `CREATE OR REPLACE TRIGGER %I BEFORE UPDATE ON %I.%I
         FOR EACH ROW WHEN (current_setting('xmlbinary') = 'base64'
-          AND (NEW._hc_lastop IS DISTINCT FROM 'PENDING' OR NEW._hc_err IS NOT NULL))
+          AND (NEW._hc_lastop IS DISTINCT FROM 'PENDING' OR NEW._hc_err IS NOT NULL)
+          AND OLD._hc_lastop IS DISTINCT FROM 'FAILED')
         EXECUTE FUNCTION %I.%I()`,
         `hc_${table}_status_trigger`,
         schema,
@@ -115,11 +117,20 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
 
 /**
  * A column value as text that does not depend on the session's DateStyle: timestamps as
- * `YYYY-MM-DDTHH:MM:SS.mmmZ` (columns hold UTC), dates as `YYYY-MM-DD`.
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` (columns hold UTC), dates as `YYYY-MM-DD`; `infinity`, `-infinity`
+ * and BC dates (`0044-03-15 BC`) as themselves.
  */
 export function asText(expression: string, column: Pick<ColumnSpec, 'pgType'>): string {
-  if (column.pgType === 'timestamp')
-    return `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-  if (column.pgType === 'date') return `to_char(${expression}, 'YYYY-MM-DD')`
-  return `${expression}::text`
+  const pattern =
+    column.pgType === 'timestamp'
+      ? `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`
+      : column.pgType === 'date'
+        ? `'YYYY-MM-DD'`
+        : undefined
+  if (!pattern) return `${expression}::text`
+  // to_char() gives NULL for ±infinity and drops the era of BC dates: keep both visible, so the
+  // push refuses them instead of sending null or an AD date.
+  return `CASE WHEN NOT isfinite(${expression}) THEN ${expression}::text
+    WHEN ${expression} < '0001-01-01' THEN to_char(${expression}, ${pattern}) || ' BC'
+    ELSE to_char(${expression}, ${pattern}) END`
 }

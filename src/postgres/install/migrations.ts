@@ -34,7 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     description:
-      'Insert fences as lease rows (no session locks: they hold behind a transaction pooler)',
+      'Insert fences as lease rows (no session locks: they hold behind a transaction pooler); failed entries indexed',
     statements: (schema) => [
       format(
         `CREATE TABLE IF NOT EXISTS %I._pgforce_insert_fence (
@@ -44,6 +44,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
       format(
         'CREATE INDEX IF NOT EXISTS _pgforce_insert_fence_idx_table ON %I._pgforce_insert_fence (table_name)',
+        schema,
+      ),
+      // Claims skip records with a FAILED entry (their later changes wait behind it).
+      format(
+        `CREATE INDEX IF NOT EXISTS _trigger_log_idx_failed ON %I._trigger_log (table_name, record_id)
+         WHERE state = 'FAILED'`,
         schema,
       ),
     ],

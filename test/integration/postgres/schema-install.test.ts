@@ -165,20 +165,29 @@ describe('capture triggers', () => {
     }
   })
 
-  it('marks user inserts and edits PENDING and clears _hc_err', async () => {
+  it('marks user inserts and edits PENDING and clears _hc_err; a FAILED row stays FAILED', async () => {
     const { pool } = db()
     const inserted = await pool.query(
       `INSERT INTO salesforce.account (name) VALUES ('x') RETURNING id, _hc_lastop`,
     )
     expect(inserted.rows[0]?._hc_lastop).toBe('PENDING')
-    const id = inserted.rows[0]?.id
-    await pool.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
-      UPDATE salesforce.account SET _hc_lastop = 'FAILED', _hc_err = '{"statusCode":"X"}' WHERE id = ${Number(id)}; COMMIT`)
-    const { rows } = await pool.query(
-      `UPDATE salesforce.account SET name = 'fixed' WHERE id = $1 RETURNING _hc_lastop, _hc_err`,
-      [id],
-    )
-    expect(rows[0]).toEqual({ _hc_lastop: 'PENDING', _hc_err: null })
+    const id = Number(inserted.rows[0]?.id)
+    const engineSets = (lastop: string) =>
+      pool.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
+        UPDATE salesforce.account SET _hc_lastop = '${lastop}', _hc_err = '{"statusCode":"X"}' WHERE id = ${id}; COMMIT`)
+    const edit = async (name: string) =>
+      (
+        await pool.query(
+          `UPDATE salesforce.account SET name = $2 WHERE id = $1 RETURNING _hc_lastop, _hc_err`,
+          [id, name],
+        )
+      ).rows[0]
+    await engineSets('UPDATED')
+    expect(await edit('edited')).toEqual({ _hc_lastop: 'PENDING', _hc_err: null })
+    // An edit waits behind a failed change of its record: the failure stays visible until
+    // retryFailed() or ignoreFailed().
+    await engineSets('FAILED')
+    expect(await edit('fixed')).toEqual({ _hc_lastop: 'FAILED', _hc_err: '{"statusCode":"X"}' })
   })
 
   it('records nothing for an UPDATE that changes nothing', async () => {

@@ -29,7 +29,7 @@ function fakeQueue(failures: number) {
   return { queue, settled, released }
 }
 
-const plan = { mapping: { table: 'account' } } as MappingSchema
+const plan = { mapping: { table: 'account' }, writableColumns: [] } as unknown as MappingSchema
 const quickRetry = new RetryPolicy({ sqlStates: { '08006': { minDelayMs: 1, maxDelayMs: 2 } } })
 
 function round(queue: TriggerLogQueue, updates: number) {
