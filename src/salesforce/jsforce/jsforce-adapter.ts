@@ -1,5 +1,8 @@
 import type { Connection } from 'jsforce'
 import { EngineStateError } from '../../errors/engine-state-error.js'
+import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import { type ProxyOption, proxyFor } from '../http/proxy-for.js'
+import type { JsforceModules } from '../load-http-stack.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
@@ -21,7 +24,11 @@ import type {
 } from '../salesforce-types.js'
 import { runBulkIngest } from './bulk-ingest-job.js'
 import { bulkQueryPages } from './bulk-query-pages.js'
-import { type JsforceAdapterOptions, resolveJsforceOptions } from './jsforce-adapter-options.js'
+import {
+  type JsforceAdapterOptions,
+  type ResolvedAuth,
+  resolveJsforceOptions,
+} from './jsforce-adapter-options.js'
 import { toSalesforceApiError } from './jsforce-error.js'
 import { subscribeWithJsforce } from './jsforce-subscription.js'
 import { openJsforceConnection } from './open-jsforce-connection.js'
@@ -36,8 +43,11 @@ interface QueryPage {
 /**
  * The `SalesforceAdapter` over jsforce 3: REST for queries (paged to the end, no 10 000 cap) and
  * sObject Collections (≤ 200 per call), Bulk API 2.0 for ingest and query (paged by pgforce),
- * CometD streaming with replay, and session refresh where the auth allows it. Every error is a
- * `SalesforceApiError`.
+ * Streaming API (pgforce's own CometD client) with replay, and session refresh where the auth
+ * allows it. Every error is a `SalesforceApiError`.
+ *
+ * jsforce and undici are loaded by `create()`, which throws an `EngineStateError` on a Node.js
+ * older than 22.19.
  *
  * @example
  * ```ts
@@ -48,23 +58,27 @@ interface QueryPage {
 export class JsforceAdapter implements SalesforceAdapter {
   /** The jsforce connection, for calls the adapter does not cover. */
   readonly connection: Connection
-  private readonly retryMs: number
+  private readonly jsforce: JsforceModules
+  private readonly settings: AdapterSettings
   private readonly describes = new Map<string, Promise<SObjectDescribe>>()
   private readonly subscriptions = new Set<StreamSubscription>()
   private closed = false
 
-  private constructor(connection: Connection, retryMs: number) {
+  private constructor(connection: Connection, jsforce: JsforceModules, settings: AdapterSettings) {
     this.connection = connection
-    this.retryMs = retryMs
+    this.jsforce = jsforce
+    this.settings = settings
   }
 
-  /** Validates options (`ConfigError`), connects and logs in where needed (`SalesforceApiError`). */
+  /**
+   * Validates options (`ConfigError`), loads jsforce (`EngineStateError` on a Node.js it cannot run
+   * on), connects and logs in where needed (`SalesforceApiError`).
+   */
   static async create(options: JsforceAdapterOptions): Promise<JsforceAdapter> {
-    const { auth, apiVersion, originClient, streamingRetryMs } = resolveJsforceOptions(options)
-    return new JsforceAdapter(
-      await openJsforceConnection(auth, apiVersion, originClient),
-      streamingRetryMs,
-    )
+    const { auth, apiVersion, originClient, streamingRetryMs, proxy } =
+      resolveJsforceOptions(options)
+    const { conn, jsforce } = await openJsforceConnection(auth, apiVersion, originClient, proxy)
+    return new JsforceAdapter(conn, jsforce, { retryMs: streamingRetryMs, proxy, auth: auth.kind })
   }
 
   get apiUsage(): ApiUsage | undefined {
@@ -179,10 +193,11 @@ export class JsforceAdapter implements SalesforceAdapter {
     const adapter = this
     return {
       async *[Symbol.asyncIterator]() {
-        adapter.assertOpen()
+        adapter.assertUsable()
         try {
           for await (const record of bulkQueryPages(
             adapter.connection,
+            adapter.jsforce.HttpApi,
             soql,
             (name) => adapter.describe(name),
             objectName,
@@ -191,22 +206,20 @@ export class JsforceAdapter implements SalesforceAdapter {
             yield record as T
           }
         } catch (error) {
-          throw toSalesforceApiError(error)
+          throw adapter.translate(error)
         }
       },
     }
   }
 
   async subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
-    this.assertOpen()
+    this.assertUsable()
     const subscription = await subscribeWithJsforce(
       {
         conn: this.connection,
-        retryMs: this.retryMs,
-        refreshSession: async () => {
-          // A REST call with an expired token makes jsforce refresh the session where it can.
-          await this.connection.request(`/services/data/v${this.connection.version}/limits`)
-        },
+        retryMs: this.settings.retryMs,
+        proxyFor: (url) => proxyFor(url, this.settings.proxy),
+        refreshSession: (since) => this.refreshSession(since),
       },
       request,
     )
@@ -266,17 +279,50 @@ export class JsforceAdapter implements SalesforceAdapter {
   }
 
   private async call<T>(run: () => Promise<T>): Promise<T> {
-    this.assertOpen()
+    this.assertUsable()
     try {
       return await run()
     } catch (error) {
-      throw toSalesforceApiError(error)
+      throw this.translate(error)
     }
   }
 
-  private assertOpen(): void {
+  /**
+   * Gets a new session for streaming, whose handshake was refused with 401: no newer than `since`
+   * will do.
+   */
+  private async refreshSession(since: number): Promise<void> {
+    this.assertUsable()
+    const delegate = this.connection._refreshDelegate
+    if (!delegate)
+      throw new SalesforceApiError('The Salesforce session expired and cannot be refreshed', {
+        errorCode: 'INVALID_SESSION_ID',
+        statusCode: 401,
+        retryable: false,
+      })
+    try {
+      await delegate.refresh(since)
+    } catch (error) {
+      throw new SalesforceApiError(
+        `Refreshing the Salesforce session failed: ${(error as Error).message}`,
+        { errorCode: 'SESSION_REFRESH_FAILED', retryable: true, cause: error },
+      )
+    }
+  }
+
+  private translate(error: unknown): SalesforceApiError {
+    return toSalesforceApiError(error)
+  }
+
+  private assertUsable(): void {
     if (this.closed) throw new EngineStateError('The Salesforce adapter is closed')
   }
+}
+
+interface AdapterSettings {
+  readonly retryMs: number
+  readonly proxy: ProxyOption | undefined
+  readonly auth: ResolvedAuth['kind']
 }
 
 /** jsforce's record type: the same JSON, typed more loosely. */
