@@ -44,7 +44,9 @@ interface QueryPage {
  * The `SalesforceAdapter` over jsforce 3: REST for queries (paged to the end, no 10 000 cap) and
  * sObject Collections (≤ 200 per call), Bulk API 2.0 for ingest and query (paged by pgforce),
  * Streaming API (pgforce's own CometD client) with replay, and session refresh where the auth
- * allows it. Every error is a `SalesforceApiError`.
+ * allows it. Every error is a `SalesforceApiError`. When the session expires and the auth cannot
+ * refresh it (an access token alone), the adapter fails that call and every later one at once with
+ * a permanent `INVALID_SESSION_ID` that says what to do, instead of retrying.
  *
  * jsforce and undici are loaded by `create()`, which throws an `EngineStateError` on a Node.js
  * older than 22.19.
@@ -63,6 +65,8 @@ export class JsforceAdapter implements SalesforceAdapter {
   private readonly describes = new Map<string, Promise<SObjectDescribe>>()
   private readonly subscriptions = new Set<StreamSubscription>()
   private closed = false
+  /** The session expired and cannot be refreshed: every call fails at once. */
+  private sessionLost = false
 
   private constructor(connection: Connection, jsforce: JsforceModules, settings: AdapterSettings) {
     this.connection = connection
@@ -287,19 +291,22 @@ export class JsforceAdapter implements SalesforceAdapter {
     }
   }
 
+  /** Whether jsforce can get a new session (refresh token, login again) when this one expires. */
+  private get canRefresh(): boolean {
+    return this.connection._refreshDelegate !== undefined
+  }
+
   /**
    * Gets a new session for streaming, whose handshake was refused with 401: no newer than `since`
-   * will do.
+   * will do. Without a way to refresh, the session is lost for good.
    */
   private async refreshSession(since: number): Promise<void> {
     this.assertUsable()
     const delegate = this.connection._refreshDelegate
-    if (!delegate)
-      throw new SalesforceApiError('The Salesforce session expired and cannot be refreshed', {
-        errorCode: 'INVALID_SESSION_ID',
-        statusCode: 401,
-        retryable: false,
-      })
+    if (!delegate) {
+      this.sessionLost = true
+      throw sessionLostError(this.settings.auth)
+    }
     try {
       await delegate.refresh(since)
     } catch (error) {
@@ -310,12 +317,17 @@ export class JsforceAdapter implements SalesforceAdapter {
     }
   }
 
+  /** jsforce's error → ours; an expired session that cannot be refreshed → permanent. */
   private translate(error: unknown): SalesforceApiError {
-    return toSalesforceApiError(error)
+    const translated = toSalesforceApiError(error)
+    if (translated.errorCode !== 'INVALID_SESSION_ID' || this.canRefresh) return translated
+    this.sessionLost = true
+    return sessionLostError(this.settings.auth, translated)
   }
 
   private assertUsable(): void {
     if (this.closed) throw new EngineStateError('The Salesforce adapter is closed')
+    if (this.sessionLost) throw sessionLostError(this.settings.auth)
   }
 }
 
@@ -323,6 +335,18 @@ interface AdapterSettings {
   readonly retryMs: number
   readonly proxy: ProxyOption | undefined
   readonly auth: ResolvedAuth['kind']
+}
+
+/** The permanent error of a session that expired and that pgforce cannot renew. */
+function sessionLostError(auth: ResolvedAuth['kind'], cause?: unknown): SalesforceApiError {
+  const given =
+    auth === 'connection'
+      ? 'the jsforce Connection this adapter was given has no way to refresh it'
+      : 'this connection was given an access token only, so it cannot log in again'
+  return new SalesforceApiError(
+    `The Salesforce session expired and ${given}: create the connection with a new accessToken, or with credentials pgforce can refresh (refresh token + clientId, username/password, client credentials)`,
+    { errorCode: 'INVALID_SESSION_ID', statusCode: 401, retryable: false, cause },
+  )
 }
 
 /** jsforce's record type: the same JSON, typed more loosely. */
