@@ -163,13 +163,21 @@ export function resolveJsforceOptions(options: JsforceAdapterOptions): {
   return { auth, apiVersion, originClient, streamingRetryMs, proxy }
 }
 
-const PROXY_URL = /^https?:\/\/[^/\s]+\/?$/
+/** `http(s)://[user:password@]host[:port]`, nothing after the origin. */
+function isProxyUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(value)) return false
+  try {
+    return new URL(value).hostname !== ''
+  } catch {
+    return false
+  }
+}
 
 function readProxy(read: OptionReader, value: unknown): ProxyOption | undefined {
   if (value === undefined || value === false) return value
   const expected = 'false, a proxy URL such as "http://proxy.corp:3128", or { url, noProxy }'
   if (typeof value === 'string') {
-    if (PROXY_URL.test(value)) return value
+    if (isProxyUrl(value)) return value
     read.problem('salesforce.proxy', expected, value, { secret: true })
     return undefined
   }
@@ -178,8 +186,7 @@ function readProxy(read: OptionReader, value: unknown): ProxyOption | undefined 
   if (
     typeof option !== 'object' ||
     option === null ||
-    typeof option.url !== 'string' ||
-    !PROXY_URL.test(option.url) ||
+    !isProxyUrl(option.url) ||
     (noProxy !== undefined &&
       !(Array.isArray(noProxy) && noProxy.every((entry) => typeof entry === 'string')))
   ) {
