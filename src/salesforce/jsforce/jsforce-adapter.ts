@@ -1,6 +1,6 @@
 import type { Connection } from 'jsforce'
 import { EngineStateError } from '../../errors/engine-state-error.js'
-import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import type { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import { type ProxyOption, proxyFor } from '../http/proxy-for.js'
 import type { JsforceModules } from '../load-http-stack.js'
 import type {
@@ -29,8 +29,9 @@ import {
   type ResolvedAuth,
   resolveJsforceOptions,
 } from './jsforce-adapter-options.js'
-import { toSalesforceApiError } from './jsforce-error.js'
+import { JsforceSession } from './jsforce-session.js'
 import { subscribeWithJsforce } from './jsforce-subscription.js'
+import { normaliseSaveResult } from './normalise-save-result.js'
 import { openJsforceConnection } from './open-jsforce-connection.js'
 
 interface QueryPage {
@@ -64,14 +65,14 @@ export class JsforceAdapter implements SalesforceAdapter {
   private readonly settings: AdapterSettings
   private readonly describes = new Map<string, Promise<SObjectDescribe>>()
   private readonly subscriptions = new Set<StreamSubscription>()
+  private readonly session: JsforceSession
   private closed = false
-  /** The session expired and cannot be refreshed: every call fails at once. */
-  private sessionLost = false
 
   private constructor(connection: Connection, jsforce: JsforceModules, settings: AdapterSettings) {
     this.connection = connection
     this.jsforce = jsforce
     this.settings = settings
+    this.session = new JsforceSession(connection, settings.auth)
   }
 
   /**
@@ -223,7 +224,10 @@ export class JsforceAdapter implements SalesforceAdapter {
         conn: this.connection,
         retryMs: this.settings.retryMs,
         proxyFor: (url) => proxyFor(url, this.settings.proxy),
-        refreshSession: (since) => this.refreshSession(since),
+        refreshSession: (since) => {
+          this.assertUsable()
+          return this.session.refresh(since)
+        },
       },
       request,
     )
@@ -277,7 +281,7 @@ export class JsforceAdapter implements SalesforceAdapter {
     for (let start = 0; start < items.length; start += 200) {
       const chunk = items.slice(start, start + 200)
       const saved = (await this.call(() => send(chunk))) as SaveResult | SaveResult[]
-      results.push(...(Array.isArray(saved) ? saved : [saved]).map(normalise))
+      results.push(...(Array.isArray(saved) ? saved : [saved]).map(normaliseSaveResult))
     }
     return results
   }
@@ -291,43 +295,14 @@ export class JsforceAdapter implements SalesforceAdapter {
     }
   }
 
-  /** Whether jsforce can get a new session (refresh token, login again) when this one expires. */
-  private get canRefresh(): boolean {
-    return this.connection._refreshDelegate !== undefined
-  }
-
-  /**
-   * Gets a new session for streaming, whose handshake was refused with 401: no newer than `since`
-   * will do. Without a way to refresh, the session is lost for good.
-   */
-  private async refreshSession(since: number): Promise<void> {
-    this.assertUsable()
-    const delegate = this.connection._refreshDelegate
-    if (!delegate) {
-      this.sessionLost = true
-      throw sessionLostError(this.settings.auth)
-    }
-    try {
-      await delegate.refresh(since)
-    } catch (error) {
-      throw new SalesforceApiError(
-        `Refreshing the Salesforce session failed: ${(error as Error).message}`,
-        { errorCode: 'SESSION_REFRESH_FAILED', retryable: true, cause: error },
-      )
-    }
-  }
-
-  /** jsforce's error → ours; an expired session that cannot be refreshed → permanent. */
+  /** jsforce's error → ours; an expired session that cannot be renewed → permanent. */
   private translate(error: unknown): SalesforceApiError {
-    const translated = toSalesforceApiError(error)
-    if (translated.errorCode !== 'INVALID_SESSION_ID' || this.canRefresh) return translated
-    this.sessionLost = true
-    return sessionLostError(this.settings.auth, translated)
+    return this.session.translate(error)
   }
 
   private assertUsable(): void {
     if (this.closed) throw new EngineStateError('The Salesforce adapter is closed')
-    if (this.sessionLost) throw sessionLostError(this.settings.auth)
+    this.session.assertUsable()
   }
 }
 
@@ -337,39 +312,9 @@ interface AdapterSettings {
   readonly auth: ResolvedAuth['kind']
 }
 
-/** The permanent error of a session that expired and that pgforce cannot renew. */
-function sessionLostError(auth: ResolvedAuth['kind'], cause?: unknown): SalesforceApiError {
-  const given =
-    auth === 'connection'
-      ? 'the jsforce Connection this adapter was given has no way to refresh it'
-      : 'this connection was given an access token only, so it cannot log in again'
-  return new SalesforceApiError(
-    `The Salesforce session expired and ${given}: create the connection with a new accessToken, or with credentials pgforce can refresh (refresh token + clientId, username/password, client credentials)`,
-    { errorCode: 'INVALID_SESSION_ID', statusCode: 401, retryable: false, cause },
-  )
-}
-
 /** jsforce's record type: the same JSON, typed more loosely. */
 type JsforceRecord<Extra = unknown> = Record<string, never> & Extra
 
 function asJsforce(records: readonly SObjectRecord[]): JsforceRecord[] {
   return records as unknown as JsforceRecord[]
-}
-
-/** jsforce's per-record result → ours (`errors[].statusCode`, never `undefined` arrays). */
-function normalise(result: SaveResult): SaveResult {
-  const errors = (result.errors ?? []).map((e) => {
-    const raw = e as unknown as {
-      statusCode?: string
-      errorCode?: string
-      message?: string
-      fields?: string[]
-    }
-    return {
-      statusCode: raw.statusCode ?? raw.errorCode ?? 'UNKNOWN_EXCEPTION',
-      message: raw.message ?? '',
-      fields: raw.fields ?? [],
-    }
-  })
-  return { id: result.id, success: result.success, created: result.created, errors }
 }

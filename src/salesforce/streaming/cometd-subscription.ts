@@ -1,27 +1,9 @@
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import { toSalesforceApiError } from '../jsforce/jsforce-error.js'
 import type { StreamSubscription, SubscribeRequest } from '../salesforce-adapter.js'
-import type { BayeuxMessage, BayeuxTransport } from './cometd-http-transport.js'
-
-/** What {@link openCometdSubscription} needs. @internal */
-export interface CometdSubscriptionOptions {
-  readonly transport: BayeuxTransport
-  /** The current access token, read at every handshake, so a refreshed one is used. */
-  accessToken(): string
-  /**
-   * Gets a session newer than `since` (the refused handshake's time); rejects, with
-   * `retryable: false` when it never can, if it cannot.
-   */
-  refreshSession(since: number): Promise<void>
-  /** Wait before the first reconnect attempt; it doubles per failed attempt up to `maxRetryMs`. */
-  readonly retryMs: number
-  /** @default 30_000 */
-  readonly maxRetryMs?: number
-  /** Bound of a handshake or subscribe request. @default 30_000 */
-  readonly requestTimeoutMs?: number
-  /** Bound of the `/meta/disconnect` that `close()` sends. @default 2_000 */
-  readonly disconnectTimeoutMs?: number
-}
+import type { BayeuxMessage } from './cometd-http-transport.js'
+import type { CometdSubscriptionOptions } from './cometd-subscription-options.js'
+import { connectError, failureReason, handshakeError, subscribeError } from './streaming-errors.js'
 
 /** Salesforce holds a `/meta/connect` up to 110 s (its `advice.timeout`) until it sends one. */
 const DEFAULT_LONG_POLL_MS = 110_000
@@ -195,13 +177,8 @@ class CometdSubscription implements StreamSubscription {
         return [{ channel: '/meta/handshake', successful: false, error: '401::Unauthorized' }]
       throw error
     })
-    return (
-      replies.find((m) => m.channel === '/meta/handshake') ?? {
-        channel: '/meta/handshake',
-        successful: false,
-        error: 'no handshake reply',
-      }
-    )
+    const reply = replies.find((m) => m.channel === '/meta/handshake')
+    return reply ?? { channel: '/meta/handshake', successful: false, error: 'no handshake reply' }
   }
 
   /** One `/meta/connect`, held by the server until events arrive or its hold time passes. */
@@ -278,46 +255,4 @@ class CometdSubscription implements StreamSubscription {
       call()
     } catch {}
   }
-}
-
-function failureReason(message: BayeuxMessage): string {
-  const sfdc = message.ext?.sfdc as { failureReason?: unknown } | undefined
-  return String(sfdc?.failureReason ?? message.error ?? '')
-}
-
-function handshakeError(message: BayeuxMessage): SalesforceApiError {
-  const reason = failureReason(message)
-  if (reason.startsWith('401'))
-    return new SalesforceApiError(`The Streaming API refused the session: ${reason}`, {
-      errorCode: 'INVALID_SESSION_ID',
-      statusCode: 401,
-      retryable: false,
-    })
-  return new SalesforceApiError(`Streaming handshake failed: ${reason}`, {
-    errorCode: 'STREAMING_HANDSHAKE_FAILED',
-    // The server says whether trying again can help.
-    retryable: message.advice?.reconnect !== 'none',
-  })
-}
-
-function connectError(reply: BayeuxMessage | undefined): SalesforceApiError {
-  const error = reply?.error ?? 'no connect reply'
-  if (reply?.advice?.reconnect === 'handshake' || /Unknown client/i.test(error))
-    return new SalesforceApiError(`Streaming client dropped by the server: ${error}`, {
-      errorCode: 'STREAMING_CLIENT_DROPPED',
-      retryable: true,
-    })
-  return new SalesforceApiError(`Streaming connect failed: ${error}`, {
-    errorCode: 'STREAMING_ERROR',
-    retryable: reply?.advice?.reconnect !== 'none',
-  })
-}
-
-function subscribeError(error: string): SalesforceApiError {
-  const message = error.replace(/^\d+::/, '')
-  if (/replayId/i.test(error))
-    return new SalesforceApiError(message, { errorCode: 'INVALID_REPLAY_ID', statusCode: 400 })
-  if (/does not exist/i.test(error))
-    return new SalesforceApiError(message, { errorCode: 'NOT_FOUND', statusCode: 400 })
-  return new SalesforceApiError(error, { errorCode: 'STREAMING_ERROR', retryable: true })
 }

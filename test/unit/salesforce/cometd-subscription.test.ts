@@ -6,10 +6,8 @@ import type {
   BayeuxRequest,
   BayeuxTransport,
 } from '../../../src/salesforce/streaming/cometd-http-transport.js'
-import {
-  type CometdSubscriptionOptions,
-  openCometdSubscription,
-} from '../../../src/salesforce/streaming/cometd-subscription.js'
+import { openCometdSubscription } from '../../../src/salesforce/streaming/cometd-subscription.js'
+import type { CometdSubscriptionOptions } from '../../../src/salesforce/streaming/cometd-subscription-options.js'
 import { waitFor } from '../../support/wait-for.js'
 
 const CHANNEL = '/data/AccountChangeEvent'
