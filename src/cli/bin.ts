@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-import { main } from './main.js'
+import { unsupportedNodeMessage } from '../salesforce/supported-node.js'
 
-// The `pgforce` executable: wires the process (argv, env, stdio, Ctrl-C) to `main`.
+// The `pgforce` executable: wires the process (argv, env, stdio, Ctrl-C) to `main`. The Node.js
+// check comes before `main` (and jsforce with it) is loaded, so an old Node gets one line.
+const tooOld = unsupportedNodeMessage(process.versions.node)
+if (tooOld) {
+  process.stderr.write(`pgforce: ${tooOld}\n`)
+  process.exit(1)
+}
+const { main } = await import('./main.js')
 let interrupt: () => void = () => {}
 const interrupted = new Promise<void>((resolve) => {
   interrupt = resolve
@@ -11,9 +18,6 @@ process.once('SIGINT', () => {
   interrupt()
   process.once('SIGINT', () => process.exit(130))
 })
-// HTTP(S)_PROXY would send even the emulator's localhost traffic through a proxy.
-for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy'])
-  delete process.env[name]
 const code = await main(
   process.argv.slice(2),
   process.env,

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync'
 import type { Connection } from 'jsforce'
-import { HttpApi } from 'jsforce/lib/http-api.js'
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import type { JsforceModules } from '../load-http-stack.js'
 import type { QueryOptions } from '../salesforce-adapter.js'
 import type { FieldDescribe, SObjectDescribe, SObjectRecord } from '../salesforce-types.js'
 
@@ -15,10 +15,11 @@ interface JobInfo {
  * Runs a Bulk 2.0 query job and yields its records page by page, paging the results itself with
  * `maxRecords` and the `Sforce-Locator` header (jsforce's own multi-page bulk query crashes,
  * salesforce-wire.md §0.3). Memory holds one page at a time. CSV values are converted to the types
- * REST queries return, with the object's describe. @internal
+ * REST queries return, with the object's describe. `HttpApi` is jsforce's, loaded lazily. @internal
  */
 export async function* bulkQueryPages(
   conn: Connection,
+  HttpApi: JsforceModules['HttpApi'],
   soql: string,
   describe: (objectName: string) => Promise<SObjectDescribe>,
   objectName: string,

@@ -1,5 +1,6 @@
 import type { Connection } from 'jsforce'
 import { OptionReader } from '../../config/option-reader.js'
+import type { ProxyOption } from '../http/proxy-for.js'
 
 /** A session you already have. */
 export interface TokenAuth {
@@ -40,8 +41,17 @@ export interface JsforceAdapterCommonOptions {
    * Change Data Capture `changeOrigin` and are recognised. @default 'pgforce'
    */
   readonly originClient?: string
-  /** How long the streaming client waits before reconnecting. @default 1000 */
+  /**
+   * How long the streaming client waits before its first attempt to reconnect; the wait doubles
+   * with each failed attempt, up to 30 s. @default 1000
+   */
   readonly streamingRetryMs?: number
+  /**
+   * Whether and how to reach Salesforce through an HTTP proxy (see {@link ProxyOption}). By default
+   * `HTTPS_PROXY`/`HTTP_PROXY` and `NO_PROXY` decide; loopback hosts are always reached directly.
+   * A jsforce `Connection` you pass keeps its own transport: only streaming follows this option.
+   */
+  readonly proxy?: ProxyOption
 }
 
 /** Everything `JsforceAdapter.create()` accepts. */
@@ -81,6 +91,7 @@ export function resolveJsforceOptions(options: JsforceAdapterOptions): {
   apiVersion: string
   originClient: string
   streamingRetryMs: number
+  proxy: ProxyOption | undefined
 } {
   const read = new OptionReader('Salesforce options')
   if (!read.object('salesforce', options)) read.finish()
@@ -95,6 +106,7 @@ export function resolveJsforceOptions(options: JsforceAdapterOptions): {
       : (read.string('salesforce.originClient', o.originClient) ?? 'pgforce')
   const streamingRetryMs =
     read.integer('salesforce.streamingRetryMs', o.streamingRetryMs ?? 1000, { min: 10 }) ?? 1000
+  const proxy = readProxy(read, o.proxy)
   const url = (path: string, value: unknown) => {
     const text = read.string(path, value)
     if (text !== undefined && !/^https?:\/\/[^/]+\/?$/.test(text))
@@ -148,5 +160,38 @@ export function resolveJsforceOptions(options: JsforceAdapterOptions): {
     auth = { kind: 'token', instanceUrl: '', accessToken: '', loginUrl }
   }
   read.finish()
-  return { auth, apiVersion, originClient, streamingRetryMs }
+  return { auth, apiVersion, originClient, streamingRetryMs, proxy }
+}
+
+/** `http(s)://[user:password@]host[:port]`, nothing after the origin. */
+function isProxyUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^https?:\/\/[^/\s]+\/?$/.test(value)) return false
+  try {
+    return new URL(value).hostname !== ''
+  } catch {
+    return false
+  }
+}
+
+function readProxy(read: OptionReader, value: unknown): ProxyOption | undefined {
+  if (value === undefined || value === false) return value
+  const expected = 'false, a proxy URL such as "http://proxy.corp:3128", or { url, noProxy }'
+  if (typeof value === 'string') {
+    if (isProxyUrl(value)) return value
+    read.problem('salesforce.proxy', expected, value, { secret: true })
+    return undefined
+  }
+  const option = value as { url?: unknown; noProxy?: unknown } | null
+  const noProxy = option?.noProxy
+  if (
+    typeof option !== 'object' ||
+    option === null ||
+    !isProxyUrl(option.url) ||
+    (noProxy !== undefined &&
+      !(Array.isArray(noProxy) && noProxy.every((entry) => typeof entry === 'string')))
+  ) {
+    read.problem('salesforce.proxy', expected, value, { secret: true })
+    return undefined
+  }
+  return { url: option.url, noProxy: noProxy as string[] | undefined }
 }

@@ -1,5 +1,8 @@
 import type { Connection } from 'jsforce'
 import { EngineStateError } from '../../errors/engine-state-error.js'
+import type { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import { type ProxyOption, proxyFor } from '../http/proxy-for.js'
+import type { JsforceModules } from '../load-http-stack.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
@@ -21,9 +24,14 @@ import type {
 } from '../salesforce-types.js'
 import { runBulkIngest } from './bulk-ingest-job.js'
 import { bulkQueryPages } from './bulk-query-pages.js'
-import { type JsforceAdapterOptions, resolveJsforceOptions } from './jsforce-adapter-options.js'
-import { toSalesforceApiError } from './jsforce-error.js'
+import {
+  type JsforceAdapterOptions,
+  type ResolvedAuth,
+  resolveJsforceOptions,
+} from './jsforce-adapter-options.js'
+import { JsforceSession } from './jsforce-session.js'
 import { subscribeWithJsforce } from './jsforce-subscription.js'
+import { normaliseSaveResult } from './normalise-save-result.js'
 import { openJsforceConnection } from './open-jsforce-connection.js'
 
 interface QueryPage {
@@ -36,8 +44,13 @@ interface QueryPage {
 /**
  * The `SalesforceAdapter` over jsforce 3: REST for queries (paged to the end, no 10 000 cap) and
  * sObject Collections (≤ 200 per call), Bulk API 2.0 for ingest and query (paged by pgforce),
- * CometD streaming with replay, and session refresh where the auth allows it. Every error is a
- * `SalesforceApiError`.
+ * Streaming API (pgforce's own CometD client) with replay, and session refresh where the auth
+ * allows it. Every error is a `SalesforceApiError`. When the session expires and the auth cannot
+ * refresh it (an access token alone), the adapter fails that call and every later one at once with
+ * a permanent `INVALID_SESSION_ID` that says what to do, instead of retrying.
+ *
+ * jsforce and undici are loaded by `create()`, which throws an `EngineStateError` on a Node.js
+ * older than 22.19.
  *
  * @example
  * ```ts
@@ -48,23 +61,29 @@ interface QueryPage {
 export class JsforceAdapter implements SalesforceAdapter {
   /** The jsforce connection, for calls the adapter does not cover. */
   readonly connection: Connection
-  private readonly retryMs: number
+  private readonly jsforce: JsforceModules
+  private readonly settings: AdapterSettings
   private readonly describes = new Map<string, Promise<SObjectDescribe>>()
   private readonly subscriptions = new Set<StreamSubscription>()
+  private readonly session: JsforceSession
   private closed = false
 
-  private constructor(connection: Connection, retryMs: number) {
+  private constructor(connection: Connection, jsforce: JsforceModules, settings: AdapterSettings) {
     this.connection = connection
-    this.retryMs = retryMs
+    this.jsforce = jsforce
+    this.settings = settings
+    this.session = new JsforceSession(connection, settings.auth)
   }
 
-  /** Validates options (`ConfigError`), connects and logs in where needed (`SalesforceApiError`). */
+  /**
+   * Validates options (`ConfigError`), loads jsforce (`EngineStateError` on a Node.js it cannot run
+   * on), connects and logs in where needed (`SalesforceApiError`).
+   */
   static async create(options: JsforceAdapterOptions): Promise<JsforceAdapter> {
-    const { auth, apiVersion, originClient, streamingRetryMs } = resolveJsforceOptions(options)
-    return new JsforceAdapter(
-      await openJsforceConnection(auth, apiVersion, originClient),
-      streamingRetryMs,
-    )
+    const { auth, apiVersion, originClient, streamingRetryMs, proxy } =
+      resolveJsforceOptions(options)
+    const { conn, jsforce } = await openJsforceConnection(auth, apiVersion, originClient, proxy)
+    return new JsforceAdapter(conn, jsforce, { retryMs: streamingRetryMs, proxy, auth: auth.kind })
   }
 
   get apiUsage(): ApiUsage | undefined {
@@ -179,10 +198,11 @@ export class JsforceAdapter implements SalesforceAdapter {
     const adapter = this
     return {
       async *[Symbol.asyncIterator]() {
-        adapter.assertOpen()
+        adapter.assertUsable()
         try {
           for await (const record of bulkQueryPages(
             adapter.connection,
+            adapter.jsforce.HttpApi,
             soql,
             (name) => adapter.describe(name),
             objectName,
@@ -191,21 +211,22 @@ export class JsforceAdapter implements SalesforceAdapter {
             yield record as T
           }
         } catch (error) {
-          throw toSalesforceApiError(error)
+          throw adapter.translate(error)
         }
       },
     }
   }
 
   async subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
-    this.assertOpen()
+    this.assertUsable()
     const subscription = await subscribeWithJsforce(
       {
         conn: this.connection,
-        retryMs: this.retryMs,
-        refreshSession: async () => {
-          // A REST call with an expired token makes jsforce refresh the session where it can.
-          await this.connection.request(`/services/data/v${this.connection.version}/limits`)
+        retryMs: this.settings.retryMs,
+        proxyFor: (url) => proxyFor(url, this.settings.proxy),
+        refreshSession: (since) => {
+          this.assertUsable()
+          return this.session.refresh(since)
         },
       },
       request,
@@ -260,23 +281,35 @@ export class JsforceAdapter implements SalesforceAdapter {
     for (let start = 0; start < items.length; start += 200) {
       const chunk = items.slice(start, start + 200)
       const saved = (await this.call(() => send(chunk))) as SaveResult | SaveResult[]
-      results.push(...(Array.isArray(saved) ? saved : [saved]).map(normalise))
+      results.push(...(Array.isArray(saved) ? saved : [saved]).map(normaliseSaveResult))
     }
     return results
   }
 
   private async call<T>(run: () => Promise<T>): Promise<T> {
-    this.assertOpen()
+    this.assertUsable()
     try {
       return await run()
     } catch (error) {
-      throw toSalesforceApiError(error)
+      throw this.translate(error)
     }
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new EngineStateError('The Salesforce adapter is closed')
+  /** jsforce's error → ours; an expired session that cannot be renewed → permanent. */
+  private translate(error: unknown): SalesforceApiError {
+    return this.session.translate(error)
   }
+
+  private assertUsable(): void {
+    if (this.closed) throw new EngineStateError('The Salesforce adapter is closed')
+    this.session.assertUsable()
+  }
+}
+
+interface AdapterSettings {
+  readonly retryMs: number
+  readonly proxy: ProxyOption | undefined
+  readonly auth: ResolvedAuth['kind']
 }
 
 /** jsforce's record type: the same JSON, typed more loosely. */
@@ -284,22 +317,4 @@ type JsforceRecord<Extra = unknown> = Record<string, never> & Extra
 
 function asJsforce(records: readonly SObjectRecord[]): JsforceRecord[] {
   return records as unknown as JsforceRecord[]
-}
-
-/** jsforce's per-record result → ours (`errors[].statusCode`, never `undefined` arrays). */
-function normalise(result: SaveResult): SaveResult {
-  const errors = (result.errors ?? []).map((e) => {
-    const raw = e as unknown as {
-      statusCode?: string
-      errorCode?: string
-      message?: string
-      fields?: string[]
-    }
-    return {
-      statusCode: raw.statusCode ?? raw.errorCode ?? 'UNKNOWN_EXCEPTION',
-      message: raw.message ?? '',
-      fields: raw.fields ?? [],
-    }
-  })
-  return { id: result.id, success: result.success, created: result.created, errors }
 }

@@ -8,7 +8,7 @@ const STATUS_BY_CODE: Record<string, number> = {
 }
 
 /**
- * Turns whatever jsforce, undici or faye threw into a `SalesforceApiError`: `errorCode` from
+ * Turns whatever jsforce or undici threw into a `SalesforceApiError`: `errorCode` from
  * jsforce's `errorCode`/`name` (e.g. `INVALID_FIELD`, `ERROR_HTTP_503`) or the socket error code
  * (`ECONNREFUSED`), the HTTP status where it can be known, fields, and `retryable` from the retry
  * table. Messages never contain credentials: jsforce's messages are Salesforce's.

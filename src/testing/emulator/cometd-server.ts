@@ -24,7 +24,7 @@ const ADVICE = { reconnect: 'retry', interval: 0, timeout: 110_000 }
 
 /**
  * Salesforce's Streaming API endpoint (`/cometd/<version>`): Bayeux long-polling with the replay
- * extension, as jsforce's faye client speaks it (salesforce-wire.md §4). Handshake, connect (held
+ * extension, as Salesforce speaks it to CometD clients (salesforce-wire.md §4). Handshake, connect (held
  * until an event arrives or the hold time passes), subscribe with a replay id, unsubscribe,
  * disconnect; `403::Unknown client` after {@link dropClients}, `403::Handshake denied` for an
  * invalid token. @internal

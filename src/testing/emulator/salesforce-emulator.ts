@@ -103,7 +103,7 @@ export class SalesforceEmulator {
     this.log.length = 0
   }
 
-  /** Drops every streaming client: each must handshake again (faye does so on its own). */
+  /** Drops every streaming client: each must handshake again (pgforce's client does so on its own). */
   dropStreamingClients(): void {
     this.cometd.dropClients()
   }

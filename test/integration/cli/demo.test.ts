@@ -23,6 +23,16 @@ describe('npm run demo (short mode, as CI runs it)', () => {
     expect(stdout).toContain('failed entries left    0')
   })
 
+  it('runs the same with HTTP_PROXY/HTTPS_PROXY pointing at a dead proxy: the emulator is local', async () => {
+    const dead = 'http://127.0.0.1:9'
+    const { stdout } = await run(tsx, [bin, 'demo', '--short'], {
+      env: { ...process.env, DATABASE_URL: db().url, HTTP_PROXY: dead, HTTPS_PROXY: dead },
+      timeout: 90_000,
+    })
+    expect(stdout).toContain('Loaded 50 Accounts and 50 Contacts')
+    expect(stdout).toContain('failed entries left    0')
+  })
+
   it('answers --help and reports a missing config module clearly', async () => {
     const help = await run(tsx, [bin, '--help'])
     for (const command of ['demo', 'install', 'status', 'retry-failed', 'reload'])

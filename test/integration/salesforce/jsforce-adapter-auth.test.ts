@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, createConnection } from '../../../src/index.js'
 import { JsforceAdapter } from '../../../src/salesforce/jsforce/jsforce-adapter.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { waitFor } from '../../support/wait-for.js'
 
 let emulator: SalesforceEmulator
 beforeAll(async () => {
-  emulator = await SalesforceEmulator.start()
+  emulator = await SalesforceEmulator.start({ longPollTimeoutMs: 1_000 })
 })
 afterAll(async () => {
   await emulator.stop()
@@ -58,16 +59,80 @@ describe('JsforceAdapter authentication', () => {
     expect(String(error.message)).not.toContain('s3cret-value')
   })
 
-  it('without a way to refresh, an expired session is a permanent INVALID_SESSION_ID', async () => {
+  it('with an access token only, an expired session fails once per call, with no more requests', async () => {
     const adapter = await JsforceAdapter.create({
       instanceUrl: emulator.instanceUrl,
       accessToken: emulator.org.sessions.issue(),
     })
+    expect(await adapter.count('SELECT COUNT() FROM User')).toBe(1)
     emulator.org.sessions.expireAll()
-    await expect(adapter.count('SELECT COUNT() FROM User')).rejects.toMatchObject({
+    const expected = {
+      code: 'SALESFORCE_API',
       errorCode: 'INVALID_SESSION_ID',
       statusCode: 401,
+      retryable: false,
+      message: expect.stringContaining(
+        'this connection was given an access token only, so it cannot log in again: create the connection with a new accessToken',
+      ),
+    }
+    const before = emulator.requests.length
+    await expect(adapter.count('SELECT COUNT() FROM User')).rejects.toMatchObject(expected)
+    expect(emulator.requests.length - before).toBe(1)
+    await expect(adapter.describe('Account')).rejects.toMatchObject(expected)
+    await expect(adapter.create('Account', [{ Name: 'x' }])).rejects.toMatchObject(expected)
+    await expect(
+      adapter.subscribe({ channel: '/data/AccountChangeEvent', onMessage: () => {} }),
+    ).rejects.toMatchObject(expected)
+    expect(emulator.requests.length - before).toBe(1)
+    await adapter.close()
+  })
+
+  it('with an access token only, a live subscription ends with that error when the session expires', async () => {
+    const adapter = await JsforceAdapter.create({
+      instanceUrl: emulator.instanceUrl,
+      accessToken: emulator.org.sessions.issue(),
+      streamingRetryMs: 20,
     })
+    const errors: Error[] = []
+    const reconnecting: Error[] = []
+    await adapter.subscribe({
+      channel: '/data/AccountChangeEvent',
+      onMessage: () => {},
+      onReconnecting: (reason) => reconnecting.push(reason),
+      onError: (error) => errors.push(error),
+    })
+    emulator.org.sessions.expireAll()
+    emulator.dropStreamingClients()
+    await waitFor(() => errors.length > 0)
+    expect(errors).toEqual([
+      expect.objectContaining({ errorCode: 'INVALID_SESSION_ID', retryable: false }),
+    ])
+    expect(reconnecting).toHaveLength(1)
+    await expect(adapter.count('SELECT COUNT() FROM User')).rejects.toMatchObject({
+      errorCode: 'INVALID_SESSION_ID',
+      retryable: false,
+    })
+    await adapter.close()
+  })
+
+  it('with a refresh token, an expired session is renewed for REST and streaming alike', async () => {
+    const { clientId, clientSecret, refreshToken } = emulator.credentials
+    const adapter = await JsforceAdapter.create({
+      instanceUrl: emulator.instanceUrl,
+      accessToken: emulator.org.sessions.issue(),
+      refreshToken,
+      clientId,
+      clientSecret,
+      loginUrl: emulator.loginUrl,
+    })
+    emulator.org.sessions.expireAll()
+    expect(await adapter.count('SELECT COUNT() FROM User')).toBe(1)
+    emulator.org.sessions.expireAll()
+    const subscription = await adapter.subscribe({
+      channel: '/data/AccountChangeEvent',
+      onMessage: () => {},
+    })
+    await subscription.close()
     await adapter.close()
   })
 
