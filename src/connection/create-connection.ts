@@ -3,8 +3,14 @@ import pg from 'pg'
 import { OptionReader } from '../config/option-reader.js'
 import { guardPool } from '../postgres/guarded-pool.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import { assertSupportedNode } from '../salesforce/supported-node.js'
 import { Connection } from './connection.js'
-import { isPoolLike, resolveSalesforce, type SalesforceOptions } from './resolve-salesforce.js'
+import {
+  isPoolLike,
+  isSalesforceAdapter,
+  resolveSalesforce,
+  type SalesforceOptions,
+} from './resolve-salesforce.js'
 
 /** Postgres settings for a pool pgforce creates. */
 export interface PostgresPoolOptions {
@@ -62,6 +68,8 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
     ? resolveSalesforce(read, options.salesforce)
     : undefined
   read.finish()
+  // On a Node.js too old for jsforce, say so before anything connects.
+  if (!isSalesforceAdapter(options.salesforce)) assertSupportedNode()
 
   const postgres = openPool()
   try {

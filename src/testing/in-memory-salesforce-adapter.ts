@@ -33,14 +33,12 @@ export interface InMemorySalesforceAdapterOptions {
   readonly refreshable?: boolean
 }
 
-const RETRIED = new Set([420, 429, 500, 502, 503, 504])
-
 /**
  * A `SalesforceAdapter` straight over an {@link InMemoryOrg}, no HTTP: for fast unit tests of code
  * that uses pgforce. It behaves as `JsforceAdapter` does against the emulator, as far as a caller
  * can tell: paging, calls of ≤ 200 records, API usage counted per REST call, request faults matched
- * on the same REST paths (GETs retried on 5xx like jsforce), session expiry, Bulk 2.0 and
- * streaming.
+ * on the same REST paths (a fault fails its call: neither adapter retries on its own, the engine's
+ * retry policy does), session expiry, Bulk 2.0 and streaming.
  *
  * @example
  * ```ts
@@ -273,32 +271,25 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
     }
   }
 
-  /** One REST call: session, faults (GETs retried as jsforce retries them), latency, API usage. */
+  /** One REST call: session, faults, latency, API usage. */
   private async call<T>(method: string, path: string, run: () => T): Promise<T> {
     this.assertOpen()
     const fullPath = `/services/data/v${this.org.apiVersion}${path}`
-    for (let attempt = 0; ; attempt += 1) {
-      if (this.org.faults.latencyMs > 0)
-        await new Promise((resolve) => setTimeout(resolve, this.org.faults.latencyMs))
-      if (!this.org.sessions.isValid(this.token)) {
-        if (!this.refreshable)
-          throw new SalesforceApiError('Session expired or invalid', {
-            errorCode: 'INVALID_SESSION_ID',
-            statusCode: 401,
-            retryable: false,
-          })
-        this.token = this.org.sessions.issue()
-      }
-      const fault = this.org.faults.takeRequestFault(method, fullPath)
-      if (fault) {
-        const error = faultError(fault.status, fault.body)
-        if (RETRIED.has(fault.status) && ['GET', 'PUT', 'DELETE'].includes(method) && attempt < 5)
-          continue
-        throw error
-      }
-      this.org.api.charge()
-      return run()
+    if (this.org.faults.latencyMs > 0)
+      await new Promise((resolve) => setTimeout(resolve, this.org.faults.latencyMs))
+    if (!this.org.sessions.isValid(this.token)) {
+      if (!this.refreshable)
+        throw new SalesforceApiError('Session expired or invalid', {
+          errorCode: 'INVALID_SESSION_ID',
+          statusCode: 401,
+          retryable: false,
+        })
+      this.token = this.org.sessions.issue()
     }
+    const fault = this.org.faults.takeRequestFault(method, fullPath)
+    if (fault) throw faultError(fault.status, fault.body)
+    this.org.api.charge()
+    return run()
   }
 
   private assertOpen(): void {

@@ -8,6 +8,7 @@ import { main } from '../../../src/cli/main.js'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
@@ -77,7 +78,11 @@ describe('pgforce install | reload | status | retry-failed', () => {
   it('install creates the schema and reports it; a second install changes nothing', async () => {
     const first = await pgforce('install', '--json')
     expect(first.code).toBe(0)
-    expect(JSON.parse(first.out)).toMatchObject({ schema, fromVersion: 0, toVersion: 2 })
+    expect(JSON.parse(first.out)).toMatchObject({
+      schema,
+      fromVersion: 0,
+      toVersion: SCHEMA_VERSION,
+    })
     expect(JSON.parse(first.out).createdTables).toContain('account')
     const again = await pgforce('install')
     expect(again).toMatchObject({ code: 0 })

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { ConfigError, createConnection } from '../../../src/index.js'
 import { JsforceAdapter } from '../../../src/salesforce/jsforce/jsforce-adapter.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
@@ -139,7 +139,7 @@ describe('JsforceAdapter authentication', () => {
   it('builds a connection from options through createConnection', async () => {
     const connection = await createConnection({
       salesforce: { instanceUrl: emulator.instanceUrl, accessToken: emulator.org.sessions.issue() },
-      postgres: { connectionString: 'postgres://127.0.0.1:1/none' },
+      postgres: { connectionString: inject('postgresUrl') },
     })
     expect((await connection.salesforce.describe('Account')).name).toBe('Account')
     await connection.close()
