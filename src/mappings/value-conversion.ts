@@ -61,3 +61,26 @@ export function datetimeToUtcText(value: string): string {
   if (Number.isNaN(ms)) return value
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 }
+
+/**
+ * Whether a Salesforce value equals a value as the capture trigger recorded it (`_trigger_log`
+ * text: numbers and booleans as Postgres prints them, datetimes as UTC ISO instants): the same
+ * number, instant, boolean or text, and null only for null.
+ */
+export function equalsCaptured(value: unknown, text: string | null, type: FieldType): boolean {
+  const converted = toColumnValue(value, type)
+  if (converted === null || text === null) return converted === null && text === null
+  switch (type) {
+    case 'int':
+    case 'double':
+    case 'currency':
+    case 'percent':
+      return Number(converted) === Number(text)
+    case 'boolean':
+      return converted === (text === 'true' || text === 't')
+    case 'datetime':
+      return Date.parse(`${String(converted).replace(' ', 'T')}Z`) === Date.parse(text)
+    default:
+      return String(converted) === text
+  }
+}

@@ -5,6 +5,7 @@ import { toColumnValue } from '../mappings/value-conversion.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import { passInsertFence } from '../push/insert-fence.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import { fieldValue } from './record-field.js'
 import { resolveConflicts } from './resolve-conflicts.js'
 
 /** What applying one batch of Salesforce records did to the table. */
@@ -184,13 +185,4 @@ async function upsert(
 function asParameter(value: unknown, column: ColumnSpec): string | null {
   const converted = toColumnValue(value, column.sfType)
   return converted === null ? null : String(converted)
-}
-
-/** A record's value of `field`; `Parent.Field` reads the nested parent (null when no parent). */
-function fieldValue(record: SObjectRecord, field: string): unknown {
-  const dot = field.indexOf('.')
-  if (dot < 0) return record[field]
-  const parent = record[field.slice(0, dot)]
-  if (typeof parent !== 'object' || parent === null) return null
-  return (parent as Record<string, unknown>)[field.slice(dot + 1)] ?? null
 }

@@ -6,10 +6,11 @@ import type {
   ConflictWinner,
 } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { toSalesforceValue } from '../mappings/value-conversion.js'
+import { equalsCaptured, toSalesforceValue } from '../mappings/value-conversion.js'
 import { parseHstore } from '../postgres/parse-hstore.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import { fieldValue } from './record-field.js'
 
 interface EntryRow {
   record_id: number
@@ -19,6 +20,8 @@ interface EntryRow {
   entry_id: string
   state: 'NEW' | 'PENDING' | 'FAILED'
   values: string | null
+  /** The changed columns' values before the change (NULL for entries captured before 0.2). */
+  old: string | null
   /** Epoch ms the change was captured. */
   changed_ms: number
 }
@@ -49,9 +52,13 @@ interface Decision {
  * while this is decided:
  * - unsent changes always survive a pull that brings nothing newer (the look-back window re-reads
  *   records): their columns keep the row's values;
- * - pgforce's own writes are not someone else's: the last sync is the later of the row's last pull
- *   and pgforce's last successful write of the record (its `_trigger_log_archive` entry), so the
- *   echo of a push is never taken for a conflict;
+ * - a conflict is Salesforce having changed a field the row's unsent changes change too: each
+ *   entry's `old` holds the values the row had before the change, so a Salesforce value that
+ *   differs from them was written by someone else since (whatever SystemModstamp says: it has
+ *   second precision), and pgforce's own pushes, which Salesforce now holds, are not taken for
+ *   anyone's change. Salesforce's changes to other fields are simply applied. For entries captured
+ *   without `old` (before 0.2) it falls back to times: the last sync is the later of the row's last
+ *   pull and pgforce's last successful write of the record (its `_trigger_log_archive` entry);
  * - while a push of the record is in flight (an entry PENDING), its newer SystemModstamp may be
  *   that push's own write: nothing is decided now, the row's changes are kept, and the next pull
  *   compares again once the push has committed;
@@ -87,9 +94,7 @@ export async function resolveConflicts(
     for (const entry of pending.entries) Object.assign(changes, parseHstore(entry.values))
     const salesforceChangedAt = new Date(String(record.SystemModstamp))
     const inFlight = pending.entries.some((e) => e.state === 'PENDING')
-    const newer =
-      pending.lastSyncedMs === undefined || salesforceChangedAt.getTime() > pending.lastSyncedMs
-    if (inFlight || !newer) {
+    if (inFlight || !changedInSalesforce(record, pending, plan, salesforceChangedAt)) {
       decided.push({ record, pending, changes, winner: 'postgres' })
       continue
     }
@@ -134,6 +139,36 @@ export async function resolveConflicts(
 }
 
 /**
+ * Whether Salesforce changed, since the row's last sync, a field the row's unsent changes change:
+ * by the entries' `old` values when all have them, else by SystemModstamp against the last sync.
+ */
+function changedInSalesforce(
+  record: SObjectRecord,
+  pending: Pending,
+  plan: MappingSchema,
+  salesforceChangedAt: Date,
+): boolean {
+  if (pending.entries.every((e) => e.old !== null)) {
+    // The value each column had before its first unsent change: the row's last agreed value.
+    const before = new Map<string, string | null>()
+    for (const entry of pending.entries) {
+      for (const [column, text] of Object.entries(parseHstore(entry.old)))
+        if (!before.has(column)) before.set(column, text)
+    }
+    return plan.columns.some(
+      (column) =>
+        before.has(column.column) &&
+        !equalsCaptured(
+          fieldValue(record, column.field),
+          before.get(column.column) ?? null,
+          column.sfType,
+        ),
+    )
+  }
+  return pending.lastSyncedMs === undefined || salesforceChangedAt.getTime() > pending.lastSyncedMs
+}
+
+/**
  * The unsent UPDATE entries of the rows of `records`, locked for this transaction, grouped by
  * sfid, with each row's last sync: its SystemModstamp or pgforce's last write, whichever is later.
  */
@@ -147,7 +182,7 @@ async function lockPending(
     format(
       `SELECT r.id AS record_id, r.sfid,
               to_char(r.systemmodstamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS synced_at,
-              l.id::text AS entry_id, l.state, l."values",
+              l.id::text AS entry_id, l.state, l."values", l.old,
               (extract(epoch FROM l.created_at) * 1000)::float8 AS changed_ms
        FROM %1$I.%2$I AS r
        JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1

@@ -9,8 +9,9 @@ import type { ColumnSpec, MappingSchema } from '../../mappings/mapping-schema.js
  *
  * - `hc_<t>_logtrigger` AFTER INSERT/UPDATE/DELETE → `hc_<t>_logger()`: one `_trigger_log` entry
  *   per row; INSERT records every writable column, UPDATE only the columns that changed (no entry
- *   when none did), DELETE the row's id and sfid. The `old` column is left NULL: building it costs
- *   every captured update ~5% at 4 concurrent writers, and nothing in the sync needs it. State `NEW`, or `READONLY` on read-only mappings.
+ *   when none did) in `values` and their previous values in `old` (as Heroku Connect does; a pull
+ *   compares Salesforce's values with `old` to tell a real conflict from a change nobody else
+ *   made), DELETE the row's id and sfid. State `NEW`, or `READONLY` on read-only mappings.
  *   The function is generated per table (no `hstore(NEW) - hstore(OLD)` of the whole row).
  * - `hc_<t>_status_trigger` BEFORE UPDATE (read/write mappings) → `hc_<t>_status()`: a user edit
  *   sets `_hc_lastop = 'PENDING'` and clears `_hc_err` (skipped when the row is already PENDING,
@@ -39,6 +40,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
       return `IF NEW.${col} IS DISTINCT FROM OLD.${col} THEN
         keys := keys || ${format('%L', c.column)}::text;
         vals := vals || ${asText(`NEW.${col}`, c)};
+        olds := olds || ${asText(`OLD.${col}`, c)};
       END IF;`
     })
     .join('\n      ')
@@ -54,6 +56,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
     DECLARE
       keys text[] := '{}';
       vals text[] := '{}';
+      olds text[] := '{}';
     BEGIN
       IF TG_OP = 'INSERT' THEN
         ${insertEntry('INSERT', 'NEW', insertValues, 'NULL')}
@@ -66,7 +69,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
       IF cardinality(keys) = 0 THEN
         RETURN NULL;
       END IF;
-      ${insertEntry('UPDATE', 'NEW', 'hstore(keys, vals)::text', 'NULL')}
+      ${insertEntry('UPDATE', 'NEW', 'hstore(keys, vals)::text', 'hstore(keys, olds)::text')}
       RETURN NULL;
     END $pgforce$`,
     format(
