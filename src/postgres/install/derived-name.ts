@@ -80,6 +80,19 @@ export function tableObjectNames(table: string, externalIdColumn?: string): Tabl
   return buildNames(table, externalIdColumn, derivedName)
 }
 
+/**
+ * The names Postgres gave these objects when earlier pgforce versions or Heroku Connect created them
+ * under their full, too-long names: the full name cut to 63 bytes. `undefined` for the names that
+ * fit, which never changed. `install()` renames or replaces objects it finds under these.
+ * @internal
+ */
+export function cutTableObjectNames(
+  table: string,
+  externalIdColumn?: string,
+): { readonly [K in keyof TableObjectNames]: string | undefined } {
+  return buildNames(table, externalIdColumn, cutByPostgres)
+}
+
 function buildNames<N extends string | undefined>(
   table: string,
   externalIdColumn: string | undefined,
@@ -97,4 +110,12 @@ function buildNames<N extends string | undefined>(
         ? undefined
         : name('hc_idx_', `${table}_${externalIdColumn}`, ''),
   }
+}
+
+/** What Postgres makes of a name longer than it keeps: its first 63 bytes; `undefined` if it fits. */
+function cutByPostgres(prefix: string, base: string, suffix: string): string | undefined {
+  const full = `${prefix}${base}${suffix}`
+  return byteLength(full) > MAX_IDENTIFIER_BYTES
+    ? leadingBytes(full, MAX_IDENTIFIER_BYTES)
+    : undefined
 }

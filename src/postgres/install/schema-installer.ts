@@ -4,6 +4,7 @@ import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
 import { captureTriggerSql } from './capture-trigger-sql.js'
+import { cutNameSql } from './cut-names.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 
@@ -54,8 +55,10 @@ export class SchemaInstaller {
       for (const migration of MIGRATIONS.filter((m) => m.version > fromVersion)) {
         for (const statement of migration.statements(this.schema)) await client.query(statement)
       }
+      const renames = await cutNameSql(client, this.schema, plans)
       for (const plan of plans) {
         for (const statement of [
+          ...(renames.get(plan.mapping.table) ?? []),
           ...mappedTableSql(this.schema, plan),
           ...captureTriggerSql(this.schema, plan),
         ]) {
