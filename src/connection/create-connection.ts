@@ -61,7 +61,11 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
   if (!read.object('options', options)) read.finish()
   const schema = options.schema ?? 'salesforce'
   if (typeof schema !== 'string' || !PLAIN_IDENTIFIER.test(schema)) {
-    read.problem('schema', 'a lower-case identifier that needs no quoting (a-z, 0-9, _)', schema)
+    read.problem(
+      'schema',
+      'a lower-case identifier that needs no quoting (a-z, 0-9, _; at most 63 bytes, the longest Postgres keeps)',
+      schema,
+    )
   }
   const openPool = readPostgres(read, options.postgres)
   const openSalesforce = read.object('salesforce', options.salesforce)

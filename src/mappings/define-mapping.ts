@@ -1,4 +1,5 @@
 import { OptionReader } from '../config/option-reader.js'
+import { byteLength, MAX_IDENTIFIER_BYTES } from '../postgres/install/derived-name.js'
 import type { WriteStrategy } from '../strategies/write-strategy.js'
 import type { ConflictPolicy } from './conflict-policy.js'
 import {
@@ -16,7 +17,8 @@ export interface MappingOptions {
   readonly object: string
   /**
    * Table in the connection's schema. Default: the object name lower-cased, as Heroku Connect
-   * names it. Must be a plain lower-case identifier (letters, digits, `_`).
+   * names it. Must be a plain lower-case identifier (letters, digits, `_`) of at most 63 bytes,
+   * the longest Postgres keeps.
    */
   readonly table?: string
   /**
@@ -29,7 +31,8 @@ export interface MappingOptions {
    * `Account.External_Id__c` on Contact: its column (`account__r__external_id__c`, Heroku
    * Connect's `<lookup>__r__<externalid>`) holds the parent's external id, is filled by pulls, and
    * on a push sets the lookup by that external id, so a parent and its child can be inserted in one
-   * transaction.
+   * transaction. A column name, given or built, must fit in 63 bytes: when
+   * `<lookup>__r__<externalid>` is longer, give the column in the map form.
    */
   readonly fields: readonly string[] | Readonly<Record<string, string>>
   /** `read_only` (Salesforce → Postgres) or `read_write` (both ways). @default 'read_only' */
@@ -70,7 +73,7 @@ const MIN_POLL_INTERVAL_MS = 1_000
 const MAX_POLL_INTERVAL_MS = 3_600_000
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]*$/
 const LOOKUP_PATH = /^[A-Za-z][A-Za-z0-9_]*\.[A-Za-z][A-Za-z0-9_]*$/
-const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
+const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 const SYSTEM_COLUMNS = new Set([
   'id',
   '_hc_lastop',
@@ -219,7 +222,7 @@ function resolveFields(
       continue
     }
     seenFields.add(field.toLowerCase())
-    if (!checkIdentifier(read, path, column)) continue
+    if (!checkIdentifier(read, path, column, field.includes('.') && Array.isArray(input))) continue
     if (SYSTEM_COLUMNS.has(column)) {
       read.problem(
         path,
@@ -251,12 +254,33 @@ function defaultColumn(field: string): string {
   return `${relationship}__r__${field.slice(dot + 1).toLowerCase()}`
 }
 
-function checkIdentifier(read: OptionReader, path: string, name: string): boolean {
-  if (typeof name === 'string' && PLAIN_IDENTIFIER.test(name)) return true
-  read.problem(
+/**
+ * A table or column name must be a plain identifier Postgres keeps whole. Postgres cuts longer
+ * names to 63 bytes without an error, so a longer one is refused here rather than shortened: apps
+ * write these names in their SQL, and must find them as they were given. (Names pgforce derives
+ * for its own triggers, functions and indexes are shortened instead; see `derivedName()`.)
+ * `defaultLookupColumn` is set for a `Relationship.Field` whose column pgforce built.
+ */
+function checkIdentifier(
+  read: OptionReader,
+  path: string,
+  name: string,
+  defaultLookupColumn = false,
+): boolean {
+  if (typeof name !== 'string' || !PLAIN_IDENTIFIER.test(name)) {
+    read.problem(path, 'a lower-case identifier that needs no quoting (a-z, 0-9, _)', name)
+    return false
+  }
+  const bytes = byteLength(name)
+  if (bytes <= MAX_IDENTIFIER_BYTES) return true
+  read.problemWithDescription(
     path,
-    'a lower-case identifier that needs no quoting (a-z, 0-9, _; at most 63 characters)',
-    name,
+    `a name of at most ${MAX_IDENTIFIER_BYTES} bytes, the longest Postgres keeps (it cuts longer ones)${
+      defaultLookupColumn
+        ? '; name a shorter column with the field → column form, e.g. { "Rel.Field": "rel_field" }'
+        : ''
+    }`,
+    `"${name.slice(0, 40)}…" (${bytes} bytes)`,
   )
   return false
 }

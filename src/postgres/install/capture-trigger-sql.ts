@@ -1,5 +1,6 @@
 import format from 'pg-format'
 import type { ColumnSpec, MappingSchema } from '../../mappings/mapping-schema.js'
+import { tableObjectNames } from './derived-name.js'
 
 /**
  * The capture triggers of one mapped table, named as Heroku Connect names them, gated on the
@@ -26,8 +27,9 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
     plan.mapping.access === 'read_write'
       ? plan.writableColumns
       : plan.columns.filter((c) => !c.system)
-  const logger = `hc_${table}_logger`
-  const status = `hc_${table}_status`
+  // Shortened with a hash when too long for Postgres (see derivedName()): cut by Postgres, the
+  // logger and status names of a 59+ character table would be one function and one trigger.
+  const { logger, status, logTrigger, statusTrigger } = tableObjectNames(table)
   const insertValues =
     captured.length === 0
       ? 'NULL'
@@ -75,7 +77,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
     format(
       `CREATE OR REPLACE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I.%I
         FOR EACH ROW WHEN (current_setting('xmlbinary') = 'base64') EXECUTE FUNCTION %I.%I()`,
-      `hc_${table}_logtrigger`,
+      logTrigger,
       schema,
       table,
       schema,
@@ -102,7 +104,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
           AND (NEW._hc_lastop IS DISTINCT FROM 'PENDING' OR NEW._hc_err IS NOT NULL)
           AND OLD._hc_lastop IS DISTINCT FROM 'FAILED')
         EXECUTE FUNCTION %I.%I()`,
-        `hc_${table}_status_trigger`,
+        statusTrigger,
         schema,
         table,
         schema,
@@ -112,7 +114,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
   } else {
     statements.push(
       format('ALTER TABLE %I.%I ALTER COLUMN _hc_lastop DROP DEFAULT', schema, table),
-      format('DROP TRIGGER IF EXISTS %I ON %I.%I', `hc_${table}_status_trigger`, schema, table),
+      format('DROP TRIGGER IF EXISTS %I ON %I.%I', statusTrigger, schema, table),
     )
   }
   return statements

@@ -1,14 +1,18 @@
 import format from 'pg-format'
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
+import { tableObjectNames } from './derived-name.js'
 
 /**
  * Statements that create or upgrade one mapped table in Heroku Connect's layout: `id serial`,
  * the system columns, the mapped columns, `_hc_lastop`, `_hc_err`, and Heroku Connect's index
- * names (`hcu_idx_<t>_sfid`, `hc_idx_<t>_systemmodstamp`, `hc_idx_<t>_<externalid>`). Existing
- * tables keep their rows: missing columns are added, nothing is dropped or retyped.
+ * names (`hcu_idx_<t>_sfid`, `hc_idx_<t>_systemmodstamp`, `hc_idx_<t>_<externalid>`; shortened
+ * with a hash when longer than Postgres keeps, see `derivedName()`). Existing tables keep their
+ * rows: missing columns are added, nothing is dropped or retyped.
  */
 export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
   const table = plan.mapping.table
+  const external = plan.columns.find((c) => c.field === plan.externalId)
+  const names = tableObjectNames(table, external?.column)
   const columns = [
     { column: 'sfid', pgType: 'varchar(18)' },
     { column: 'systemmodstamp', pgType: 'timestamp' },
@@ -32,25 +36,19 @@ export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
       table,
       definitions.map((d) => `ADD COLUMN IF NOT EXISTS ${d}`).join(', '),
     ),
-    format(
-      'CREATE UNIQUE INDEX IF NOT EXISTS %I ON %I.%I (sfid)',
-      `hcu_idx_${table}_sfid`,
-      schema,
-      table,
-    ),
+    format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON %I.%I (sfid)', names.sfidIndex, schema, table),
     format(
       'CREATE INDEX IF NOT EXISTS %I ON %I.%I (systemmodstamp)',
-      `hc_idx_${table}_systemmodstamp`,
+      names.systemmodstampIndex,
       schema,
       table,
     ),
   ]
-  const external = plan.columns.find((c) => c.field === plan.externalId)
-  if (external) {
+  if (external && names.externalIdIndex) {
     statements.push(
       format(
         'CREATE INDEX IF NOT EXISTS %I ON %I.%I (%I)',
-        `hc_idx_${table}_${external.column}`,
+        names.externalIdIndex,
         schema,
         table,
         external.column,

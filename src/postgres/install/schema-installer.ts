@@ -4,6 +4,8 @@ import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
 import { captureTriggerSql } from './capture-trigger-sql.js'
+import { cutNameSql } from './cut-names.js'
+import { describeTableObjects, missingTableObjects } from './installed-objects.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 
@@ -23,6 +25,8 @@ export interface InstallReport {
  * Creates or upgrades a schema in one transaction, under an advisory lock so concurrent installs
  * (several workers starting at once) run one after the other: schema-level migrations first, then
  * each mapped table, its indexes and capture triggers. Idempotent: a second run changes nothing.
+ * Before committing it checks the catalog for every trigger, function and index it meant to
+ * create, and fails, rolling everything back, when one is missing.
  * @internal
  */
 export class SchemaInstaller {
@@ -54,8 +58,10 @@ export class SchemaInstaller {
       for (const migration of MIGRATIONS.filter((m) => m.version > fromVersion)) {
         for (const statement of migration.statements(this.schema)) await client.query(statement)
       }
+      const renames = await cutNameSql(client, this.schema, plans)
       for (const plan of plans) {
         for (const statement of [
+          ...(renames.get(plan.mapping.table) ?? []),
           ...mappedTableSql(this.schema, plan),
           ...captureTriggerSql(this.schema, plan),
         ]) {
@@ -64,6 +70,12 @@ export class SchemaInstaller {
         await this.recordMapping(client, plan)
       }
       await this.recordVersion(client, fromVersion, details.orgId)
+      const missing = await missingTableObjects(client, this.schema, plans)
+      if (missing.length > 0) {
+        throw new PostgresError(
+          `Installing schema "${this.schema}" failed: these objects are missing after its statements ran (another object may hold the name, e.g. an index left on a renamed table): ${describeTableObjects(missing)}`,
+        )
+      }
       const after = await this.columns(client)
       await client.query('COMMIT')
       return { schema: this.schema, fromVersion, toVersion: SCHEMA_VERSION, ...diff(before, after) }

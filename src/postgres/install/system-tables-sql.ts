@@ -1,8 +1,13 @@
 import format from 'pg-format'
+import { derivedName } from './derived-name.js'
 
-/** The NOTIFY channel the trigger log pings, as Heroku Connect names it: `<schema>.hc_trigger_log`. */
+/**
+ * The NOTIFY channel the trigger log pings, as Heroku Connect names it: `<schema>.hc_trigger_log`,
+ * shortened with a hash (see `derivedName()`) for a schema name over 48 bytes: Postgres refuses a
+ * longer channel in `pg_notify()` (which would fail every captured write) and cuts it in `LISTEN`.
+ */
 export function triggerLogChannel(schema: string): string {
-  return `${schema}.hc_trigger_log`
+  return derivedName('', schema, '.hc_trigger_log')
 }
 
 /**

@@ -132,6 +132,31 @@ describe('defineMapping', () => {
     expect(problems(() => defineMapping(options as never))).toContain(path)
   })
 
+  it('takes table and column names up to the 63 bytes Postgres keeps, and refuses longer ones', () => {
+    const table = 't'.repeat(63)
+    expect(
+      defineMapping({ object: 'Account', table, fields: { Name: 'c'.repeat(63) } }),
+    ).toMatchObject({ table, fields: [{ field: 'Name', column: 'c'.repeat(63) }] })
+    const tooLong = () =>
+      defineMapping({ object: 'Account', table: 't'.repeat(64), fields: { Name: 'c'.repeat(70) } })
+    expect(problems(tooLong)).toEqual(['table', 'fields.Name'])
+    expect(tooLong).toThrow(/`table`: expected a name of at most 63 bytes.*\(64 bytes\)/)
+    expect(tooLong).toThrow(/`fields.Name`: expected a name of at most 63 bytes.*\(70 bytes\)/)
+  })
+
+  it('refuses a parent external id column over 63 bytes, pointing to a column of your own', () => {
+    const relationship = 'A_Rather_Long_Relationship_Name_Here__r' // 39 characters
+    const field = `${relationship}.A_Rather_Long_External_Id_Field_Name__c` // column: 76 bytes
+    expect(() => defineMapping({ object: 'Contact', fields: ['LastName', field] })).toThrow(
+      /at most 63 bytes.*field → column form/,
+    )
+    const mapping = defineMapping({
+      object: 'Contact',
+      fields: { LastName: 'lastname', [field]: 'parent_external_id' },
+    })
+    expect(mapping.fields.map((f) => f.column)).toEqual(['lastname', 'parent_external_id'])
+  })
+
   it('allows short polling when asked, down to one second', () => {
     expect(
       defineMapping({ object: 'Account', fields: ['Name'], pollIntervalMs: 1_000 }).pollIntervalMs,
