@@ -72,6 +72,7 @@ export type {
   QueryConfigLike,
   QueryResultLike,
 } from './postgres/pg-pool-like.js'
+export type { PullFailureFilter } from './pull/pull-failures.js'
 export type { ProxyOption } from './salesforce/http/proxy-for.js'
 export { JsforceAdapter } from './salesforce/jsforce/jsforce-adapter.js'
 export type {

@@ -75,13 +75,14 @@ export function addAdminCommands(program: Command, io: CliOutput): void {
         const status = await engine.status()
         print(io, options, status, () =>
           [
-            'mapping          access      pending  failed  push lag   API calls today  cursor',
+            'mapping          access      pending  failed  refused  push lag   API calls today  cursor',
             ...status.mappings.map((m) =>
               [
                 m.object.padEnd(16),
                 m.access.padEnd(11),
                 String(m.pending).padStart(7),
                 String(m.failed).padStart(7),
+                String(m.pullFailed).padStart(8),
                 `${Math.round(m.pushLagMs / 1000)} s`.padStart(9),
                 String(m.apiCallsToday).padStart(16),
                 ` ${m.cursor?.systemModstamp ?? '-'}`,

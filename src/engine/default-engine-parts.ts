@@ -12,7 +12,10 @@ import type { EngineRunners } from './engine-runners.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
 
-/** The real pull and push, reporting loads, conflicts and rejected records as engine events. @internal */
+/**
+ * The real pull and push, reporting loads, conflicts, records Postgres refused and records
+ * Salesforce rejected as engine events. @internal
+ */
 export function defaultRunners(
   options: ResolvedEngineOptions,
   budget: ApiBudget,
@@ -24,6 +27,14 @@ export function defaultRunners(
       onLoadStarted: (event) => events.emit('load:started', event),
       onProgress: (event) => events.emit('load:progress', event),
       onConflict: (event) => events.emit('conflict', event),
+      failureRetryMs: options.pullFailureRetryMs,
+      onRecordFailed: (mapping, failure) =>
+        events.emit('pull:record-failed', {
+          mapping,
+          sfid: failure.sfid,
+          error: { sqlState: failure.sqlState, message: failure.message },
+          attempts: failure.attempts,
+        }),
     }),
     push: new SalesforcePush({
       connection: options.connection,

@@ -18,18 +18,19 @@ export interface Logger {
 
 /**
  * Logs what an engine does by listening to its events: lifecycle, sync runs that changed
- * something (info) or nothing (debug), failures (warn when retried, error when not), rejected
- * records, sources, leadership, loads and upkeep. Called by the engine when `logger` is set.
- * Methods are called on the logger (`logger.info(…)`), so pino's `this` binding holds.
+ * something (info) or nothing (debug), failures (warn when retried, error when not), records
+ * Salesforce rejected or Postgres refused, sources, leadership, loads and upkeep. Called by the
+ * engine when `logger` is set. Methods are called on the logger (`logger.info(…)`), so pino's
+ * `this` binding holds.
  * @internal
  */
 export function attachLogger(events: EventEmitter<SyncEngineEvents>, logger: Logger): void {
   const log = { component: 'pgforce' }
   events.on('state', (e) => logger.info({ ...log, ...e }, `engine ${e.to}`))
   events.on('pull:completed', (e) =>
-    logger[e.inserted + e.updated + e.deleted > 0 ? 'info' : 'debug'](
+    logger[e.inserted + e.updated + e.deleted + e.failed > 0 ? 'info' : 'debug'](
       { ...log, ...e },
-      `pulled ${e.mapping}: ${e.inserted} inserted, ${e.updated} updated, ${e.deleted} deleted`,
+      `pulled ${e.mapping}: ${e.inserted} inserted, ${e.updated} updated, ${e.deleted} deleted${e.failed > 0 ? `, ${e.failed} refused by Postgres` : ''}`,
     ),
   )
   events.on('push:completed', (e) =>
@@ -46,6 +47,19 @@ export function attachLogger(events: EventEmitter<SyncEngineEvents>, logger: Log
       ),
     )
   }
+  // The first failure of a record is a warning; its later attempts (one per retry) are detail.
+  events.on('pull:record-failed', (e) =>
+    logger[e.attempts === 1 ? 'warn' : 'debug'](
+      {
+        ...log,
+        mapping: e.mapping,
+        sfid: e.sfid,
+        sqlState: e.error.sqlState,
+        attempts: e.attempts,
+      },
+      `Postgres refused ${e.mapping} record ${e.sfid} (attempt ${e.attempts}): ${e.error.sqlState} ${e.error.message}`,
+    ),
+  )
   events.on('record:failed', (e) =>
     logger.warn(
       { ...log, ...e },

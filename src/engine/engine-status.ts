@@ -17,6 +17,11 @@ export interface MappingStatus {
   readonly pending: number
   /** Entries Salesforce rejected, waiting for `retryFailed()` or `ignoreFailed()`. */
   readonly failed: number
+  /**
+   * Salesforce records Postgres refused (`pull:record-failed`), waiting in `_pgforce_pull_failure`
+   * to be read again (when they change, every `pullFailureRetryMs`, or `retryPullFailures()`).
+   */
+  readonly pullFailed: number
   /** The oldest pending entry's capture time: how far behind the push is. */
   readonly oldestPendingAt: Date | undefined
   /** Milliseconds since the oldest pending entry was captured (0 when none is pending). */
@@ -70,7 +75,7 @@ export class RunHistory {
   }
 }
 
-/** Reads queue counts and cursors for every mapping in two queries. @internal */
+/** Reads queue counts, refused records and cursors for every mapping in three queries. @internal */
 export async function readStatus(
   pool: PgPoolLike,
   schema: string,
@@ -107,6 +112,12 @@ export async function readStatus(
       schema,
     ),
   )
+  const refused = await pool.query<{ table_name: string; n: number }>(
+    format(
+      'SELECT table_name, count(*)::int AS n FROM %I._pgforce_pull_failure GROUP BY table_name',
+      schema,
+    ),
+  )
   return plans.map((plan) => {
     const table = plan.mapping.table
     const counts = queue.rows.find((r) => r.table_name === table)
@@ -121,6 +132,7 @@ export async function readStatus(
           : undefined,
       pending: counts?.pending ?? 0,
       failed: counts?.failed ?? 0,
+      pullFailed: refused.rows.find((r) => r.table_name === table)?.n ?? 0,
       oldestPendingAt: counts?.oldest ?? undefined,
       pushLagMs: counts?.oldest ? Math.max(0, Date.now() - counts.oldest.getTime()) : 0,
       pullLeader: live.leading.has(plan.object),

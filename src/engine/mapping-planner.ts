@@ -38,20 +38,15 @@ export class MappingPlanner {
     const plans = [...(await this.plans()).values()].filter(
       (p) => p.mapping.access === 'read_write',
     )
-    if (!filter.objects) return plans
-    const wanted = new Set(filter.objects.map((o) => o.toLowerCase()))
-    const unknown = [...wanted].filter((o) => !plans.some((p) => p.object.toLowerCase() === o))
-    if (unknown.length > 0) {
-      throw new ConfigError(
-        unknown.map((o) => ({
-          path: 'objects',
-          expected: 'an object of a read_write mapping',
-          received: `"${o}"`,
-        })),
-        'failed-entry filter',
-      )
-    }
-    return plans.filter((p) => wanted.has(p.object.toLowerCase()))
+    return pick(plans, filter.objects, 'an object of a read_write mapping', 'failed-entry filter')
+  }
+
+  /** The plans (any access) of `objects`, or all; an unknown object is a `ConfigError`. */
+  async selectAny(
+    objects: readonly string[] | undefined,
+    context: string,
+  ): Promise<MappingSchema[]> {
+    return pick([...(await this.plans()).values()], objects, 'the object of a mapping', context)
   }
 
   private async load(): Promise<Map<string, MappingSchema>> {
@@ -85,4 +80,23 @@ export class MappingPlanner {
     const plans = planMappings(this.mappings, describes)
     return new Map(plans.map((plan) => [plan.object.toLowerCase(), plan]))
   }
+}
+
+/** The plans of `objects` (all when undefined); an object none of them syncs is a `ConfigError`. */
+function pick(
+  plans: MappingSchema[],
+  objects: readonly string[] | undefined,
+  expected: string,
+  context: string,
+): MappingSchema[] {
+  if (!objects) return plans
+  const wanted = new Set(objects.map((o) => o.toLowerCase()))
+  const unknown = [...wanted].filter((o) => !plans.some((p) => p.object.toLowerCase() === o))
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      unknown.map((o) => ({ path: 'objects', expected, received: `"${o}"` })),
+      context,
+    )
+  }
+  return plans.filter((p) => wanted.has(p.object.toLowerCase()))
 }

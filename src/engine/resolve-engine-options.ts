@@ -48,6 +48,12 @@ export interface SyncEngineOptions {
    */
   readonly takeoverCheckMs?: number
   /**
+   * How long a Salesforce record Postgres refused (`pull:record-failed`) waits before a pull reads
+   * it again by id. It is attempted at once when it changes in Salesforce, and at the next pull
+   * after `engine.retryPullFailures()`. @default 600 000 (10 minutes)
+   */
+  readonly pullFailureRetryMs?: number
+  /**
    * Where the engine logs what it does: a pino logger, or anything with pino's
    * `info(bindings, message)` methods (see {@link Logger}). Nothing is logged when omitted; the
    * events carry the same information.
@@ -75,6 +81,7 @@ export interface ResolvedEngineOptions {
   readonly reconcileIntervalMs: number
   readonly pushLeaseMs: number
   readonly takeoverCheckMs: number
+  readonly pullFailureRetryMs: number
   readonly logger: Logger | undefined
   readonly apiBudget: ApiBudgetOptions
 }
@@ -148,6 +155,11 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
   const takeoverCheckMs = read.integer('takeoverCheckMs', options.takeoverCheckMs ?? 5000, {
     min: 10,
   })
+  const pullFailureRetryMs = read.integer(
+    'pullFailureRetryMs',
+    options.pullFailureRetryMs ?? 600_000,
+    { min: 1000 },
+  )
   const logger = options.logger
   if (
     logger !== undefined &&
@@ -181,6 +193,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     reconcileIntervalMs: reconcileIntervalMs as number,
     pushLeaseMs: pushLeaseMs as number,
     takeoverCheckMs: takeoverCheckMs as number,
+    pullFailureRetryMs: pullFailureRetryMs as number,
     logger,
     apiBudget: budget,
   }

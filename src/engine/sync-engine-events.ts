@@ -10,6 +10,11 @@ export interface PullReport {
   readonly inserted: number
   readonly updated: number
   readonly deleted: number
+  /**
+   * Records Postgres refused (a value no column can take): set aside in `_pgforce_pull_failure`
+   * and reported one by one as `pull:record-failed`; the rest of their page was applied.
+   */
+  readonly failed: number
   /** Salesforce API calls the pull made. */
   readonly apiCalls: number
   readonly durationMs: number
@@ -46,6 +51,23 @@ export interface SyncEngineEvents {
       readonly mapping: string
       readonly error: Error
       readonly retryInMs: number | undefined
+    },
+  ]
+  /**
+   * Postgres refused one Salesforce record (a NUL byte, text in a number field, a value longer than
+   * its column…: SQLSTATE class 22 or 23). The rest of its page was applied and the cursor moved
+   * on; the record waits in `_pgforce_pull_failure` and is read again when it changes in
+   * Salesforce, every `pullFailureRetryMs`, or on `retryPullFailures()`.
+   */
+  'pull:record-failed': [
+    event: {
+      readonly mapping: string
+      /** The Salesforce record id. */
+      readonly sfid: string
+      /** Postgres's error: its SQLSTATE (e.g. `22021`, `22P02`, `22001`) and message. */
+      readonly error: { readonly sqlState: string; readonly message: string }
+      /** Attempts that failed so far, this one included. */
+      readonly attempts: number
     },
   ]
   /** Salesforce rejected one record; its entry is FAILED and its row `_hc_lastop = 'FAILED'`. */

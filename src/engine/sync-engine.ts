@@ -6,6 +6,7 @@ import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
 import { assertInstalled } from '../postgres/install/installed-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
+import { type PullFailureFilter, requestRetry } from '../pull/pull-failures.js'
 import { trimArchive } from '../push/archive-retention.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
@@ -222,8 +223,30 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
+   * Reads Salesforce records Postgres refused (`pull:record-failed`, listed in
+   * `_pgforce_pull_failure`) again at the next pull of their mapping instead of after
+   * `pullFailureRetryMs`: after widening a column, say. All of them, or those the filter selects;
+   * a running engine starts those pulls at once. A record that now applies leaves the table; one
+   * that still fails stays, its `attempts` counted up. Returns how many records were marked.
+   */
+  async retryPullFailures(filter: PullFailureFilter = {}): Promise<number> {
+    const plans = await this.planner.selectAny(filter.objects, 'pull-failure filter')
+    const { pool, schema } = this.options.connection
+    const tables = plans.map((p) => p.mapping.table)
+    const marked = await requestRetry(pool, schema, tables, filter.sfids)
+    let total = 0
+    for (const plan of plans) {
+      const count = marked.get(plan.mapping.table) ?? 0
+      total += count
+      if (count > 0) this.signal({ object: plan.object, direction: 'pull', reason: 'poll' })
+    }
+    return total
+  }
+
+  /**
    * Where every mapping stands: lifecycle state, pull cursor, pending and failed entries (and how
-   * old the oldest pending one is), the last pull and push, the last error, API usage.
+   * old the oldest pending one is), records Postgres refused, the last pull and push, the last
+   * error, API usage.
    */
   async status(): Promise<EngineStatus> {
     const plans = [...(await this.planner.plans()).values()]

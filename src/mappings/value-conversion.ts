@@ -1,10 +1,16 @@
 import type { FieldType } from '../salesforce/salesforce-types.js'
 
+/** Numeric text as JSON and Salesforce write it: `12`, `-1.5`, `1e3` (not `NaN`, `Infinity`, hex). */
+const NUMERIC_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/
+
 /**
  * A Salesforce value (REST JSON or Bulk CSV already typed) as the text or number bound to its
  * Postgres column. Datetimes become UTC `YYYY-MM-DD HH:MM:SS.mmm` (columns are `timestamp` without
- * time zone, holding UTC as Heroku Connect does); everything else passes through, `undefined`
- * becomes `null`.
+ * time zone, holding UTC as Heroku Connect does); an object in a text field becomes its JSON text;
+ * everything else passes through, `undefined` becomes `null`. Nothing is changed to fit: a value
+ * that is not what its type says (text in a number field, a non-boolean in a checkbox, a datetime
+ * that does not parse) is passed on as the text Salesforce sent, so Postgres refuses it and the
+ * pull sets that record aside (`pull:record-failed`) instead of storing NaN, `false` or null.
  */
 export function toColumnValue(value: unknown, type: FieldType): string | number | boolean | null {
   if (value === undefined || value === null || value === '')
@@ -13,17 +19,22 @@ export function toColumnValue(value: unknown, type: FieldType): string | number 
     case 'datetime':
       return datetimeToUtcText(String(value))
     case 'boolean':
-      return typeof value === 'boolean' ? value : String(value) === 'true'
+      if (typeof value === 'boolean') return value
+      return value === 'true' || value === 'false' ? value === 'true' : asText(value)
     case 'int':
     case 'double':
     case 'currency':
     case 'percent':
-      return typeof value === 'number' ? value : Number(value)
+      if (typeof value === 'number') return value
+      return typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : asText(value)
     default:
-      return typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value as string | number | boolean)
+      return asText(value)
   }
+}
+
+/** A value as text: objects as their JSON, everything else as JavaScript writes it. */
+function asText(value: unknown): string {
+  return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number)
 }
 
 /**

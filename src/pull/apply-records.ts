@@ -26,7 +26,8 @@ export interface ApplyCounts {
  * 1. rows inserted in Postgres whose sfid is not written back yet are linked on the external id,
  *    so Salesforce's copy does not become a duplicate row;
  * 2. live records are upserted on `sfid` from `unnest()`ed arrays (one statement per batch),
- *    `_hc_lastop = 'SYNCED'`; rows whose values did not change are left untouched (SystemModstamp
+ *    `_hc_lastop = 'SYNCED'`; values are assigned to their columns, never cut to fit (a value
+ *    Postgres refuses fails the statement: the caller, `PageApplier`, isolates its record); rows whose values did not change are left untouched (SystemModstamp
  *    has second precision, so an edit in the same second keeps it: every column is compared);
  *    records whose row the app deleted (a DELETE waiting in `_trigger_log`) are not brought back;
  *    unsent Postgres changes are kept, and conflicts are resolved by the mapping's policy
@@ -162,7 +163,7 @@ async function upsert(
   // NULL for rows that keep their status; 'SYNCED' for the others.
   arrays.push(records.map((record) => (unsent.has(record.Id as string) ? null : 'SYNCED')))
   const aliases = [...columns.map((_, i) => `c${i}`), 'lastop']
-  const select = columns.map((c, i) => `u.c${i}::${c.pgType}`).join(', ')
+  const select = columns.map((c, i) => `u.c${i}::${castType(c.pgType)}`).join(', ')
   const names = columns.map((c) => format.ident(c.column))
   const updates = columns
     .filter((c) => c.column !== 'sfid')
@@ -180,6 +181,17 @@ async function upsert(
   let inserted = 0
   for (const row of rows) if (row.inserted) inserted += 1
   return { inserted, updated: rows.length - inserted }
+}
+
+/**
+ * The type a value is cast to in the upsert's SELECT: the column's own, except that text types keep
+ * no length. An explicit cast to `varchar(40)` cuts a longer value to 40 characters without a word;
+ * the INSERT's assignment to the column refuses it (22001), so the record fails loudly instead.
+ */
+function castType(pgType: string): string {
+  return /^\s*(varchar|character varying|char|character|bpchar)\s*\(\s*\d+\s*\)\s*$/i.test(pgType)
+    ? 'text'
+    : pgType
 }
 
 function asParameter(value: unknown, column: ColumnSpec): string | null {

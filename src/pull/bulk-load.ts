@@ -1,12 +1,11 @@
 import format from 'pg-format'
 import type { Connection } from '../connection/connection.js'
-import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
-import { type ApplyCounts, applyRecords } from './apply-records.js'
-import { type PullCursor, writePullCursor } from './pull-cursor.js'
+import type { PageApplier, PullCounts } from './page-applier.js'
+import { type PullCursor, stampOf, writePullCursor } from './pull-cursor.js'
 import { selectFields } from './pull-soql.js'
 
 /** Progress of a load, for progress bars. */
@@ -29,8 +28,8 @@ export interface BulkLoadOptions {
   readonly onProgress?: (progress: LoadProgress) => void
   /** The adapter to read through (the connection's by default). */
   readonly salesforce?: SalesforceAdapter
-  /** Told of each conflict after its batch committed. */
-  readonly onConflict?: (conflict: ConflictEvent) => void
+  /** Applies each batch (a record Postgres refuses fails alone) and reports it after commit. */
+  readonly pages: PageApplier
   readonly signal: AbortSignal
 }
 
@@ -39,13 +38,15 @@ export interface BulkLoadOptions {
  * writing to Postgres in set-based batches. The cursor moves to the newest record seen only at
  * the end, with the last batch: Bulk results are unordered, so no earlier point is safe. A reload
  * never empties the table first: rows are upserted, then rows whose records were not seen (and
- * did not change since the load began) are removed, in the final transaction. @internal
+ * did not change since the load began) are removed, in the final transaction. A record Postgres
+ * refuses is set aside in `_pgforce_pull_failure` by its batch, which commits the others; it
+ * counts as seen, so a reload keeps the row it had. @internal
  */
 export async function bulkLoad(
   connection: Connection,
   plan: MappingSchema,
   options: BulkLoadOptions,
-): Promise<ApplyCounts> {
+): Promise<PullCounts> {
   const { schema, pool } = connection
   const salesforce = options.salesforce ?? connection.salesforce
   const table = plan.mapping.table
@@ -54,7 +55,7 @@ export async function bulkLoad(
     ...(options.since ? [`SystemModstamp >= ${options.since.systemModstamp}`] : []),
   ]
   const soql = `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`
-  const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+  const counts: PullCounts = { inserted: 0, updated: 0, deleted: 0, failed: 0 }
   const size = options.batchSize ?? 5_000
   let newest: PullCursor | undefined
   let done = 0
@@ -69,13 +70,8 @@ export async function bulkLoad(
   }
   const flush = async (batch: SObjectRecord[], last: boolean) => {
     options.signal.throwIfAborted() // stopping: batches applied so far stay, the cursor does not move
-    const conflicts: ConflictEvent[] = []
-    await withEngineTransaction(pool, async (client) => {
-      const applied = await applyRecords(client, schema, plan, batch)
-      conflicts.push(...(applied.conflicts ?? []))
-      counts.inserted += applied.inserted
-      counts.updated += applied.updated
-      counts.deleted += applied.deleted
+    const outcome = await withEngineTransaction(pool, async (client) => {
+      const applied = await options.pages.apply(client, batch)
       if (options.reload && batch.length > 0) {
         await client.query(
           format(
@@ -89,8 +85,13 @@ export async function bulkLoad(
         if (options.reload) counts.deleted += await removeUnseen(client, schema, plan, newest)
         if (newest) await writePullCursor(client, schema, table, newest)
       }
+      return applied
     })
-    for (const conflict of conflicts) options.onConflict?.(conflict)
+    options.pages.committed(outcome)
+    counts.inserted += outcome.counts.inserted
+    counts.updated += outcome.counts.updated
+    counts.deleted += outcome.counts.deleted
+    counts.failed += outcome.failed.length
     done += batch.length
     options.onProgress?.({ mapping: plan.object, done, total: options.total })
   }
@@ -100,9 +101,7 @@ export async function bulkLoad(
     pageSize: 10_000,
     signal: options.signal,
   })) {
-    const stamp = new Date(
-      Date.parse(String(record.SystemModstamp).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')),
-    ).toISOString()
+    const stamp = stampOf(record)
     const id = String(record.Id)
     if (
       !newest ||

@@ -13,6 +13,25 @@ export interface PullCursor {
 
 const NAME = 'pull'
 
+/**
+ * `2024-01-31T12:34:56.000+0000` → `2024-01-31T12:34:56.000Z`, the form SOQL datetime literals
+ * take and cursors are kept in; `undefined` for a value that is not a datetime. @internal
+ */
+export function toIsoInstant(value: unknown): string | undefined {
+  const ms = Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString()
+}
+
+/** A record's SystemModstamp as the ISO instant a cursor holds; throws when it has none. @internal */
+export function stampOf(record: {
+  readonly SystemModstamp?: unknown
+  readonly Id?: unknown
+}): string {
+  const stamp = toIsoInstant(record.SystemModstamp)
+  if (!stamp) throw new RangeError(`Record ${String(record.Id)} has no valid SystemModstamp`)
+  return stamp
+}
+
 /** Reads the pull cursor of a table, or `undefined` before its first pull. @internal */
 export async function readPullCursor(
   client: PgClientLike,

@@ -8,21 +8,14 @@ import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
-import { type ApplyCounts, applyRecords } from './apply-records.js'
 import { bulkLoad, type LoadProgress } from './bulk-load.js'
 import { applyHardDeletes } from './hard-deletes.js'
-import { type PullCursor, readPullCursor, writePullCursor } from './pull-cursor.js'
+import { PageApplier, type PullCounts } from './page-applier.js'
+import { type PullCursor, readPullCursor, stampOf, writePullCursor } from './pull-cursor.js'
+import { type PullRecordFailure, readDueFailures } from './pull-failures.js'
 import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
 import { writeReplayIds } from './stream-cursor.js'
 
-/**
- * Salesforce → Postgres for one mapping (DESIGN.md §4). Records named by streaming hints are
- * re-read by id first; then the keyset cursor `(SystemModstamp, Id)` is followed page by page with
- * `queryAll` (so deletions, which bump SystemModstamp, come along), each page applied and the
- * cursor advanced in one engine transaction. A failure leaves the cursor at the last committed
- * page, so the next pull continues from there and nothing is applied twice.
- * @internal
- */
 /** Options of {@link SalesforcePull}. @internal */
 export interface SalesforcePullOptions {
   /** How far before the stored cursor each pull starts. @default 2000 */
@@ -37,8 +30,25 @@ export interface SalesforcePullOptions {
   readonly budget?: ApiBudget
   /** Told of each conflict, after the pull that resolved it committed. */
   readonly onConflict?: (conflict: ConflictEvent) => void
+  /**
+   * How long a record Postgres refused waits before a pull reads it again by id (it is attempted
+   * at once when it changes in Salesforce). @default 600 000 (10 minutes)
+   */
+  readonly failureRetryMs?: number
+  /** Told of each record Postgres refused, after the page that set it aside committed. */
+  readonly onRecordFailed?: (mapping: string, failure: PullRecordFailure) => void
 }
 
+/**
+ * Salesforce → Postgres for one mapping (DESIGN.md §4). Records named by streaming hints, and
+ * refused records whose retry is due, are re-read by id first; then the keyset cursor
+ * `(SystemModstamp, Id)` is followed page by page with `queryAll` (so deletions, which bump
+ * SystemModstamp, come along), each page applied and the cursor advanced in one engine
+ * transaction. A failure leaves the cursor at the last committed page, so the next pull continues
+ * from there and nothing is applied twice. A record Postgres refuses fails alone
+ * ({@link PageApplier}): the rest of its page commits, and the cursor moves on.
+ * @internal
+ */
 export class SalesforcePull implements DirectionRunner<PullReport> {
   private readonly connection: Connection
   private readonly options: SalesforcePullOptions
@@ -60,12 +70,13 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       control.abandon,
       async (sf) => {
         const started = Date.now()
-        const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+        const counts: PullCounts = { inserted: 0, updated: 0, deleted: 0, failed: 0 }
         const report = () => ({
           mapping: plan.object,
           inserted: counts.inserted,
           updated: counts.updated,
           deleted: counts.deleted,
+          failed: counts.failed,
           apiCalls: sf.calls,
           durationMs: Date.now() - started,
         })
@@ -86,13 +97,25 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     hints: readonly ChangeSignal[],
     signal: AbortSignal,
     salesforce: SalesforceAdapter,
-    counts: ApplyCounts,
+    counts: PullCounts,
   ): Promise<void> {
-    const hinted = [...new Set(hints.flatMap((h) => h.recordIds ?? []))]
-    for (let i = 0; i < hinted.length; i += 200) {
+    const { pool, schema } = this.connection
+    const failures = await readDueFailures(pool, schema, plan.mapping.table, PULL_PAGE_SIZE)
+    const reload = hints.some((h) => h.reason === 'reload')
+    const pages = new PageApplier(schema, plan, {
+      knownFailures: failures.any,
+      retryMs: this.options.failureRetryMs ?? 600_000,
+      retryAll: reload,
+      onConflict: this.options.onConflict,
+      onRecordFailed: (failure) => this.options.onRecordFailed?.(plan.object, failure),
+    })
+    // Records named by streaming hints, and refused records whose retry is due, by id.
+    const byId = [...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due])]
+    for (let i = 0; i < byId.length; i += 200) {
       signal.throwIfAborted()
-      const records = await collect(salesforce.queryAll(byIdSoql(plan, hinted.slice(i, i + 200))))
-      add(counts, await this.apply(plan, records, undefined))
+      const ids = byId.slice(i, i + 200)
+      const records = await collect(salesforce.queryAll(byIdSoql(plan, ids)))
+      add(counts, await this.apply(pages, records, undefined, ids))
     }
     // Start a little before the stored cursor: SystemModstamp has second precision, so a record
     // changed again within the cursor's second keeps its stamp, and Salesforce can commit a
@@ -111,7 +134,6 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
     // A first load, or a reload, of more records than the threshold goes through Bulk 2.0; the
     // keyset loop below then catches what changed while it ran.
-    const reload = hints.some((h) => h.reason === 'reload')
     if (reload || (!stored && !onlyNamedRecords)) {
       const where = plan.mapping.where ? ` WHERE ${plan.mapping.where}` : ''
       const total = await salesforce.count(`SELECT COUNT() FROM ${plan.object}${where}`)
@@ -125,7 +147,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
             reload,
             total,
             onProgress: this.options.onProgress,
-            onConflict: this.options.onConflict,
+            pages,
             signal,
           }),
         )
@@ -139,8 +161,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       const page = await collect(salesforce.queryAll(keysetSoql(plan, cursor, PULL_PAGE_SIZE)))
       const last = page.at(-1)
       if (!last) break
-      cursor = { systemModstamp: toIsoInstant(last.SystemModstamp), id: String(last.Id) }
-      add(counts, await this.apply(plan, page, cursor))
+      cursor = { systemModstamp: stampOf(last), id: String(last.Id) }
+      add(counts, await this.apply(pages, page, cursor))
       if (page.length < PULL_PAGE_SIZE) break
       if (!switched) {
         // A full first page: if many more changes wait (a long outage, a mass update), read the
@@ -160,7 +182,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
               reload: false,
               total: remaining,
               onProgress: this.options.onProgress,
-              onConflict: this.options.onConflict,
+              pages,
               signal,
             }),
           )
@@ -204,19 +226,21 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
   }
 
+  /** Applies a page and moves the cursor in one transaction; reports after the commit. */
   private async apply(
-    plan: MappingSchema,
+    pages: PageApplier,
     records: readonly SObjectRecord[],
     cursor: PullCursor | undefined,
-  ): Promise<ApplyCounts> {
+    requested?: readonly string[],
+  ): Promise<PullCounts> {
     const { schema } = this.connection
-    const counts = await withEngineTransaction(this.connection.pool, async (client) => {
-      const applied = await applyRecords(client, schema, plan, records)
-      if (cursor) await writePullCursor(client, schema, plan.mapping.table, cursor)
+    const outcome = await withEngineTransaction(this.connection.pool, async (client) => {
+      const applied = await pages.apply(client, records, requested)
+      if (cursor) await writePullCursor(client, schema, pages.table, cursor)
       return applied
     })
-    for (const conflict of counts.conflicts ?? []) this.options.onConflict?.(conflict)
-    return counts
+    pages.committed(outcome)
+    return { ...outcome.counts, failed: outcome.failed.length }
   }
 }
 
@@ -226,14 +250,9 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items
 }
 
-function add(total: ApplyCounts, more: ApplyCounts): void {
+function add(total: PullCounts, more: PullCounts): void {
   total.inserted += more.inserted
   total.updated += more.updated
   total.deleted += more.deleted
-}
-
-/** `2024-01-31T12:34:56.000+0000` → `2024-01-31T12:34:56.000Z`, the form SOQL datetime literals take. */
-function toIsoInstant(value: unknown): string {
-  const text = String(value).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
-  return new Date(Date.parse(text)).toISOString()
+  total.failed += more.failed
 }

@@ -54,6 +54,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 4,
+    description:
+      'Salesforce records Postgres refused (a value no column can take), set aside per record for retry',
+    statements: (schema) => [
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_pull_failure (
+           table_name varchar(128) NOT NULL, sfid varchar(18) NOT NULL,
+           systemmodstamp timestamp, sql_state varchar(5) NOT NULL, message text NOT NULL,
+           first_failed_at timestamptz NOT NULL DEFAULT now(),
+           last_failed_at timestamptz NOT NULL DEFAULT now(),
+           next_attempt_at timestamptz NOT NULL DEFAULT now(),
+           attempts integer NOT NULL DEFAULT 1,
+           PRIMARY KEY (table_name, sfid))`,
+        schema,
+      ),
+      // Each pull looks up the retries that are due, per table.
+      format(
+        `CREATE INDEX IF NOT EXISTS _pgforce_pull_failure_idx_due
+         ON %I._pgforce_pull_failure (table_name, next_attempt_at)`,
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

@@ -101,16 +101,22 @@ function converter(root: SObjectDescribe, describe: (name: string) => Promise<SO
   }
 }
 
+/**
+ * A CSV cell as the value a REST query gives. A cell that is not what its field's type says (text
+ * in a number field) stays the text it is, for the pull to refuse, never NaN or `false`.
+ */
 function typed(text: string, field: FieldDescribe | undefined): unknown {
   if (text === '') return null
   switch (field?.type) {
     case 'boolean':
-      return text === 'true'
+      return text === 'true' || text === 'false' ? text === 'true' : text
     case 'int':
     case 'double':
     case 'currency':
-    case 'percent':
-      return Number(text)
+    case 'percent': {
+      const number = Number(text)
+      return text.trim() !== '' && Number.isFinite(number) ? number : text
+    }
     case 'datetime':
       return text.endsWith('Z') ? `${text.slice(0, -1).padEnd(23, '.000').slice(0, 23)}+0000` : text
     default:

@@ -60,6 +60,7 @@ export function fakeRunners() {
           inserted: 0,
           updated: 0,
           deleted: 0,
+          failed: 0,
           apiCalls: 0,
           durationMs: 0,
         }

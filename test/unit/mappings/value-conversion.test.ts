@@ -24,6 +24,15 @@ describe('value conversion', () => {
     expect(toColumnValue('false', 'boolean')).toBe(false)
     expect(toColumnValue('a;b', 'multipicklist')).toBe('a;b')
     expect(toColumnValue('2024-02-29', 'date')).toBe('2024-02-29')
+    expect(toColumnValue({ city: 'Paris' }, 'string')).toBe('{"city":"Paris"}')
+  })
+
+  it('passes a value that is not what its type says on as the text it is, for Postgres to refuse', () => {
+    expect(toColumnValue('lots', 'int')).toBe('lots')
+    expect(toColumnValue('abc', 'currency')).toBe('abc')
+    expect(toColumnValue(' 12.5 ', 'double')).toBe(12.5)
+    expect(toColumnValue('maybe', 'boolean')).toBe('maybe')
+    expect(toColumnValue('yesterday', 'datetime')).toBe('yesterday')
   })
 
   it('converts captured text for Salesforce', () => {

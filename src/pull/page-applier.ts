@@ -1,0 +1,161 @@
+import type { ConflictEvent } from '../mappings/conflict-policy.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import { type ApplyCounts, applyRecords } from './apply-records.js'
+import { toIsoInstant } from './pull-cursor.js'
+import {
+  clearFailures,
+  failingAmong,
+  type PullRecordFailure,
+  type RecordRefusal,
+  recordFailures,
+  refusalOf,
+} from './pull-failures.js'
+
+/** What a pull did: {@link ApplyCounts} plus the records Postgres refused. */
+export interface PullCounts extends ApplyCounts {
+  failed: number
+}
+
+/** What applying one page did, to report once its transaction committed. */
+export interface PageOutcome {
+  readonly counts: ApplyCounts
+  /** Records Postgres refused, now in `_pgforce_pull_failure`. */
+  readonly failed: readonly PullRecordFailure[]
+}
+
+/** Options of a {@link PageApplier}. */
+export interface PageApplierOptions {
+  /** `_pgforce_pull_failure` had rows for the table when the pull began. */
+  readonly knownFailures: boolean
+  /** How long a refused record waits before it is read again by id (unless it changes). */
+  readonly retryMs: number
+  /** Attempt refused records even when unchanged and not due (a reload). */
+  readonly retryAll?: boolean
+  /** Told of each conflict, after its page committed. */
+  readonly onConflict?: ((conflict: ConflictEvent) => void) | undefined
+  /** Told of each refused record, after its page committed. */
+  readonly onRecordFailed?: ((failure: PullRecordFailure) => void) | undefined
+}
+
+/**
+ * Applies the pages of one pull so that a record Postgres refuses fails alone
+ * (docs/concepts/delivery-guarantees.md). Inside the caller's engine transaction a page is applied
+ * as one set-based batch under a savepoint; when Postgres refuses a value (SQLSTATE class 22 or
+ * 23, {@link refusalOf}), the batch is rolled back to the savepoint and split in halves, down to
+ * single records, so every other record commits with the cursor and each refused one is written
+ * to `_pgforce_pull_failure` in the same transaction. Any other error fails the page as before.
+ *
+ * A refused record is attempted again when it changes in Salesforce (a new SystemModstamp), when
+ * its retry is due (`retryMs` after its last failure, read again by id at the start of a pull), or
+ * on a reload; an unchanged one re-read by the look-back window is skipped. A record that applies
+ * leaves `_pgforce_pull_failure` in the transaction that applied it.
+ * @internal
+ */
+export class PageApplier {
+  private readonly schema: string
+  private readonly plan: MappingSchema
+  private readonly options: PageApplierOptions
+  private knownFailures: boolean
+
+  constructor(schema: string, plan: MappingSchema, options: PageApplierOptions) {
+    this.schema = schema
+    this.plan = plan
+    this.options = options
+    this.knownFailures = options.knownFailures
+  }
+
+  /** The mapped table pages are applied to. */
+  get table(): string {
+    return this.plan.mapping.table
+  }
+
+  /**
+   * Applies `records` in the caller's transaction. `requested` are ids the page was read by
+   * (retries, streaming hints): a refused one Salesforce no longer returns (purged) is forgotten.
+   */
+  async apply(
+    client: PgClientLike,
+    records: readonly SObjectRecord[],
+    requested: readonly string[] = [],
+  ): Promise<PageOutcome> {
+    const table = this.plan.mapping.table
+    const unique = [...new Map(records.map((r) => [r.Id, r])).values()].filter(
+      (r): r is SObjectRecord & { Id: string } => typeof r.Id === 'string',
+    )
+    const failing = this.knownFailures
+      ? await failingAmong(client, this.schema, table, [
+          ...new Set([...unique.map((r) => r.Id), ...requested]),
+        ])
+      : new Map()
+    const attempted = unique.filter((record) => {
+      const failed = failing.get(record.Id)
+      return (
+        !failed ||
+        failed.due ||
+        this.options.retryAll === true ||
+        failed.systemModstamp !== toIsoInstant(record.SystemModstamp)
+      )
+    })
+    const { counts, refused } = await this.isolate(client, attempted)
+    const failed = await recordFailures(client, this.schema, table, refused, this.options.retryMs)
+    const refusedIds = new Set(refused.map((r) => r.sfid))
+    const returned = new Set(unique.map((r) => r.Id))
+    await clearFailures(client, this.schema, table, [
+      ...attempted.filter((r) => failing.has(r.Id) && !refusedIds.has(r.Id)).map((r) => r.Id),
+      ...requested.filter((id) => failing.has(id) && !returned.has(id)),
+    ])
+    return { counts, failed }
+  }
+
+  /** After the page's transaction committed: tells listeners. */
+  committed(outcome: PageOutcome): void {
+    if (outcome.failed.length > 0) this.knownFailures = true
+    for (const conflict of outcome.counts.conflicts ?? []) this.options.onConflict?.(conflict)
+    for (const failure of outcome.failed) this.options.onRecordFailed?.(failure)
+  }
+
+  /**
+   * Applies the records set-based; when Postgres refuses one, bisects under savepoints until each
+   * refused record stands alone. Counts and conflicts are those of the batches that applied.
+   */
+  private async isolate(
+    client: PgClientLike,
+    records: readonly SObjectRecord[],
+  ): Promise<{ counts: ApplyCounts; refused: RecordRefusal[] }> {
+    const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0, conflicts: [] }
+    const refused: RecordRefusal[] = []
+    const attempt = async (batch: readonly SObjectRecord[]): Promise<void> => {
+      await client.query('SAVEPOINT pgforce_page')
+      try {
+        const applied = await applyRecords(client, this.schema, this.plan, batch)
+        await client.query('RELEASE SAVEPOINT pgforce_page')
+        counts.inserted += applied.inserted
+        counts.updated += applied.updated
+        counts.deleted += applied.deleted
+        counts.conflicts?.push(...(applied.conflicts ?? []))
+      } catch (error) {
+        const refusal = refusalOf(error)
+        if (!refusal) throw error
+        await client.query('ROLLBACK TO SAVEPOINT pgforce_page')
+        await client.query('RELEASE SAVEPOINT pgforce_page')
+        const [only] = batch
+        if (batch.length === 1 && only) {
+          refused.push({
+            sfid: String(only.Id),
+            systemModstamp: toIsoInstant(only.SystemModstamp),
+            sqlState: refusal.sqlState ?? '22000',
+            message: refusal.message,
+          })
+          return
+        }
+        const half = Math.ceil(batch.length / 2)
+        await attempt(batch.slice(0, half))
+        await attempt(batch.slice(half))
+      }
+    }
+    if (records.length > 0) await attempt(records)
+    return { counts, refused }
+  }
+}
