@@ -2,6 +2,7 @@ import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
 import { catalog, install, type LogRow, planAccount, triggerLog } from './install-helpers.js'
 
 const db = useTestDatabase()
@@ -109,6 +110,15 @@ describe('install()', () => {
 })
 
 describe('capture triggers', () => {
+  const SENTINEL = 'salesforce.hc_trigger_log:sentinel'
+  /**
+   * Sends a last notification on the channel and waits for it: Postgres delivers notifications in
+   * commit order, so once it is in, every notification of the transactions before it is too.
+   */
+  const allNotified = async (pool: pg.Pool, notes: string[]) => {
+    await pool.query(`NOTIFY "salesforce.hc_trigger_log", 'sentinel'`)
+    await waitFor(() => notes.includes(SENTINEL), 10_000, 'the sentinel notification')
+  }
   const listener = () => {
     const client = new pg.Client({ connectionString: db().url })
     const notes: string[] = []
@@ -142,7 +152,7 @@ describe('capture triggers', () => {
         [id],
       )
       await pool.query('DELETE FROM salesforce.account WHERE id = $1', [id])
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await allNotified(pool, notes)
       const log = await triggerLog(pool)
       expect(log.map((l: LogRow) => [l.action, l.state, l.table_name])).toEqual([
         ['INSERT', 'NEW', 'account'],
@@ -159,6 +169,7 @@ describe('capture triggers', () => {
         'salesforce.hc_trigger_log:ping',
         'salesforce.hc_trigger_log:ping',
         'salesforce.hc_trigger_log:ping',
+        SENTINEL,
       ])
     } finally {
       await client.end()
@@ -208,9 +219,9 @@ describe('capture triggers', () => {
         UPDATE salesforce.account SET industry = 'Energy';
         DELETE FROM salesforce.account;
         COMMIT;`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await allNotified(pool, notes)
       expect(await triggerLog(pool)).toEqual([])
-      expect(notes).toEqual([])
+      expect(notes).toEqual([SENTINEL])
       const { rows } = await pool.query(`SHOW xmlbinary`)
       expect(rows[0]?.xmlbinary).toBe('base64')
     } finally {

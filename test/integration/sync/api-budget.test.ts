@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { ApiBudgetExhaustedError } from '../../../src/errors/api-budget-exhausted-error.js'
+import { RetryPolicy } from '../../../src/errors/retry-policy.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { SalesforcePollingSource } from '../../../src/sources/salesforce-polling-source.js'
+import { recordingSource } from '../../support/recording-source.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
@@ -27,15 +29,30 @@ describe('daily API budget', () => {
     fixture = await syncFixture(db(), [account])
     const events: string[] = []
     const budget = { dailyCalls: 6, slowDownAt: 0.99 }
+    // A refused pull is retried after 50 ms instead of 30 s: once the budget is spent, the leader
+    // keeps trying, and each refusal (pull:failed) shows a call that was not made.
+    const retryPolicy = new RetryPolicy({
+      salesforceCodes: { API_BUDGET_EXHAUSTED: { minDelayMs: 50, maxDelayMs: 50 } },
+    })
+    let refused = 0
+    const polls = [0, 0] // per worker
     for (let i = 0; i < 2; i += 1) {
       const engine = new SyncEngine({
         connection: fixture.connection,
         mappings: [account],
-        sources: [new SalesforcePollingSource()],
+        sources: [
+          recordingSource(new SalesforcePollingSource(), () => {
+            polls[i] = (polls[i] ?? 0) + 1
+          }),
+        ],
         apiBudget: budget,
         takeoverCheckMs: 50,
+        retryPolicy,
       })
       engine.on('budget', (e) => events.push(`${e.level} ${e.used}/${e.budget}`))
+      engine.on('pull:failed', ({ error }) => {
+        if (error instanceof ApiBudgetExhaustedError) refused += 1
+      })
       engines.push(engine)
       await engine.start()
     }
@@ -45,7 +62,15 @@ describe('daily API budget', () => {
       15_000,
       'the budget to run out',
     )
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    // Both workers poll again, and the leader's pull is refused three more times.
+    const [pollsA = 0, pollsB = 0] = polls
+    const refusedSoFar = refused
+    await waitFor(
+      () => (polls[0] ?? 0) > pollsA && (polls[1] ?? 0) > pollsB,
+      10_000,
+      'the next poll of both workers',
+    )
+    await waitFor(() => refused >= refusedSoFar + 3, 10_000, 'three more pulls to be refused')
     expect(fixture.org.api.used - before).toBeLessThanOrEqual(6)
     expect(events).toContain('low 6/6')
     const status = await engines[0]?.status()

@@ -12,6 +12,7 @@ import type {
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
+import { watchedConnection } from '../../support/watched-pool.js'
 
 // A row inserted in Postgres is created in Salesforce, then its sfid is committed back. A pull by
 // another worker that reads the new record in between must not copy it in as a second row, even
@@ -40,8 +41,12 @@ it('a pull between a create in Salesforce and its sfid commit adds no duplicate 
     }
   }
   fixture = await syncFixture(db(), [contact], { writeStrategy: new SlowToCommit() })
+  // The puller's pool tells each time its pull asked whether it may pass the fence and was told no.
+  let heldAtFence = 0
   const puller = new SyncEngine({
-    connection: fixture.connection,
+    connection: watchedConnection(fixture.connection, db().pool, ({ text, rows }) => {
+      if (text.includes('_pgforce_insert_fence') && rows[0]?.passed === false) heldAtFence += 1
+    }),
     mappings: [contact],
     sources: [],
   })
@@ -56,7 +61,7 @@ it('a pull between a create in Salesforce and its sfid commit adds no duplicate 
   const pulling = puller.syncOnce().then(() => {
     pulled = true
   })
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await waitFor(() => heldAtFence >= 3, 10_000, 'the pull to be held at the fence 3 times')
   expect(pulled).toBe(false) // the pull waits for the push to commit
   answer()
   await Promise.all([pushing, pulling])

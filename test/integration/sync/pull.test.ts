@@ -131,11 +131,20 @@ describe('pull (Salesforce → Postgres)', () => {
     )
     org.faults.setLatency(5)
     const before = org.api.used
-    const pulling = engine.syncOnce()
-    // Once the first page is in, change a record the pull has already passed.
-    while (org.api.used < before + 3) await new Promise((resolve) => setTimeout(resolve, 1))
-    org.modify('Account', ids[0] as string, { Name: 'Changed while paging' })
-    await pulling
+    // Once the first page is in (the pull's third call has been answered), change a record the
+    // pull has already passed: right then, while the pull goes on, not whenever a poll notices.
+    let changedWhilePaging = false
+    const charge = org.api.charge.bind(org.api)
+    org.api.charge = () => {
+      charge()
+      if (org.api.used !== before + 3) return
+      queueMicrotask(() => {
+        org.modify('Account', ids[0] as string, { Name: 'Changed while paging' })
+        changedWhilePaging = true
+      })
+    }
+    await engine.syncOnce()
+    expect(changedWhilePaging).toBe(true)
     org.faults.setLatency(0)
     await engine.syncOnce()
     expect(await fixture.rows('account', 'name')).toContainEqual({ name: 'Changed while paging' })

@@ -185,7 +185,19 @@ describe('push faults (real jsforce, HTTP emulator)', () => {
       (await sql('SELECT DISTINCT state FROM $schema._trigger_log')).map((r) => r.state),
     ).toEqual(['PENDING'])
     const survivor = engine({ pushLeaseMs: 200, sources: [] })
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    // The survivor may reclaim an entry once Postgres's clock says its claim is older than its
+    // 200 ms lease (the condition its claim query uses): wait for exactly that.
+    await waitFor(
+      async () => {
+        const [lease] = await sql(
+          `SELECT bool_and(updated_at < now() - interval '200 milliseconds') AS expired
+           FROM $schema._trigger_log WHERE state = 'PENDING'`,
+        )
+        return lease?.expired === true
+      },
+      10_000,
+      "the dead worker's lease to run out",
+    )
     const report = await survivor.syncOnce()
     expect(report.pushes[0]).toMatchObject({ succeeded: 20, failed: 0 })
     died()

@@ -4,6 +4,7 @@ import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { SalesforceStreamingSource } from '../../../src/sources/salesforce-streaming-source.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
 
 const db = useTestDatabase()
 const account = defineMapping({ object: 'Account', fields: ['Name', 'Industry'] })
@@ -15,24 +16,21 @@ afterEach(async () => {
   fixture = undefined
 })
 
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error('timed out')
+const ACCOUNT_CHANNEL = '/data/AccountChangeEvent'
+
+/** The replay id the engine stored for the Account channel, once a pull covering an event committed. */
+async function storedReplayId(f: SyncFixture): Promise<number | undefined> {
+  const { rows } = await db().pool.query(
+    `SELECT replay_id FROM "${f.connection.schema}"._pgforce_cursor WHERE name = $1`,
+    [`stream:${ACCOUNT_CHANNEL}`],
+  )
+  const value = rows[0]?.replay_id
+  return value === undefined || value === null ? undefined : Number(value)
 }
 
-/**
- * The stored replay id of the mapping's channel. A record can arrive through the catch-up pull
- * that follows connecting, before its own event's pull: wait for this, not for the row, when the
- * event must have been taken in.
- */
-async function storedReplayId(f: SyncFixture): Promise<unknown> {
-  const { rows } = await db().pool.query(
-    `SELECT replay_id FROM "${f.connection.schema}"._pgforce_cursor WHERE name LIKE 'stream:%'`,
-  )
-  return rows[0]?.replay_id
+/** Replay id of the newest event the org published on the Account channel. */
+function newestAccountEvent(f: SyncFixture): number | undefined {
+  return f.org.events.replay(ACCOUNT_CHANNEL, -2).at(-1)?.replayId
 }
 
 /** An engine whose only source is streaming: anything it learns, it learns from events. */
@@ -55,14 +53,21 @@ describe('streaming into a running engine', () => {
     const first = streamingEngine(fixture)
     await first.engine.start()
     const [a] = org.insert('Account', [{ Name: 'A' }])
-    await eventually(async () => (await fixture?.count('account')) === 1)
-    await eventually(async () => (await storedReplayId(fixture as SyncFixture)) !== undefined)
+    await waitFor(async () => (await fixture?.count('account')) === 1, 10_000, 'the row')
+    const event = newestAccountEvent(fixture)
+    await waitFor(
+      async () => fixture !== undefined && (await storedReplayId(fixture)) === event,
+      10_000,
+      `replay id ${event} to be stored`,
+    )
     await first.engine.stop()
     org.modify('Account', a as string, { Industry: 'Energy' })
     const second = streamingEngine(fixture)
     await second.engine.start()
-    await eventually(
+    await waitFor(
       async () => (await fixture?.rows('account', 'industry'))?.[0]?.industry === 'Energy',
+      10_000,
+      'the change made while stopped',
     )
     expect(second.errors).toEqual([])
   })
@@ -73,16 +78,25 @@ describe('streaming into a running engine', () => {
     const first = streamingEngine(fixture)
     await first.engine.start()
     org.insert('Account', [{ Name: 'Before' }])
-    await eventually(async () => (await storedReplayId(fixture as SyncFixture)) !== undefined)
+    // The row can arrive through the startup pull before the event's pull commits its replay id;
+    // stopping then would leave no replay id to expire. Wait for the id itself.
+    const event = newestAccountEvent(fixture)
+    await waitFor(
+      async () => fixture !== undefined && (await storedReplayId(fixture)) === event,
+      10_000,
+      `replay id ${event} to be stored`,
+    )
+    expect(await fixture.count('account')).toBe(1)
     await first.engine.stop()
     org.insert(
       'Account',
       Array.from({ length: 30 }, (_, i) => ({ Name: `While stopped ${i}` })),
     )
     org.events.setRetention(5) // the events after the stored replay id are gone
+    expect(() => org.events.replay(ACCOUNT_CHANNEL, event as number)).toThrow(/replayId/)
     const second = streamingEngine(fixture)
     await second.engine.start()
-    await eventually(async () => (await fixture?.count('account')) === 31)
+    await waitFor(async () => (await fixture?.count('account')) === 31, 10_000, 'the catch-up pull')
     expect(second.errors.map((e) => (e as { errorCode?: string }).errorCode)).toContain(
       'INVALID_REPLAY_ID',
     )
@@ -94,12 +108,22 @@ describe('streaming into a running engine', () => {
     const { engine } = streamingEngine(fixture)
     await engine.start()
     const [a] = org.insert('Account', [{ Name: 'Gap' }])
-    await eventually(async () => (await storedReplayId(fixture as SyncFixture)) !== undefined)
+    await waitFor(async () => (await fixture?.count('account')) === 1, 10_000, 'the row')
+    const event = newestAccountEvent(fixture)
+    await waitFor(
+      async () => fixture !== undefined && (await storedReplayId(fixture)) === event,
+      10_000,
+      `replay id ${event} to be stored`,
+    )
     const pulls: string[] = []
     engine.on('pull:started', ({ reason }) => pulls.push(reason))
     org.publishGap('Account', [a as string])
     org.publishOverflow('Account')
-    await eventually(async () => pulls.includes('gap') || pulls.includes('overflow'))
+    await waitFor(
+      () => pulls.includes('gap') || pulls.includes('overflow'),
+      10_000,
+      'a gap or overflow pull',
+    )
     expect(pulls.some((r) => r === 'gap' || r === 'overflow')).toBe(true)
   })
 })

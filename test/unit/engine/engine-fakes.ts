@@ -45,14 +45,19 @@ export function fakeConnection(): Connection {
   })
 }
 
-/** Runners whose pulls can be held open, counting calls. */
+/**
+ * Runners whose pulls can be held open, counting calls. `nextPullStart()` resolves when the next
+ * pull begins, so a test waits for that event instead of for time to pass.
+ */
 export function fakeRunners() {
   const calls: string[] = []
   let hold: Promise<void> | undefined
+  const pullStartWaiters: (() => void)[] = []
   const runners: EngineRunners = {
     pull: {
       run: async (plan): Promise<PullReport> => {
         calls.push(`pull:${plan.object}`)
+        for (const started of pullStartWaiters.splice(0)) started()
         await hold
         calls.push(`pull-done:${plan.object}`)
         return {
@@ -87,6 +92,10 @@ export function fakeRunners() {
     calls,
     holdPulls(until: Promise<void>) {
       hold = until
+    },
+    /** Resolves when the next pull starts; ask before causing it. */
+    nextPullStart(): Promise<void> {
+      return new Promise((resolve) => pullStartWaiters.push(resolve))
     },
   }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { useRunners } from '../../../src/engine/engine-runners.js'
 import {
   type CallBehaviour,
@@ -12,6 +12,24 @@ import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { fakeConnection, fakeRunners } from './engine-fakes.js'
 
 const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
+
+// Fake timers: no engine timer (stop's deadline, upkeep, retries) fires unless a test advances
+// it, so what a test sees after settle() was decided by the calls alone, not by how much wall
+// time passed.
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/**
+ * Lets every pending promise chain run to its end (the fakes do no I/O, so nothing else can make
+ * progress): a call that is going to settle without help has settled after this.
+ */
+async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0)
+}
 
 function newEngine() {
   const fakes = fakeRunners()
@@ -43,8 +61,9 @@ async function engineIn(state: EngineState) {
     await engine.start()
   } else if (state === 'stopping') {
     fakes.holdPulls(gate)
+    const pulling = fakes.nextPullStart()
     await engine.start()
-    await new Promise((r) => setTimeout(r, 5)) // the startup pull is now held
+    await pulling // the startup pull is now held
     void engine.stop()
   } else if (state === 'stopped') {
     await engine.start()
@@ -86,7 +105,7 @@ describe('SyncEngine lifecycle (docs/spec/engine-lifecycle.md)', () => {
         settled = true
       },
     )
-    await new Promise((r) => setTimeout(r, 10))
+    await settle()
     switch (behaviour) {
       case 'no-op':
         expect(settled, expectations[behaviour]).toBe(true)
@@ -124,18 +143,19 @@ describe('SyncEngine lifecycle (docs/spec/engine-lifecycle.md)', () => {
   })
 
   it('stop() waits for a pull in flight', async () => {
-    const { engine, holdPulls, calls } = newEngine()
+    const { engine, holdPulls, nextPullStart, calls } = newEngine()
     let finish = () => {}
     holdPulls(
       new Promise<void>((resolve) => {
         finish = resolve
       }),
     )
+    const pulling = nextPullStart()
     await engine.start()
-    await new Promise((r) => setTimeout(r, 5))
+    await pulling
     expect(calls).toContain('pull:Account')
     const stopping = engine.stop()
-    await new Promise((r) => setTimeout(r, 20))
+    await settle()
     expect(engine.state).toBe('stopping')
     expect(calls).not.toContain('pull-done:Account')
     finish()
