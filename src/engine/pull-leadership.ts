@@ -4,7 +4,7 @@ import type { PgListenClientLike, PgPoolLike } from '../postgres/pg-pool-like.js
 type SessionClient = PgListenClientLike
 
 /**
- * Decides which of several engines on one database pulls each mapping (DESIGN.md §2): a
+ * Decides which of several engines on one database pulls each mapping (docs/concepts/architecture.md): a
  * session-level Postgres advisory lock per mapping, held on one dedicated connection. Whoever
  * holds the lock pulls; the others skip pulls and try again now and then. A worker that dies
  * (or loses its connection) loses its locks with its session, so another takes over at its next

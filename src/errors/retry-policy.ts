@@ -23,7 +23,7 @@ const slow: RetryRule = { minDelayMs: 1_000, maxDelayMs: 120_000 }
 const limits: RetryRule = { minDelayMs: 30_000, maxDelayMs: 900_000 }
 
 /**
- * The one table that decides what is retryable (DESIGN.md §6). Anything not listed is a permanent
+ * The one table that decides what is retryable (docs/concepts/design.md §6, docs/reference/errors.md). Anything not listed is a permanent
  * failure: a rejected record is marked FAILED, a bad config is a `ConfigError`.
  */
 export const DEFAULT_RETRY_TABLE: Required<RetryTable> = {

@@ -13,7 +13,7 @@ export type DeleteMode = 'hard' | 'soft'
 /** A value as it sits in a mapped column (node-postgres types; timestamps as UTC ISO strings). */
 export type ColumnValue = string | number | boolean | null
 
-/** The system columns every mapped table has (DESIGN.md §3). */
+/** The system columns every mapped table has (docs/reference/database-objects.md). */
 export interface SystemColumns {
   /** Internal serial key; never use it as a stable key across reloads. */
   readonly id: number

@@ -40,7 +40,7 @@ export interface SalesforcePullOptions {
 }
 
 /**
- * Salesforce → Postgres for one mapping (DESIGN.md §4). Records named by streaming hints, and
+ * Salesforce → Postgres for one mapping (docs/concepts/change-model.md). Records named by streaming hints, and
  * refused records whose retry is due, are re-read by id first; then the keyset cursor
  * `(SystemModstamp, Id)` is followed page by page with `queryAll` (so deletions, which bump
  * SystemModstamp, come along), each page applied and the cursor advanced in one engine

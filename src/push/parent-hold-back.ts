@@ -4,7 +4,7 @@ import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ChangeEntry } from '../strategies/write-strategy.js'
 
 /**
- * The entries of `entries` that must wait for a parent (DESIGN.md §5): an insert or update that
+ * The entries of `entries` that must wait for a parent (docs/concepts/delivery-guarantees.md): an insert or update that
  * sets a lookup through `<lookup>__r__<externalid>` to a parent row of a mapped table that has no
  * `sfid` yet (its insert is still queued, or failed). Salesforce would reject the child with
  * "Foreign key external ID not found"; held back, it goes once the parent is in Salesforce. Every

