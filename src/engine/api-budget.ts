@@ -1,8 +1,7 @@
 import format from 'pg-format'
 import { ApiBudgetExhaustedError } from '../errors/api-budget-exhausted-error.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
-import { CountingSalesforceAdapter } from '../salesforce/counting-salesforce-adapter.js'
-import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+import type { Emit } from '../runs/emit.js'
 import type { ApiUsage } from '../salesforce/salesforce-types.js'
 
 /** Daily Salesforce API call budgets (Heroku Connect's `sf_max_daily_api_calls`). */
@@ -29,6 +28,24 @@ export interface ApiBudgetOptions {
 /** Where a budget stands. */
 export type BudgetLevel = 'ok' | 'low' | 'exhausted'
 
+/** The events an API budget raises (part of `SyncEngineEvents`). */
+export interface BudgetEvents {
+  /**
+   * A mapping's API budget changed level: `low` (past `slowDownAt`: polls thin out, pushes batch
+   * harder), `exhausted` (calls wait for the next UTC day), or `ok` again. Mapping `*` is the org
+   * as a whole (`orgSlowDownAt`).
+   */
+  budget: [
+    event: {
+      readonly mapping: string
+      readonly level: BudgetLevel
+      /** Calls spent today against `budget`. */
+      readonly used: number
+      readonly budget: number
+    },
+  ]
+}
+
 /**
  * Counts Salesforce API calls per mapping and UTC day in `_pgforce_api_usage`, shared by every
  * worker on the database, and refuses calls past the budgets: each call is taken from the budget
@@ -44,24 +61,20 @@ export class ApiBudget {
   private readonly levels = new Map<string, BudgetLevel>()
   private readonly orgUsage: () => ApiUsage | undefined
   private orgLevel: BudgetLevel = 'ok'
-  private readonly onLevel: (
-    object: string,
-    level: BudgetLevel,
-    used: number,
-    budget: number,
-  ) => void
+  private tableExists = false
+  private readonly emit: Emit<BudgetEvents>
 
   constructor(
     pool: PgPoolLike,
     schema: string,
     options: ApiBudgetOptions,
-    onLevel: (object: string, level: BudgetLevel, used: number, budget: number) => void,
+    emit: Emit<BudgetEvents>,
     orgUsage: () => ApiUsage | undefined = () => undefined,
   ) {
     this.pool = pool
     this.schema = schema
     this.options = options
-    this.onLevel = onLevel
+    this.emit = emit
     this.orgUsage = orgUsage
   }
 
@@ -87,7 +100,7 @@ export class ApiBudget {
     const level: BudgetLevel = usage.used / usage.max >= threshold ? 'low' : 'ok'
     if (level !== this.orgLevel) {
       this.orgLevel = level
-      this.onLevel('*', level, usage.used, usage.max)
+      this.emit('budget', { mapping: '*', level, used: usage.used, budget: usage.max })
     }
     return level
   }
@@ -103,6 +116,11 @@ export class ApiBudget {
     const mappingBudget = this.mappingBudget(object)
     const total = this.options.dailyCalls
     if (mappingBudget === undefined && total === undefined) {
+      this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + calls)
+      return
+    }
+    if (!(await this.installed())) {
+      // Before install() there is no usage table to take calls from (install's own describes).
       this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + calls)
       return
     }
@@ -148,6 +166,17 @@ export class ApiBudget {
     } finally {
       client.release()
     }
+  }
+
+  /** Whether the usage table exists (checked until it does). */
+  private async installed(): Promise<boolean> {
+    if (this.tableExists) return true
+    const { rows } = await this.pool.query<{ exists: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS exists',
+      [format('%I._pgforce_api_usage', this.schema)],
+    )
+    this.tableExists = rows[0]?.exists === true
+    return this.tableExists
   }
 
   /** Writes counted-only calls (no budget set) to the usage table; kept for later if it fails. */
@@ -197,33 +226,6 @@ export class ApiBudget {
     const key = object.toLowerCase()
     if ((this.levels.get(key) ?? 'ok') === level) return
     this.levels.set(key, level)
-    this.onLevel(object, level, used, budget)
-  }
-}
-
-/**
- * Runs one pull or push of `object` through an adapter that counts its Salesforce calls, takes
- * each from `budget` (refusing it when spent) and gives up calls in flight when `abandon` is
- * aborted; counted-only calls are written to the usage table afterwards. The adapter's `calls` is
- * the run's `apiCalls`.
- * @internal
- */
-export async function meteredRun<T>(
-  budget: ApiBudget | undefined,
-  object: string,
-  salesforce: SalesforceAdapter,
-  abandon: AbortSignal,
-  run: (metered: CountingSalesforceAdapter) => Promise<T>,
-): Promise<T> {
-  const metered = new CountingSalesforceAdapter(
-    salesforce,
-    budget && ((calls) => budget.take(object, calls)),
-    abandon,
-  )
-  try {
-    return await run(metered)
-  } finally {
-    // Counted-only calls: a failed write keeps them for the next run's flush.
-    await budget?.flush().catch(() => {})
+    this.emit('budget', { mapping: object, level, used, budget })
   }
 }

@@ -1,5 +1,6 @@
-import type { DirectionRunner } from './direction-runner.js'
-import type { PullReport, PushReport } from './sync-engine-events.js'
+import type { PullReport } from '../pull/pull-report.js'
+import type { PushReport } from '../push/push-report.js'
+import type { DirectionRunner } from '../runs/direction-runner.js'
 
 /** The pull and push implementations an engine runs. @internal */
 export interface EngineRunners {

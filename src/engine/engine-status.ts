@@ -3,7 +3,7 @@ import format from 'pg-format'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ApiUsage } from '../salesforce/salesforce-types.js'
-import type { EngineState } from './engine-state.js'
+import type { EngineState } from './engine-lifecycle.js'
 import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
 
 /** What one mapping is doing, as `engine.status()` reports it. */

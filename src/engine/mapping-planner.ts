@@ -7,19 +7,23 @@ import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { lookupParents, planMappings } from '../mappings/plan-mappings.js'
 import type { FailedEntryFilter } from '../push/failed-entries.js'
 import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
+import type { SalesforceMeter } from './salesforce-meter.js'
 
 /**
- * Checks an engine's mappings against the org's describes once, and keeps the result: every
- * pull, push, install and status works from these plans. @internal
+ * Checks an engine's mappings against the org's describes once (each describe one metered API
+ * call), and keeps the result: every pull, push, install, reconcile and status works from these
+ * plans. @internal
  */
 export class MappingPlanner {
   private readonly connection: Connection
   private readonly mappings: readonly Mapping[]
+  private readonly meter: SalesforceMeter
   private cached: Promise<Map<string, MappingSchema>> | undefined
 
-  constructor(connection: Connection, mappings: readonly Mapping[]) {
+  constructor(connection: Connection, mappings: readonly Mapping[], meter: SalesforceMeter) {
     this.connection = connection
     this.mappings = mappings
+    this.meter = meter
   }
 
   /** The plans, by lower-cased object name (describes fetched on first use). */
@@ -53,7 +57,7 @@ export class MappingPlanner {
     const describes = new Map<string, SObjectDescribe | undefined>()
     const describeInto = async (object: string) => {
       try {
-        describes.set(object, await this.connection.salesforce.describe(object))
+        describes.set(object, await this.meter.for(object).describe(object))
       } catch (error) {
         if (
           !(
@@ -77,6 +81,7 @@ export class MappingPlanner {
       }
     }
     await Promise.all([...parents].map((parent) => describeInto(parent)))
+    await this.meter.flush()
     const plans = planMappings(this.mappings, describes)
     return new Map(plans.map((plan) => [plan.object.toLowerCase(), plan]))
   }

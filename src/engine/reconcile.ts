@@ -1,6 +1,8 @@
 import format from 'pg-format'
 import type { Connection } from '../connection/connection.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { countSoql } from '../pull/pull-soql.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 
 /** What a reconcile found for one mapping. */
 export interface ReconcileReport {
@@ -14,18 +16,18 @@ export interface ReconcileReport {
 }
 
 /**
- * Decides whether a mapping has drifted in ways polls cannot see: record counts that differ (a
- * missed delete, a lost row), or formula fields, which change without bumping SystemModstamp.
- * One COUNT() call; the caller reloads when needed. @internal
+ * Looks for drift polls cannot see in one mapping: record counts that differ (a missed delete, a
+ * lost row), or formula fields, which change without bumping SystemModstamp; `reload` is called
+ * when it finds either. One API call (a COUNT), through the mapping's metered adapter; the plan
+ * already says which fields are formulas. @internal
  */
-export async function needsReload(
+export async function reconcileMapping(
   connection: Connection,
   plan: MappingSchema,
-): Promise<Omit<ReconcileReport, 'reloaded'> & { reload: boolean }> {
-  const where = plan.mapping.where ? ` WHERE ${plan.mapping.where}` : ''
-  const salesforceCount = await connection.salesforce.count(
-    `SELECT COUNT() FROM ${plan.object}${where}`,
-  )
+  salesforce: SalesforceAdapter,
+  reload: () => Promise<unknown>,
+): Promise<ReconcileReport> {
+  const salesforceCount = await salesforce.count(countSoql(plan))
   const { rows } = await connection.pool.query<{ n: number }>(
     format(
       'SELECT count(*)::int AS n FROM %I.%I WHERE sfid IS NOT NULL AND isdeleted IS NOT TRUE',
@@ -34,13 +36,8 @@ export async function needsReload(
     ),
   )
   const postgresCount = rows[0]?.n ?? 0
-  const describe = await connection.salesforce.describe(plan.object)
-  const mapped = new Set(plan.columns.map((c) => c.field))
-  const formulas = describe.fields.some((f) => f.calculated && mapped.has(f.name))
-  return {
-    mapping: plan.object,
-    salesforceCount,
-    postgresCount,
-    reload: formulas || salesforceCount !== postgresCount,
-  }
+  const formulas = plan.columns.some((c) => c.calculated)
+  const reloaded = formulas || salesforceCount !== postgresCount
+  if (reloaded) await reload()
+  return { mapping: plan.object, salesforceCount, postgresCount, reloaded }
 }

@@ -2,6 +2,7 @@ import { OptionReader } from '../config/option-reader.js'
 import { Connection } from '../connection/connection.js'
 import { RetryPolicy } from '../errors/retry-policy.js'
 import type { Mapping } from '../mappings/mapping.js'
+import type { PullTuning } from '../pull/salesforce-pull.js'
 import type { ChangeSource } from '../sources/change-source.js'
 import type { WriteStrategy } from '../strategies/write-strategy.js'
 import type { ApiBudgetOptions } from './api-budget.js'
@@ -67,6 +68,37 @@ export interface SyncEngineOptions {
    * daily limit. Unlimited when omitted (calls are still counted for `status()`).
    */
   readonly apiBudget?: ApiBudgetOptions
+  /**
+   * Thresholds and sizes users have no reason to change, settable by pgforce's own tests (so a
+   * test reaches the Bulk 2.0 path with 500 records, not 50 000). @internal
+   */
+  readonly tuning?: {
+    readonly pull?: Partial<PullTuning>
+    readonly push?: Partial<PushTuning>
+  }
+}
+
+/** How pushes behave. @internal */
+export interface PushTuning {
+  /** Entries claimed per round (a strategy's own `claimSize` wins). */
+  readonly claimSize: number
+}
+
+/**
+ * The defaults of everything tunable, in one place: a first load over 10 000 records uses Bulk
+ * 2.0 (Heroku Connect's threshold), written 5 000 records per transaction; each pull starts 2 s
+ * before its cursor (SystemModstamp has second precision); `getDeleted` at most every 5 minutes
+ * (Salesforce asks no more often); pushes claim 2 000 entries per round. @internal
+ */
+export const DEFAULT_TUNING: { readonly pull: PullTuning; readonly push: PushTuning } = {
+  pull: {
+    lookbackMs: 2_000,
+    hardDeleteIntervalMs: 300_000,
+    bulkThreshold: 10_000,
+    bulkBatchSize: 5_000,
+    failureRetryMs: 600_000,
+  },
+  push: { claimSize: 2_000 },
 }
 
 /** Options after defaults and validation. @internal */
@@ -81,9 +113,9 @@ export interface ResolvedEngineOptions {
   readonly reconcileIntervalMs: number
   readonly pushLeaseMs: number
   readonly takeoverCheckMs: number
-  readonly pullFailureRetryMs: number
   readonly logger: Logger | undefined
   readonly apiBudget: ApiBudgetOptions
+  readonly tuning: { readonly pull: PullTuning; readonly push: PushTuning }
 }
 
 /**
@@ -193,8 +225,15 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     reconcileIntervalMs: reconcileIntervalMs as number,
     pushLeaseMs: pushLeaseMs as number,
     takeoverCheckMs: takeoverCheckMs as number,
-    pullFailureRetryMs: pullFailureRetryMs as number,
     logger,
     apiBudget: budget,
+    tuning: {
+      pull: {
+        ...DEFAULT_TUNING.pull,
+        failureRetryMs: pullFailureRetryMs as number,
+        ...options.tuning?.pull,
+      },
+      push: { ...DEFAULT_TUNING.push, ...options.tuning?.push },
+    },
   }
 }

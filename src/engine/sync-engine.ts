@@ -1,32 +1,34 @@
 import { EventEmitter } from 'eventemitter3'
 import { ConfigError } from '../errors/config-error.js'
 import { EngineStateError } from '../errors/engine-state-error.js'
-import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
 import { assertInstalled } from '../postgres/install/installed-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import { type PullFailureFilter, requestRetry } from '../pull/pull-failures.js'
+import type { PullReport } from '../pull/pull-report.js'
 import { trimArchive } from '../push/archive-retention.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
+import type { PushReport } from '../push/push-report.js'
+import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
 import { ApiBudget } from './api-budget.js'
 import { defaultRunners, defaultSources } from './default-engine-parts.js'
-import { type RunControl, runToCompletion } from './direction-runner.js'
-import { EngineLifecycle } from './engine-lifecycle.js'
+import { EngineLifecycle, type EngineState } from './engine-lifecycle.js'
 import { attachLogger } from './engine-logger.js'
 import { type EngineRunners, runnersOverride } from './engine-runners.js'
-import { EngineRuntime, type StopOptions } from './engine-runtime.js'
-import type { EngineState } from './engine-state.js'
 import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
 import { MappingPlanner } from './mapping-planner.js'
-import { needsReload, type ReconcileReport } from './reconcile.js'
+import { MappingRuns, runToCompletion } from './mapping-runs.js'
+import { type ReconcileReport, reconcileMapping } from './reconcile.js'
 import {
   type ResolvedEngineOptions,
   resolveEngineOptions,
   type SyncEngineOptions,
 } from './resolve-engine-options.js'
-import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
+import { RunningEngine, type StopOptions } from './running-engine.js'
+import { SalesforceMeter } from './salesforce-meter.js'
+import type { SyncEngineEvents } from './sync-engine-events.js'
 
 /** What one `syncOnce()` pass did, per mapping. */
 export interface SyncPassReport {
@@ -56,38 +58,49 @@ export interface SyncPassReport {
  */
 export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly options: ResolvedEngineOptions
-  private runnersInUse: EngineRunners | undefined
-  private installed: Promise<void> | undefined
   private readonly sources: readonly ChangeSource[]
   private readonly history = new RunHistory(this)
-  private readonly planner: MappingPlanner
   private readonly lifecycle = new EngineLifecycle((from, to) => this.emit('state', { from, to }))
-  private runtime: EngineRuntime | undefined
-  /** The runtime `stop()` is stopping, so an impatient second `stop()` can hurry it. */
-  private stoppingRuntime: EngineRuntime | undefined
   private readonly budget: ApiBudget
+  private readonly meter: SalesforceMeter
+  private readonly planner: MappingPlanner
+  private readonly runs: MappingRuns
+  private installed: Promise<void> | undefined
+  private readonly emitter: Emit<SyncEngineEvents>
+  private running: RunningEngine | undefined
+  /** The running engine `stop()` is stopping, so an impatient second `stop()` can hurry it. */
+  private stopping: RunningEngine | undefined
 
   /** Validates options (throws `ConfigError` listing every problem); connects nothing yet. */
   constructor(options: SyncEngineOptions) {
     super()
     this.options = resolveEngineOptions(options)
-    this.planner = new MappingPlanner(this.options.connection, this.options.mappings)
     if (this.options.logger) attachLogger(this, this.options.logger)
     const { connection } = this.options
+    // The one event path: every part reports through this (docs/reference/events.md).
+    const emit: Emit<SyncEngineEvents> = (name, ...payload) => {
+      ;(this.emit as (name: string, ...payload: unknown[]) => boolean)(name, ...payload)
+    }
+    this.emitter = emit
     this.budget = new ApiBudget(
       connection.pool,
       connection.schema,
       this.options.apiBudget,
-      (mapping, level, used, budget) => this.emit('budget', { mapping, level, used, budget }),
+      emit,
       () => connection.salesforce.apiUsage,
     )
+    this.meter = new SalesforceMeter(connection.salesforce, this.budget)
+    this.planner = new MappingPlanner(connection, this.options.mappings, this.meter)
+    let runners: EngineRunners | undefined
+    this.runs = new MappingRuns({
+      runners: () => {
+        runners ??= runnersOverride(this) ?? defaultRunners(this.options, emit)
+        return runners
+      },
+      meter: this.meter,
+      emit,
+    })
     this.sources = this.options.sources ?? defaultSources()
-  }
-
-  /** The pull and push this engine runs (a test may swap them: `useRunners`). */
-  private get runners(): EngineRunners {
-    this.runnersInUse ??= runnersOverride(this) ?? defaultRunners(this.options, this.budget, this)
-    return this.runnersInUse
   }
 
   /**
@@ -146,7 +159,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   stop(options: StopOptions = {}): Promise<void> {
     if (options.graceful === false && this.lifecycle.state === 'stopping')
-      this.stoppingRuntime?.abandonRuns()
+      this.stopping?.abandonRuns()
     return this.lifecycle.call('stop', () =>
       this.lifecycle.transition('stopping', 'stopped', () => this.doStop(options)),
     )
@@ -165,22 +178,23 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       const control = runToCompletion()
       const pulls: PullReport[] = []
       const pushes: PushReport[] = []
-      const once = async (direction: SyncDirection, plan: MappingSchema) => {
+      const once = async <D extends SyncDirection>(direction: D, plan: MappingSchema) => {
         try {
-          return await this.runDirection(
+          return await this.runs.run(
             direction,
             plan,
             [{ object: plan.object, direction, reason: 'poll' }],
             control,
           )
         } catch (error) {
-          this.emitFailure(direction, plan.object, error, undefined)
+          this.runs.failed(direction, plan.object, error, undefined)
           throw error
         }
       }
-      for (const plan of plans.values()) pulls.push(await once('pull', plan))
+      for (const plan of plans.values()) pulls.push((await once('pull', plan)) as PullReport)
       for (const plan of parentsFirst([...plans.values()])) {
-        if (plan.mapping.access === 'read_write') pushes.push(await once('push', plan))
+        if (plan.mapping.access === 'read_write')
+          pushes.push((await once('push', plan)) as PushReport)
       }
       return { pulls, pushes }
     })
@@ -253,9 +267,9 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     const { pool, schema, salesforce } = this.options.connection
     return {
       state: this.lifecycle.state,
-      paused: this.runtime?.paused ?? false,
+      paused: this.running?.paused ?? false,
       mappings: await readStatus(pool, schema, plans, this.history, {
-        leading: this.runtime?.leading ?? new Set(),
+        leading: this.running?.leading ?? new Set(),
         callsToday: await this.budget.usedToday(),
       }),
       apiUsage: salesforce.apiUsage,
@@ -269,16 +283,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * sends them. Pausing affects this engine only. Throws `EngineStateError` unless running.
    */
   async pause(): Promise<void> {
-    if (!this.runtime || this.lifecycle.state !== 'running')
+    if (!this.running || this.lifecycle.state !== 'running')
       throw new EngineStateError(`pause() needs a running engine (it is ${this.lifecycle.state})`)
-    await this.runtime.pause()
+    await this.running.pause()
     this.emit('paused', { paused: true })
   }
 
   /** Runs again after `pause()`: what accumulated is pulled and pushed at once. */
   resume(): void {
-    if (!this.runtime?.paused) return
-    this.runtime.resume()
+    if (!this.running?.paused) return
+    this.running.resume()
     this.emit('paused', { paused: false })
   }
 
@@ -288,7 +302,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * removed at the end. The table is never emptied first, so readers see it whole throughout.
    */
   reload(object: string): Promise<PullReport> {
-    return this.lifecycle.call('syncOnce', async () => {
+    return this.lifecycle.call('reload', async () => {
       const plan = (await this.installedPlans()).get(object.toLowerCase())
       if (!plan) {
         throw new ConfigError(
@@ -302,7 +316,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           'reload',
         )
       }
-      return this.runners.pull.run(
+      return this.runs.run(
+        'pull',
         plan,
         [{ object: plan.object, direction: 'pull', reason: 'reload' }],
         runToCompletion(),
@@ -322,9 +337,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     )
     const reports: ReconcileReport[] = []
     for (const plan of plans) {
-      const { reload, ...counts } = await needsReload(this.options.connection, plan)
-      if (reload) await this.reload(plan.object)
-      const report = { ...counts, reloaded: reload }
+      const report = await reconcileMapping(
+        this.options.connection,
+        plan,
+        this.meter.for(plan.object),
+        () => this.reload(plan.object),
+      )
+      await this.meter.flush()
       this.emit('reconcile:completed', report)
       reports.push(report)
     }
@@ -350,16 +369,14 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   private async doStart(): Promise<void> {
     const plans = await this.installedPlans()
-    const runtime = new EngineRuntime(
+    const running = new RunningEngine(
       {
         options: this.options,
         sources: this.sources,
         budget: this.budget,
-        events: this,
-        run: (direction, plan, hints, control) =>
-          this.runDirection(direction, plan, hints, control),
-        failed: (direction, object, error, retryInMs) =>
-          this.emitFailure(direction, object, error, retryInMs),
+        meter: this.meter,
+        runs: this.runs,
+        emit: this.emitter,
         upkeep: [
           {
             name: 'reconcile',
@@ -375,55 +392,27 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       },
       plans,
     )
-    this.runtime = runtime
+    this.running = running
     try {
-      await runtime.start()
+      await running.start()
     } catch (error) {
-      this.runtime = undefined
+      this.running = undefined
       throw error
     }
   }
 
   private async doStop(options: StopOptions): Promise<void> {
-    const runtime = this.runtime
-    this.runtime = undefined
-    this.stoppingRuntime = runtime
+    const running = this.running
+    this.running = undefined
+    this.stopping = running
     try {
-      await runtime?.stop(options)
+      await running?.stop(options)
     } finally {
-      this.stoppingRuntime = undefined
+      this.stopping = undefined
     }
   }
 
   private signal(change: ChangeSignal): void {
-    this.runtime?.signal(change)
-  }
-
-  private async runDirection(
-    direction: SyncDirection,
-    plan: MappingSchema,
-    hints: readonly ChangeSignal[],
-    control: RunControl,
-  ): Promise<PullReport & PushReport> {
-    if (direction === 'pull')
-      this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })
-    const report = await this.runners[direction].run(plan, hints, control)
-    if (direction === 'pull') this.emit('pull:completed', report as PullReport)
-    else this.emit('push:completed', report as PushReport)
-    return report as PullReport & PushReport
-  }
-
-  private emitFailure(
-    direction: SyncDirection,
-    mapping: string,
-    error: unknown,
-    retryInMs: number | undefined,
-  ): void {
-    const wrapped = error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error))
-    this.emit(direction === 'pull' ? 'pull:failed' : 'push:failed', {
-      mapping,
-      error: wrapped,
-      retryInMs,
-    })
+    this.running?.signal(change)
   }
 }

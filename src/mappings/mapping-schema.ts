@@ -17,6 +17,8 @@ export interface ColumnSpec {
    * Number fields: total digits and digits after the point (`precision`, `scale`), or for `int`
    * fields `digits`, from the describe; a value with more digits before the point is not sent.
    */
+  /** A formula or roll-up field: it changes without bumping SystemModstamp. */
+  readonly calculated?: boolean | undefined
   readonly precision?: number | undefined
   readonly scale?: number | undefined
   readonly digits?: number | undefined

@@ -235,6 +235,7 @@ function toColumn(field: FieldDescribe, column: string, system: boolean): Column
     createable: field.createable,
     updateable: field.updateable,
     system,
+    calculated: field.calculated || undefined,
     precision: field.precision || undefined,
     scale: field.scale || undefined,
     digits: field.digits || undefined,

@@ -1,3 +1,4 @@
+import { parseSalesforceDatetime } from '../salesforce/salesforce-datetime.js'
 import type { FieldType } from '../salesforce/salesforce-types.js'
 
 /** Numeric text as JSON and Salesforce write it: `12`, `-1.5`, `1e3` (not `NaN`, `Infinity`, hex). */
@@ -67,9 +68,8 @@ export function toSalesforceValue(
  * is not a datetime is returned unchanged so Postgres reports it.
  */
 export function datetimeToUtcText(value: string): string {
-  const normalised = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
-  const ms = Date.parse(normalised)
-  if (Number.isNaN(ms)) return value
+  const ms = parseSalesforceDatetime(value)
+  if (ms === undefined) return value
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 }
 

@@ -26,8 +26,8 @@ export interface BulkLoadOptions {
   readonly total: number
   readonly batchSize?: number
   readonly onProgress?: (progress: LoadProgress) => void
-  /** The adapter to read through (the connection's by default). */
-  readonly salesforce?: SalesforceAdapter
+  /** The mapping's (metered) door to Salesforce. */
+  readonly salesforce: SalesforceAdapter
   /** Applies each batch (a record Postgres refuses fails alone) and reports it after commit. */
   readonly pages: PageApplier
   readonly signal: AbortSignal
@@ -48,7 +48,7 @@ export async function bulkLoad(
   options: BulkLoadOptions,
 ): Promise<PullCounts> {
   const { schema, pool } = connection
-  const salesforce = options.salesforce ?? connection.salesforce
+  const { salesforce } = options
   const table = plan.mapping.table
   const conditions = [
     ...(plan.mapping.where ? [`(${plan.mapping.where})`] : []),

@@ -4,6 +4,7 @@ import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 
 const NAME = 'deleted'
 const DAY = 86_400_000
@@ -65,7 +66,7 @@ export async function applyHardDeletes(
          ON CONFLICT (table_name, name) DO UPDATE SET systemmodstamp = excluded.systemmodstamp, updated_at = now()`,
         schema,
       ),
-      [table, NAME, result.latestDateCovered.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')],
+      [table, NAME, toIsoInstant(result.latestDateCovered) ?? new Date(now).toISOString()],
     )
     return removed
   })

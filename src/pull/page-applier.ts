@@ -1,9 +1,9 @@
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
-import { toIsoInstant } from './pull-cursor.js'
 import {
   clearFailures,
   failingAmong,

@@ -1,5 +1,6 @@
 import format from 'pg-format'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 
 /**
  * Where a mapping's pull stands: the `(SystemModstamp, Id)` of the last record applied. Stored in
@@ -12,15 +13,6 @@ export interface PullCursor {
 }
 
 const NAME = 'pull'
-
-/**
- * `2024-01-31T12:34:56.000+0000` → `2024-01-31T12:34:56.000Z`, the form SOQL datetime literals
- * take and cursors are kept in; `undefined` for a value that is not a datetime. @internal
- */
-export function toIsoInstant(value: unknown): string | undefined {
-  const ms = Date.parse(String(value).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString()
-}
 
 /** A record's SystemModstamp as the ISO instant a cursor holds; throws when it has none. @internal */
 export function stampOf(record: {

@@ -35,3 +35,15 @@ export function byIdSoql(plan: MappingSchema, ids: readonly string[]): string {
   const list = ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(', ')
   return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object} WHERE Id IN (${list})`
 }
+
+/**
+ * `SELECT COUNT() FROM <object>` within the mapping's row filter, of records changed since a
+ * cursor's instant when one is given: what a load or a catch-up would read. One call.
+ */
+export function countSoql(plan: MappingSchema, since?: PullCursor): string {
+  const conditions = [
+    ...(since ? [`SystemModstamp >= ${since.systemModstamp}`] : []),
+    ...(plan.mapping.where ? [`(${plan.mapping.where})`] : []),
+  ]
+  return `SELECT COUNT() FROM ${plan.object}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`
+}

@@ -1,42 +1,43 @@
 import type { Connection } from '../connection/connection.js'
-import { type ApiBudget, meteredRun } from '../engine/api-budget.js'
-import type { DirectionRunner, RunControl } from '../engine/direction-runner.js'
-import type { PullReport } from '../engine/sync-engine-events.js'
-import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
-import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
+import type { Emit } from '../runs/emit.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
-import { bulkLoad, type LoadProgress } from './bulk-load.js'
+import { bulkLoad } from './bulk-load.js'
 import { applyHardDeletes } from './hard-deletes.js'
 import { PageApplier, type PullCounts } from './page-applier.js'
 import { type PullCursor, readPullCursor, stampOf, writePullCursor } from './pull-cursor.js'
-import { type PullRecordFailure, readDueFailures } from './pull-failures.js'
-import { byIdSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
+import type { PullEvents } from './pull-events.js'
+import { readDueFailures } from './pull-failures.js'
+import type { PullReport } from './pull-report.js'
+import { byIdSoql, countSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
 import { writeReplayIds } from './stream-cursor.js'
+
+/** How pulls behave, resolved once with the engine's options (`tuning`). @internal */
+export interface PullTuning {
+  /** How far before the stored cursor each pull starts. */
+  readonly lookbackMs: number
+  /** Least time between two `getDeleted` checks for hard deletes. */
+  readonly hardDeleteIntervalMs: number
+  /** A first load or a catch-up of more records than this uses Bulk 2.0. */
+  readonly bulkThreshold: number
+  /** Records per Bulk 2.0 load batch written to Postgres in one transaction. */
+  readonly bulkBatchSize: number
+  /**
+   * How long a record Postgres refused waits before a pull reads it again by id (it is attempted
+   * at once when it changes in Salesforce).
+   */
+  readonly failureRetryMs: number
+}
 
 /** Options of {@link SalesforcePull}. @internal */
 export interface SalesforcePullOptions {
-  /** How far before the stored cursor each pull starts. @default 2000 */
-  readonly lookbackMs?: number
-  /** Least time between two `getDeleted` checks for hard deletes. @default 300 000 (5 minutes) */
-  readonly hardDeleteIntervalMs?: number
-  /** A first load of more records than this uses Bulk 2.0. @default 10 000 (Heroku Connect's) */
-  readonly bulkThreshold?: number
-  readonly onLoadStarted?: (event: { mapping: string; total: number; reload: boolean }) => void
-  readonly onProgress?: (progress: LoadProgress) => void
-  /** The daily API budget calls are taken from (and counted in). */
-  readonly budget?: ApiBudget
-  /** Told of each conflict, after the pull that resolved it committed. */
-  readonly onConflict?: (conflict: ConflictEvent) => void
-  /**
-   * How long a record Postgres refused waits before a pull reads it again by id (it is attempted
-   * at once when it changes in Salesforce). @default 600 000 (10 minutes)
-   */
-  readonly failureRetryMs?: number
-  /** Told of each record Postgres refused, after the page that set it aside committed. */
-  readonly onRecordFailed?: (mapping: string, failure: PullRecordFailure) => void
+  readonly connection: Connection
+  readonly tuning: PullTuning
+  /** Where loads, conflicts and refused records are reported. */
+  readonly emit: Emit<PullEvents>
 }
 
 /**
@@ -51,63 +52,61 @@ export interface SalesforcePullOptions {
  */
 export class SalesforcePull implements DirectionRunner<PullReport> {
   private readonly connection: Connection
-  private readonly options: SalesforcePullOptions
+  private readonly tuning: PullTuning
+  private readonly emit: Emit<PullEvents>
 
-  constructor(connection: Connection, options: SalesforcePullOptions = {}) {
-    this.connection = connection
-    this.options = options
+  constructor(options: SalesforcePullOptions) {
+    this.connection = options.connection
+    this.tuning = options.tuning
+    this.emit = options.emit
   }
 
   async run(
     plan: MappingSchema,
     hints: readonly ChangeSignal[],
-    control: RunControl,
-  ): Promise<PullReport> {
-    return meteredRun(
-      this.options.budget,
-      plan.object,
-      this.connection.salesforce,
-      control.abandon,
-      async (sf) => {
-        const started = Date.now()
-        const counts: PullCounts = { inserted: 0, updated: 0, deleted: 0, failed: 0 }
-        const report = () => ({
-          mapping: plan.object,
-          inserted: counts.inserted,
-          updated: counts.updated,
-          deleted: counts.deleted,
-          failed: counts.failed,
-          apiCalls: sf.calls,
-          durationMs: Date.now() - started,
-        })
-        try {
-          await this.pull(plan, hints, control.signal, sf, counts)
-        } catch (error) {
-          // Stopping: every page applied so far is committed with its cursor; the rest waits.
-          if (control.signal.aborted) return report()
-          throw error
-        }
-        return report()
-      },
-    )
+    context: RunContext,
+  ): Promise<Omit<PullReport, 'apiCalls'>> {
+    const started = Date.now()
+    const counts: PullCounts = { inserted: 0, updated: 0, deleted: 0, failed: 0 }
+    try {
+      await this.pull(plan, hints, context, counts)
+    } catch (error) {
+      // Stopping: every page applied so far is committed with its cursor; the rest waits.
+      if (!context.signal.aborted) throw error
+    }
+    return {
+      direction: 'pull',
+      mapping: plan.object,
+      inserted: counts.inserted,
+      updated: counts.updated,
+      deleted: counts.deleted,
+      failed: counts.failed,
+      durationMs: Date.now() - started,
+    }
   }
 
   private async pull(
     plan: MappingSchema,
     hints: readonly ChangeSignal[],
-    signal: AbortSignal,
-    salesforce: SalesforceAdapter,
+    context: RunContext,
     counts: PullCounts,
   ): Promise<void> {
+    const { salesforce, signal } = context
     const { pool, schema } = this.connection
     const failures = await readDueFailures(pool, schema, plan.mapping.table, PULL_PAGE_SIZE)
     const reload = hints.some((h) => h.reason === 'reload')
     const pages = new PageApplier(schema, plan, {
       knownFailures: failures.any,
-      retryMs: this.options.failureRetryMs ?? 600_000,
+      retryMs: this.tuning.failureRetryMs,
       retryAll: reload,
-      onConflict: this.options.onConflict,
-      onRecordFailed: (failure) => this.options.onRecordFailed?.(plan.object, failure),
+      onConflict: (conflict) => this.emit('conflict', conflict),
+      onRecordFailed: (failure) =>
+        this.emit('pull:record-failed', {
+          mapping: plan.object,
+          sfid: failure.sfid,
+          error: { sqlState: failure.sqlState, message: failure.message },
+          attempts: failure.attempts,
+        }),
     })
     // Records named by streaming hints, and refused records whose retry is due, by id.
     const byId = [...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due])]
@@ -128,33 +127,14 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       hints.every((h) => h.reason === 'stream' && (h.recordIds?.length ?? 0) > 0)
     let cursor: PullCursor | undefined = stored && {
       systemModstamp: new Date(
-        Date.parse(stored.systemModstamp) - (this.options.lookbackMs ?? 2000),
+        Date.parse(stored.systemModstamp) - this.tuning.lookbackMs,
       ).toISOString(),
       id: '',
     }
     // A first load, or a reload, of more records than the threshold goes through Bulk 2.0; the
     // keyset loop below then catches what changed while it ran.
-    if (reload || (!stored && !onlyNamedRecords)) {
-      const where = plan.mapping.where ? ` WHERE ${plan.mapping.where}` : ''
-      const total = await salesforce.count(`SELECT COUNT() FROM ${plan.object}${where}`)
-      if (reload || total > (this.options.bulkThreshold ?? 10_000)) {
-        this.options.onLoadStarted?.({ mapping: plan.object, total, reload })
-        add(
-          counts,
-          await bulkLoad(this.connection, plan, {
-            salesforce,
-            since: undefined,
-            reload,
-            total,
-            onProgress: this.options.onProgress,
-            pages,
-            signal,
-          }),
-        )
-        const loaded = await this.readCursor(plan)
-        cursor = loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
-      }
-    }
+    if (reload || (!stored && !onlyNamedRecords))
+      cursor = (await this.loadIfLarge(plan, context, pages, counts, undefined, reload)) ?? cursor
     let switched = !stored
     while (!onlyNamedRecords) {
       signal.throwIfAborted()
@@ -168,27 +148,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         // A full first page: if many more changes wait (a long outage, a mass update), read the
         // rest through Bulk 2.0 instead of page after page of REST.
         switched = true
-        const filter = plan.mapping.where ? ` AND (${plan.mapping.where})` : ''
-        const remaining = await salesforce.count(
-          `SELECT COUNT() FROM ${plan.object} WHERE SystemModstamp >= ${cursor.systemModstamp}${filter}`,
-        )
-        if (remaining > (this.options.bulkThreshold ?? 10_000)) {
-          this.options.onLoadStarted?.({ mapping: plan.object, total: remaining, reload: false })
-          add(
-            counts,
-            await bulkLoad(this.connection, plan, {
-              salesforce,
-              since: cursor,
-              reload: false,
-              total: remaining,
-              onProgress: this.options.onProgress,
-              pages,
-              signal,
-            }),
-          )
-          const loaded = await this.readCursor(plan)
-          cursor = loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
-        }
+        cursor = (await this.loadIfLarge(plan, context, pages, counts, cursor, false)) ?? cursor
       }
     }
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few minutes.
@@ -197,7 +157,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         this.connection,
         salesforce,
         plan,
-        this.options.hardDeleteIntervalMs ?? 300_000,
+        this.tuning.hardDeleteIntervalMs,
       )
     }
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
@@ -215,6 +175,39 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         writeReplayIds(client, this.connection.schema, plan.mapping.table, replayIds),
       )
     }
+  }
+
+  /**
+   * The one Bulk 2.0 load-or-not decision: counts what there is to read (everything, or what
+   * changed since `since`); a reload, or more than `bulkThreshold` records, is loaded through
+   * Bulk 2.0 and the cursor it reached is returned; otherwise nothing is read (`undefined`).
+   */
+  private async loadIfLarge(
+    plan: MappingSchema,
+    context: RunContext,
+    pages: PageApplier,
+    counts: PullCounts,
+    since: PullCursor | undefined,
+    reload: boolean,
+  ): Promise<PullCursor | undefined> {
+    const total = await context.salesforce.count(countSoql(plan, since))
+    if (!reload && total <= this.tuning.bulkThreshold) return undefined
+    this.emit('load:started', { mapping: plan.object, total, reload })
+    add(
+      counts,
+      await bulkLoad(this.connection, plan, {
+        salesforce: context.salesforce,
+        since,
+        reload,
+        total,
+        batchSize: this.tuning.bulkBatchSize,
+        onProgress: (progress) => this.emit('load:progress', progress),
+        pages,
+        signal: context.signal,
+      }),
+    )
+    const loaded = await this.readCursor(plan)
+    return loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
   }
 
   private async readCursor(plan: MappingSchema): Promise<PullCursor | undefined> {

@@ -1,21 +1,20 @@
 import type { Connection } from '../connection/connection.js'
-import { type ApiBudget, meteredRun } from '../engine/api-budget.js'
-import type { DirectionRunner, RunControl } from '../engine/direction-runner.js'
-import type { PushReport } from '../engine/sync-engine-events.js'
 import type { RetryPolicy } from '../errors/retry-policy.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
+import type { Emit } from '../runs/emit.js'
 import type { RecordError } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import type {
-  ChangeAction,
   ChangeEntry,
   EntryResult,
   WriteContext,
   WriteStrategy,
 } from '../strategies/write-strategy.js'
 import { entriesWaitingForParents } from './parent-hold-back.js'
+import type { PushEvents } from './push-events.js'
+import type { PushReport } from './push-report.js'
 import { PushRound } from './push-round.js'
 import { recordBuilder } from './to-salesforce-record.js'
 import { TriggerLogQueue } from './trigger-log-queue.js'
@@ -27,19 +26,12 @@ export interface SalesforcePushOptions {
   readonly strategy: WriteStrategy
   /** Decides which record errors are retried (deferred) and which commit failures are retried. */
   readonly retryPolicy: RetryPolicy
-  /** Entries claimed per round. @default 2000 */
-  readonly claimSize?: number
-  /** How long a claim holds before another worker may take the entries over. @default 600 000 */
-  readonly leaseMs?: number
-  /** The daily API budget calls are taken from (and counted in). */
-  readonly budget?: ApiBudget
-  /** Told of every record Salesforce rejected, after the outcome committed. */
-  readonly onRecordFailed?: (event: {
-    mapping: string
-    recordId: number
-    action: ChangeAction
-    error: RecordError
-  }) => void
+  /** Entries claimed per round (a strategy's own `claimSize` wins). */
+  readonly claimSize: number
+  /** How long a claim holds before another worker may take the entries over. */
+  readonly leaseMs: number
+  /** Where every record Salesforce rejected is reported, after its outcome committed. */
+  readonly emit: Emit<PushEvents>
 }
 
 /**
@@ -61,48 +53,34 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     this.queue = new TriggerLogQueue({
       pool: options.connection.pool,
       schema: options.connection.schema,
-      leaseMs: options.leaseMs ?? 600_000,
+      leaseMs: options.leaseMs,
     })
   }
 
   async run(
     plan: MappingSchema,
     _hints: readonly ChangeSignal[],
-    control: RunControl,
-  ): Promise<PushReport> {
-    return meteredRun(
-      this.options.budget,
-      plan.object,
-      this.options.connection.salesforce,
-      control.abandon,
-      (sf) => this.push(plan, control, sf),
-    )
-  }
-
-  private async push(
-    plan: MappingSchema,
-    control: RunControl,
-    counter: SalesforceAdapter & { readonly calls: number },
-  ): Promise<PushReport> {
+    run: RunContext,
+  ): Promise<Omit<PushReport, 'apiCalls'>> {
     const started = Date.now()
     const strategy = plan.mapping.writeStrategy ?? this.options.strategy
     const policy = this.options.retryPolicy
     const context: Omit<WriteContext, 'commit'> = {
       mapping: plan.mapping,
       externalIdField: plan.externalId,
-      salesforce: counter,
+      salesforce: run.salesforce,
       toRecord: recordBuilder(plan),
       isRetryable: (error: RecordError) => policy.isRetryable({ errorCode: error.statusCode }),
-      signal: control.signal,
+      signal: run.signal,
     }
     const report = {
+      direction: 'push' as const,
       mapping: plan.object,
       strategy: strategy.name,
       sent: 0,
       succeeded: 0,
       failed: 0,
       heldBack: 0,
-      apiCalls: 0,
       durationMs: 0,
     }
     let retryable: EntryResult | undefined
@@ -114,10 +92,10 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       let progressed = false
       let deferred = false
       for (;;) {
-        if (control.signal.aborted) break passes
+        if (context.signal.aborted) break passes
         const { entries, scannedTo, left } = await this.queue.claim(
           plan,
-          strategy.claimSize ?? this.options.claimSize ?? 2000,
+          strategy.claimSize ?? this.options.claimSize,
           afterId,
         )
         if (scannedTo === undefined) break
@@ -143,7 +121,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           queue: this.queue,
           connection: this.options.connection,
           retryPolicy: policy,
-          leaseMs: this.options.leaseMs ?? 600_000,
+          leaseMs: this.options.leaseMs,
         })
         const { results, stopped } = await round.run()
         for (const id of held) stillHeld.add(id)
@@ -163,19 +141,14 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       }
       if (!deferred || !progressed) break
     }
-    if (retryable?.error && !control.signal.aborted) {
+    if (retryable?.error && !context.signal.aborted) {
       // Retryable record errors (e.g. UNABLE_TO_LOCK_ROW) left entries NEW: ask for a retry.
       throw new SalesforceApiError(retryable.error.message, {
         errorCode: retryable.error.statusCode,
         retryable: true,
       })
     }
-    return {
-      ...report,
-      heldBack: stillHeld.size,
-      apiCalls: counter.calls,
-      durationMs: Date.now() - started,
-    }
+    return { ...report, heldBack: stillHeld.size, durationMs: Date.now() - started }
   }
 
   private reportFailures(
@@ -183,12 +156,11 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     entries: readonly ChangeEntry[],
     results: readonly EntryResult[],
   ): void {
-    if (!this.options.onRecordFailed) return
     const byId = new Map(entries.map((e) => [e.id, e]))
     for (const result of results) {
       const entry = byId.get(result.entryId)
       if (result.outcome === 'failed' && entry && result.error) {
-        this.options.onRecordFailed({
+        this.options.emit('record:failed', {
           mapping: plan.object,
           recordId: entry.recordId,
           action: entry.action,

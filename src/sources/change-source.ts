@@ -1,5 +1,6 @@
 import type { Connection } from '../connection/connection.js'
 import type { Mapping } from '../mappings/mapping.js'
+import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 
 /** `pull`: Salesforce → Postgres. `push`: Postgres → Salesforce. */
 export type SyncDirection = 'pull' | 'push'
@@ -40,8 +41,13 @@ export interface ChangeSignal {
 
 /** What the engine hands a source when it starts it. */
 export interface ChangeSourceContext {
-  /** The engine's connection: its Salesforce adapter, Postgres pool and schema. */
+  /** The engine's connection: its Postgres pool and schema (and the raw Salesforce adapter). */
   readonly connection: Connection
+  /**
+   * The door to Salesforce for a mapping's object: calls through it are counted and taken from
+   * the engine's API budget like the engine's own. Use it rather than `connection.salesforce`.
+   */
+  salesforce(object: string): SalesforceAdapter
   /** The mappings the engine syncs (a source picks those of its direction). */
   readonly mappings: readonly Mapping[]
   /** Tells the engine changes may exist. Safe to call often: signals coalesce. */

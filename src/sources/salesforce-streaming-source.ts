@@ -60,13 +60,14 @@ export class SalesforceStreamingSource extends BaseChangeSource {
 
   private async subscribe(context: ChangeSourceContext, mapping: Mapping): Promise<void> {
     const { connection } = context
+    const salesforce = context.salesforce(mapping.object)
     const channel =
       this.kind === 'cdc'
         ? `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
-        : `/topic/${await ensurePushTopic(connection.salesforce, mapping)}`
+        : `/topic/${await ensurePushTopic(salesforce, mapping)}`
     const stored = await readReplayId(connection.pool, connection.schema, mapping.table, channel)
     const open = (replayId: number) =>
-      connection.salesforce.subscribe({
+      salesforce.subscribe({
         channel,
         replayId,
         onMessage: (message) => this.onMessage(mapping, message),

@@ -1,4 +1,5 @@
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import { parseSalesforceDatetime } from '../../salesforce/salesforce-datetime.js'
 import type {
   FieldDescribe,
   RecordError,
@@ -177,10 +178,7 @@ function convert(
       return { value: text.slice(0, 10) }
     }
     case 'datetime': {
-      const ms =
-        typeof raw === 'number'
-          ? raw
-          : Date.parse(String(raw).replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
+      const ms = typeof raw === 'number' ? raw : (parseSalesforceDatetime(raw) ?? Number.NaN)
       if (Number.isNaN(ms)) return wrongType()
       return { value: formatDatetime(ms) }
     }

@@ -1,3 +1,4 @@
+import { parseSalesforceDatetime } from '../../salesforce/salesforce-datetime.js'
 import type { FieldDescribe, FieldType } from '../../salesforce/salesforce-types.js'
 
 const TEXT_TYPES: ReadonlySet<FieldType> = new Set([
@@ -55,8 +56,8 @@ function compareText(a: string, b: string): number {
  */
 export function canonicalDatetime(value: string): string {
   if (value.length === 28 && value.endsWith('+0000')) return value
-  const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
-  if (Number.isNaN(ms)) return value
+  const ms = parseSalesforceDatetime(value)
+  if (ms === undefined) return value
   return `${new Date(ms).toISOString().slice(0, 23)}+0000`
 }
 

@@ -12,7 +12,7 @@ function budget(usage: { current: ApiUsage | undefined }, orgSlowDownAt?: number
     noDatabase,
     'salesforce',
     orgSlowDownAt === undefined ? {} : { orgSlowDownAt },
-    (...event) => events.push(event),
+    (_name, event) => events.push([event.mapping, event.level, event.used, event.budget]),
     () => usage.current,
   )
   return { api, events }

@@ -1,6 +1,5 @@
 import { Connection } from '../../../src/connection/connection.js'
 import type { EngineRunners } from '../../../src/engine/engine-runners.js'
-import type { PullReport, PushReport } from '../../../src/engine/sync-engine-events.js'
 import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import type { SalesforceAdapter } from '../../../src/salesforce/salesforce-adapter.js'
@@ -55,33 +54,33 @@ export function fakeRunners() {
   const pullStartWaiters: (() => void)[] = []
   const runners: EngineRunners = {
     pull: {
-      run: async (plan): Promise<PullReport> => {
+      run: async (plan) => {
         calls.push(`pull:${plan.object}`)
         for (const started of pullStartWaiters.splice(0)) started()
         await hold
         calls.push(`pull-done:${plan.object}`)
         return {
+          direction: 'pull' as const,
           mapping: plan.object,
           inserted: 0,
           updated: 0,
           deleted: 0,
           failed: 0,
-          apiCalls: 0,
           durationMs: 0,
         }
       },
     },
     push: {
-      run: async (plan): Promise<PushReport> => {
+      run: async (plan) => {
         calls.push(`push:${plan.object}`)
         return {
+          direction: 'push' as const,
           mapping: plan.object,
           strategy: 'fake',
           sent: 0,
           succeeded: 0,
           failed: 0,
           heldBack: 0,
-          apiCalls: 0,
           durationMs: 0,
         }
       },

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { useRunners } from '../../../src/engine/engine-runners.js'
 import {
   type CallBehaviour,
   type EngineCall,
   type EngineState,
   LIFECYCLE,
-} from '../../../src/engine/engine-state.js'
+} from '../../../src/engine/engine-lifecycle.js'
+import { useRunners } from '../../../src/engine/engine-runners.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { ConfigError } from '../../../src/index.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
@@ -96,7 +96,9 @@ describe('SyncEngine lifecycle (docs/spec/engine-lifecycle.md)', () => {
     const states: EngineState[] = []
     engine.on('state', ({ to }) => states.push(to))
     let settled = false
-    const promise = (engine[call] as () => Promise<unknown>).call(engine)
+    // reload() is the one call that takes an argument: the mapping to reload.
+    const args = call === 'reload' ? ['Account'] : []
+    const promise = (engine[call] as (...args: string[]) => Promise<unknown>).call(engine, ...args)
     void promise.then(
       () => {
         settled = true

@@ -24,29 +24,35 @@ const QUERY_PAGE = 2000
 /** Records per Bulk 2.0 query result page pgforce asks for. */
 const BULK_PAGE = 10_000
 
+/** Options of {@link MeteredSalesforceAdapter}. @internal */
+export interface MeterOptions {
+  /** Awaited before each call with its cost; throws to refuse it (the API budget is spent). */
+  readonly take?: (calls: number) => Promise<void>
+  /** When aborted, calls in flight reject at once with its reason, and no new call starts. */
+  readonly abandon?: AbortSignal
+}
+
 /**
- * Wraps an adapter and counts the API calls made through it: collections in calls of 200, query
- * pages of 2 000 records, a Bulk 2.0 job as its create/upload/close/results calls. An optional
- * `gate` is awaited before each call with its cost and may throw to refuse it (the API budget).
- * When `abandon` is aborted, every call in flight rejects at once with its reason (the engine's
- * stop gave up waiting) and no new call is made; the abandoned request's own outcome is ignored.
+ * The engine's one seam to Salesforce (docs/concepts/architecture.md): every call the engine makes
+ * for a mapping goes through one of these, so the API budget is true by construction. It counts
+ * calls as Salesforce bills them — one per REST request: collections in calls of 200, query pages
+ * of 2 000 records, a count, a describe, a Bulk 2.0 query as create, poll and one call per result
+ * page, a Bulk 2.0 ingest job as its five calls — takes each from the budget before making it,
+ * and gives up calls in flight when the engine's stop stops waiting (the abandoned request's own
+ * outcome is ignored). Streaming is not billed as API calls and is not counted.
  * @internal
  */
-export class CountingSalesforceAdapter implements SalesforceAdapter {
+export class MeteredSalesforceAdapter implements SalesforceAdapter {
   /** API calls made so far. */
   calls = 0
   private readonly inner: SalesforceAdapter
   private readonly gate: ((calls: number) => Promise<void>) | undefined
   private readonly abandon: AbortSignal | undefined
 
-  constructor(
-    inner: SalesforceAdapter,
-    gate?: (calls: number) => Promise<void>,
-    abandon?: AbortSignal,
-  ) {
+  constructor(inner: SalesforceAdapter, options: MeterOptions = {}) {
     this.inner = inner
-    this.gate = gate
-    this.abandon = abandon
+    this.gate = options.take
+    this.abandon = options.abandon
   }
 
   private async spend(calls: number): Promise<void> {
@@ -106,11 +112,13 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
   get apiUsage(): ApiUsage | undefined {
     return this.inner.apiUsage
   }
-  describeGlobal(): Promise<DescribeGlobalResult> {
-    return this.inner.describeGlobal()
+  async describeGlobal(): Promise<DescribeGlobalResult> {
+    await this.spend(1)
+    return this.unlessAbandoned(this.inner.describeGlobal())
   }
-  describe(objectName: string): Promise<SObjectDescribe> {
-    return this.inner.describe(objectName)
+  async describe(objectName: string): Promise<SObjectDescribe> {
+    await this.spend(1)
+    return this.unlessAbandoned(this.inner.describe(objectName))
   }
   query<T extends SObjectRecord = SObjectRecord>(
     soql: string,
@@ -183,8 +191,9 @@ export class CountingSalesforceAdapter implements SalesforceAdapter {
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
     return this.inner.subscribe(request)
   }
-  limits(): Promise<OrgLimits> {
-    return this.inner.limits()
+  async limits(): Promise<OrgLimits> {
+    await this.spend(1)
+    return this.unlessAbandoned(this.inner.limits())
   }
   close(): Promise<void> {
     return this.inner.close()

@@ -1,14 +1,15 @@
-import type { EventEmitter } from 'eventemitter3'
 import { PgforceError } from '../errors/pgforce-error.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
+import type { Emit } from '../runs/emit.js'
+import type { ChangeSignal, ChangeSource } from '../sources/change-source.js'
 import type { ApiBudget } from './api-budget.js'
-import type { RunControl } from './direction-runner.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
+import type { MappingRuns } from './mapping-runs.js'
 import { PullLeadership } from './pull-leadership.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
-import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
+import type { SalesforceMeter } from './salesforce-meter.js'
+import type { SyncEngineEvents } from './sync-engine-events.js'
 
 /** How `stop()` treats runs in flight. */
 export interface StopOptions {
@@ -24,21 +25,16 @@ export interface StopOptions {
   readonly timeoutMs?: number
 }
 
-/** What a running engine needs from its `SyncEngine`. @internal */
-export interface EngineRuntimeHost {
+/** What a running engine is made of, from its `SyncEngine`. @internal */
+export interface RunningEngineParts {
   readonly options: ResolvedEngineOptions
   readonly sources: readonly ChangeSource[]
   readonly budget: ApiBudget
-  readonly events: EventEmitter<SyncEngineEvents>
-  /** Runs one pull or push and reports it (events included). */
-  run(
-    direction: SyncDirection,
-    plan: MappingSchema,
-    hints: readonly ChangeSignal[],
-    control: RunControl,
-  ): Promise<PullReport | PushReport>
-  /** Reports a failed run. */
-  failed(direction: SyncDirection, object: string, error: unknown, retryInMs?: number): void
+  /** The doors to Salesforce handed to change sources (runs get theirs from `runs`). */
+  readonly meter: SalesforceMeter
+  /** Runs a mapping's pull or push (events included). */
+  readonly runs: MappingRuns
+  readonly emit: Emit<SyncEngineEvents>
   /** Background upkeep a running engine does on timers. */
   readonly upkeep: readonly {
     readonly name: string
@@ -54,13 +50,14 @@ const ABANDONED = new PgforceError(
 )
 
 /**
- * The moving parts of a started `SyncEngine`: the change sources, the lane scheduler (one run per
- * mapping and direction at a time), pull leadership among several workers, background timers,
- * and pause/resume. Made by `start()`, ended by `stop()` (docs/concepts/architecture.md).
+ * A started `SyncEngine`: the one object that owns what runs — the change sources, the lane
+ * scheduler (one run per mapping and direction at a time), pull leadership among several workers,
+ * pause, budget thinning and background upkeep. Made by `start()`, ended by `stop()`
+ * (docs/concepts/architecture.md).
  * @internal
  */
-export class EngineRuntime {
-  private readonly host: EngineRuntimeHost
+export class RunningEngine {
+  private readonly host: RunningEngineParts
   private readonly plans: ReadonlyMap<string, MappingSchema>
   private readonly scheduler: LaneScheduler<ChangeSignal>
   private readonly leadership: PullLeadership
@@ -73,14 +70,14 @@ export class EngineRuntime {
   private sessionErrorReported = false
   private isPaused = false
 
-  constructor(host: EngineRuntimeHost, plans: ReadonlyMap<string, MappingSchema>) {
+  constructor(host: RunningEngineParts, plans: ReadonlyMap<string, MappingSchema>) {
     this.host = host
     this.plans = plans
-    const { options, events } = host
+    const { options, emit } = host
     this.leadership = new PullLeadership(
       options.connection.pool,
       options.connection.schema,
-      (mapping, leader) => events.emit('leadership', { mapping, leader }),
+      (mapping, leader) => emit('leadership', { mapping, leader }),
     )
     this.scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: options.concurrency,
@@ -88,7 +85,7 @@ export class EngineRuntime {
       run: ({ lane, hints }) => this.runLane(lane, hints),
       onOutcome: ({ lane, error, retryInMs }) => {
         if (error === undefined) return
-        host.failed(lane.direction, lane.object, error, retryInMs)
+        host.runs.failed(lane.direction, lane.object, error, retryInMs)
         this.reportTerminalSession(error)
       },
     })
@@ -106,18 +103,16 @@ export class EngineRuntime {
 
   /** Starts the sources and timers and asks for a first pull and push of every mapping. */
   async start(): Promise<void> {
-    const { options, events, sources } = this.host
+    const { options, emit, sources, meter } = this.host
     try {
       await Promise.all(
         sources.map((source) =>
           source.start({
             connection: options.connection,
-            reportError: (error) => events.emit('error', { error, context: source.name }),
+            salesforce: (object) => meter.for(object, this.abandon.signal),
+            reportError: (error) => emit('error', { error, context: source.name }),
             reportConnection: (event) =>
-              events.emit(
-                event.state === 'connected' ? 'source:connected' : 'source:reconnecting',
-                event,
-              ),
+              emit(event.state === 'connected' ? 'source:connected' : 'source:reconnecting', event),
             mappings: options.mappings,
             abortSignal: this.stopping.signal,
             signal: (change) => this.signal(change),
@@ -237,11 +232,11 @@ export class EngineRuntime {
     }
     if (direction === 'pull' && !(await this.leadership.lead(plan.object))) return
     if (direction === 'pull') this.lastPullAt.set(plan.object, Date.now())
-    const report = await this.host.run(direction, plan, hints, {
+    const report = await this.host.runs.run(direction, plan, hints, {
       signal: this.stopping.signal,
       abandon: this.abandon.signal,
     })
-    if (direction === 'push' && (report as PushReport).succeeded > 0) this.signalChildren(plan)
+    if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
   }
 
   /** After a parent's push: children held back waiting for it can go now. */
@@ -265,7 +260,7 @@ export class EngineRuntime {
     )
       return
     this.sessionErrorReported = true
-    this.host.events.emit('error', { error, context: 'salesforce session' })
+    this.host.emit('error', { error, context: 'salesforce session' })
   }
 
   /** Runs a background task every `ms`; its failures become `error` events. */
@@ -273,7 +268,7 @@ export class EngineRuntime {
     if (ms <= 0) return
     const timer = setInterval(() => {
       task().catch((error: unknown) =>
-        this.host.events.emit('error', {
+        this.host.emit('error', {
           error: error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error)),
           context,
         }),

@@ -1,0 +1,13 @@
+/** Counts a pull reports (Salesforce → Postgres). */
+export interface PullReport {
+  readonly direction: 'pull'
+  readonly mapping: string
+  readonly inserted: number
+  readonly updated: number
+  readonly deleted: number
+  /** Records Postgres refused (set aside in `_pgforce_pull_failure`, reported as `pull:record-failed`). */
+  readonly failed: number
+  /** Salesforce API calls the pull made. */
+  readonly apiCalls: number
+  readonly durationMs: number
+}
