@@ -14,10 +14,10 @@ import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { defineMapping } from '../src/mappings/define-mapping.js'
 import { planMappings } from '../src/mappings/plan-mappings.js'
-import { withEngineTransaction } from '../src/postgres/engine-transaction.js'
 import { SchemaInstaller } from '../src/postgres/install/schema-installer.js'
 import { applyRecords } from '../src/pull/apply-records.js'
 import type { SObjectRecord } from '../src/salesforce/salesforce-types.js'
+import { SyncStore } from '../src/store/sync-store.js'
 import { field, objectDescribe } from '../test/fixtures/describe-fixture.js'
 import { benchPostgres, table } from './bench-postgres.js'
 
@@ -67,8 +67,8 @@ async function prepare(name: string) {
   await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
   await new SchemaInstaller(pool, schema).install([plan as NonNullable<typeof plan>])
   for (let i = 0; i < existing.length; i += 5000) {
-    await withEngineTransaction(pool, (client) =>
-      applyRecords(client, schema, plan as NonNullable<typeof plan>, existing.slice(i, i + 5000)),
+    await new SyncStore(pool, schema).transaction((tx) =>
+      applyRecords(tx, plan as NonNullable<typeof plan>, existing.slice(i, i + 5000)),
     )
   }
   return schema
@@ -87,13 +87,8 @@ try {
     const pgforceSchema = await prepare('pgforce')
     return timed(async () => {
       for (let i = 0; i < batch.length; i += 5000) {
-        await withEngineTransaction(pool, (client) =>
-          applyRecords(
-            client,
-            pgforceSchema,
-            plan as NonNullable<typeof plan>,
-            batch.slice(i, i + 5000),
-          ),
+        await new SyncStore(pool, pgforceSchema).transaction((tx) =>
+          applyRecords(tx, plan as NonNullable<typeof plan>, batch.slice(i, i + 5000)),
         )
       }
     }, ROWS)
@@ -147,8 +142,8 @@ try {
   const naiveSchema = await prepare('naive')
   const naive = await timed(async () => {
     for (const r of batch.slice(0, NAIVE_ROWS)) {
-      await withEngineTransaction(pool, (client) =>
-        applyRecords(client, naiveSchema, plan as NonNullable<typeof plan>, [r]),
+      await new SyncStore(pool, naiveSchema).transaction((tx) =>
+        applyRecords(tx, plan as NonNullable<typeof plan>, [r]),
       )
     }
   }, NAIVE_ROWS)

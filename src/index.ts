@@ -72,7 +72,6 @@ export type {
   QueryConfigLike,
   QueryResultLike,
 } from './postgres/pg-pool-like.js'
-export type { PullFailureFilter } from './pull/pull-failures.js'
 export type { ProxyOption } from './salesforce/http/proxy-for.js'
 export { JsforceAdapter } from './salesforce/jsforce/jsforce-adapter.js'
 export type {
@@ -134,6 +133,7 @@ export {
   SalesforceStreamingSource,
   type SalesforceStreamingSourceOptions,
 } from './sources/salesforce-streaming-source.js'
+export type { PullFailureFilter } from './store/pull-failures.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {
   BulkWriteStrategy,

@@ -6,6 +6,7 @@ import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
 import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
 import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js'
 import { SalesforceStreamingSource } from '../sources/salesforce-streaming-source.js'
+import type { SyncStore } from '../store/sync-store.js'
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
 import type { EngineRunners } from './engine-runners.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
@@ -14,10 +15,11 @@ import type { SyncEngineEvents } from './sync-engine-events.js'
 /** The real pull and push, reporting through the engine's `emit`. @internal */
 export function defaultRunners(
   options: ResolvedEngineOptions,
+  store: SyncStore,
   emit: Emit<SyncEngineEvents>,
 ): EngineRunners {
   return {
-    pull: new SalesforcePull({ connection: options.connection, tuning: options.tuning.pull, emit }),
+    pull: new SalesforcePull({ store, tuning: options.tuning.pull, emit }),
     push: new SalesforcePush({
       connection: options.connection,
       strategy: options.writeStrategy ?? new OrderedWriteStrategy(),

@@ -5,13 +5,14 @@ import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
 import { assertInstalled } from '../postgres/install/installed-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
-import { type PullFailureFilter, requestRetry } from '../pull/pull-failures.js'
 import type { PullReport } from '../pull/pull-report.js'
 import { trimArchive } from '../push/archive-retention.js'
 import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import type { PushReport } from '../push/push-report.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
+import type { PullFailureFilter } from '../store/pull-failures.js'
+import { SyncStore } from '../store/sync-store.js'
 import { ApiBudget } from './api-budget.js'
 import { defaultRunners, defaultSources } from './default-engine-parts.js'
 import { EngineLifecycle, type EngineState } from './engine-lifecycle.js'
@@ -61,6 +62,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly sources: readonly ChangeSource[]
   private readonly history = new RunHistory(this)
   private readonly lifecycle = new EngineLifecycle((from, to) => this.emit('state', { from, to }))
+  private readonly store: SyncStore
   private readonly budget: ApiBudget
   private readonly meter: SalesforceMeter
   private readonly planner: MappingPlanner
@@ -82,6 +84,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       ;(this.emit as (name: string, ...payload: unknown[]) => boolean)(name, ...payload)
     }
     this.emitter = emit
+    this.store = new SyncStore(connection.pool, connection.schema)
     this.budget = new ApiBudget(
       connection.pool,
       connection.schema,
@@ -94,7 +97,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     let runners: EngineRunners | undefined
     this.runs = new MappingRuns({
       runners: () => {
-        runners ??= runnersOverride(this) ?? defaultRunners(this.options, emit)
+        runners ??= runnersOverride(this) ?? defaultRunners(this.options, this.store, emit)
         return runners
       },
       meter: this.meter,
@@ -245,9 +248,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async retryPullFailures(filter: PullFailureFilter = {}): Promise<number> {
     const plans = await this.planner.selectAny(filter.objects, 'pull-failure filter')
-    const { pool, schema } = this.options.connection
     const tables = plans.map((p) => p.mapping.table)
-    const marked = await requestRetry(pool, schema, tables, filter.sfids)
+    const marked = await this.store.pullFailures.requestRetry(tables, filter.sfids)
     let total = 0
     for (const plan of plans) {
       const count = marked.get(plan.mapping.table) ?? 0

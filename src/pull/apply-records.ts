@@ -5,6 +5,7 @@ import { toColumnValue } from '../mappings/value-conversion.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import { passInsertFence } from '../push/insert-fence.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import type { StoreTransaction } from '../store/sync-store.js'
 import { fieldValue } from './record-field.js'
 import { resolveConflicts } from './resolve-conflicts.js'
 
@@ -37,11 +38,11 @@ export interface ApplyCounts {
  * @internal
  */
 export async function applyRecords(
-  client: PgClientLike,
-  schema: string,
+  tx: StoreTransaction,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
 ): Promise<ApplyCounts> {
+  const { client, schema } = tx
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
   if (records.length === 0) return counts
   if (plan.mapping.access === 'read_write')
@@ -55,10 +56,16 @@ export async function applyRecords(
     if (record.IsDeleted === true && !soft) gone.push(id)
     else live.push(record)
   }
-  const deletedHere = await pendingDeletes(client, schema, plan, live)
+  const deletedHere =
+    plan.mapping.access === 'read_write'
+      ? await tx.unsentChanges.pendingDeletes(
+          plan.mapping.table,
+          live.map((r) => String(r.Id)),
+        )
+      : new Set<string>()
   if (deletedHere.size > 0)
     live.splice(0, live.length, ...live.filter((r) => !deletedHere.has(r.Id as string)))
-  const resolved = await resolveConflicts(client, schema, plan, live)
+  const resolved = await resolveConflicts(tx, plan, live)
   live.splice(0, live.length, ...resolved.records)
   counts.conflicts = resolved.conflicts
   if (live.length > 0) {
@@ -86,25 +93,6 @@ function unmatchable(plan: MappingSchema, records: readonly SObjectRecord[]): st
   return records
     .filter((r) => r.IsDeleted !== true && (!external || r[external] == null || r[external] === ''))
     .map((r) => String(r.Id))
-}
-
-/** Sfids among `records` whose row the app deleted and whose DELETE is not sent yet. */
-async function pendingDeletes(
-  client: PgClientLike,
-  schema: string,
-  plan: MappingSchema,
-  records: readonly SObjectRecord[],
-): Promise<Set<string>> {
-  if (records.length === 0 || plan.mapping.access !== 'read_write') return new Set()
-  const { rows } = await client.query<{ sfid: string }>(
-    format(
-      `SELECT sfid FROM %I._trigger_log
-       WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING') AND sfid = ANY($2::varchar[])`,
-      schema,
-    ),
-    [plan.mapping.table, records.map((r) => r.Id)],
-  )
-  return new Set(rows.map((r) => r.sfid))
 }
 
 async function linkByExternalId(

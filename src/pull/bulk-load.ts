@@ -1,12 +1,11 @@
-import format from 'pg-format'
-import type { Connection } from '../connection/connection.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import type { PullCursor } from '../store/cursors.js'
+import type { SyncStore } from '../store/sync-store.js'
 import type { PageApplier, PullCounts } from './page-applier.js'
-import { type PullCursor, stampOf, writePullCursor } from './pull-cursor.js'
 import { selectFields } from './pull-soql.js'
+import { stampOf } from './record-field.js'
 
 /** Progress of a load, for progress bars. */
 export interface LoadProgress {
@@ -43,11 +42,10 @@ export interface BulkLoadOptions {
  * counts as seen, so a reload keeps the row it had. @internal
  */
 export async function bulkLoad(
-  connection: Connection,
+  store: SyncStore,
   plan: MappingSchema,
   options: BulkLoadOptions,
 ): Promise<PullCounts> {
-  const { schema, pool } = connection
   const { salesforce } = options
   const table = plan.mapping.table
   const conditions = [
@@ -59,31 +57,26 @@ export async function bulkLoad(
   const size = options.batchSize ?? 5_000
   let newest: PullCursor | undefined
   let done = 0
-  if (options.reload) {
-    await pool.query(
-      format(
-        'CREATE UNLOGGED TABLE IF NOT EXISTS %I._pgforce_seen (table_name varchar(128) NOT NULL, sfid varchar(18) NOT NULL)',
-        schema,
-      ),
-    )
-    await pool.query(format('DELETE FROM %I._pgforce_seen WHERE table_name = $1', schema), [table])
-  }
+  if (options.reload) await store.seenRecords.begin(table)
   const flush = async (batch: SObjectRecord[], last: boolean) => {
     options.signal.throwIfAborted() // stopping: batches applied so far stay, the cursor does not move
-    const outcome = await withEngineTransaction(pool, async (client) => {
-      const applied = await options.pages.apply(client, batch)
-      if (options.reload && batch.length > 0) {
-        await client.query(
-          format(
-            'INSERT INTO %I._pgforce_seen (table_name, sfid) SELECT $1, unnest($2::varchar[])',
-            schema,
-          ),
-          [table, batch.map((r) => r.Id)],
+    const outcome = await store.transaction(async (tx) => {
+      const applied = await options.pages.apply(tx, batch)
+      if (options.reload)
+        await tx.seenRecords.add(
+          table,
+          batch.map((r) => String(r.Id)),
         )
-      }
       if (last) {
-        if (options.reload) counts.deleted += await removeUnseen(client, schema, plan, newest)
-        if (newest) await writePullCursor(client, schema, table, newest)
+        if (options.reload) {
+          const cutoff = newest?.systemModstamp ?? new Date().toISOString()
+          counts.deleted += await tx.seenRecords.removeUnseen(
+            table,
+            plan.mapping.deleteMode,
+            cutoff,
+          )
+        }
+        if (newest) await tx.cursors.writePull(table, newest)
       }
       return applied
     })
@@ -117,27 +110,4 @@ export async function bulkLoad(
   }
   await flush(batch, true)
   return counts
-}
-
-/** Removes (or soft-deletes) rows of records the load did not see and that did not change since. */
-async function removeUnseen(
-  client: Parameters<Parameters<typeof withEngineTransaction>[1]>[0],
-  schema: string,
-  plan: MappingSchema,
-  newest: PullCursor | undefined,
-): Promise<number> {
-  const table = plan.mapping.table
-  const unseen = format(
-    `sfid IS NOT NULL AND (systemmodstamp IS NULL OR systemmodstamp <= $2::timestamptz AT TIME ZONE 'UTC')
-     AND NOT EXISTS (SELECT 1 FROM %I._pgforce_seen AS s WHERE s.table_name = $1 AND s.sfid = t.sfid)`,
-    schema,
-  )
-  const cutoff = newest?.systemModstamp ?? new Date().toISOString()
-  const sql =
-    plan.mapping.deleteMode === 'soft'
-      ? `${format('UPDATE %I.%I AS t', schema, table)} SET isdeleted = true, _hc_lastop = 'SYNCED' WHERE ${unseen} AND isdeleted IS DISTINCT FROM true`
-      : `${format('DELETE FROM %I.%I AS t', schema, table)} WHERE ${unseen}`
-  const result = await client.query(sql, [table, cutoff])
-  await client.query(format('DELETE FROM %I._pgforce_seen WHERE table_name = $1', schema), [table])
-  return result.rowCount ?? 0
 }

@@ -1,12 +1,10 @@
 import format from 'pg-format'
-import type { Connection } from '../connection/connection.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
+import type { SyncStore } from '../store/sync-store.js'
 
-const NAME = 'deleted'
 const DAY = 86_400_000
 
 /**
@@ -17,22 +15,14 @@ const DAY = 86_400_000
  * so checks closer than `minIntervalMs` are skipped. Returns how many rows it removed. @internal
  */
 export async function applyHardDeletes(
-  connection: Connection,
+  store: SyncStore,
   salesforce: SalesforceAdapter,
   plan: MappingSchema,
   minIntervalMs: number,
 ): Promise<number> {
-  const { pool, schema } = connection
   const table = plan.mapping.table
-  const { rows } = await pool.query<{ covered: Date | null }>(
-    format(
-      `SELECT systemmodstamp AT TIME ZONE 'UTC' AS covered FROM %I._pgforce_cursor WHERE table_name = $1 AND name = $2`,
-      schema,
-    ),
-    [table, NAME],
-  )
   const now = Date.now()
-  const covered = rows[0]?.covered?.getTime()
+  const covered = (await store.cursors.deletedUpTo(table))?.getTime()
   if (covered !== undefined && now - covered < minIntervalMs) return 0
   // First check: the last day (the initial load saw everything older); never past 29 days.
   const start = new Date(Math.max(covered ?? now - DAY, now - 29 * DAY))
@@ -46,7 +36,8 @@ export async function applyHardDeletes(
     throw error
   }
   const ids = result.deletedRecords.map((d) => d.id)
-  return withEngineTransaction(pool, async (client) => {
+  return store.transaction(async (tx) => {
+    const { client, schema } = tx
     let removed = 0
     if (ids.length > 0) {
       const sql =
@@ -59,14 +50,9 @@ export async function applyHardDeletes(
           : format('DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])', schema, table)
       removed = (await client.query(sql, [ids])).rowCount ?? 0
     }
-    await client.query(
-      format(
-        `INSERT INTO %I._pgforce_cursor (table_name, name, systemmodstamp, updated_at)
-         VALUES ($1, $2, $3::timestamptz AT TIME ZONE 'UTC', now())
-         ON CONFLICT (table_name, name) DO UPDATE SET systemmodstamp = excluded.systemmodstamp, updated_at = now()`,
-        schema,
-      ),
-      [table, NAME, toIsoInstant(result.latestDateCovered) ?? new Date(now).toISOString()],
+    await tx.cursors.writeDeletedUpTo(
+      table,
+      toIsoInstant(result.latestDateCovered) ?? new Date(now).toISOString(),
     )
     return removed
   })

@@ -1,17 +1,11 @@
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import type { PullRecordFailure, RecordRefusal } from '../store/pull-failures.js'
+import type { StoreTransaction } from '../store/sync-store.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
-import {
-  clearFailures,
-  failingAmong,
-  type PullRecordFailure,
-  type RecordRefusal,
-  recordFailures,
-  refusalOf,
-} from './pull-failures.js'
+import { refusalOf } from './refusal-of.js'
 
 /** What a pull did: {@link ApplyCounts} plus the records Postgres refused. */
 export interface PullCounts extends ApplyCounts {
@@ -54,13 +48,11 @@ export interface PageApplierOptions {
  * @internal
  */
 export class PageApplier {
-  private readonly schema: string
   private readonly plan: MappingSchema
   private readonly options: PageApplierOptions
   private knownFailures: boolean
 
-  constructor(schema: string, plan: MappingSchema, options: PageApplierOptions) {
-    this.schema = schema
+  constructor(plan: MappingSchema, options: PageApplierOptions) {
     this.plan = plan
     this.options = options
     this.knownFailures = options.knownFailures
@@ -76,7 +68,7 @@ export class PageApplier {
    * (retries, streaming hints): a refused one Salesforce no longer returns (purged) is forgotten.
    */
   async apply(
-    client: PgClientLike,
+    tx: StoreTransaction,
     records: readonly SObjectRecord[],
     requested: readonly string[] = [],
   ): Promise<PageOutcome> {
@@ -85,9 +77,7 @@ export class PageApplier {
       (r): r is SObjectRecord & { Id: string } => typeof r.Id === 'string',
     )
     const failing = this.knownFailures
-      ? await failingAmong(client, this.schema, table, [
-          ...new Set([...unique.map((r) => r.Id), ...requested]),
-        ])
+      ? await tx.pullFailures.among(table, [...new Set([...unique.map((r) => r.Id), ...requested])])
       : new Map()
     const attempted = unique.filter((record) => {
       const failed = failing.get(record.Id)
@@ -98,11 +88,11 @@ export class PageApplier {
         failed.systemModstamp !== toIsoInstant(record.SystemModstamp)
       )
     })
-    const { counts, refused } = await this.isolate(client, attempted)
-    const failed = await recordFailures(client, this.schema, table, refused, this.options.retryMs)
+    const { counts, refused } = await this.isolate(tx, attempted)
+    const failed = await tx.pullFailures.record(table, refused, this.options.retryMs)
     const refusedIds = new Set(refused.map((r) => r.sfid))
     const returned = new Set(unique.map((r) => r.Id))
-    await clearFailures(client, this.schema, table, [
+    await tx.pullFailures.clear(table, [
       ...attempted.filter((r) => failing.has(r.Id) && !refusedIds.has(r.Id)).map((r) => r.Id),
       ...requested.filter((id) => failing.has(id) && !returned.has(id)),
     ])
@@ -121,15 +111,16 @@ export class PageApplier {
    * refused record stands alone. Counts and conflicts are those of the batches that applied.
    */
   private async isolate(
-    client: PgClientLike,
+    tx: StoreTransaction,
     records: readonly SObjectRecord[],
   ): Promise<{ counts: ApplyCounts; refused: RecordRefusal[] }> {
     const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0, conflicts: [] }
     const refused: RecordRefusal[] = []
+    const { client } = tx
     const attempt = async (batch: readonly SObjectRecord[]): Promise<void> => {
       await client.query('SAVEPOINT pgforce_page')
       try {
-        const applied = await applyRecords(client, this.schema, this.plan, batch)
+        const applied = await applyRecords(tx, this.plan, batch)
         await client.query('RELEASE SAVEPOINT pgforce_page')
         counts.inserted += applied.inserted
         counts.updated += applied.updated

@@ -1,5 +1,5 @@
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { PullCursor } from './pull-cursor.js'
+import type { PullCursor } from '../store/cursors.js'
 
 /** Records per keyset page: Salesforce's largest REST batch. */
 export const PULL_PAGE_SIZE = 2000

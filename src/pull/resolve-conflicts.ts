@@ -1,4 +1,3 @@
-import format from 'pg-format'
 import type {
   Conflict,
   ConflictEvent,
@@ -8,29 +7,16 @@ import type {
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { equalsCaptured, toSalesforceValue } from '../mappings/value-conversion.js'
 import { parseHstore } from '../postgres/parse-hstore.js'
-import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
+import type { StoreTransaction } from '../store/sync-store.js'
+import type { UnsentUpdate } from '../store/unsent-changes.js'
 import { fieldValue } from './record-field.js'
-
-interface EntryRow {
-  record_id: number
-  sfid: string
-  /** The row's SystemModstamp as UTC ISO text: when a pull last applied the record. */
-  synced_at: string | null
-  entry_id: string
-  state: 'NEW' | 'PENDING' | 'FAILED'
-  values: string | null
-  /** The changed columns' values before the change (NULL for entries captured before 0.2). */
-  old: string | null
-  /** Epoch ms the change was captured. */
-  changed_ms: number
-}
 
 /** A row's unsent UPDATE entries, oldest first, and what is known of its last sync. */
 interface Pending {
   readonly recordId: number
   readonly sfid: string
-  readonly entries: readonly EntryRow[]
+  readonly entries: readonly UnsentUpdate[]
   /** Epoch ms of the last agreement: the row's last pull, or pgforce's last write of the record. */
   readonly lastSyncedMs: number | undefined
 }
@@ -71,8 +57,7 @@ interface Decision {
  * @internal
  */
 export async function resolveConflicts(
-  client: PgClientLike,
-  schema: string,
+  tx: StoreTransaction,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
 ): Promise<{ records: SObjectRecord[]; unsent: Set<string>; conflicts: ConflictEvent[] }> {
@@ -81,7 +66,7 @@ export async function resolveConflicts(
   const policy = plan.mapping.conflictPolicy
   if (records.length === 0 || plan.mapping.access !== 'read_write')
     return { records: [...records], unsent, conflicts }
-  const pendingBySfid = await lockPending(client, schema, plan, records)
+  const pendingBySfid = await lockPending(tx, plan, records)
   if (pendingBySfid.size === 0) return { records: [...records], unsent, conflicts }
   const decided: Decision[] = []
   for (const record of records) {
@@ -105,16 +90,14 @@ export async function resolveConflicts(
       salesforce: record,
       postgres: changes,
       salesforceChangedAt,
-      postgresChangedAt: new Date(Math.max(...pending.entries.map((e) => Number(e.changed_ms)))),
+      postgresChangedAt: new Date(Math.max(...pending.entries.map((e) => e.changedMs))),
     }
     decided.push({ record, pending, changes, conflict, winner: await decide(policy, conflict) })
   }
   // Salesforce's wins drop the rows' unsent changes (all NEW, and locked by this transaction).
-  await dropChanges(
-    client,
-    schema,
+  await tx.unsentChanges.dropForConflict(
     decided.flatMap((d) =>
-      d.winner === 'salesforce' ? (d.pending?.entries.map((e) => e.entry_id) ?? []) : [],
+      d.winner === 'salesforce' ? (d.pending?.entries.map((e) => e.entryId) ?? []) : [],
     ),
   )
   const out: SObjectRecord[] = []
@@ -173,50 +156,28 @@ function changedInSalesforce(
  * sfid, with each row's last sync: its SystemModstamp or pgforce's last write, whichever is later.
  */
 async function lockPending(
-  client: PgClientLike,
-  schema: string,
+  tx: StoreTransaction,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
 ): Promise<Map<string, Pending>> {
-  const { rows } = await client.query<EntryRow>(
-    format(
-      `SELECT r.id AS record_id, r.sfid,
-              to_char(r.systemmodstamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS synced_at,
-              l.id::text AS entry_id, l.state, l."values", l.old,
-              (extract(epoch FROM l.created_at) * 1000)::float8 AS changed_ms
-       FROM %1$I.%2$I AS r
-       JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
-        AND l.state IN ('NEW', 'PENDING', 'FAILED') AND l.action = 'UPDATE'
-       WHERE r.sfid = ANY($2::varchar[])
-       ORDER BY l.id
-       FOR UPDATE OF l`,
-      schema,
-      plan.mapping.table,
-    ),
-    [plan.mapping.table, records.map((r) => r.Id)],
+  const table = plan.mapping.table
+  const rows = await tx.unsentChanges.lockUpdates(
+    table,
+    records.map((r) => String(r.Id)),
   )
   if (rows.length === 0) return new Map()
-  const recordIds = [...new Set(rows.map((r) => r.record_id))]
-  const written = await client.query<{ record_id: number; written_ms: number }>(
-    format(
-      `SELECT record_id, (extract(epoch FROM max(processed_at)) * 1000)::float8 AS written_ms
-       FROM %I._trigger_log_archive
-       WHERE table_name = $1 AND record_id = ANY($2::int[]) AND state IN ('SUCCESS', 'MERGED')
-       GROUP BY record_id`,
-      schema,
-    ),
-    [plan.mapping.table, recordIds],
-  )
-  const writtenAt = new Map(written.rows.map((r) => [r.record_id, Number(r.written_ms)]))
+  const writtenAt = await tx.unsentChanges.lastWritten(table, [
+    ...new Set(rows.map((r) => r.recordId)),
+  ])
   const bySfid = new Map<string, Pending>()
   for (const row of rows) {
     const entries = [...(bySfid.get(row.sfid)?.entries ?? []), row]
     const times = [
-      row.synced_at ? Date.parse(row.synced_at) : undefined,
-      writtenAt.get(row.record_id),
+      row.syncedAt ? Date.parse(row.syncedAt) : undefined,
+      writtenAt.get(row.recordId),
     ].filter((t): t is number => t !== undefined)
     bySfid.set(row.sfid, {
-      recordId: row.record_id,
+      recordId: row.recordId,
       sfid: row.sfid,
       entries,
       lastSyncedMs: times.length > 0 ? Math.max(...times) : undefined,
@@ -233,30 +194,6 @@ async function decide(policy: ConflictPolicy, conflict: Conflict): Promise<Confl
   return conflict.salesforceChangedAt.getTime() > conflict.postgresChangedAt.getTime()
     ? 'salesforce'
     : 'postgres'
-}
-
-/** Archives unsent changes as IGNORED ("conflict: Salesforce won"). */
-async function dropChanges(
-  client: PgClientLike,
-  schema: string,
-  entryIds: readonly string[],
-): Promise<void> {
-  if (entryIds.length === 0) return
-  await client.query(
-    format(
-      `WITH moved AS (
-         DELETE FROM %1$I._trigger_log WHERE id = ANY($1::bigint[])
-         RETURNING id, txid, created_at, updated_at, processed_tx, action, table_name,
-                   record_id, sfid, old, "values")
-       INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at, processed_tx,
-                   state, action, table_name, record_id, sfid, old, "values", sf_message)
-       SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
-              record_id, sfid, old, "values", 'conflict: Salesforce won' FROM moved
-       ON CONFLICT (id) DO NOTHING`,
-      schema,
-    ),
-    [entryIds],
-  )
 }
 
 /** The record with the row's unsent column values in place of Salesforce's. */

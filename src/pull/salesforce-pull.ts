@@ -1,19 +1,17 @@
-import type { Connection } from '../connection/connection.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
+import type { PullCursor } from '../store/cursors.js'
+import type { SyncStore } from '../store/sync-store.js'
 import { bulkLoad } from './bulk-load.js'
 import { applyHardDeletes } from './hard-deletes.js'
 import { PageApplier, type PullCounts } from './page-applier.js'
-import { type PullCursor, readPullCursor, stampOf, writePullCursor } from './pull-cursor.js'
 import type { PullEvents } from './pull-events.js'
-import { readDueFailures } from './pull-failures.js'
 import type { PullReport } from './pull-report.js'
 import { byIdSoql, countSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
-import { writeReplayIds } from './stream-cursor.js'
+import { stampOf } from './record-field.js'
 
 /** How pulls behave, resolved once with the engine's options (`tuning`). @internal */
 export interface PullTuning {
@@ -34,7 +32,8 @@ export interface PullTuning {
 
 /** Options of {@link SalesforcePull}. @internal */
 export interface SalesforcePullOptions {
-  readonly connection: Connection
+  /** pgforce's bookkeeping in the connection's schema. */
+  readonly store: SyncStore
   readonly tuning: PullTuning
   /** Where loads, conflicts and refused records are reported. */
   readonly emit: Emit<PullEvents>
@@ -51,12 +50,12 @@ export interface SalesforcePullOptions {
  * @internal
  */
 export class SalesforcePull implements DirectionRunner<PullReport> {
-  private readonly connection: Connection
+  private readonly store: SyncStore
   private readonly tuning: PullTuning
   private readonly emit: Emit<PullEvents>
 
   constructor(options: SalesforcePullOptions) {
-    this.connection = options.connection
+    this.store = options.store
     this.tuning = options.tuning
     this.emit = options.emit
   }
@@ -92,10 +91,9 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     counts: PullCounts,
   ): Promise<void> {
     const { salesforce, signal } = context
-    const { pool, schema } = this.connection
-    const failures = await readDueFailures(pool, schema, plan.mapping.table, PULL_PAGE_SIZE)
+    const failures = await this.store.pullFailures.due(plan.mapping.table, PULL_PAGE_SIZE)
     const reload = hints.some((h) => h.reason === 'reload')
-    const pages = new PageApplier(schema, plan, {
+    const pages = new PageApplier(plan, {
       knownFailures: failures.any,
       retryMs: this.tuning.failureRetryMs,
       retryAll: reload,
@@ -154,7 +152,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few minutes.
     if (!onlyNamedRecords && stored) {
       counts.deleted += await applyHardDeletes(
-        this.connection,
+        this.store,
         salesforce,
         plan,
         this.tuning.hardDeleteIntervalMs,
@@ -170,11 +168,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         )
       }
     }
-    if (replayIds.size > 0) {
-      await withEngineTransaction(this.connection.pool, (client) =>
-        writeReplayIds(client, this.connection.schema, plan.mapping.table, replayIds),
-      )
-    }
+    if (replayIds.size > 0)
+      await this.store.transaction((tx) => tx.cursors.writeReplayIds(plan.mapping.table, replayIds))
   }
 
   /**
@@ -195,7 +190,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     this.emit('load:started', { mapping: plan.object, total, reload })
     add(
       counts,
-      await bulkLoad(this.connection, plan, {
+      await bulkLoad(this.store, plan, {
         salesforce: context.salesforce,
         since,
         reload,
@@ -210,13 +205,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     return loaded && { systemModstamp: loaded.systemModstamp, id: loaded.id }
   }
 
-  private async readCursor(plan: MappingSchema): Promise<PullCursor | undefined> {
-    const client = await this.connection.pool.connect()
-    try {
-      return await readPullCursor(client, this.connection.schema, plan.mapping.table)
-    } finally {
-      client.release()
-    }
+  private readCursor(plan: MappingSchema): Promise<PullCursor | undefined> {
+    return this.store.cursors.pull(plan.mapping.table)
   }
 
   /** Applies a page and moves the cursor in one transaction; reports after the commit. */
@@ -226,10 +216,9 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     cursor: PullCursor | undefined,
     requested?: readonly string[],
   ): Promise<PullCounts> {
-    const { schema } = this.connection
-    const outcome = await withEngineTransaction(this.connection.pool, async (client) => {
-      const applied = await pages.apply(client, records, requested)
-      if (cursor) await writePullCursor(client, schema, pages.table, cursor)
+    const outcome = await this.store.transaction(async (tx) => {
+      const applied = await pages.apply(tx, records, requested)
+      if (cursor) await tx.cursors.writePull(pages.table, cursor)
       return applied
     })
     pages.committed(outcome)

@@ -1,9 +1,9 @@
 import { OptionReader } from '../config/option-reader.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { Mapping } from '../mappings/mapping.js'
-import { clearReplayId, readReplayId } from '../pull/stream-cursor.js'
 import { toSalesforceApiError } from '../salesforce/jsforce/jsforce-error.js'
 import type { StreamingMessage, StreamSubscription } from '../salesforce/salesforce-adapter.js'
+import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
 import type { ChangeSourceContext } from './change-source.js'
 import { ensurePushTopic } from './ensure-push-topic.js'
@@ -65,7 +65,8 @@ export class SalesforceStreamingSource extends BaseChangeSource {
       this.kind === 'cdc'
         ? `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
         : `/topic/${await ensurePushTopic(salesforce, mapping)}`
-    const stored = await readReplayId(connection.pool, connection.schema, mapping.table, channel)
+    const cursors = new CursorStore(connection.pool, connection.schema)
+    const stored = await cursors.replayId(mapping.table, channel)
     const open = (replayId: number) =>
       salesforce.subscribe({
         channel,
@@ -94,7 +95,7 @@ export class SalesforceStreamingSource extends BaseChangeSource {
         throw error
       // The stored replay id is older than Salesforce keeps events: start from now and catch up by polling.
       context.reportError(error)
-      await clearReplayId(connection.pool, connection.schema, mapping.table, channel)
+      await cursors.clearReplayId(mapping.table, channel)
       this.subscriptions.push(await open(-1))
       this.signal({ object: mapping.object, direction: 'pull', reason: 'gap' })
     }
@@ -109,12 +110,9 @@ export class SalesforceStreamingSource extends BaseChangeSource {
   ): Promise<void> {
     if (!this.running) return
     if (error instanceof SalesforceApiError && error.errorCode === 'INVALID_REPLAY_ID') {
-      await clearReplayId(
-        context.connection.pool,
-        context.connection.schema,
-        mapping.table,
-        channel,
-      ).catch(() => {})
+      await new CursorStore(context.connection.pool, context.connection.schema)
+        .clearReplayId(mapping.table, channel)
+        .catch(() => {})
     }
     try {
       this.subscriptions.push(await open(-1))

@@ -1,0 +1,61 @@
+import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
+import { CursorStore } from './cursors.js'
+import { PullFailureStore } from './pull-failures.js'
+import type { Queryable } from './queryable.js'
+import { SeenRecordStore } from './seen-records.js'
+import { UnsentChangeStore } from './unsent-changes.js'
+
+/**
+ * The statements one engine runs against pgforce's own tables, bound to one schema
+ * (docs/concepts/architecture.md, "The store"). `SyncStore` runs each on the pool; `transaction()`
+ * hands the same modules bound to one engine transaction, so data and the bookkeeping that
+ * describes it commit together. Nothing outside `src/store/` writes SQL against pgforce's tables.
+ * @internal
+ */
+export class StoreModules {
+  readonly schema: string
+  readonly cursors: CursorStore
+  readonly pullFailures: PullFailureStore
+  readonly unsentChanges: UnsentChangeStore
+  readonly seenRecords: SeenRecordStore
+
+  constructor(db: Queryable, schema: string) {
+    this.schema = schema
+    this.cursors = new CursorStore(db, schema)
+    this.pullFailures = new PullFailureStore(db, schema)
+    this.unsentChanges = new UnsentChangeStore(db, schema)
+    this.seenRecords = new SeenRecordStore(db, schema)
+  }
+}
+
+/** The store's modules inside one engine transaction, and its client for the data. @internal */
+export class StoreTransaction extends StoreModules {
+  /** The transaction's connection, for statements on the mapped tables themselves. */
+  readonly client: PgClientLike
+
+  constructor(client: PgClientLike, schema: string) {
+    super(client, schema)
+    this.client = client
+  }
+}
+
+/** pgforce's bookkeeping in one schema of one database. @internal */
+export class SyncStore extends StoreModules {
+  readonly pool: PgPoolLike
+
+  constructor(pool: PgPoolLike, schema: string) {
+    super(pool, schema)
+    this.pool = pool
+  }
+
+  /**
+   * Runs `work` in one engine transaction (`SET LOCAL xmlbinary = 'hex'`: its writes are not
+   * captured), with the store bound to it.
+   */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return withEngineTransaction(this.pool, (client) =>
+      work(new StoreTransaction(client, this.schema)),
+    )
+  }
+}
