@@ -133,6 +133,7 @@ export {
   SalesforceStreamingSource,
   type SalesforceStreamingSourceOptions,
 } from './sources/salesforce-streaming-source.js'
+export type { FailedEntryFilter } from './store/failed-entries.js'
 export type { PullFailureFilter } from './store/pull-failures.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {

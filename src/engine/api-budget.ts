@@ -1,8 +1,7 @@
-import format from 'pg-format'
 import { ApiBudgetExhaustedError } from '../errors/api-budget-exhausted-error.js'
-import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { Emit } from '../runs/emit.js'
 import type { ApiUsage } from '../salesforce/salesforce-types.js'
+import type { ApiUsageStore } from '../store/api-usage.js'
 
 /** Daily Salesforce API call budgets (Heroku Connect's `sf_max_daily_api_calls`). */
 export interface ApiBudgetOptions {
@@ -54,25 +53,21 @@ export interface BudgetEvents {
  * @internal
  */
 export class ApiBudget {
-  private readonly pool: PgPoolLike
-  private readonly schema: string
+  private readonly usage: ApiUsageStore
   private readonly options: ApiBudgetOptions
   private readonly unflushed = new Map<string, number>()
   private readonly levels = new Map<string, BudgetLevel>()
   private readonly orgUsage: () => ApiUsage | undefined
   private orgLevel: BudgetLevel = 'ok'
-  private tableExists = false
   private readonly emit: Emit<BudgetEvents>
 
   constructor(
-    pool: PgPoolLike,
-    schema: string,
+    usage: ApiUsageStore,
     options: ApiBudgetOptions,
     emit: Emit<BudgetEvents>,
     orgUsage: () => ApiUsage | undefined = () => undefined,
   ) {
-    this.pool = pool
-    this.schema = schema
+    this.usage = usage
     this.options = options
     this.emit = emit
     this.orgUsage = orgUsage
@@ -115,106 +110,44 @@ export class ApiBudget {
     const key = object.toLowerCase()
     const mappingBudget = this.mappingBudget(object)
     const total = this.options.dailyCalls
-    if (mappingBudget === undefined && total === undefined) {
+    // Without budgets, calls are only counted (written by flush()); before install() there is no
+    // usage table to take them from (install's own describes).
+    if ((mappingBudget === undefined && total === undefined) || !(await this.usage.installed())) {
       this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + calls)
       return
     }
-    if (!(await this.installed())) {
-      // Before install() there is no usage table to take calls from (install's own describes).
-      this.unflushed.set(key, (this.unflushed.get(key) ?? 0) + calls)
-      return
-    }
-    const client = await this.pool.connect()
-    try {
-      await client.query('BEGIN')
-      // One statement per budget row: the day's row is created by the first call, and a call
-      // past the budget changes nothing and returns no row.
-      const spend = async (row: string, budget: number | undefined) => {
-        const { rows } = await client.query<{ calls: number }>(
-          format(
-            `INSERT INTO %1$I._pgforce_api_usage AS u (day, object, calls)
-             SELECT (now() AT TIME ZONE 'UTC')::date, $1::text, $2::int WHERE $3::bigint IS NULL OR $2::int <= $3::bigint
-             ON CONFLICT (day, object) DO UPDATE SET calls = u.calls + excluded.calls
-               WHERE $3::bigint IS NULL OR u.calls + excluded.calls <= $3::bigint
-             RETURNING calls::int`,
-            this.schema,
-          ),
-          [row, calls, budget ?? null],
-        )
-        return rows[0]?.calls
-      }
-      const usedTotal = await spend('*', total)
-      const usedMapping = usedTotal === undefined ? undefined : await spend(key, mappingBudget)
-      if (usedTotal === undefined || usedMapping === undefined) {
-        await client.query('ROLLBACK')
-        this.setLevel(object, 'exhausted', usedMapping ?? 0, mappingBudget ?? total ?? 0)
-        throw new ApiBudgetExhaustedError(
-          `The daily Salesforce API budget ${usedTotal === undefined ? `of the connection (${total})` : `of ${object} (${mappingBudget})`} is spent; calls resume tomorrow (UTC) or when the budget is raised`,
-        )
-      }
-      await client.query('COMMIT')
-      const share = Math.max(
-        total ? usedTotal / total : 0,
-        mappingBudget ? usedMapping / mappingBudget : 0,
+    const used = await this.usage.take(key, calls, total, mappingBudget)
+    if (used.total === undefined || used.object === undefined) {
+      this.setLevel(object, 'exhausted', used.object ?? 0, mappingBudget ?? total ?? 0)
+      throw new ApiBudgetExhaustedError(
+        `The daily Salesforce API budget ${used.total === undefined ? `of the connection (${total})` : `of ${object} (${mappingBudget})`} is spent; calls resume tomorrow (UTC) or when the budget is raised`,
       )
-      const low = share >= (this.options.slowDownAt ?? 0.8)
-      this.setLevel(object, low ? 'low' : 'ok', usedMapping, mappingBudget ?? total ?? 0)
-    } catch (error) {
-      if (!(error instanceof ApiBudgetExhaustedError))
-        await client.query('ROLLBACK').catch(() => {})
-      throw error
-    } finally {
-      client.release()
     }
-  }
-
-  /** Whether the usage table exists (checked until it does). */
-  private async installed(): Promise<boolean> {
-    if (this.tableExists) return true
-    const { rows } = await this.pool.query<{ exists: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS exists',
-      [format('%I._pgforce_api_usage', this.schema)],
+    const share = Math.max(
+      total ? used.total / total : 0,
+      mappingBudget ? used.object / mappingBudget : 0,
     )
-    this.tableExists = rows[0]?.exists === true
-    return this.tableExists
+    const low = share >= (this.options.slowDownAt ?? 0.8)
+    this.setLevel(object, low ? 'low' : 'ok', used.object, mappingBudget ?? total ?? 0)
   }
 
   /** Writes counted-only calls (no budget set) to the usage table; kept for later if it fails. */
   async flush(): Promise<void> {
     if (this.unflushed.size === 0) return
-    const entries = [...this.unflushed]
+    const calls = new Map(this.unflushed)
     this.unflushed.clear()
     try {
-      await this.write(entries)
+      await this.usage.add(calls)
     } catch (error) {
-      for (const [object, calls] of entries)
-        this.unflushed.set(object, (this.unflushed.get(object) ?? 0) + calls)
+      for (const [object, n] of calls)
+        this.unflushed.set(object, (this.unflushed.get(object) ?? 0) + n)
       throw error
     }
   }
 
-  private async write(entries: readonly [string, number][]): Promise<void> {
-    await this.pool.query(
-      format(
-        `INSERT INTO %I._pgforce_api_usage (day, object, calls)
-         SELECT (now() AT TIME ZONE 'UTC')::date, o, c FROM unnest($1::text[], $2::int[]) AS u(o, c)
-         UNION ALL SELECT (now() AT TIME ZONE 'UTC')::date, '*', $3::int
-         ON CONFLICT (day, object) DO UPDATE SET calls = _pgforce_api_usage.calls + excluded.calls`,
-        this.schema,
-      ),
-      [entries.map(([o]) => o), entries.map(([, c]) => c), entries.reduce((n, [, c]) => n + c, 0)],
-    )
-  }
-
   /** Calls made today (UTC), by lower-cased object (`*` for the connection). */
-  async usedToday(): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<{ object: string; calls: number }>(
-      format(
-        `SELECT object, calls::int FROM %I._pgforce_api_usage WHERE day = (now() AT TIME ZONE 'UTC')::date`,
-        this.schema,
-      ),
-    )
-    return new Map(rows.map((r) => [r.object, r.calls]))
+  usedToday(): Promise<Map<string, number>> {
+    return this.usage.today()
   }
 
   private mappingBudget(object: string): number | undefined {

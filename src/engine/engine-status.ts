@@ -1,8 +1,7 @@
 import type { EventEmitter } from 'eventemitter3'
-import format from 'pg-format'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ApiUsage } from '../salesforce/salesforce-types.js'
+import type { TableState } from '../store/sync-state.js'
 import type { EngineState } from './engine-lifecycle.js'
 import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
 
@@ -75,66 +74,31 @@ export class RunHistory {
   }
 }
 
-/** Reads queue counts, refused records and cursors for every mapping in three queries. @internal */
-export async function readStatus(
-  pool: PgPoolLike,
-  schema: string,
+/** Each mapping's status, from the tables' state and what this engine knows. @internal */
+export function mappingStatuses(
   plans: readonly MappingSchema[],
+  tables: ReadonlyMap<string, TableState>,
   history: RunHistory,
   live: {
     readonly leading: ReadonlySet<string>
     readonly callsToday: ReadonlyMap<string, number>
   },
-): Promise<MappingStatus[]> {
-  const queue = await pool.query<{
-    table_name: string
-    pending: number
-    failed: number
-    oldest: Date | null
-  }>(
-    format(
-      `SELECT table_name,
-              count(*) FILTER (WHERE state IN ('NEW', 'PENDING'))::int AS pending,
-              count(*) FILTER (WHERE state = 'FAILED')::int AS failed,
-              min(created_at) FILTER (WHERE state IN ('NEW', 'PENDING')) AS oldest
-       FROM %I._trigger_log GROUP BY table_name`,
-      schema,
-    ),
-  )
-  const cursors = await pool.query<{
-    table_name: string
-    stamp: string | null
-    last_id: string | null
-  }>(
-    format(
-      `SELECT table_name, to_char(systemmodstamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS stamp, last_id
-       FROM %I._pgforce_cursor WHERE name = 'pull'`,
-      schema,
-    ),
-  )
-  const refused = await pool.query<{ table_name: string; n: number }>(
-    format(
-      'SELECT table_name, count(*)::int AS n FROM %I._pgforce_pull_failure GROUP BY table_name',
-      schema,
-    ),
-  )
+): MappingStatus[] {
   return plans.map((plan) => {
     const table = plan.mapping.table
-    const counts = queue.rows.find((r) => r.table_name === table)
-    const cursor = cursors.rows.find((r) => r.table_name === table)
+    const state = tables.get(table)
     return {
       object: plan.object,
       table,
       access: plan.mapping.access,
-      cursor:
-        cursor?.stamp && cursor.last_id
-          ? { systemModstamp: cursor.stamp, id: cursor.last_id }
-          : undefined,
-      pending: counts?.pending ?? 0,
-      failed: counts?.failed ?? 0,
-      pullFailed: refused.rows.find((r) => r.table_name === table)?.n ?? 0,
-      oldestPendingAt: counts?.oldest ?? undefined,
-      pushLagMs: counts?.oldest ? Math.max(0, Date.now() - counts.oldest.getTime()) : 0,
+      cursor: state?.cursor,
+      pending: state?.pending ?? 0,
+      failed: state?.failed ?? 0,
+      pullFailed: state?.pullFailed ?? 0,
+      oldestPendingAt: state?.oldestPendingAt,
+      pushLagMs: state?.oldestPendingAt
+        ? Math.max(0, Date.now() - state.oldestPendingAt.getTime())
+        : 0,
       pullLeader: live.leading.has(plan.object),
       apiCallsToday: live.callsToday.get(plan.object.toLowerCase()) ?? 0,
       lastPull: history.pulls.get(plan.object),

@@ -5,8 +5,8 @@ import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { Mapping } from '../mappings/mapping.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { lookupParents, planMappings } from '../mappings/plan-mappings.js'
-import type { FailedEntryFilter } from '../push/failed-entries.js'
 import type { SObjectDescribe } from '../salesforce/salesforce-types.js'
+import type { FailedEntryFilter } from '../store/failed-entries.js'
 import type { SalesforceMeter } from './salesforce-meter.js'
 
 /**

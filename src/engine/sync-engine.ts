@@ -3,14 +3,13 @@ import { ConfigError } from '../errors/config-error.js'
 import { EngineStateError } from '../errors/engine-state-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
-import { assertInstalled } from '../postgres/install/installed-schema.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import type { PullReport } from '../pull/pull-report.js'
-import { trimArchive } from '../push/archive-retention.js'
-import { type FailedEntryFilter, ignoreFailed, requeueFailed } from '../push/failed-entries.js'
 import type { PushReport } from '../push/push-report.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
+import type { FailedEntryFilter } from '../store/failed-entries.js'
+import { assertInstalled } from '../store/installation.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
 import { ApiBudget } from './api-budget.js'
@@ -18,7 +17,7 @@ import { defaultRunners, defaultSources } from './default-engine-parts.js'
 import { EngineLifecycle, type EngineState } from './engine-lifecycle.js'
 import { attachLogger } from './engine-logger.js'
 import { type EngineRunners, runnersOverride } from './engine-runners.js'
-import { type EngineStatus, RunHistory, readStatus } from './engine-status.js'
+import { type EngineStatus, mappingStatuses, RunHistory } from './engine-status.js'
 import { MappingPlanner } from './mapping-planner.js'
 import { MappingRuns, runToCompletion } from './mapping-runs.js'
 import { type ReconcileReport, reconcileMapping } from './reconcile.js'
@@ -86,8 +85,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     this.emitter = emit
     this.store = new SyncStore(connection.pool, connection.schema)
     this.budget = new ApiBudget(
-      connection.pool,
-      connection.schema,
+      this.store.apiUsage,
       this.options.apiBudget,
       emit,
       () => connection.salesforce.apiUsage,
@@ -211,12 +209,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   async retryFailed(filter: FailedEntryFilter = {}): Promise<number> {
     let total = 0
     for (const plan of await this.planner.select(filter)) {
-      total += await requeueFailed(
-        this.options.connection.pool,
-        this.options.connection.schema,
-        plan,
-        filter.entryIds,
-      )
+      total += await this.store.failedEntries.requeue(plan, filter.entryIds)
       this.signal({ object: plan.object, direction: 'push', reason: 'poll' })
     }
     return total
@@ -229,12 +222,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   async ignoreFailed(filter: FailedEntryFilter = {}): Promise<number> {
     let total = 0
     for (const plan of await this.planner.select(filter)) {
-      total += await ignoreFailed(
-        this.options.connection.pool,
-        this.options.connection.schema,
-        plan,
-        filter.entryIds,
-      )
+      total += await this.store.failedEntries.ignore(plan, filter.entryIds)
     }
     return total
   }
@@ -266,15 +254,14 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async status(): Promise<EngineStatus> {
     const plans = [...(await this.planner.plans()).values()]
-    const { pool, schema, salesforce } = this.options.connection
     return {
       state: this.lifecycle.state,
       paused: this.running?.paused ?? false,
-      mappings: await readStatus(pool, schema, plans, this.history, {
+      mappings: mappingStatuses(plans, await this.store.state.byTable(), this.history, {
         leading: this.running?.leading ?? new Set(),
         callsToday: await this.budget.usedToday(),
       }),
-      apiUsage: salesforce.apiUsage,
+      apiUsage: this.options.connection.salesforce.apiUsage,
     }
   }
 
@@ -358,8 +345,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async trimArchive(days = this.options.archiveRetentionDays): Promise<number> {
     if (days <= 0) return 0
-    const { pool, schema } = this.options.connection
-    const deleted = await trimArchive(pool, schema, days)
+    const deleted = await this.store.failedEntries.trimArchive(days)
     if (deleted > 0) this.emit('archive:trimmed', { deleted })
     return deleted
   }

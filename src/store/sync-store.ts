@@ -1,9 +1,12 @@
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
+import { ApiUsageStore } from './api-usage.js'
 import { CursorStore } from './cursors.js'
+import { FailedEntryStore } from './failed-entries.js'
 import { PullFailureStore } from './pull-failures.js'
 import type { Queryable } from './queryable.js'
 import { SeenRecordStore } from './seen-records.js'
+import { SyncStateStore } from './sync-state.js'
 import { UnsentChangeStore } from './unsent-changes.js'
 
 /**
@@ -19,6 +22,7 @@ export class StoreModules {
   readonly pullFailures: PullFailureStore
   readonly unsentChanges: UnsentChangeStore
   readonly seenRecords: SeenRecordStore
+  readonly state: SyncStateStore
 
   constructor(db: Queryable, schema: string) {
     this.schema = schema
@@ -26,6 +30,7 @@ export class StoreModules {
     this.pullFailures = new PullFailureStore(db, schema)
     this.unsentChanges = new UnsentChangeStore(db, schema)
     this.seenRecords = new SeenRecordStore(db, schema)
+    this.state = new SyncStateStore(db, schema)
   }
 }
 
@@ -43,10 +48,16 @@ export class StoreTransaction extends StoreModules {
 /** pgforce's bookkeeping in one schema of one database. @internal */
 export class SyncStore extends StoreModules {
   readonly pool: PgPoolLike
+  /** API calls per day (runs its own short transactions). */
+  readonly apiUsage: ApiUsageStore
+  /** Requeue and dismiss FAILED entries, trim the archive (each its own transaction). */
+  readonly failedEntries: FailedEntryStore
 
   constructor(pool: PgPoolLike, schema: string) {
     super(pool, schema)
     this.pool = pool
+    this.apiUsage = new ApiUsageStore(pool, schema)
+    this.failedEntries = new FailedEntryStore(pool, schema)
   }
 
   /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiBudget, type BudgetLevel } from '../../../src/engine/api-budget.js'
 import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import type { ApiUsage } from '../../../src/salesforce/salesforce-types.js'
+import { ApiUsageStore } from '../../../src/store/api-usage.js'
 
 // Levels from the org's own usage need no database: they come from Sforce-Limit-Info.
 const noDatabase = {} as PgPoolLike
@@ -9,8 +10,7 @@ const noDatabase = {} as PgPoolLike
 function budget(usage: { current: ApiUsage | undefined }, orgSlowDownAt?: number) {
   const events: [string, BudgetLevel, number, number][] = []
   const api = new ApiBudget(
-    noDatabase,
-    'salesforce',
+    new ApiUsageStore(noDatabase, 'salesforce'),
     orgSlowDownAt === undefined ? {} : { orgSlowDownAt },
     (_name, event) => events.push([event.mapping, event.level, event.used, event.budget]),
     () => usage.current,

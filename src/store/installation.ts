@@ -1,8 +1,8 @@
 import format from 'pg-format'
-import { EngineStateError } from '../../errors/engine-state-error.js'
-import type { MappingSchema } from '../../mappings/mapping-schema.js'
-import type { PgPoolLike } from '../pg-pool-like.js'
-import { SCHEMA_VERSION } from './migrations.js'
+import { EngineStateError } from '../errors/engine-state-error.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { SCHEMA_VERSION } from '../postgres/install/migrations.js'
+import type { Queryable } from './queryable.js'
 
 /**
  * Checks that `install()` has run for these mappings: the schema is at this pgforce's version and
@@ -12,7 +12,7 @@ import { SCHEMA_VERSION } from './migrations.js'
  * @internal
  */
 export async function assertInstalled(
-  pool: PgPoolLike,
+  pool: Queryable,
   schema: string,
   plans: Iterable<MappingSchema>,
 ): Promise<void> {
