@@ -34,7 +34,7 @@ function explain(report: () => CrashReport | undefined) {
 describe('a worker killed with SIGKILL, then started again', () => {
   it('during the initial load: every record exactly once', async () => {
     const { view, emulator } = await org(20)
-    const names = Array.from({ length: 12_000 }, (_, i) => `L-${i}`)
+    const names = Array.from({ length: 10_500 }, (_, i) => `L-${i}`) // Bulk above 10 000
     emulator.org.insert(
       'Account',
       names.map((Name) => ({ Name, Industry: 'Energy' })),
@@ -75,6 +75,7 @@ describe('a worker killed with SIGKILL, then started again', () => {
         rows: 2_000,
         killAfterCommitted: 400,
         killDelayMs: 25, // the next call is then at Salesforce (50 ms latency), not answered yet
+        pushLeaseMs: 1_000,
         schema: `crash_${process.pid}_${cases}`,
       })
       console.info(`crash during a push (external id ${externalId}): ${JSON.stringify(report)}`)

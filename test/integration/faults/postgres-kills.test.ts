@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, onTestFailed } from 'vitest'
-import { FaultRun, type FaultRunOptions } from '../../support/faults/fault-run.js'
+import { describe, expect, it } from 'vitest'
+import type { FaultRun } from '../../support/faults/fault-run.js'
 import { InstrumentedStrategy } from '../../support/faults/instrumented-strategy.js'
 import type { Backend } from '../../support/faults/postgres-backends.js'
+import { useFaultRun } from '../../support/faults/use-fault-run.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -9,27 +10,7 @@ import { waitFor } from '../../support/wait-for.js'
 // engine.start() with the default sources (findings-2026-11/reliability.md, experiment 1): the
 // process stays up, and every change arrives exactly once on both sides.
 const db = useTestDatabase()
-let run: FaultRun | undefined
-
-afterEach(async () => {
-  if (process.env.PGFORCE_FAULTS_LOG) console.log(run?.describe())
-  await run?.close()
-  run = undefined
-})
-
-async function open(options: Partial<FaultRunOptions> = {}): Promise<FaultRun> {
-  const opened = await FaultRun.open({ databaseUrl: db().url, appPool: db().pool, ...options })
-  run = opened
-  onTestFailed(() => console.log(`engine events:\n${opened.describe()}`))
-  return opened
-}
-
-/** Waits until both sides hold every change exactly once. */
-async function expectConverged(r: FaultRun, timeoutMs?: number): Promise<number> {
-  const { problems, settleMs } = await r.settle(timeoutMs)
-  expect(problems).toEqual([])
-  return settleMs
-}
+const { open, expectConverged } = useFaultRun(db)
 
 /** A check: `count` pushes that sent something completed since `since` (ms of the run). */
 const pushed =
@@ -46,7 +27,7 @@ describe('Postgres connections terminated under load', () => {
     const killed = await r.terminate(`query ILIKE 'LISTEN %'`)
     expect(killed).toHaveLength(1)
     await waitFor(() => r.seen('source:connected', at).length > 0, 10_000, 'LISTEN back')
-    await r.workload.untilRounds(5)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
     expect(r.seen('source:reconnecting', at).map((e) => e.detail)).toEqual(['postgres-notify'])
   })
@@ -63,7 +44,7 @@ describe('Postgres connections terminated under load', () => {
       10_000,
       'leadership again',
     )
-    await r.workload.untilRounds(5)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
     expect(r.seen('leadership', at).map((e) => e.detail)).toEqual(['false', 'true'])
   })
@@ -127,13 +108,20 @@ describe('Postgres connections terminated under load', () => {
     const r = await open()
     await r.start()
     await waitFor(pushed(r, 2), 10_000, 'pushes before the kill')
-    const claim = await r.holdAClaim()
     const at = r.now
-    try {
-      await r.terminateWhenBlocked('WITH candidates AS%')
-    } finally {
-      await claim.release()
+    // The claim's FOR UPDATE waits on the table lock; a commit may be the first to wait instead:
+    // then let it through and try again.
+    let killed: Backend | undefined
+    for (let attempt = 0; !killed && attempt < 5; attempt += 1) {
+      const held = await r.holdTriggerLog()
+      try {
+        if (held.blocked.query.startsWith('WITH candidates AS'))
+          [killed] = await r.terminate(`pid = ${held.blocked.pid}`)
+      } finally {
+        await held.release()
+      }
     }
+    expect(killed?.query).toMatch(/^WITH candidates AS/)
     await r.workload.untilRounds(3)
     await expectConverged(r)
     expect(r.seen('push:failed', at).length).toBeGreaterThan(0)
@@ -199,45 +187,32 @@ describe('Postgres connections terminated under load', () => {
     },
   )
 
-  it('every pgforce connection, twice, under load', async () => {
-    const r = await open()
-    await r.start()
-    await waitFor(pushed(r, 2), 10_000, 'pushes before the kill')
+  it('every pgforce connection, twice, under load, in this process and in a child process', async () => {
+    const here = await open()
+    const child = await open({ inChild: true })
+    const runs = [here, child]
+    await Promise.all(runs.map((r) => r.start()))
+    /** Waits for `check` on every run, failing at once (with how it ended) if the child ends. */
+    const eachWaitsFor = async (check: (r: FaultRun) => boolean, what: string) => {
+      await waitFor(() => child.child?.alive !== true || runs.every(check), 10_000, what)
+      expect(child.child?.ended).toBe('running')
+    }
+    await eachWaitsFor((r) => pushed(r, 2)(), 'pushes before the kill')
     for (const kill of [1, 2]) {
-      const at = r.now
-      // The first time, with a client checked out for sure: a claim waiting on a lock.
-      const claim = kill === 1 ? await r.holdAClaim() : undefined
-      const killed = await r.terminate()
-      await claim?.release()
-      // The pool's connections, LISTEN's and the leadership connection.
-      expect(killed.length, `kill ${kill}`).toBeGreaterThanOrEqual(3)
-      await waitFor(pushed(r, 2, at), 10_000, 'pushes again')
-      await waitFor(() => r.seen('source:connected', at).length > 0, 10_000, 'LISTEN back')
+      const at = runs.map((r) => r.now)
+      // The first time, with a client checked out for sure: a statement waiting on a lock.
+      const held = kill === 1 ? await Promise.all(runs.map((r) => r.holdTriggerLog())) : []
+      const killed = await Promise.all(runs.map((r) => r.terminate()))
+      await Promise.all(held.map((h) => h.release()))
+      // The pool's connections, LISTEN's and the leadership connection, of each engine.
+      for (const backends of killed)
+        expect(backends.length, `kill ${kill}`).toBeGreaterThanOrEqual(3)
+      const since = (r: FaultRun) => at[runs.indexOf(r)] ?? 0
+      await eachWaitsFor((r) => pushed(r, 2, since(r))(), 'pushes again')
+      await eachWaitsFor((r) => r.seen('source:connected', since(r)).length > 0, 'LISTEN back')
+      await Promise.all(runs.map((r) => r.workload.untilRounds(3)))
     }
-    await expectConverged(r)
-  })
-
-  it('in a child process, every pgforce connection twice: the process keeps running', async () => {
-    const r = await open({ inChild: true })
-    await r.start()
-    /** Waits for `check`, failing at once (with how it ended) if the child process ends. */
-    const childWaitsFor = async (check: () => boolean, what: string) => {
-      await waitFor(() => r.child?.alive !== true || check(), 10_000, what)
-      expect(r.child?.ended).toBe('running')
-    }
-    await childWaitsFor(pushed(r, 2), 'pushes before the kill')
-    for (const kill of [1, 2]) {
-      const at = r.now
-      // The first time, with a client checked out for sure: a claim waiting on a lock.
-      const claim = kill === 1 ? await r.holdAClaim() : undefined
-      const killed = await r.terminate()
-      await claim?.release()
-      expect(killed.length, `kill ${kill}`).toBeGreaterThanOrEqual(3)
-      await childWaitsFor(pushed(r, 2, at), 'pushes again')
-      await childWaitsFor(() => r.seen('source:connected', at).length > 0, 'LISTEN back')
-      await r.workload.untilRounds(3)
-    }
-    await expectConverged(r)
-    expect(r.child?.ended).toBe('running')
+    for (const r of runs) await expectConverged(r)
+    expect(child.child?.ended).toBe('running')
   }, 60_000)
 })

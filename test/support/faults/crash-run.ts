@@ -51,7 +51,7 @@ export interface CrashReport {
   readonly duplicatesInPostgres: number
   /** Expected names missing on either side. */
   readonly lost: number
-  /** The second worker's start → both sides agree, in ms (or the timeout). */
+  /** The second worker's engine start (its process was loaded) → both sides agree, in ms. */
   readonly convergeMs: number
   /** Empty when the run converged (duplicates aside, which are counted, not problems). */
   readonly problems: readonly string[]
@@ -96,8 +96,14 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
       pollIntervalMs: 1_000,
       takeoverCheckMs: 500,
     }
-    const victim = await WorkerProcess.start(config)
-    workers.push(victim)
+    // Both processes load at once; the second starts its engine only after the kill, so the
+    // restart is timed from the engine's start, not Node's.
+    const [victim, survivor] = await Promise.all([
+      WorkerProcess.prepare(config),
+      WorkerProcess.prepare({ ...config, name: 'b' }),
+    ])
+    workers.push(victim, survivor)
+    await victim.go()
     const done = async () =>
       Number(
         (
@@ -123,9 +129,8 @@ export async function runCrash(options: CrashOptions): Promise<CrashReport> {
     victim.kill('SIGKILL')
     const doneAtKill = await done()
     const inSalesforceAtKill = (await org.names()).length
-    const survivor = await WorkerProcess.start({ ...config, name: 'b' })
-    workers.push(survivor)
     const started = Date.now()
+    await survivor.go()
     let state = await inspect(pool, schema, org, expected)
     while (
       state.problems.length > 0 &&

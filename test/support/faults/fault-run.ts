@@ -201,18 +201,20 @@ export class FaultRun {
   }
 
   /**
-   * Makes the next push's claim wait on a lock, inside its transaction (a client pgforce has
-   * checked out), and resolves once it waits; `release()` lets it go on.
+   * Locks `_trigger_log` so that pgforce's next statement on it (a push's claim or commit, as the
+   * app's own writes) waits inside its transaction, on a client pgforce has checked out; resolves
+   * once one does, with that backend. `release()` lets everything go on.
    */
-  async holdAClaim(): Promise<{ release(): Promise<void> }> {
+  async holdTriggerLog(
+    query = '%',
+  ): Promise<{ readonly blocked: Backend; release(): Promise<void> }> {
     const lock = await this.hold('LOCK TABLE $schema._trigger_log IN EXCLUSIVE MODE')
     try {
-      await this.waitBlocked('WITH candidates AS%')
+      return { blocked: await this.waitBlocked(query), release: () => lock.release() }
     } catch (error) {
       await lock.release()
       throw error
     }
-    return lock
   }
 
   /** Events named `event` (optionally since `since`, ms of the run). */

@@ -32,6 +32,11 @@ export interface WorkerConfig {
   readonly pollIntervalMs?: number
   /** The Postgres poll's interval (the engine's default sources otherwise). */
   readonly postgresPollMs?: number
+  /**
+   * Load, write `ready`, and connect and start only when a line arrives on stdin: a restart that
+   * does not wait for Node and the modules to load (see `WorkerProcess.prepare`).
+   */
+  readonly startOnInput?: boolean
 }
 
 /** One line a worker writes to stdout. */

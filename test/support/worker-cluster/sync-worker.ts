@@ -19,6 +19,11 @@ import { type WorkerConfig, type WorkerLine, workerMapping } from './cluster-map
 clearProxyEnv()
 const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig
 const say = (line: WorkerLine) => process.stdout.write(`${JSON.stringify(line)}\n`)
+if (config.startOnInput) {
+  say({ event: 'ready' })
+  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()))
+  process.stdin.pause()
+}
 
 const connection = await createConnection({
   salesforce: { instanceUrl: config.instanceUrl, accessToken: config.accessToken },

@@ -19,7 +19,7 @@ export class WorkerProcess {
     this.name = config.name
     this.onLine = onLine
     this.child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['pipe', 'pipe', 'inherit'],
     })
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)))
     createInterface({ input: this.child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
@@ -48,6 +48,32 @@ export class WorkerProcess {
       throw new Error(`worker ${config.name} did not start: ${JSON.stringify(worker.lines)}`)
     }
     return worker
+  }
+
+  /**
+   * Spawns a worker that loads and then waits (`startOnInput`): `go()` starts its engine. The
+   * crash runs prepare the restarted worker while the first one runs, so the restart is not
+   * slowed by Node's start-up.
+   */
+  static async prepare(
+    config: WorkerConfig,
+    timeoutMs = 30_000,
+    onLine?: (line: WorkerLine) => void,
+  ): Promise<WorkerProcess> {
+    const worker = new WorkerProcess({ ...config, startOnInput: true }, onLine)
+    if (!(await worker.waitFor((l) => l.event === 'ready', timeoutMs))) {
+      worker.kill('SIGKILL')
+      throw new Error(`worker ${config.name} did not load: ${JSON.stringify(worker.lines)}`)
+    }
+    return worker
+  }
+
+  /** Starts the engine of a prepared worker and waits until it runs. */
+  async go(timeoutMs = 30_000): Promise<void> {
+    const since = Date.now()
+    this.child.stdin?.write('go\n')
+    if (!(await this.waitFor((l) => l.event === 'running', timeoutMs, since)))
+      throw new Error(`worker ${this.name} did not start: ${JSON.stringify(this.lines)}`)
   }
 
   /** Whether it leads the pulls, by its last `leadership` line. */
