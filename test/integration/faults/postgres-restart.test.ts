@@ -5,6 +5,7 @@ import {
   startEmbeddedPostgres,
 } from '../../../src/cli/demo/embedded-postgres-server.js'
 import type { FaultRun } from '../../support/faults/fault-run.js'
+import { InstrumentedStrategy } from '../../support/faults/instrumented-strategy.js'
 import { useFaultRun } from '../../support/faults/use-fault-run.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -67,5 +68,33 @@ describe('PostgreSQL restarts under load', () => {
       )
     }
     expect(child.child?.ended).toBe('running')
+  }, 60_000)
+
+  it('gone between Salesforce answering and the commit: sent again once back, not after the lease', async () => {
+    // The default 10-minute lease: what gets the claimed entries out must be pgforce giving them
+    // back, not the lease running out.
+    const strategy = new InstrumentedStrategy()
+    const r = await open({ writeStrategy: strategy, pushLeaseMs: 600_000 })
+    await r.start()
+    await waitFor(() => r.seen('push:completed').length > 2, 10_000, 'pushes before the stop')
+    let back: Promise<void> | undefined
+    await new Promise<void>((stopped) => {
+      strategy.hooks = {
+        aroundCommit: async (_results, _entries, commit) => {
+          strategy.hooks = {}
+          note([r], 'test:stopping postgres')
+          await server.stop()
+          // The commit and its retries fail meanwhile; the server is back 2 s later.
+          back = new Promise((wait) => setTimeout(wait, 2_000))
+            .then(() => server.restart())
+            .then(() => note([r], 'test:postgres started'))
+          stopped()
+          await commit()
+        },
+      }
+    })
+    await back
+    await r.workload.untilRounds(3)
+    await expectConverged(r, 20_000)
   }, 60_000)
 })
