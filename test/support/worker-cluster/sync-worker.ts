@@ -53,8 +53,12 @@ engine.on('error', ({ error, context }) =>
   say({ event: 'error', message: `${context}: ${error.message}` }),
 )
 engine.on('load:progress', ({ done }) => say({ event: 'load:progress', count: done }))
-engine.on('push:failed', ({ error }) => say({ event: 'push:failed', message: error.message }))
-engine.on('pull:failed', ({ error }) => say({ event: 'pull:failed', message: error.message }))
+engine.on('push:failed', ({ error, retryInMs }) =>
+  say({ event: 'push:failed', message: `${error.message} retryInMs=${retryInMs}` }),
+)
+engine.on('pull:failed', ({ error, retryInMs }) =>
+  say({ event: 'pull:failed', message: `${error.message} retryInMs=${retryInMs}` }),
+)
 engine.on('source:connected', ({ source }) => say({ event: 'source:connected', message: source }))
 
 await engine.start()
