@@ -77,7 +77,7 @@ describe('Postgres connections terminated under load', () => {
   it("during a pull's apply: the pull fails, is retried, and applies the change", async () => {
     const r = await open()
     await r.start()
-    await r.workload.untilRounds(3)
+    await r.workload.untilRounds(2)
     const [id] = r.workload.salesforceRecordIds
     const row = async () =>
       (
@@ -122,7 +122,7 @@ describe('Postgres connections terminated under load', () => {
       }
     }
     expect(killed?.query).toMatch(/^WITH candidates AS/)
-    await r.workload.untilRounds(3)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
     expect(r.seen('push:failed', at).length).toBeGreaterThan(0)
   })
@@ -141,7 +141,7 @@ describe('Postgres connections terminated under load', () => {
       }
     })
     expect(killed.length).toBeGreaterThan(1)
-    await r.workload.untilRounds(3)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
   })
 
@@ -182,7 +182,7 @@ describe('Postgres connections terminated under load', () => {
         }
       })
       expect(killed.waitEventType).toBe('Lock')
-      await r.workload.untilRounds(3)
+      await r.workload.untilRounds(2)
       await expectConverged(r)
     },
   )
@@ -210,7 +210,7 @@ describe('Postgres connections terminated under load', () => {
       const since = (r: FaultRun) => at[runs.indexOf(r)] ?? 0
       await eachWaitsFor((r) => pushed(r, 2, since(r))(), 'pushes again')
       await eachWaitsFor((r) => r.seen('source:connected', since(r)).length > 0, 'LISTEN back')
-      await Promise.all(runs.map((r) => r.workload.untilRounds(3)))
+      await Promise.all(runs.map((r) => r.workload.untilRounds(2)))
     }
     for (const r of runs) await expectConverged(r)
     expect(child.child?.ended).toBe('running')

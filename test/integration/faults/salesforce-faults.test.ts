@@ -31,7 +31,7 @@ describe('Salesforce faults under load', () => {
     r.emulator.org.faults.clear()
     r.emulator.org.faults.setLatency(20)
     const storm = rest(r.emulator.requests.slice(from))
-    await r.workload.untilRounds(3)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
     const refused = storm.filter((q) => q.status === 503).length
     console.info(`503 storm: ${storm.length} REST requests meanwhile, ${refused} answered 503`)
@@ -45,7 +45,7 @@ describe('Salesforce faults under load', () => {
     await waitFor(() => r.seen('push:completed').length > 2, 10_000, 'pushes before the expiry')
     const from = r.emulator.requests.length
     r.emulator.org.sessions.expireAll()
-    await r.workload.untilRounds(3)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
     const after = r.emulator.requests.slice(from)
     expect(after.filter((q) => q.status === 401).length).toBeGreaterThan(0)
@@ -63,7 +63,7 @@ describe('Salesforce faults under load', () => {
       10_000,
       'streaming back',
     )
-    await r.workload.untilRounds(3)
+    await r.workload.untilRounds(2)
     await expectConverged(r)
   })
 })

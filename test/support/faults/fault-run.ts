@@ -19,6 +19,7 @@ import {
   holdInTransaction,
   terminateBackends,
 } from './postgres-backends.js'
+import { type RecordedEvent, recordEngineEvents, workerLineEvent } from './recorded-events.js'
 import { TwoWayWorkload } from './two-way-workload.js'
 
 /** Options of {@link FaultRun.open}. */
@@ -42,14 +43,6 @@ export interface FaultRunOptions {
    * strategy), as a user's app would, instead of in the test's process. @default false
    */
   readonly inChild?: boolean
-}
-
-/** One event the engine emitted, with ms since the run opened. */
-export interface RecordedEvent {
-  readonly at: number
-  readonly event: string
-  readonly detail: string
-  readonly error?: Error
 }
 
 let runs = 0
@@ -88,7 +81,7 @@ export class FaultRun {
     this.schema = parts.connection.schema
     this.options = parts.options
     this.appPool = parts.options.appPool
-    this.record()
+    recordEngineEvents(this.engine, (event) => this.events.push({ at: this.now, ...event }))
   }
 
   /** Starts the emulator, connects, installs the mapping; nothing runs yet. */
@@ -242,13 +235,37 @@ export class FaultRun {
     return this.events.map((e) => `${String(e.at).padStart(6)} ${e.event} ${e.detail}`).join('\n')
   }
 
-  /** Stops everything and drops the schema. */
+  /**
+   * Stops everything and drops the schema. Each step has 20 s: one that hangs (a connection pgforce
+   * never gave back keeps `connection.close()` waiting) fails naming the step and what the
+   * database still sees of pgforce, instead of a bare hook timeout.
+   */
   async close(): Promise<void> {
-    await this.workload.stop().catch(() => {})
-    await this.child?.stop()
-    await this.engine.stop({ timeoutMs: 5_000 })
-    await this.connection.close()
-    await this.emulator.stop()
+    const step = async (name: string, work: () => Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(async () => {
+          const { rows } = await this.appPool.query(
+            `SELECT application_name, state, left(query, 60) AS query FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name LIKE $1`,
+            [this.applicationNames],
+          )
+          reject(
+            new Error(`closing ${this.schema}: ${name} hung for 20 s; ${JSON.stringify(rows)}`),
+          )
+        }, 20_000)
+      })
+      try {
+        await Promise.race([work(), hung])
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+    await step('workload.stop()', () => this.workload.stop().catch(() => {}))
+    await step('child.stop()', async () => this.child?.stop())
+    await step('engine.stop()', () => this.engine.stop({ timeoutMs: 5_000 }))
+    await step('connection.close()', () => this.connection.close())
+    await step('emulator.stop()', () => this.emulator.stop())
     await this.appPool.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => {})
   }
 
@@ -266,39 +283,8 @@ export class FaultRun {
       pollIntervalMs: 1_000,
       postgresPollMs: 1_000,
     }
-    this.child = await WorkerProcess.start(config, 30_000, (line) => {
-      const detail =
-        line.event === 'leadership'
-          ? String(line.leader)
-          : line.event === 'pushed'
-            ? `${line.count}/${line.count}`
-            : (line.message ?? String(line.count ?? ''))
-      const event = line.event === 'pushed' ? 'push:completed' : line.event
-      this.events.push({ at: this.now, event, detail })
-    })
-  }
-
-  private record(): void {
-    const add = (event: string, detail: string, error?: Error) =>
-      this.events.push({ at: this.now, event, detail, ...(error && { error }) })
-    const describe = (error: Error) => {
-      const code = (error as { sqlState?: string; errorCode?: string }).sqlState ?? ''
-      return `${error.name}[${code || (error as { errorCode?: string }).errorCode || ''}] ${error.message}`
-    }
-    const engine = this.engine
-    engine.on('push:failed', (e) =>
-      add('push:failed', `${describe(e.error)} retryInMs=${e.retryInMs}`, e.error),
+    this.child = await WorkerProcess.start(config, 30_000, (line) =>
+      this.events.push({ at: this.now, ...workerLineEvent(line) }),
     )
-    engine.on('pull:failed', (e) =>
-      add('pull:failed', `${describe(e.error)} retryInMs=${e.retryInMs}`, e.error),
-    )
-    engine.on('error', (e) => add('error', `${e.context}: ${describe(e.error)}`, e.error))
-    engine.on('record:failed', (e) => add('record:failed', `${e.recordId} ${e.error.statusCode}`))
-    engine.on('source:connected', (e) => add('source:connected', e.source))
-    engine.on('source:reconnecting', (e) => add('source:reconnecting', e.source))
-    engine.on('leadership', (e) => add('leadership', String(e.leader)))
-    engine.on('load:progress', (e) => add('load:progress', `${e.done}/${e.total}`))
-    engine.on('push:completed', (e) => add('push:completed', `${e.succeeded}/${e.sent}`))
-    engine.on('pull:completed', (e) => add('pull:completed', `${e.inserted}+${e.updated}`))
   }
 }

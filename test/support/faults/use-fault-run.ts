@@ -25,10 +25,12 @@ export function useFaultRun(
 ): FaultRunHelpers {
   const runs: FaultRun[] = []
   afterEach(async () => {
+    const failures: unknown[] = []
     for (const run of runs.splice(0)) {
       if (process.env.PGFORCE_FAULTS_LOG) console.log(run.describe())
-      await run.close()
+      await run.close().catch((error: unknown) => failures.push(error)) // close the others too
     }
+    if (failures.length > 0) throw failures[0]
   })
   return {
     async open(options = {}) {
