@@ -20,13 +20,14 @@ export class InsertFence {
   private readonly pool: PgPoolLike
   private readonly schema: string
   private readonly id: string
+  private readonly ttlMs: number
   private readonly renewal: NodeJS.Timeout
-  private lifted = false
 
   private constructor(pool: PgPoolLike, schema: string, id: string, ttlMs: number) {
     this.pool = pool
     this.schema = schema
     this.id = id
+    this.ttlMs = ttlMs
     this.renewal = setInterval(() => {
       void this.pool
         .query(
@@ -65,17 +66,35 @@ export class InsertFence {
     await client.query(format('DELETE FROM %I._pgforce_insert_fence WHERE id = $1', this.schema), [
       this.id,
     ])
-    this.lifted = true
   }
 
-  /** Lifts the fence on its own (the round failed or was stopped). Best effort: it expires anyway. */
+  /**
+   * Lifts the fence on its own (the round failed or was stopped; a `liftIn` whose transaction did
+   * not commit left it up). If the database cannot be reached, it keeps trying in the background
+   * until the fence would have expired: until then it holds back every pull of new records of
+   * the table.
+   */
   async lift(): Promise<void> {
     clearInterval(this.renewal)
-    if (this.lifted) return
-    this.lifted = true
-    await this.pool
+    if (await this.tryLift()) return
+    const deadline = Date.now() + this.ttlMs
+    const retry = (delayMs: number) => {
+      const timer = setTimeout(async () => {
+        if (!(await this.tryLift()) && Date.now() + delayMs < deadline)
+          retry(Math.min(delayMs * 2, 5_000))
+      }, delayMs)
+      timer.unref()
+    }
+    retry(250)
+  }
+
+  private tryLift(): Promise<boolean> {
+    return this.pool
       .query(format('DELETE FROM %I._pgforce_insert_fence WHERE id = $1', this.schema), [this.id])
-      .catch(() => {})
+      .then(
+        () => true,
+        () => false,
+      )
   }
 }
 

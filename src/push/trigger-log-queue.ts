@@ -32,6 +32,12 @@ interface EntryRow {
  */
 export class TriggerLogQueue {
   private readonly options: TriggerLogQueueOptions
+  /**
+   * Entries this queue claimed and could not give back (the database was unreachable when a round
+   * failed): given back before the next claim, so they go out once Postgres is back instead of
+   * waiting out the lease (10 minutes by default).
+   */
+  private readonly unreleased = new Set<number>()
 
   constructor(options: TriggerLogQueueOptions) {
     this.options = options
@@ -54,6 +60,7 @@ export class TriggerLogQueue {
   ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
     const { schema } = this.options
     const table = plan.mapping.table
+    if (this.unreleased.size > 0) await this.release([...this.unreleased])
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
       const result = await client.query<EntryRow & { scanned_to: string | null; scanned: number }>(
         format(
@@ -108,18 +115,27 @@ export class TriggerLogQueue {
     }
   }
 
-  /** Returns claimed entries to NEW (the push failed as a whole and will be retried). */
+  /**
+   * Returns claimed entries to NEW (the push failed as a whole and will be retried). If that fails
+   * too, the entries are remembered and given back before the next claim.
+   */
   async release(entryIds: readonly number[]): Promise<void> {
     if (entryIds.length === 0) return
-    await withEngineTransaction(this.options.pool, (client) =>
-      client.query(
-        format(
-          `UPDATE %I._trigger_log SET state = 'NEW', updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
-          this.options.schema,
+    try {
+      await withEngineTransaction(this.options.pool, (client) =>
+        client.query(
+          format(
+            `UPDATE %I._trigger_log SET state = 'NEW', updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
+            this.options.schema,
+          ),
+          [entryIds],
         ),
-        [entryIds],
-      ),
-    )
+      )
+    } catch (error) {
+      for (const id of entryIds) this.unreleased.add(id)
+      throw error
+    }
+    for (const id of entryIds) this.unreleased.delete(id)
   }
 
   /**

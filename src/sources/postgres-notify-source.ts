@@ -64,8 +64,9 @@ export class PostgresNotifySource extends BaseChangeSource {
     attempt: number,
   ): Promise<void> {
     const { connection } = context
+    let client: PgListenClientLike | undefined
     try {
-      const client = (await connection.pool.connect()) as PgListenClientLike
+      client = (await connection.pool.connect()) as PgListenClientLike
       client.on('notification', () => this.notified(context))
       client.on('error', (error) => this.lost(context, error))
       client.on('end', () =>
@@ -84,6 +85,9 @@ export class PostgresNotifySource extends BaseChangeSource {
       })
       this.signalAll(context, reason)
     } catch (error) {
+      // A connection that failed before it listened is not ours yet: give it back, or the pool
+      // keeps it checked out for good (and never ends).
+      if (client && client !== this.client) release(client, toPgforceError(error))
       if (attempt === 0) throw error
       this.lost(context, toPgforceError(error), attempt)
     }

@@ -83,7 +83,13 @@ export class PullLeadership {
       }
       client.on('error', (error) => drop(error))
       client.on('end', () => drop())
-      await client.query(format('SET application_name = %L', `pgforce leader ${this.schema}`))
+      try {
+        await client.query(format('SET application_name = %L', `pgforce leader ${this.schema}`))
+      } catch (error) {
+        // Not ours yet, so drop() ignores it: give it back here, or the pool never ends.
+        client.release(error instanceof Error ? error : true)
+        throw error
+      }
       this.client = client
       return client
     })()

@@ -7,6 +7,7 @@ export class HttpExchange {
   readonly method: string
   status = 200
   private readonly headers: Record<string, string> = {}
+  private body: Promise<string> | undefined
   readonly request: IncomingMessage
   readonly response: ServerResponse
 
@@ -30,10 +31,18 @@ export class HttpExchange {
     this.headers[name] = value
   }
 
-  async text(): Promise<string> {
-    const chunks: Buffer[] = []
-    for await (const chunk of this.request) chunks.push(chunk as Buffer)
-    return Buffer.concat(chunks).toString('utf8')
+  /**
+   * The whole body as text, read once (later calls get the same text). The emulator reads it as
+   * soon as a request comes in: Salesforce carries out a request it has received in full even if
+   * the client goes away before the answer, and so does the emulator.
+   */
+  text(): Promise<string> {
+    this.body ??= (async () => {
+      const chunks: Buffer[] = []
+      for await (const chunk of this.request) chunks.push(chunk as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    })()
+    return this.body
   }
 
   /** The JSON body; an unparsable body is a 400 `JSON_PARSER_ERROR`, as Salesforce answers. */

@@ -149,6 +149,9 @@ export class SalesforceEmulator {
         } else x.sendError(notFound())
         return
       }
+      // The request is received in full before the latency: a client that goes away while it
+      // waits for the answer does not undo the request (a real org carries it out too).
+      await x.text()
       if (this.org.faults.latencyMs > 0)
         await new Promise((resolve) => setTimeout(resolve, this.org.faults.latencyMs))
       if (!this.org.sessions.isValid(token)) {

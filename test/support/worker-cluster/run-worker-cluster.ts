@@ -2,6 +2,7 @@ import pg from 'pg'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { TwoWayWorkload } from '../faults/two-way-workload.js'
 import { clusterAccount } from './cluster-mapping.js'
 import { checkConvergence } from './convergence.js'
 import { WorkerProcess } from './worker-process.js'
@@ -55,6 +56,10 @@ export async function runWorkerCluster(
   const emulator = await SalesforceEmulator.start({ orgOptions: { dailyApiLimit: 10_000_000 } })
   emulator.org.faults.setLatency(options.latencyMs ?? 50)
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 })
+  // pool.end() resolves before idle connections finish closing; the test database's forced drop
+  // may cut them off, which the pool reports as an 'error' event (an uncaught exception without
+  // this listener, seen as an unhandled error of the worker-processes test).
+  pool.on('error', () => {})
   const workers: WorkerProcess[] = []
   try {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
@@ -76,62 +81,33 @@ export async function runWorkerCluster(
     for (const name of ['a', 'b']) workers.push(await WorkerProcess.start({ ...config, name }))
     progress(`two workers running on schema ${schema}`)
 
-    const org = emulator.org
-    const expectedPostgres = new Map<string, string>() // name → industry, records made in Postgres
-    const expectedSalesforce = new Map<string, string>() // Id → industry, made in Salesforce
-    const namesById = new Map<string, string>()
-    const salesforceIds: string[] = [] // in round order
-    let killedAt: number | undefined
-    let survivor: WorkerProcess | undefined
-    let inFlightAtKill: number | undefined
+    const workload = new TwoWayWorkload({
+      pool,
+      schema,
+      org: emulator.org,
+      roundsPerSecond: options.roundsPerSecond,
+    })
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     const started = Date.now()
-    const roundMs = 1000 / options.roundsPerSecond
-    for (let round = 0; Date.now() - started < options.durationMs; round += 1) {
-      const value = `v${round}`
-      const pgName = `pg-${round}`
-      await pool.query(
-        `INSERT INTO "${schema}".account (name, industry, external_id__c) VALUES ($1, $2, $1)`,
-        [pgName, value],
+    workload.start()
+    await sleep(options.durationMs / 2) // the kill comes halfway through the changes
+    const victim = workers.find((w) => w.leads) ?? workers[0]
+    const survivor = workers.find((w) => w !== victim)
+    victim?.kill('SIGKILL')
+    const killedAt = Date.now()
+    const inFlightAtKill = (
+      await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${schema}"._trigger_log WHERE state = 'PENDING'`,
       )
-      expectedPostgres.set(pgName, value)
-      const [id] = org.insert('Account', [{ Name: `sf-${round}`, Industry: value }])
-      if (id) {
-        expectedSalesforce.set(id, value)
-        namesById.set(id, `sf-${round}`)
-        salesforceIds.push(id)
-      }
-      // Update an earlier record on each side (never the same record on both sides).
-      const earlier = Math.floor(Math.random() * (round + 1))
-      await pool.query(`UPDATE "${schema}".account SET industry = $1 WHERE name = $2`, [
-        `${value}u`,
-        `pg-${earlier}`,
-      ])
-      expectedPostgres.set(`pg-${earlier}`, `${value}u`)
-      const target = salesforceIds[earlier]
-      if (target) {
-        org.modify('Account', target, { Industry: `${value}u` })
-        expectedSalesforce.set(target, `${value}u`)
-      }
-      if (killedAt === undefined && Date.now() - started >= options.durationMs / 2) {
-        const victim = workers.find((w) => w.leads) ?? workers[0]
-        survivor = workers.find((w) => w !== victim)
-        victim?.kill('SIGKILL')
-        killedAt = Date.now()
-        inFlightAtKill = (
-          await pool.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM "${schema}"._trigger_log WHERE state = 'PENDING'`,
-          )
-        ).rows[0]?.n
-        progress(`SIGKILL worker ${victim?.name}, the pull leader, after ${round + 1} rounds`)
-      }
-      const next = started + (round + 1) * roundMs
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())))
-    }
+    ).rows[0]?.n
+    progress(`SIGKILL worker ${victim?.name}, the pull leader, after ${workload.rounds} rounds`)
+    await sleep(Math.max(0, started + options.durationMs - Date.now()))
+    await workload.stop()
     const stoppedAt = Date.now()
-    const rounds = expectedPostgres.size
+    const rounds = workload.rounds
     progress(`changes stopped after ${rounds} rounds; waiting for both sides to agree`)
 
-    const expected = { schema, pool, org, expectedPostgres, expectedSalesforce, namesById }
+    const expected = workload.expected
     let problems = await checkConvergence(expected)
     const deadline = stoppedAt + (options.settleTimeoutMs ?? 60_000)
     while (problems.length > 0 && Date.now() < deadline) {
@@ -139,16 +115,16 @@ export async function runWorkerCluster(
       problems = await checkConvergence(expected)
     }
     const settleMs = Date.now() - stoppedAt
-    const takeover =
-      killedAt === undefined
-        ? undefined
-        : await survivor?.waitFor((l) => l.event === 'leadership' && l.leader === true, 0, killedAt)
-    if (killedAt !== undefined && !takeover)
-      problems = [...problems, 'no worker took over the pulls']
+    const takeover = await survivor?.waitFor(
+      (l) => l.event === 'leadership' && l.leader === true,
+      0,
+      killedAt,
+    )
+    if (!takeover) problems = [...problems, 'no worker took over the pulls']
     return {
       changes: { postgres: rounds * 2, salesforce: rounds * 2 },
       records: rounds * 2,
-      takeoverMs: takeover && killedAt !== undefined ? takeover.at - killedAt : undefined,
+      takeoverMs: takeover ? takeover.at - killedAt : undefined,
       inFlightAtKill,
       settleMs,
       problems,
