@@ -21,7 +21,7 @@ export function defaultRunners(
   return {
     pull: new SalesforcePull({ store, tuning: options.tuning.pull, emit }),
     push: new SalesforcePush({
-      connection: options.connection,
+      store,
       strategy: options.writeStrategy ?? new OrderedWriteStrategy(),
       retryPolicy: options.retryPolicy,
       claimSize: options.tuning.push.claimSize,

@@ -1,6 +1,6 @@
 import { ConfigError, type ConfigProblem } from '../errors/config-error.js'
-import { columnTypeFor, UNSUPPORTED_FIELD_TYPES } from '../postgres/column-types.js'
 import type { FieldDescribe, SObjectDescribe } from '../salesforce/salesforce-types.js'
+import { columnTypeFor, UNSUPPORTED_FIELD_TYPES } from './column-types.js'
 import { type Mapping, SYSTEM_FIELDS } from './mapping.js'
 import type { ColumnSpec, MappingSchema } from './mapping-schema.js'
 

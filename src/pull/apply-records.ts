@@ -3,7 +3,6 @@ import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
 import { toColumnValue } from '../mappings/value-conversion.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
-import { passInsertFence } from '../push/insert-fence.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { StoreTransaction } from '../store/sync-store.js'
 import { fieldValue } from './record-field.js'
@@ -46,7 +45,7 @@ export async function applyRecords(
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
   if (records.length === 0) return counts
   if (plan.mapping.access === 'read_write')
-    await passInsertFence(client, schema, plan.mapping.table, unmatchable(plan, records))
+    await tx.passInsertFence(plan.mapping.table, unmatchable(plan, records))
   const unique = new Map<string, SObjectRecord>()
   for (const record of records) if (typeof record.Id === 'string') unique.set(record.Id, record)
   const soft = plan.mapping.deleteMode === 'soft'

@@ -1,6 +1,6 @@
 import format from 'pg-format'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { SyncStore } from '../store/sync-store.js'
 import type { ChangeEntry } from '../strategies/write-strategy.js'
 
 /**
@@ -12,8 +12,7 @@ import type { ChangeEntry } from '../strategies/write-strategy.js'
  * @internal
  */
 export async function entriesWaitingForParents(
-  pool: PgPoolLike,
-  schema: string,
+  store: SyncStore,
   plan: MappingSchema,
   entries: readonly ChangeEntry[],
 ): Promise<Set<number>> {
@@ -34,10 +33,10 @@ export async function entriesWaitingForParents(
       ),
     ]
     if (wanted.length === 0) continue
-    const { rows } = await pool.query<{ value: string }>(
+    const { rows } = await store.pool.query<{ value: string }>(
       format(
         'SELECT DISTINCT %3$I::text AS value FROM %1$I.%2$I WHERE %3$I::text = ANY($1::text[]) AND sfid IS NULL',
-        schema,
+        store.schema,
         parentRow.table,
         parentRow.column,
       ),

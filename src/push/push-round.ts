@@ -1,15 +1,15 @@
-import type { Connection } from '../connection/connection.js'
 import type { RetryPolicy } from '../errors/retry-policy.js'
 import { WriteStrategyError } from '../errors/write-strategy-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { InsertFence } from '../store/insert-fence.js'
+import type { SyncStore } from '../store/sync-store.js'
+import type { TriggerLogQueue } from '../store/trigger-log-queue.js'
 import type {
   ChangeEntry,
   EntryResult,
   WriteContext,
   WriteStrategy,
 } from '../strategies/write-strategy.js'
-import { InsertFence } from './insert-fence.js'
-import type { TriggerLogQueue } from './trigger-log-queue.js'
 import { unsendableEntries } from './value-problems.js'
 
 /** What a {@link PushRound} needs. @internal */
@@ -22,7 +22,7 @@ export interface PushRoundOptions {
   readonly strategy: WriteStrategy
   readonly context: Omit<WriteContext, 'commit'>
   readonly queue: TriggerLogQueue
-  readonly connection: Connection
+  readonly store: SyncStore
   readonly retryPolicy: RetryPolicy
   /** The claim's lease: how long an insert fence may outlive a push that died. */
   readonly leaseMs: number
@@ -78,18 +78,15 @@ export class PushRound {
 
   /** Writes and commits the round; `stopped` when the engine's stop cut it short. */
   async run(): Promise<{ results: EntryResult[]; stopped: boolean }> {
-    const { strategy, context, plan, connection } = this.options
+    const { strategy, context, plan, store } = this.options
     const creates = this.ready.some((e) => e.sfid === null && e.action !== 'DELETE')
     const fence = creates
-      ? await InsertFence.raise(
-          connection.pool,
-          connection.schema,
-          plan.mapping.table,
-          Math.min(30_000, this.options.leaseMs),
-        ).catch(async (error: unknown) => {
-          await this.giveBack()
-          throw error
-        })
+      ? await store
+          .raiseInsertFence(plan.mapping.table, Math.min(30_000, this.options.leaseMs))
+          .catch(async (error: unknown) => {
+            await this.giveBack()
+            throw error
+          })
       : undefined
     let written: EntryResult[]
     try {

@@ -1,4 +1,3 @@
-import type { Connection } from '../connection/connection.js'
 import type { RetryPolicy } from '../errors/retry-policy.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
@@ -6,6 +5,8 @@ import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { RecordError } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
+import type { SyncStore } from '../store/sync-store.js'
+import type { TriggerLogQueue } from '../store/trigger-log-queue.js'
 import type {
   ChangeEntry,
   EntryResult,
@@ -17,11 +18,11 @@ import type { PushEvents } from './push-events.js'
 import type { PushReport } from './push-report.js'
 import { PushRound } from './push-round.js'
 import { recordBuilder } from './to-salesforce-record.js'
-import { TriggerLogQueue } from './trigger-log-queue.js'
 
 /** Options of {@link SalesforcePush}. @internal */
 export interface SalesforcePushOptions {
-  readonly connection: Connection
+  /** pgforce's bookkeeping in the connection's schema. */
+  readonly store: SyncStore
   /** Strategy of mappings that name none. */
   readonly strategy: WriteStrategy
   /** Decides which record errors are retried (deferred) and which commit failures are retried. */
@@ -50,11 +51,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
 
   constructor(options: SalesforcePushOptions) {
     this.options = options
-    this.queue = new TriggerLogQueue({
-      pool: options.connection.pool,
-      schema: options.connection.schema,
-      leaseMs: options.leaseMs,
-    })
+    this.queue = options.store.triggerLog(options.leaseMs)
   }
 
   async run(
@@ -103,15 +100,12 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
         // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
         if (left > 0) deferred = true
         if (entries.length === 0) continue
-        const held = await entriesWaitingForParents(
-          this.options.connection.pool,
-          this.options.connection.schema,
-          plan,
-          entries,
-        ).catch(async (error: unknown) => {
-          await this.queue.release(entries.map((e) => e.id))
-          throw error
-        })
+        const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(
+          async (error: unknown) => {
+            await this.queue.release(entries.map((e) => e.id))
+            throw error
+          },
+        )
         const round = new PushRound({
           plan,
           entries,
@@ -119,7 +113,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           strategy,
           context,
           queue: this.queue,
-          connection: this.options.connection,
+          store: this.options.store,
           retryPolicy: policy,
           leaseMs: this.options.leaseMs,
         })

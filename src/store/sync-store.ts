@@ -3,10 +3,12 @@ import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 import { ApiUsageStore } from './api-usage.js'
 import { CursorStore } from './cursors.js'
 import { FailedEntryStore } from './failed-entries.js'
+import { InsertFence, passInsertFence } from './insert-fence.js'
 import { PullFailureStore } from './pull-failures.js'
 import type { Queryable } from './queryable.js'
 import { SeenRecordStore } from './seen-records.js'
 import { SyncStateStore } from './sync-state.js'
+import { TriggerLogQueue } from './trigger-log-queue.js'
 import { UnsentChangeStore } from './unsent-changes.js'
 
 /**
@@ -43,6 +45,14 @@ export class StoreTransaction extends StoreModules {
     super(client, schema)
     this.client = client
   }
+
+  /**
+   * Waits, inside this transaction, until no push is between creating records of `table` and
+   * committing their sfids, if some of `sfids` have no row (see `passInsertFence`).
+   */
+  passInsertFence(table: string, sfids: readonly string[], timeoutMs?: number): Promise<void> {
+    return passInsertFence(this.client, this.schema, table, sfids, timeoutMs)
+  }
 }
 
 /** pgforce's bookkeeping in one schema of one database. @internal */
@@ -58,6 +68,16 @@ export class SyncStore extends StoreModules {
     this.pool = pool
     this.apiUsage = new ApiUsageStore(pool, schema)
     this.failedEntries = new FailedEntryStore(pool, schema)
+  }
+
+  /** Raises an insert fence on `table`, committed before the push's first create call. */
+  raiseInsertFence(table: string, ttlMs?: number): Promise<InsertFence> {
+    return InsertFence.raise(this.pool, this.schema, table, ttlMs)
+  }
+
+  /** The trigger log as a work queue, with claims that hold for `leaseMs`. */
+  triggerLog(leaseMs: number): TriggerLogQueue {
+    return new TriggerLogQueue({ pool: this.pool, schema: this.schema, leaseMs })
   }
 
   /**

@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { isRetryable } from '../../../src/errors/retry-policy.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import { InsertFence, passInsertFence } from '../../../src/push/insert-fence.js'
+import { InsertFence, passInsertFence } from '../../../src/store/insert-fence.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
 import type {
   ChangeEntry,

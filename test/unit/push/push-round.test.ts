@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { Connection } from '../../../src/connection/connection.js'
 import { PostgresError } from '../../../src/errors/postgres-error.js'
 import { RetryPolicy } from '../../../src/errors/retry-policy.js'
 import type { MappingSchema } from '../../../src/mappings/mapping-schema.js'
 import { PushRound } from '../../../src/push/push-round.js'
-import type { TriggerLogQueue } from '../../../src/push/trigger-log-queue.js'
+import type { SyncStore } from '../../../src/store/sync-store.js'
+import type { TriggerLogQueue } from '../../../src/store/trigger-log-queue.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
 import type { EntryResult } from '../../../src/strategies/write-strategy.js'
 import { entry, fakeContext } from '../strategies/fake-write-context.js'
@@ -44,7 +44,7 @@ function round(queue: TriggerLogQueue, updates: number) {
     strategy: new OrderedWriteStrategy(),
     context,
     queue,
-    connection: {} as Connection, // no creates: no insert fence
+    store: {} as SyncStore, // no creates: no insert fence
     retryPolicy: quickRetry,
     leaseMs: 60_000,
   })

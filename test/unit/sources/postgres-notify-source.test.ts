@@ -3,8 +3,8 @@ import type { Connection } from '../../../src/connection/connection.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import type { SourceConnectionEvent } from '../../../src/sources/change-source.js'
 import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
+import { fakePool } from '../../support/fake-pg-client.js'
 import { waitFor } from '../../support/wait-for.js'
-import { fakePool } from '../engine/fake-pg-client.js'
 
 const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
 
@@ -12,6 +12,9 @@ function start(source: PostgresNotifySource, pool: ReturnType<typeof fakePool>) 
   const events: SourceConnectionEvent[] = []
   const started = source.start({
     connection: { pool, schema: 'salesforce' } as unknown as Connection,
+    salesforce: () => {
+      throw new Error('LISTEN needs no Salesforce')
+    },
     mappings: [account],
     signal: () => {},
     abortSignal: new AbortController().signal,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { PullLeadership } from '../../../src/engine/pull-leadership.js'
-import { fakePool } from './fake-pg-client.js'
+import { PullLeadership } from '../../../src/store/pull-leadership.js'
+import { fakePool } from '../../support/fake-pg-client.js'
 
 describe('PullLeadership', () => {
   it('gives back a connection that failed before it became the leadership session', async () => {

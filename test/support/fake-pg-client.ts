@@ -2,7 +2,7 @@ import type {
   PgListenClientLike,
   PgPoolLike,
   QueryResultLike,
-} from '../../../src/postgres/pg-pool-like.js'
+} from '../../src/postgres/pg-pool-like.js'
 
 /** A checked-out client of {@link fakePool}: what it was asked, and how it was given back. */
 export interface FakeClient extends PgListenClientLike {
