@@ -23,6 +23,9 @@ const canary = process.env.PGFORCE_CANARY === '1'
 export default defineConfig({
   test: {
     setupFiles: ['test/support/setup-env.ts'],
+    // Integration tests mostly wait on Postgres, the emulator and timers, and each file has a
+    // database of its own: four files at a time fit a 2-core machine.
+    maxWorkers: 4,
     projects: [
       {
         extends: true,

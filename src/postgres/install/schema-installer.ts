@@ -23,7 +23,8 @@ export interface InstallReport {
 
 /**
  * Creates or upgrades a schema in one transaction, under an advisory lock so concurrent installs
- * (several workers starting at once) run one after the other: schema-level migrations first, then
+ * in one database (several workers starting at once, or engines of different schemas) run one
+ * after the other: schema-level migrations first, then
  * each mapped table, its indexes and capture triggers. Idempotent: a second run changes nothing.
  * Before committing it checks the catalog for every trigger, function and index it meant to
  * create, and fails, rolling everything back, when one is missing.
@@ -45,9 +46,10 @@ export class SchemaInstaller {
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
-        `pgforce.install.${this.schema}`,
-      ])
+      // One install at a time per database, not per schema: installs of different schemas share
+      // objects in public (the hstore extension, get_xmlbinary()), and two replacing one function
+      // at once fail with "tuple concurrently updated".
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('pgforce.install'))`)
       const fromVersion = await this.currentVersion(client)
       if (fromVersion > SCHEMA_VERSION) {
         throw new PostgresError(

@@ -38,6 +38,18 @@ describe('install()', () => {
     expect(await catalog(pool)).toEqual(before)
   })
 
+  it('installs of different schemas at once in one database all succeed', async () => {
+    // They share public.get_xmlbinary() and the hstore extension: replacing one function from two
+    // transactions at once fails with "tuple concurrently updated" unless installs take turns.
+    const { pool } = db()
+    const schemas = ['parallel_a', 'parallel_b', 'parallel_c', 'parallel_d']
+    const reports = await Promise.all(
+      schemas.map((schema) => install(pool, [planAccount()], schema)),
+    )
+    expect(reports.map((r) => r.toVersion)).toEqual(schemas.map(() => SCHEMA_VERSION))
+    for (const schema of schemas) await pool.query(`DROP SCHEMA ${schema} CASCADE`)
+  })
+
   it('gives mapped tables the system columns and Heroku Connect index names', async () => {
     const { rows: columns } = await db().pool.query(
       `SELECT column_name, data_type, character_maximum_length AS len FROM information_schema.columns
