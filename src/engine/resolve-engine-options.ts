@@ -4,6 +4,7 @@ import { RetryPolicy } from '../errors/retry-policy.js'
 import type { Mapping } from '../mappings/mapping.js'
 import type { PullTuning } from '../pull/salesforce-pull.js'
 import type { ChangeSource } from '../sources/change-source.js'
+import type { SyncStore } from '../store/sync-store.js'
 import type { WriteStrategy } from '../strategies/write-strategy.js'
 import type { ApiBudgetOptions } from './api-budget.js'
 import type { Logger } from './engine-logger.js'
@@ -76,6 +77,11 @@ export interface SyncEngineOptions {
     readonly pull?: Partial<PullTuning>
     readonly push?: Partial<PushTuning>
   }
+  /**
+   * The store the engine keeps its bookkeeping in; by default one on the connection's pool and
+   * schema. pgforce's unit tests hand a fake one here, so they never touch Postgres. @internal
+   */
+  readonly store?: SyncStore
 }
 
 /** How pushes behave. @internal */
@@ -116,6 +122,7 @@ export interface ResolvedEngineOptions {
   readonly logger: Logger | undefined
   readonly apiBudget: ApiBudgetOptions
   readonly tuning: { readonly pull: PullTuning; readonly push: PushTuning }
+  readonly store: SyncStore | undefined
 }
 
 /**
@@ -235,5 +242,6 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
       },
       push: { ...DEFAULT_TUNING.push, ...options.tuning?.push },
     },
+    store: options.store,
   }
 }

@@ -3,7 +3,8 @@ import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource } from '../sources/change-source.js'
-import { PullLeadership } from '../store/pull-leadership.js'
+import type { PullLeadership } from '../store/pull-leadership.js'
+import type { SyncStore } from '../store/sync-store.js'
 import type { ApiBudget } from './api-budget.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
@@ -30,6 +31,8 @@ export interface RunningEngineParts {
   readonly options: ResolvedEngineOptions
   readonly sources: readonly ChangeSource[]
   readonly budget: ApiBudget
+  /** pgforce's bookkeeping in Postgres (pull leadership comes from it). */
+  readonly store: SyncStore
   /** The doors to Salesforce handed to change sources (runs get theirs from `runs`). */
   readonly meter: SalesforceMeter
   /** Runs a mapping's pull or push (events included). */
@@ -74,10 +77,8 @@ export class RunningEngine {
     this.host = host
     this.plans = plans
     const { options, emit } = host
-    this.leadership = new PullLeadership(
-      options.connection.pool,
-      options.connection.schema,
-      (mapping, leader) => emit('leadership', { mapping, leader }),
+    this.leadership = host.store.pullLeadership((mapping, leader) =>
+      emit('leadership', { mapping, leader }),
     )
     this.scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: options.concurrency,

@@ -9,7 +9,6 @@ import type { PushReport } from '../push/push-report.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
 import type { FailedEntryFilter } from '../store/failed-entries.js'
-import { assertInstalled } from '../store/installation.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
 import { ApiBudget } from './api-budget.js'
@@ -83,7 +82,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       ;(this.emit as (name: string, ...payload: unknown[]) => boolean)(name, ...payload)
     }
     this.emitter = emit
-    this.store = new SyncStore(connection.pool, connection.schema)
+    this.store = this.options.store ?? new SyncStore(connection.pool, connection.schema)
     this.budget = new ApiBudget(
       this.store.apiUsage,
       this.options.apiBudget,
@@ -111,8 +110,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   private async installedPlans(): Promise<Map<string, MappingSchema>> {
     const plans = await this.planner.plans()
-    const { pool, schema } = this.options.connection
-    this.installed ??= assertInstalled(pool, schema, plans.values())
+    this.installed ??= this.store.checkInstalled(plans.values())
     this.installed.catch(() => {
       this.installed = undefined
     })
@@ -362,6 +360,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         options: this.options,
         sources: this.sources,
         budget: this.budget,
+        store: this.store,
         meter: this.meter,
         runs: this.runs,
         emit: this.emitter,

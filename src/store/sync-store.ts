@@ -1,10 +1,13 @@
+import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 import { ApiUsageStore } from './api-usage.js'
 import { CursorStore } from './cursors.js'
 import { FailedEntryStore } from './failed-entries.js'
 import { InsertFence, passInsertFence } from './insert-fence.js'
+import { assertInstalled } from './installation.js'
 import { PullFailureStore } from './pull-failures.js'
+import { PullLeadership } from './pull-leadership.js'
 import type { Queryable } from './queryable.js'
 import { SeenRecordStore } from './seen-records.js'
 import { SyncStateStore } from './sync-state.js'
@@ -68,6 +71,19 @@ export class SyncStore extends StoreModules {
     this.pool = pool
     this.apiUsage = new ApiUsageStore(pool, schema)
     this.failedEntries = new FailedEntryStore(pool, schema)
+  }
+
+  /**
+   * Throws an `EngineStateError` that says to run `install()` unless the schema is installed, at
+   * this pgforce's version, for these mappings.
+   */
+  checkInstalled(plans: Iterable<MappingSchema>): Promise<void> {
+    return assertInstalled(this.pool, this.schema, plans)
+  }
+
+  /** Pull leadership among the engines on this database, reporting each change to `onChange`. */
+  pullLeadership(onChange: (object: string, leader: boolean) => void): PullLeadership {
+    return new PullLeadership(this.pool, this.schema, onChange)
   }
 
   /** Raises an insert fence on `table`, committed before the push's first create call. */

@@ -1,11 +1,66 @@
 import { Connection } from '../../../src/connection/connection.js'
 import type { EngineRunners } from '../../../src/engine/engine-runners.js'
-import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import type { SalesforceAdapter } from '../../../src/salesforce/salesforce-adapter.js'
+import type { PullLeadership } from '../../../src/store/pull-leadership.js'
+import { SyncStore } from '../../../src/store/sync-store.js'
 import { accountDescribe } from '../../fixtures/describe-fixture.js'
 
-/** A Connection over fakes: describe answers the fixture Account, Postgres is never touched. */
+/**
+ * A pool that has no rows for any statement. The engine's unit tests never reach it on purpose:
+ * what the engine asks of Postgres goes through `FakeStore`.
+ */
+function emptyPool(): PgPoolLike {
+  const query = async () => ({ rows: [], rowCount: 0 })
+  const client = { query, release: () => {}, on: () => {} }
+  return {
+    query,
+    connect: async () => client,
+    end: async () => {},
+  } as Partial<PgPoolLike> as PgPoolLike
+}
+
+/**
+ * A store that says the schema is installed and grants every pull lead at once (one engine alone
+ * leads every mapping), recording the leads it handed out.
+ */
+export class FakeStore extends SyncStore {
+  readonly leads: string[] = []
+
+  constructor() {
+    super(emptyPool(), 'salesforce')
+  }
+
+  override async checkInstalled(): Promise<void> {}
+
+  override pullLeadership(onChange: (object: string, leader: boolean) => void): PullLeadership {
+    const led = new Set<string>()
+    const leads = this.leads
+    const leadership: Pick<PullLeadership, 'leading' | 'lead' | 'release' | 'close'> = {
+      get leading() {
+        return led
+      },
+      async lead(object) {
+        if (!led.has(object)) {
+          led.add(object)
+          leads.push(object)
+          onChange(object, true)
+        }
+        return true
+      },
+      async release() {
+        for (const object of led) onChange(object, false)
+        led.clear()
+      },
+      async close() {
+        await leadership.release()
+      },
+    }
+    return leadership as PullLeadership
+  }
+}
+
+/** A Connection over fakes: describe answers the fixture Account; Postgres has no rows. */
 export function fakeConnection(): Connection {
   const salesforce = {
     describe: async (name: string) => {
@@ -15,29 +70,9 @@ export function fakeConnection(): Connection {
     },
     close: async () => {},
   } as Partial<SalesforceAdapter> as SalesforceAdapter
-  // Postgres that accepts every statement and returns no rows (install() runs against it), says
-  // the schema is installed for the Account mapping, and grants every pull-leadership lock: one
-  // engine alone leads every mapping.
-  const query = async (text: string | { text: string }) => {
-    const sql = String(text)
-    if (sql.includes('pg_try_advisory_lock')) return { rows: [{ locked: true }], rowCount: 1 }
-    if (sql.includes('to_regclass')) return { rows: [{ installed: true }], rowCount: 1 }
-    if (sql.includes('AS version')) {
-      const columns = ['sfid', 'id', 'systemmodstamp', 'isdeleted', 'createddate', 'name']
-      const mappings = [{ table: 'account', columns: columns.map((column) => ({ column })) }]
-      return { rows: [{ version: SCHEMA_VERSION, mappings }], rowCount: 1 }
-    }
-    return { rows: [], rowCount: 0 }
-  }
-  const client = { query, release: () => {}, on: () => {} }
-  const pool = {
-    query,
-    connect: async () => client,
-    end: async () => {},
-  } as Partial<PgPoolLike> as PgPoolLike
   return new Connection({
     salesforce,
-    pool,
+    pool: emptyPool(),
     schema: 'salesforce',
     ownsPool: false,
     ownsSalesforce: false,

@@ -9,7 +9,7 @@ import { useRunners } from '../../../src/engine/engine-runners.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { ConfigError } from '../../../src/index.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import { fakeConnection, fakeRunners } from './engine-fakes.js'
+import { FakeStore, fakeConnection, fakeRunners } from './engine-fakes.js'
 
 const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
 
@@ -33,7 +33,12 @@ async function settle(): Promise<void> {
 
 function newEngine() {
   const fakes = fakeRunners()
-  const engine = new SyncEngine({ connection: fakeConnection(), mappings: [account], sources: [] })
+  const engine = new SyncEngine({
+    connection: fakeConnection(),
+    mappings: [account],
+    sources: [],
+    store: new FakeStore(),
+  })
   useRunners(engine, fakes.runners)
   return { engine, ...fakes }
 }
