@@ -24,7 +24,7 @@ interface EntryRow {
 }
 
 /**
- * The `_trigger_log` as a work queue (DESIGN.md §5). `claim()` moves NEW entries (and PENDING
+ * The `_trigger_log` as a work queue (docs/concepts/design.md, "The trigger log"). `claim()` moves NEW entries (and PENDING
  * ones whose lease ran out: their worker died) to PENDING with `FOR UPDATE SKIP LOCKED`, so
  * concurrent workers never claim the same entry. `settle()` records every outcome and the row
  * updates it implies in one engine transaction; `release()` gives claimed entries back.
