@@ -16,8 +16,8 @@ export async function withEngineTransaction<T>(
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    await client.query('BEGIN')
-    await client.query(`SET LOCAL xmlbinary = 'hex'`)
+    // One round trip: a simple-protocol query may hold both statements.
+    await client.query(`BEGIN; SET LOCAL xmlbinary = 'hex'`)
     const result = await work(client)
     await client.query('COMMIT')
     return result

@@ -106,7 +106,9 @@ export class PushRound {
     }
     const rest = [...written.filter((r) => !this.committed.has(r.entryId)), ...this.decided]
     try {
-      if (rest.length > 0 || fence) await this.settle(rest, fence)
+      // Usually every outcome was committed call by call: then the fence comes down on its own.
+      if (rest.length > 0) await this.settle(rest, fence)
+      else await fence?.lift()
     } catch (error) {
       await this.giveBack(fence)
       throw error

@@ -3,6 +3,14 @@ import { PostgresError } from '../errors/postgres-error.js'
 import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 
 /**
+ * Lifting a fence does not wait for the WAL to reach disk (`synchronous_commit = off` for that
+ * statement's own transaction; other sessions see the row gone at once): a lift lost in a server
+ * crash only leaves the fence up until it expires. Raising one does wait: a raise lost in a crash
+ * would open the window the fence closes.
+ */
+const NO_FLUSH = `(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush`
+
+/**
  * Closes the one window in which a pull could copy a row the app inserted back into its own table
  * as a second row: between Salesforce creating the record and the push committing its `sfid` to
  * the row. A pull that reads the new record inside that window finds no row with its sfid (and,
@@ -90,7 +98,10 @@ export class InsertFence {
 
   private tryLift(): Promise<boolean> {
     return this.pool
-      .query(format('DELETE FROM %I._pgforce_insert_fence WHERE id = $1', this.schema), [this.id])
+      .query(
+        format(`DELETE FROM %I._pgforce_insert_fence USING ${NO_FLUSH} WHERE id = $1`, this.schema),
+        [this.id],
+      )
       .then(
         () => true,
         () => false,

@@ -30,9 +30,10 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
       const run = nextRun(entries, i, this.maxRunLength)
       i += run.length
       const action = (run[0] as ChangeEntry).action
+      const byId = new Map(run.map((e) => [e.id, e]))
       for (const result of await this.writeRun(action, run, context, sfids, blocked)) {
         results.set(result.entryId, result)
-        const entry = run.find((e) => e.id === result.entryId)
+        const entry = byId.get(result.entryId)
         if (!entry) continue
         if (result.outcome === 'success' && result.sfid && action !== 'DELETE')
           sfids.set(entry.recordId, result.sfid)

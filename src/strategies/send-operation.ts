@@ -93,7 +93,10 @@ export function toEntryResult(
       },
     }
   }
-  if (saved.success)
+  // A delete that finds the record already deleted (sent again after a crash, or deleted in
+  // Salesforce meanwhile): what it asked for holds.
+  const gone = entry.action === 'DELETE' && saved.errors[0]?.statusCode === 'ENTITY_IS_DELETED'
+  if (saved.success || gone)
     return { entryId: entry.id, outcome: 'success', sfid: saved.id ?? entry.sfid ?? undefined }
   const error = saved.errors[0] ?? {
     statusCode: 'UNKNOWN_EXCEPTION',

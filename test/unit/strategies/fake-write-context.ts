@@ -19,7 +19,8 @@ export interface Call {
 
 /**
  * A write context over a fake adapter: every record succeeds with a generated Id unless its Name
- * is 'BAD' (REQUIRED_FIELD_MISSING) or 'LOCKED' (UNABLE_TO_LOCK_ROW).
+ * is 'BAD' (REQUIRED_FIELD_MISSING) or 'LOCKED' (UNABLE_TO_LOCK_ROW), or its Id is 'GONE' (a
+ * record already deleted: ENTITY_IS_DELETED).
  */
 export function fakeContext(options: { externalId?: string; bulkFails?: boolean } = {}) {
   const calls: Call[] = []
@@ -35,6 +36,11 @@ export function fakeContext(options: { externalId?: string; bulkFails?: boolean 
             fields: ['Name'],
           },
         ],
+      }
+    if (record.Id === 'GONE')
+      return {
+        success: false,
+        errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }],
       }
     if (record.Name === 'LOCKED')
       return {

@@ -77,4 +77,17 @@ describe('OrderedWriteStrategy', () => {
     )
     expect(calls.map((c) => c.kind)).toEqual(['upsert', 'create'])
   })
+
+  it('takes a delete of a record Salesforce already deleted as done; an update of it fails', async () => {
+    // A delete sent again after a crash finds the record gone: what it asked for is true.
+    const { context } = fakeContext()
+    const results = await new OrderedWriteStrategy().write(
+      [entry(1, 'DELETE', 1, {}, 'GONE'), entry(2, 'UPDATE', 2, { name: 'x' }, 'GONE')],
+      context,
+    )
+    expect(results.map((r) => [r.entryId, r.outcome])).toEqual([
+      [1, 'success'],
+      [2, 'failed'],
+    ])
+  })
 })
