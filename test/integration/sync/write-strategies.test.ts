@@ -50,20 +50,20 @@ const ops = fc.array(
   { minLength: 1000, maxLength: 1000 },
 )
 
-/** Applies operations as an app would: one statement each, in order. */
+/**
+ * Applies operations as an app would, one statement each, in order (sent together: one round
+ * trip, each statement still captured on its own).
+ */
 async function apply(sql: (text: string) => Promise<unknown[]>, sequence: readonly Op[]) {
-  for (const op of sequence) {
-    if (op.kind === 'insert') {
-      await sql(`INSERT INTO $schema.account (name, external_id__c)
-                 SELECT 'A${op.key}', 'K-${op.key}' WHERE NOT EXISTS (SELECT 1 FROM $schema.account WHERE external_id__c = 'K-${op.key}')`)
-    } else if (op.kind === 'update') {
-      await sql(
-        `UPDATE $schema.account SET industry = '${op.industry}' WHERE external_id__c = 'K-${op.key}'`,
-      )
-    } else {
-      await sql(`DELETE FROM $schema.account WHERE external_id__c = 'K-${op.key}'`)
-    }
-  }
+  const statements = sequence.map((op) => {
+    if (op.kind === 'insert')
+      return `INSERT INTO $schema.account (name, external_id__c)
+              SELECT 'A${op.key}', 'K-${op.key}' WHERE NOT EXISTS (SELECT 1 FROM $schema.account WHERE external_id__c = 'K-${op.key}')`
+    if (op.kind === 'update')
+      return `UPDATE $schema.account SET industry = '${op.industry}' WHERE external_id__c = 'K-${op.key}'`
+    return `DELETE FROM $schema.account WHERE external_id__c = 'K-${op.key}'`
+  })
+  await sql(statements.join(';\n'))
 }
 
 function orgState(fixture: SyncFixture) {

@@ -109,11 +109,11 @@ describe('executeSoql', () => {
     expect(() => org.query(soql)).toThrow(expect.objectContaining({ errorCode, statusCode: 400 }))
   })
 
-  it('filters and sorts 100 000 records', { timeout: 60_000 }, () => {
+  it('filters and sorts 20 000 records', () => {
     const big = new InMemoryOrg()
     big.insert(
       'Lead',
-      Array.from({ length: 100_000 }, (_, i) => ({
+      Array.from({ length: 20_000 }, (_, i) => ({
         LastName: `L${i}`,
         Company: i % 2 ? 'Odd' : 'Even',
         Status: 'Open',
@@ -123,11 +123,11 @@ describe('executeSoql', () => {
       "SELECT Id, LastName FROM Lead WHERE Company = 'odd' ORDER BY LastName DESC LIMIT 5",
     )
     expect(result.records.map((r) => r.LastName)).toEqual([
-      'L99999',
-      'L99997',
-      'L99995',
-      'L99993',
-      'L99991',
+      'L9999',
+      'L9997',
+      'L9995',
+      'L9993',
+      'L9991',
     ])
   })
 })
