@@ -52,8 +52,15 @@ export class PushRound {
   private readonly committed = new Map<number, EntryResult>()
   private readonly ready: readonly ChangeEntry[]
   private readonly readyIds: ReadonlySet<number>
+  private readonly entriesById: ReadonlyMap<number, ChangeEntry>
   /** Results decided before the strategy runs: values Salesforce cannot take, and what waits. */
   private readonly decided: readonly EntryResult[]
+  /** The commits under way, in call order (each waits for the one before). */
+  private committing: Promise<void> = Promise.resolve()
+  /** The first commit that failed: later ones are not made, and the round fails with it. */
+  private commitFailure: { readonly error: unknown } | undefined
+  /** The external id's column, when the mapping has one. */
+  private readonly externalIdColumn: string | undefined
 
   constructor(options: PushRoundOptions) {
     this.options = options
@@ -73,7 +80,10 @@ export class PushRound {
     }
     this.ready = ready
     this.readyIds = new Set(ready.map((e) => e.id))
+    this.entriesById = new Map(options.entries.map((e) => [e.id, e]))
     this.decided = decided
+    const { plan } = options
+    this.externalIdColumn = plan.columns.find((c) => c.field === plan.externalId)?.column
   }
 
   /** Writes and commits the round; `stopped` when the engine's stop cut it short. */
@@ -95,9 +105,15 @@ export class PushRound {
           ? await strategy.write(this.ready, { ...context, commit: (r) => this.commit(r) })
           : []
     } catch (error) {
+      await this.committing
       await this.giveBack(fence)
       if (context.signal.aborted) return { results: [...this.committed.values()], stopped: true }
       throw error
+    }
+    await this.committing
+    if (this.commitFailure) {
+      await this.giveBack(fence)
+      throw this.commitFailure.error
     }
     const problem = this.contractProblem(written)
     if (problem) {
@@ -116,13 +132,48 @@ export class PushRound {
     return { results: [...written, ...this.decided], stopped: context.signal.aborted }
   }
 
-  /** `context.commit`: records outcomes of ready entries not committed yet. */
+  /**
+   * `context.commit`: records outcomes of ready entries not committed yet, after the commits
+   * before it. When sending the call again could not create a record twice (upserts on an
+   * external id, updates, deletes, rejections), the strategy's next call starts while this
+   * commit runs, so the database work hides behind Salesforce's answer; a call that created
+   * records without an external id waits for its commit, so a crash duplicates at most that one
+   * call (docs/concepts/delivery-guarantees.md). A failed commit fails the round: later commits
+   * are not made, and their entries go back to NEW in order.
+   */
   private async commit(results: readonly EntryResult[]): Promise<void> {
+    this.throwIfCommitFailed()
     const fresh = results.filter(
       (r) => this.readyIds.has(r.entryId) && !this.committed.has(r.entryId),
     )
     if (fresh.length === 0) return
-    await this.settle(fresh, undefined)
+    const done = this.committing.then(async () => {
+      if (this.commitFailure) return
+      await this.settle(fresh, undefined).catch((error: unknown) => {
+        this.commitFailure = { error }
+      })
+    })
+    this.committing = done
+    if (!fresh.some((r) => this.createdWithoutKey(r))) return
+    await done
+    this.throwIfCommitFailed()
+  }
+
+  private throwIfCommitFailed(): void {
+    if (this.commitFailure) throw this.commitFailure.error
+  }
+
+  /**
+   * Whether `result` may stand for a record created without an external id: sent again, it would
+   * be created twice. Taken broadly: any success for an entry whose row had no sfid and whose
+   * values carry no external id.
+   */
+  private createdWithoutKey(result: EntryResult): boolean {
+    if (result.outcome !== 'success') return false
+    const entry = this.entriesById.get(result.entryId)
+    if (!entry || entry.sfid !== null) return false
+    const column = this.externalIdColumn
+    return column === undefined || (entry.values[column] ?? null) === null
   }
 
   /** Commits outcomes, retrying a failed commit at once; gives the entries back if it cannot. */

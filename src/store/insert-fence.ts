@@ -27,7 +27,8 @@ const NO_FLUSH = `(SELECT set_config('synchronous_commit', 'off', true)) AS no_f
 export class InsertFence {
   private readonly pool: PgPoolLike
   private readonly schema: string
-  private readonly id: string
+  /** The fence row's id (the settle that commits the round's last sfids deletes it). */
+  readonly id: string
   private readonly ttlMs: number
   private readonly renewal: NodeJS.Timeout
 
@@ -68,17 +69,14 @@ export class InsertFence {
     return new InsertFence(pool, schema, rows[0]?.id ?? '0', ttlMs)
   }
 
-  /** Lifts the fence inside the caller's transaction (the one that commits the sfids). */
-  async liftIn(client: PgClientLike): Promise<void> {
+  /** Stops renewing the fence: a settle deleted its row along with the sfids it guarded. */
+  stopRenewing(): void {
     clearInterval(this.renewal)
-    await client.query(format('DELETE FROM %I._pgforce_insert_fence WHERE id = $1', this.schema), [
-      this.id,
-    ])
   }
 
   /**
-   * Lifts the fence on its own (the round failed or was stopped; a `liftIn` whose transaction did
-   * not commit left it up). If the database cannot be reached, it keeps trying in the background
+   * Lifts the fence on its own (the round failed or was stopped; a settle whose transaction did not
+   * commit left it up). If the database cannot be reached, it keeps trying in the background
    * until the fence would have expired: until then it holds back every pull of new records of
    * the table.
    */

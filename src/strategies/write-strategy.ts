@@ -55,10 +55,15 @@ export interface WriteContext {
   toRecord(values: Readonly<Record<string, string | null>>, action: ChangeAction): SObjectRecord
   /**
    * Records outcomes now, before `write()` returns: the entries' states and their rows' `sfid`,
-   * `_hc_lastop` and `_hc_err` commit in one transaction. Call it after each Salesforce call
-   * (`sendOperation` and `BaseWriteStrategy.send` do), so a crash or a stop loses at most the call
-   * in flight; results not committed this way are recorded when `write()` returns. Committing an
-   * entry twice is harmless (the first outcome stands).
+   * `_hc_lastop` and `_hc_err` commit in one transaction, after the commits before it. Call it
+   * after each Salesforce call (`sendOperation` and `BaseWriteStrategy.send` do), so a crash or a
+   * stop loses little; results not committed this way are recorded when `write()` returns.
+   * Committing an entry twice is harmless (the first outcome stands).
+   *
+   * It resolves once the outcomes are committed when they include a record created without an
+   * external id (sent again, it would be created twice); otherwise as soon as the commit is
+   * queued, so the next call overlaps it. A commit that fails makes the next `commit()` (or the
+   * round) fail, and every entry without a committed outcome goes back to NEW.
    */
   commit(results: readonly EntryResult[]): Promise<void>
   /**
