@@ -176,13 +176,9 @@ export class TriggerLogQueue {
         rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
       }
     }
-    // Entries deferred in this very settle wait again: a row with one keeps its PENDING.
-    const waiting = results.filter((r) => r.outcome === 'deferred' && byId.has(r.entryId))
-    const waitingRecords = waiting.map((r) => (byId.get(r.entryId) as ChangeEntry).recordId)
-    const waitingIds = waiting.map((r) => r.entryId)
     await withEngineTransaction(this.options.pool, async (client) => {
-      // One statement, so one round trip per Salesforce call's outcomes. Its parts touch
-      // disjoint rows and all read the log as it was before the statement.
+      // The log first, then the rows, as a pull locks them (no deadlock between the two). The
+      // log's changes are one statement, whose parts touch disjoint entries.
       await client.query(
         format(
           `WITH outcome AS (
@@ -194,11 +190,6 @@ export class TriggerLogQueue {
              RETURNING l.id, l.txid, l.created_at, now() AS updated_at, now() AS processed_at,
                        l.processed_tx, o.state, l.action, l.table_name, l.record_id, l.sfid, l.old,
                        l."values", l.sf_result, o.message AS sf_message
-           ), archived AS (
-             INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
-                         processed_tx, state, action, table_name, record_id, sfid, old, "values",
-                         sf_result, sf_message)
-             SELECT * FROM moved ON CONFLICT (id) DO NOTHING
            ), kept AS (
              -- FAILED entries stay with their message; deferred ones go back to NEW
              UPDATE %1$I._trigger_log AS l
@@ -206,43 +197,38 @@ export class TriggerLogQueue {
                  processed_at = CASE WHEN o.state = 'NEW' THEN NULL ELSE now() END
              FROM outcome AS o
              WHERE l.id = o.id AND o.state NOT IN ('SUCCESS', 'MERGED', 'IGNORED')
-           ), newer AS (
-             -- the newest entry still waiting per row: NEW in the log, or deferred just now
-             SELECT record_id, max(id) AS max_id FROM (
-               SELECT n.record_id, n.id FROM %1$I._trigger_log AS n
-               WHERE n.table_name = $9 AND n.state = 'NEW' AND n.record_id = ANY($4::int[])
-               UNION ALL
-               SELECT * FROM unnest($10::int[], $11::bigint[])
-             ) AS w GROUP BY record_id
            ), fence AS (
-             DELETE FROM %1$I._pgforce_insert_fence WHERE id = $12
+             DELETE FROM %1$I._pgforce_insert_fence WHERE id = $4
            )
-           UPDATE %1$I.%2$I AS t
+           INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
+                       processed_tx, state, action, table_name, record_id, sfid, old, "values",
+                       sf_result, sf_message)
+           SELECT * FROM moved ON CONFLICT (id) DO NOTHING`,
+          schema,
+        ),
+        [ids, states, messages, fence?.id ?? null],
+      )
+      if (rowIds.length === 0) return
+      await client.query(
+        format(
+          `UPDATE %1$I.%2$I AS t
            SET sfid = COALESCE(t.sfid, u.sfid),
                -- a failure always shows; a success leaves a row with a newer edit waiting PENDING
                _hc_lastop = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
                _hc_err = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.err ELSE t._hc_err END
-           FROM unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[]) AS u(id, sfid, op, err, entry_id)
-           LEFT JOIN newer ON newer.record_id = u.id
-           -- (the id list again: lets the planner use the key even before the table is analysed)
-           WHERE t.id = u.id AND t.id = ANY($4::int[])`,
+           FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(id, sfid, op, err, entry_id)
+           -- the newest entry still waiting per row, in one pass over the queue index
+           LEFT JOIN (
+             SELECT n.record_id, max(n.id) AS max_id FROM %1$I._trigger_log AS n
+             WHERE n.table_name = $6 AND n.state = 'NEW' AND n.record_id = ANY($1::int[])
+             GROUP BY n.record_id
+           ) AS newer ON newer.record_id = u.id
+           -- (the id list again: the planner uses the key even before the table is analysed)
+           WHERE t.id = u.id AND t.id = ANY($1::int[])`,
           schema,
           table,
         ),
-        [
-          ids,
-          states,
-          messages,
-          rowIds,
-          rowSfids,
-          rowOps,
-          rowErrors,
-          rowEntryIds,
-          table,
-          waitingRecords,
-          waitingIds,
-          fence?.id ?? null,
-        ],
+        [rowIds, rowSfids, rowOps, rowErrors, rowEntryIds, table],
       )
     })
     fence?.stopRenewing()

@@ -163,8 +163,7 @@ describe('Postgres connections terminated under load', () => {
               .map((e) => e.recordId)
             if (rows.length === 0) return commit()
             strategy.hooks = {}
-            // The commit's row updates wait on these locks, inside its transaction (its statement
-            // begins `WITH outcome AS`; pg_stat_activity shows only its first 1 024 bytes).
+            // The commit's row updates wait on these locks, inside its transaction.
             const lock = await r.hold(
               'SELECT 1 FROM $schema.account WHERE id = ANY($1) FOR UPDATE',
               [rows],
@@ -172,7 +171,7 @@ describe('Postgres connections terminated under load', () => {
             const committing = commit()
             committing.catch(() => {})
             try {
-              resolve(await r.terminateWhenBlocked('%WITH outcome AS%'))
+              resolve(await r.terminateWhenBlocked('%COALESCE(t.sfid, u.sfid)%'))
             } catch (error) {
               reject(error)
             } finally {
