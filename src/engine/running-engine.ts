@@ -238,6 +238,10 @@ export class RunningEngine {
       abandon: this.abandon.signal,
     })
     if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
+    // The pull held some unsent changes locked while it decided about them, and a push that ran
+    // meanwhile skipped them (its claim does not wait for locks): push now.
+    if (report.direction === 'pull' && report.keptUnsent > 0)
+      this.signal({ object: plan.object, direction: 'push', reason: 'pull' })
   }
 
   /** After a parent's push: children held back waiting for it can go now. */

@@ -15,6 +15,8 @@ export interface ApplyCounts {
   deleted: number
   /** Records changed on both sides, and how each was resolved (report them after commit). */
   conflicts?: ConflictEvent[]
+  /** Records whose unsent Postgres changes were kept over Salesforce's values. */
+  unsent?: number
 }
 
 /**
@@ -67,6 +69,7 @@ export async function applyRecords(
   const resolved = await resolveConflicts(tx, plan, live)
   live.splice(0, live.length, ...resolved.records)
   counts.conflicts = resolved.conflicts
+  counts.unsent = resolved.unsent.size
   if (live.length > 0) {
     await linkByExternalId(client, schema, plan, live)
     const upserted = await upsert(client, schema, plan, live, resolved.unsent)

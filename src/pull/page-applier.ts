@@ -10,6 +10,8 @@ import { refusalOf } from './refusal-of.js'
 /** What a pull did: {@link ApplyCounts} plus the records Postgres refused. */
 export interface PullCounts extends ApplyCounts {
   failed: number
+  /** Records whose unsent Postgres changes the pull kept (see `PageApplier.keptUnsent`). */
+  keptUnsent?: number
 }
 
 /** What applying one page did, to report once its transaction committed. */
@@ -51,11 +53,20 @@ export class PageApplier {
   private readonly plan: MappingSchema
   private readonly options: PageApplierOptions
   private knownFailures: boolean
+  private unsentKept = 0
 
   constructor(plan: MappingSchema, options: PageApplierOptions) {
     this.plan = plan
     this.options = options
     this.knownFailures = options.knownFailures
+  }
+
+  /**
+   * Records whose unsent Postgres changes committed pages kept. While a page's transaction held
+   * those changes locked, a push skipped them: the pull's report says so, and the engine pushes.
+   */
+  get keptUnsent(): number {
+    return this.unsentKept
   }
 
   /** The mapped table pages are applied to. */
@@ -102,6 +113,7 @@ export class PageApplier {
   /** After the page's transaction committed: tells listeners. */
   committed(outcome: PageOutcome): void {
     if (outcome.failed.length > 0) this.knownFailures = true
+    this.unsentKept += outcome.counts.unsent ?? 0
     for (const conflict of outcome.counts.conflicts ?? []) this.options.onConflict?.(conflict)
     for (const failure of outcome.failed) this.options.onRecordFailed?.(failure)
   }
@@ -126,6 +138,7 @@ export class PageApplier {
         counts.updated += applied.updated
         counts.deleted += applied.deleted
         counts.conflicts?.push(...(applied.conflicts ?? []))
+        counts.unsent = (counts.unsent ?? 0) + (applied.unsent ?? 0)
       } catch (error) {
         const refusal = refusalOf(error)
         if (!refusal) throw error

@@ -80,6 +80,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       updated: counts.updated,
       deleted: counts.deleted,
       failed: counts.failed,
+      keptUnsent: counts.keptUnsent ?? 0,
       durationMs: Date.now() - started,
     }
   }
@@ -158,6 +159,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         this.tuning.hardDeleteIntervalMs,
       )
     }
+    counts.keptUnsent = pages.keptUnsent
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
     const replayIds = new Map<string, number>()
     for (const hint of hints) {

@@ -17,6 +17,8 @@ export type ChangeReason =
   | 'reload'
   /** A parent mapping's push put records in Salesforce that held-back children were waiting for. */
   | 'parent'
+  /** A pull kept unsent Postgres changes it had held locked (a push meanwhile skipped them). */
+  | 'pull'
   /** A worker checks whether it can take over the pull of a mapping no live worker leads. */
   | 'takeover'
   | 'resume'

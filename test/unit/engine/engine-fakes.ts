@@ -80,10 +80,10 @@ export function fakeConnection(): Connection {
 }
 
 /**
- * Runners whose pulls can be held open, counting calls. `nextPullStart()` resolves when the next
+ * Runners whose pulls can be held open, counting calls; each pull reports `keptUnsent`. `nextPullStart()` resolves when the next
  * pull begins, so a test waits for that event instead of for time to pass.
  */
-export function fakeRunners() {
+export function fakeRunners(options: { keptUnsent?: number } = {}) {
   const calls: string[] = []
   let hold: Promise<void> | undefined
   const pullStartWaiters: (() => void)[] = []
@@ -101,6 +101,7 @@ export function fakeRunners() {
           updated: 0,
           deleted: 0,
           failed: 0,
+          keptUnsent: options.keptUnsent ?? 0,
           durationMs: 0,
         }
       },

@@ -180,6 +180,25 @@ describe('SyncEngine lifecycle (docs/spec/engine-lifecycle.md)', () => {
     await engine.stop()
   })
 
+  it('pushes after a pull that kept unsent changes (a push meanwhile skipped them)', async () => {
+    for (const keptUnsent of [0, 1]) {
+      const fakes = fakeRunners({ keptUnsent })
+      const engine = new SyncEngine({
+        connection: fakeConnection(),
+        mappings: [account],
+        sources: [],
+        store: new FakeStore(),
+      })
+      useRunners(engine, fakes.runners)
+      await engine.start()
+      await settle()
+      const pushes = fakes.calls.filter((c) => c === 'push:Account').length
+      // The startup push, and one more only when the pull kept unsent changes.
+      expect({ keptUnsent, pushes }).toEqual({ keptUnsent, pushes: 1 + keptUnsent })
+      await engine.stop()
+    }
+  })
+
   it('syncOnce() pulls every mapping then pushes read/write ones', async () => {
     const { engine, calls } = newEngine()
     const report = await engine.syncOnce()
