@@ -233,15 +233,19 @@ export class RunningEngine {
     }
     if (direction === 'pull' && !(await this.leadership.lead(plan.object))) return
     if (direction === 'pull') this.lastPullAt.set(plan.object, Date.now())
-    const report = await this.host.runs.run(direction, plan, hints, {
-      signal: this.stopping.signal,
-      abandon: this.abandon.signal,
-    })
-    if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
-    // The pull held some unsent changes locked while it decided about them, and a push that ran
-    // meanwhile skipped them (its claim does not wait for locks): push now.
-    if (report.direction === 'pull' && report.keptUnsent > 0)
+    // A pull holds the unsent changes of the records it applies locked while it decides about
+    // them, and a push that runs meanwhile skips them (its claim does not wait for locks): after
+    // a pull that kept some — or that failed after committing pages, which may have — push.
+    const pushAfterPull = () =>
       this.signal({ object: plan.object, direction: 'push', reason: 'pull' })
+    const report = await this.host.runs
+      .run(direction, plan, hints, { signal: this.stopping.signal, abandon: this.abandon.signal })
+      .catch((error: unknown) => {
+        if (direction === 'pull' && plan.mapping.access === 'read_write') pushAfterPull()
+        throw error
+      })
+    if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
+    if (report.direction === 'pull' && report.keptUnsent > 0) pushAfterPull()
   }
 
   /** After a parent's push: children held back waiting for it can go now. */

@@ -303,12 +303,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           'reload',
         )
       }
-      return this.runs.run(
+      const report = await this.runs.run(
         'pull',
         plan,
         [{ object: plan.object, direction: 'pull', reason: 'reload' }],
         runToCompletion(),
       )
+      // As after any pull that kept unsent changes: a push that ran meanwhile skipped them.
+      if (report.keptUnsent > 0)
+        this.running?.signal({ object: plan.object, direction: 'push', reason: 'pull' })
+      return report
     })
   }
 

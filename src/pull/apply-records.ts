@@ -15,7 +15,7 @@ export interface ApplyCounts {
   deleted: number
   /** Records changed on both sides, and how each was resolved (report them after commit). */
   conflicts?: ConflictEvent[]
-  /** Records whose unsent Postgres changes were kept over Salesforce's values. */
+  /** Records whose NEW (unsent, unclaimed) changes were kept over Salesforce's values. */
   unsent?: number
 }
 
@@ -69,7 +69,7 @@ export async function applyRecords(
   const resolved = await resolveConflicts(tx, plan, live)
   live.splice(0, live.length, ...resolved.records)
   counts.conflicts = resolved.conflicts
-  counts.unsent = resolved.unsent.size
+  counts.unsent = resolved.waiting
   if (live.length > 0) {
     await linkByExternalId(client, schema, plan, live)
     const upserted = await upsert(client, schema, plan, live, resolved.unsent)

@@ -60,14 +60,21 @@ export async function resolveConflicts(
   tx: StoreTransaction,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
-): Promise<{ records: SObjectRecord[]; unsent: Set<string>; conflicts: ConflictEvent[] }> {
+): Promise<{
+  records: SObjectRecord[]
+  unsent: Set<string>
+  conflicts: ConflictEvent[]
+  /** Rows whose NEW entries were kept: locked here, a push running meanwhile skipped them. */
+  waiting: number
+}> {
   const conflicts: ConflictEvent[] = []
   const unsent = new Set<string>()
+  let waiting = 0
   const policy = plan.mapping.conflictPolicy
   if (records.length === 0 || plan.mapping.access !== 'read_write')
-    return { records: [...records], unsent, conflicts }
+    return { records: [...records], unsent, conflicts, waiting }
   const pendingBySfid = await lockPending(tx, plan, records)
-  if (pendingBySfid.size === 0) return { records: [...records], unsent, conflicts }
+  if (pendingBySfid.size === 0) return { records: [...records], unsent, conflicts, waiting }
   const decided: Decision[] = []
   for (const record of records) {
     const pending = pendingBySfid.get(record.Id as string)
@@ -116,9 +123,10 @@ export async function resolveConflicts(
     else {
       out.push(overlay(record, plan, changes))
       unsent.add(pending.sfid)
+      if (pending.entries.some((e) => e.state === 'NEW')) waiting += 1
     }
   }
-  return { records: out, unsent, conflicts }
+  return { records: out, unsent, conflicts, waiting }
 }
 
 /**

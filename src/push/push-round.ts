@@ -10,6 +10,7 @@ import type {
   WriteContext,
   WriteStrategy,
 } from '../strategies/write-strategy.js'
+import { createsAfterCommits } from './creates-after-commits.js'
 import { unsendableEntries } from './value-problems.js'
 
 /** What a {@link PushRound} needs. @internal */
@@ -31,11 +32,15 @@ export interface PushRoundOptions {
 /**
  * One claimed round of a push: the strategy writes the entries, and every outcome is committed
  * (entry state, the row's sfid, `_hc_lastop`, `_hc_err`) as soon as its Salesforce call answers,
- * through `context.commit`; what the strategy reports only at the end is committed then. So a
- * crash or a stop loses at most the call in flight (docs/concepts/delivery-guarantees.md):
+ * through `context.commit`, in call order; what the strategy reports only at the end is committed
+ * then (docs/concepts/delivery-guarantees.md):
+ * - a call's commit runs while the strategy makes its next call; but a call that may create
+ *   records (`create`, a Bulk 2.0 `insert`) does not go out before every earlier commit landed
+ *   (see `createsAfterCommits`). So a crash resends at most one call of creates, and a commit
+ *   that fails never has creates behind it that would be sent again;
  * - a commit that fails after Salesforce answered is retried at once (a few times, by the retry
- *   policy); if it still fails, the call's entries go back to NEW straight away (a resend is an
- *   upsert where the mapping has an external id) instead of waiting out the claim's lease;
+ *   policy); if it still fails, no later commit is made, the strategy's next commit or create
+ *   fails, and every entry without a committed outcome goes back to NEW, in order;
  * - when the strategy throws, or the engine stops, entries without a committed outcome go back
  *   to NEW;
  * - a strategy that does not return exactly one result per entry fails loudly
@@ -43,8 +48,8 @@ export interface PushRoundOptions {
  * - a change whose values Salesforce cannot take as they are (NaN, an infinite or BC date, too
  *   many digits) is not sent: it fails with `PGFORCE_INVALID_VALUE`, and the record's later
  *   changes in the round wait behind it.
- * A round that may create records raises the table's insert fence first, and lifts it with the
- * last commit.
+ * A round that may create records raises the table's insert fence first, and lifts it once every
+ * outcome is committed.
  * @internal
  */
 export class PushRound {
@@ -52,15 +57,14 @@ export class PushRound {
   private readonly committed = new Map<number, EntryResult>()
   private readonly ready: readonly ChangeEntry[]
   private readonly readyIds: ReadonlySet<number>
-  private readonly entriesById: ReadonlyMap<number, ChangeEntry>
+  /** Entries handed to a commit (committed, or queued to be). */
+  private readonly queued = new Set<number>()
   /** Results decided before the strategy runs: values Salesforce cannot take, and what waits. */
   private readonly decided: readonly EntryResult[]
   /** The commits under way, in call order (each waits for the one before). */
   private committing: Promise<void> = Promise.resolve()
   /** The first commit that failed: later ones are not made, and the round fails with it. */
   private commitFailure: { readonly error: unknown } | undefined
-  /** The external id's column, when the mapping has one. */
-  private readonly externalIdColumn: string | undefined
 
   constructor(options: PushRoundOptions) {
     this.options = options
@@ -80,10 +84,7 @@ export class PushRound {
     }
     this.ready = ready
     this.readyIds = new Set(ready.map((e) => e.id))
-    this.entriesById = new Map(options.entries.map((e) => [e.id, e]))
     this.decided = decided
-    const { plan } = options
-    this.externalIdColumn = plan.columns.find((c) => c.field === plan.externalId)?.column
   }
 
   /** Writes and commits the round; `stopped` when the engine's stop cut it short. */
@@ -102,7 +103,11 @@ export class PushRound {
     try {
       written =
         this.ready.length > 0
-          ? await strategy.write(this.ready, { ...context, commit: (r) => this.commit(r) })
+          ? await strategy.write(this.ready, {
+              ...context,
+              salesforce: createsAfterCommits(context.salesforce, () => this.settled()),
+              commit: (r) => this.commit(r),
+            })
           : []
     } catch (error) {
       await this.committing
@@ -133,29 +138,26 @@ export class PushRound {
   }
 
   /**
-   * `context.commit`: records outcomes of ready entries not committed yet, after the commits
-   * before it. When sending the call again could not create a record twice (upserts on an
-   * external id, updates, deletes, rejections), the strategy's next call starts while this
-   * commit runs, so the database work hides behind Salesforce's answer; a call that created
-   * records without an external id waits for its commit, so a crash duplicates at most that one
-   * call (docs/concepts/delivery-guarantees.md). A failed commit fails the round: later commits
-   * are not made, and their entries go back to NEW in order.
+   * `context.commit`: queues the outcomes of ready entries not handed to a commit yet, after the
+   * commits before it, and resolves at once: the strategy's next call overlaps the commit (a call
+   * that may create records waits for it, see `createsAfterCommits`). Throws once a commit failed.
    */
   private async commit(results: readonly EntryResult[]): Promise<void> {
     this.throwIfCommitFailed()
-    const fresh = results.filter(
-      (r) => this.readyIds.has(r.entryId) && !this.committed.has(r.entryId),
-    )
+    const fresh = results.filter((r) => this.readyIds.has(r.entryId) && !this.queued.has(r.entryId))
     if (fresh.length === 0) return
-    const done = this.committing.then(async () => {
+    for (const result of fresh) this.queued.add(result.entryId)
+    this.committing = this.committing.then(async () => {
       if (this.commitFailure) return
       await this.settle(fresh, undefined).catch((error: unknown) => {
         this.commitFailure = { error }
       })
     })
-    this.committing = done
-    if (!fresh.some((r) => this.createdWithoutKey(r))) return
-    await done
+  }
+
+  /** Resolves once every queued commit has landed; throws if one failed. */
+  private async settled(): Promise<void> {
+    await this.committing
     this.throwIfCommitFailed()
   }
 
@@ -164,19 +166,9 @@ export class PushRound {
   }
 
   /**
-   * Whether `result` may stand for a record created without an external id: sent again, it would
-   * be created twice. Taken broadly: any success for an entry whose row had no sfid and whose
-   * values carry no external id.
+   * Commits outcomes, retrying a failed commit at once. If it cannot, it throws; the round then
+   * gives back every entry without a committed outcome (`giveBack`), these included.
    */
-  private createdWithoutKey(result: EntryResult): boolean {
-    if (result.outcome !== 'success') return false
-    const entry = this.entriesById.get(result.entryId)
-    if (!entry || entry.sfid !== null) return false
-    const column = this.externalIdColumn
-    return column === undefined || (entry.values[column] ?? null) === null
-  }
-
-  /** Commits outcomes, retrying a failed commit at once; gives the entries back if it cannot. */
   private async settle(results: readonly EntryResult[], fence: InsertFence | undefined) {
     const { queue, plan, entries, retryPolicy } = this.options
     for (let attempt = 1; ; attempt += 1) {
@@ -185,10 +177,7 @@ export class PushRound {
         break
       } catch (error) {
         const delay = attempt < 4 ? retryPolicy.delayFor(error, attempt) : undefined
-        if (delay === undefined) {
-          await queue.release(results.map((r) => r.entryId)).catch(() => {})
-          throw error
-        }
+        if (delay === undefined) throw error
         await new Promise((resolve) => setTimeout(resolve, Math.min(delay, 2_000)))
       }
     }

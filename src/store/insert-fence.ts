@@ -17,7 +17,8 @@ const NO_FLUSH = `(SELECT set_config('synchronous_commit', 'off', true)) AS no_f
  * without an external id, nothing else to match it on). See docs/concepts/delivery-guarantees.md.
  *
  * The fence is a lease row in `_pgforce_insert_fence`, committed before the push makes its first
- * create call and deleted in the transaction that commits the round's last outcomes. It holds
+ * create call and deleted once every outcome of the round is committed (in the transaction of the
+ * last commit when the round ends with one, else on its own). It holds
  * across workers and needs no session of its own (so it works behind a transaction pooler); a
  * push renews it while it runs, and a push that died leaves a fence that expires within `ttlMs`.
  * A pull that read records it cannot place waits for the table's fences to go
@@ -27,7 +28,7 @@ const NO_FLUSH = `(SELECT set_config('synchronous_commit', 'off', true)) AS no_f
 export class InsertFence {
   private readonly pool: PgPoolLike
   private readonly schema: string
-  /** The fence row's id (the settle that commits the round's last sfids deletes it). */
+  /** The fence row's id (a settle given the fence deletes it with the outcomes it commits). */
   readonly id: string
   private readonly ttlMs: number
   private readonly renewal: NodeJS.Timeout

@@ -24,8 +24,9 @@ interface EntryRow {
 }
 
 /**
- * The `_trigger_log` as a work queue (docs/concepts/design.md, "The trigger log"). `claim()` moves NEW entries (and PENDING
- * ones whose lease ran out: their worker died) to PENDING with `FOR UPDATE SKIP LOCKED`, so
+ * The `_trigger_log` as a work queue (docs/concepts/design.md §5). `claim()`
+ * moves NEW entries (and PENDING ones whose lease ran out: their worker died) to PENDING with
+ * `FOR UPDATE SKIP LOCKED`, so
  * concurrent workers never claim the same entry. `settle()` records every outcome and the row
  * updates it implies in one engine transaction; `release()` gives claimed entries back.
  * @internal
@@ -161,7 +162,8 @@ export class TriggerLogQueue {
     const rowSfids: (string | null)[] = []
     const rowOps: string[] = []
     const rowErrors: (string | null)[] = []
-    for (const result of results) {
+    // In id order: the log's rows are locked in the order a pull locks them.
+    for (const result of [...results].sort((a, b) => a.entryId - b.entryId)) {
       const entry = byId.get(result.entryId)
       if (!entry) continue
       ids.push(entry.id)

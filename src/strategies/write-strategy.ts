@@ -60,10 +60,11 @@ export interface WriteContext {
    * stop loses little; results not committed this way are recorded when `write()` returns.
    * Committing an entry twice is harmless (the first outcome stands).
    *
-   * It resolves once the outcomes are committed when they include a record created without an
-   * external id (sent again, it would be created twice); otherwise as soon as the commit is
-   * queued, so the next call overlaps it. A commit that fails makes the next `commit()` (or the
-   * round) fail, and every entry without a committed outcome goes back to NEW.
+   * It resolves as soon as the commit is queued, so the next call overlaps it; a call through
+   * `salesforce` that may create records (`create`, a Bulk 2.0 `insert`) waits until every
+   * commit before it has landed (sent again, its records would be created twice). A commit that
+   * fails makes the next `commit()` or create fail, and every entry without a committed outcome
+   * goes back to NEW.
    */
   commit(results: readonly EntryResult[]): Promise<void>
   /**

@@ -195,6 +195,11 @@ describe('SyncEngine lifecycle (docs/spec/engine-lifecycle.md)', () => {
       const pushes = fakes.calls.filter((c) => c === 'push:Account').length
       // The startup push, and one more only when the pull kept unsent changes.
       expect({ keptUnsent, pushes }).toEqual({ keptUnsent, pushes: 1 + keptUnsent })
+      // …and that one after the pull finished.
+      if (keptUnsent > 0)
+        expect(fakes.calls.lastIndexOf('push:Account')).toBeGreaterThan(
+          fakes.calls.indexOf('pull-done:Account'),
+        )
       await engine.stop()
     }
   })

@@ -43,18 +43,24 @@ const plan = {
 } as unknown as MappingSchema
 const quickRetry = new RetryPolicy({ sqlStates: { '08006': { minDelayMs: 1, maxDelayMs: 2 } } })
 
-/** A round of `count` updates of synced records, or inserts without an external id. */
+/**
+ * A round of `count` entries: updates of synced records, inserts without an external id
+ * (creates), or inserts that carry one (upserts). `actions` mixes kinds, one entry each.
+ */
 function round(
   fake: ReturnType<typeof fakeQueue>,
   count: number,
-  action: 'UPDATE' | 'INSERT' = 'UPDATE',
+  kind: Kind = 'update',
+  actions: readonly Kind[] = Array(count).fill(kind),
 ) {
-  const entries = Array.from({ length: count }, (_, i) =>
-    action === 'UPDATE'
+  const entries = actions.map((action, i) =>
+    action === 'update'
       ? entry(i + 1, 'UPDATE', i + 1, { name: `N${i}` }, `001${String(i).padStart(15, '0')}`)
-      : entry(i + 1, 'INSERT', i + 1, { name: `N${i}` }),
+      : action === 'create'
+        ? entry(i + 1, 'INSERT', i + 1, { name: `N${i}` })
+        : entry(i + 1, 'INSERT', i + 1, { name: `N${i}`, ext: `E${i}` }),
   )
-  const { context } = fakeContext()
+  const { context } = fakeContext({ externalId: 'Ext__c' })
   const salesforce = context.salesforce
   // Log each call as it is made, beside the queue's commits.
   const logged = new Proxy(salesforce, {
@@ -80,6 +86,19 @@ function round(
     leaseMs: 60_000,
   })
 }
+type Kind = 'update' | 'create' | 'upsert'
+
+/** A gate: commits wait until `open()`. */
+function gate() {
+  let open = () => {}
+  const closed = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { closed, open }
+}
+
+/** Lets every promise chain that can go on without I/O run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('PushRound', () => {
   it('commits each Salesforce call as it answers, then the rest', async () => {
@@ -103,22 +122,33 @@ describe('PushRound', () => {
     expect(fake.released[0]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
   })
 
-  it('makes the next call while updates commit (a resend could not duplicate them)', async () => {
-    let open = () => {}
-    const fake = fakeQueue(0, new Promise<void>((resolve) => (open = resolve)))
-    const running = round(fake, 450).run()
-    await new Promise((resolve) => setImmediate(resolve))
-    // All three calls went out while the first commit was still held.
-    expect(fake.log.filter((l) => l.startsWith('call'))).toHaveLength(3)
-    expect(fake.settled).toEqual([])
-    open()
-    await running
-    expect(fake.settled.map((s) => s.length)).toEqual([200, 200, 50])
-  })
+  it.each([
+    ['updates', 'update'],
+    ['upserts on an external id', 'upsert'],
+  ] as const)(
+    'makes the next call while %s commit (a resend could not duplicate them)',
+    async (_, kind) => {
+      const held = gate()
+      const fake = fakeQueue(0, held.closed)
+      const running = round(fake, 450, kind).run()
+      await settle()
+      // All three calls went out while the first commit was still held.
+      expect(fake.log.filter((l) => l.startsWith('call'))).toHaveLength(3)
+      expect(fake.settled).toEqual([])
+      held.open()
+      await running
+      expect(fake.settled.map((s) => s.length)).toEqual([200, 200, 50])
+    },
+  )
 
-  it('waits for the commit of records created without an external id before the next call', async () => {
-    const fake = fakeQueue(0)
-    await round(fake, 450, 'INSERT').run()
+  it('makes no create until the commits before it landed', async () => {
+    const held = gate()
+    const fake = fakeQueue(0, held.closed)
+    const running = round(fake, 450, 'create').run()
+    await settle()
+    expect(fake.log).toEqual(['call create', 'commit 200 started'])
+    held.open()
+    await running
     expect(fake.log).toEqual([
       'call create',
       'commit 200 started',
@@ -127,19 +157,38 @@ describe('PushRound', () => {
       'call create',
       'commit 50 started',
     ])
-    expect(fake.settled.map((s) => s.length)).toEqual([200, 200, 50])
+  })
+
+  it('sends no create while an earlier commit is under way, and none after it failed', async () => {
+    // An update (its commit overlaps what follows), then an insert without an external id.
+    const fake = fakeQueue(100)
+    await expect(round(fake, 2, 'update', ['update', 'create']).run()).rejects.toMatchObject({
+      sqlState: '08006',
+    })
+    expect(fake.log.filter((l) => l.startsWith('call'))).toEqual(['call update'])
+    expect(fake.released).toEqual([[1, 2]])
   })
 
   it('after a commit fails for good, makes no later commit and gives back every entry', async () => {
     const fake = fakeQueue(100)
     await expect(round(fake, 450).run()).rejects.toMatchObject({ sqlState: '08006' })
     expect(fake.settled).toEqual([])
-    // The failed call's entries at once, then every entry without a commit, so they go again
-    // in order.
-    expect(fake.released[0]).toHaveLength(200)
-    expect(fake.released.at(-1)).toEqual(Array.from({ length: 450 }, (_, i) => i + 1))
+    // Once, all together, so they go again in order.
+    expect(fake.released).toEqual([Array.from({ length: 450 }, (_, i) => i + 1)])
     expect(fake.log.filter((l) => l.startsWith('commit'))).toEqual(
       Array(4).fill('commit 200 started'),
     )
+  })
+
+  it('commits an entry once, however often the strategy hands it over', async () => {
+    const fake = fakeQueue(0)
+    const r = round(fake, 1)
+    const commit = (r as unknown as { commit(results: EntryResult[]): Promise<void> }).commit.bind(
+      r,
+    )
+    await commit([{ entryId: 1, outcome: 'failed' }])
+    await commit([{ entryId: 1, outcome: 'success' }])
+    await (r as unknown as { settled(): Promise<void> }).settled()
+    expect(fake.settled).toEqual([[{ entryId: 1, outcome: 'failed' }]])
   })
 })
