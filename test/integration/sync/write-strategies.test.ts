@@ -93,6 +93,20 @@ describe('write strategies', () => {
     )
   }, 120_000)
 
+  it('bulk: rows inserted and deleted before they sync leave nothing in either system', async () => {
+    const fixture = await open(new BulkWriteStrategy({ threshold: 100, pollIntervalMs: 10 }))
+    await fixture.sql(`INSERT INTO $schema.account (name, external_id__c)
+                       SELECT 'Row ' || g, 'D-' || g FROM generate_series(1, 300) g`)
+    await fixture.sql(`DELETE FROM $schema.account WHERE external_id__c IN ('D-5', 'D-6')`)
+    await fixture.engine.syncOnce()
+    await fixture.engine.syncOnce() // a pull after the push: nothing comes back
+    const keys = fixture.org.all('Account').map((a) => a.External_Id__c)
+    expect(keys).toHaveLength(298)
+    expect(keys).not.toContain('D-5')
+    expect(await fixture.count('account')).toBe(298)
+    expect(await fixture.log()).toEqual([])
+  })
+
   it('sends 10 000 inserts as a Bulk 2.0 job and maps failures back to their rows', async () => {
     const fixture = await open(new BulkWriteStrategy({ pollIntervalMs: 10 }))
     await fixture.sql(`INSERT INTO $schema.account (name, external_id__c)

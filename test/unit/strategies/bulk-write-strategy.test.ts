@@ -33,6 +33,26 @@ describe('BulkWriteStrategy', () => {
     expect(results.every((r) => r.outcome === 'success')).toBe(true)
   })
 
+  it('deletes a record an earlier run of the batch inserted (no orphan in Salesforce)', async () => {
+    // Rows 1–300 inserted, then rows 5 and 6 deleted, all before any of them synced.
+    const { context, calls } = fakeContext()
+    const entries = [
+      ...Array.from({ length: 300 }, (_, i) => entry(i + 1, 'INSERT', i + 1, { name: `n${i}` })),
+      entry(301, 'DELETE', 5),
+      entry(302, 'DELETE', 6),
+    ]
+    const results = await new BulkWriteStrategy({ threshold: 100 }).write(entries, context)
+    const inserted = new Map(
+      results.filter((r) => r.entryId <= 300).map((r) => [r.entryId, r.sfid]),
+    )
+    expect(calls.map((c) => c.kind)).toEqual(['bulk:insert', 'delete'])
+    expect(calls[1]?.records.map((r) => r.Id)).toEqual([inserted.get(5), inserted.get(6)])
+    expect(results.filter((r) => r.entryId > 300).map((r) => r.outcome)).toEqual([
+      'success',
+      'success',
+    ])
+  })
+
   it('asks the engine to claim large rounds', () => {
     expect(new BulkWriteStrategy().claimSize).toBe(10_000)
   })
