@@ -6,8 +6,8 @@ import type { ColumnSpec, MappingSchema } from './mapping-schema.js'
 
 /**
  * Checks mappings against the org's describes and returns their {@link MappingSchema}s, or
- * throws one `ConfigError` listing every problem of every mapping: unknown object or field, a
- * field a read/write mapping cannot write, an external id that is not an External ID field,
+ * throws one `ConfigError` listing every problem of every mapping: unknown object or field, an
+ * external id that is not an External ID field,
  * unsupported field types, a `Relationship.Field` that is not a lookup to a parent's External ID.
  *
  * @param describes the describe of each mapping's object, or `undefined` when the org has no
@@ -61,15 +61,8 @@ export function planMappings(
         })
         continue
       }
-      if (mapping.access === 'read_write' && !field.createable && !field.updateable) {
-        problems.push({
-          path: at(`fields.${name}`),
-          expected:
-            'a createable or updateable field on a read_write mapping (map read-only fields in a read_only mapping)',
-          received: `a read-only ${field.calculated ? 'formula ' : ''}field`,
-        })
-        continue
-      }
+      // Read-only fields (formulas, auto-numbers, audit fields) are pulled like any field on a
+      // read/write mapping too, and never sent: they are not among `writableColumns`.
       columns.push(toColumn(field, column, false))
     }
     let externalId: string | undefined

@@ -15,7 +15,7 @@ import { tableObjectNames } from './derived-name.js'
  *   made), DELETE the row's id and sfid. State `NEW`, or `READONLY` on read-only mappings.
  *   The function is generated per table (no `hstore(NEW) - hstore(OLD)` of the whole row).
  * - `hc_<t>_status_trigger` BEFORE UPDATE (read/write mappings) → `hc_<t>_status()`: a user edit
- *   sets `_hc_lastop = 'PENDING'` and clears `_hc_err` (skipped when the row is already PENDING,
+ *   of a captured (writable) column sets `_hc_lastop = 'PENDING'` and clears `_hc_err` (skipped when the row is already PENDING,
  *   and when it is FAILED: the edit waits behind the failure, which stays visible until
  *   `retryFailed()` or `ignoreFailed()`); a user INSERT gets PENDING from the column default. Engine writes set `_hc_lastop` themselves
  *   (SYNCED, INSERTED, UPDATED, FAILED), so neither applies to them.
@@ -51,6 +51,15 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
         VALUES (txid_current(), ${format('%L', table)}, ${row}.id, ${row}.sfid, ${format('%L, %L', action, state)}, ${values}, ${old});`
   // The function bodies are assembled from already-quoted parts, never passed through format()
   // again (a `%` inside them would be taken for a placeholder).
+  // The status trigger marks a row PENDING exactly when the logger records an entry: when a
+  // captured column changed (an edit of a read-only column alone is not sent, and is overwritten
+  // by the next pull).
+  const capturedRow = (row: 'NEW' | 'OLD') =>
+    `ROW(${captured.map((c) => `${row}.${format.ident(c.column)}`).join(', ')})`
+  const unchanged =
+    captured.length === 0
+      ? 'true'
+      : `${capturedRow('NEW')} IS NOT DISTINCT FROM ${capturedRow('OLD')}`
   const loggerName = format('%I.%I', schema, logger)
   const statusName = format('%I.%I', schema, status)
   const statements = [
@@ -91,7 +100,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
       format(`ALTER TABLE %I.%I ALTER COLUMN _hc_lastop SET DEFAULT 'PENDING'`, schema, table),
       `CREATE OR REPLACE FUNCTION ${statusName}() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
     BEGIN
-      IF NEW IS NOT DISTINCT FROM OLD THEN
+      IF ${unchanged} THEN
         RETURN NEW;
       END IF;
       NEW._hc_lastop := 'PENDING';

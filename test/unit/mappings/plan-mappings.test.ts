@@ -51,6 +51,25 @@ describe('planMappings', () => {
     expect(plan?.columns.map((c) => c.pgType).slice(-2)).toEqual(['varchar(255)', 'date'])
   })
 
+  it('allows read-only fields on read/write mappings, and never counts them writable', () => {
+    const [plan] = planMappings(
+      [
+        defineMapping({
+          object: 'Account',
+          access: 'read_write',
+          fields: ['Name', 'Formula__c', 'LastActivityDate'],
+        }),
+      ],
+      describes,
+    )
+    expect(plan?.columns.map((c) => c.column).slice(-3)).toEqual([
+      'name',
+      'formula__c',
+      'lastactivitydate',
+    ])
+    expect(plan?.writableColumns.map((c) => c.column)).toEqual(['name'])
+  })
+
   it('lists every problem of every mapping in one ConfigError', () => {
     let error: unknown
     try {
@@ -72,7 +91,6 @@ describe('planMappings', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).problems.map((p) => [p.path, p.received])).toEqual([
       ['mappings.Account.fields.Missing__c', '"Missing__c" (no such field)'],
-      ['mappings.Account.fields.Formula__c', 'a read-only formula field'],
       ['mappings.Account.fields.Logo__c', 'a base64 field'],
       ['mappings.Account.fields.BillingAddress', 'a address field'],
       ['mappings.Account.externalId', '"Plain__c" (not marked External ID)'],
