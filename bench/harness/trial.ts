@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+/** What a trial process reports: its own figures, plus peak RSS and CPU of that process. */
+export interface TrialReport {
+  /** Wall time of the measured window. */
+  readonly seconds: number
+  /** Peak RSS of the trial process during the window, MB. */
+  readonly peakRssMb: number
+  /** CPU time of the trial process during the window, s. */
+  readonly cpuSeconds: number
+  readonly [figure: string]: number
+}
+
+/**
+ * Runs `script` (a file of bench/trials/) in a fresh process with `env`, and returns what it
+ * reported through {@link measure}. A fresh process per trial keeps one variant's memory, JIT and
+ * pools out of another's figures.
+ */
+export async function runTrial(script: string, env: Record<string, string>): Promise<TrialReport> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL(`../trials/${script}`, import.meta.url)),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+  )
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const [code] = (await once(child, 'exit')) as [number | null]
+  const line = output
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('TRIAL '))
+  if (code !== 0 || !line) throw new Error(`trial ${script} failed (exit ${code}):\n${output}`)
+  return JSON.parse(line.slice('TRIAL '.length)) as TrialReport
+}
+
+/**
+ * In a trial process: runs `work` as the measured window, sampling this process's RSS every
+ * 20 ms (a timer, not a busy loop), and prints the report for {@link runTrial}. `work` returns
+ * extra figures (rows, API calls, …).
+ */
+export async function measure(work: () => Promise<Record<string, number>>): Promise<void> {
+  ;(globalThis as { gc?: () => void }).gc?.()
+  let peak = process.memoryUsage().rss
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss)
+  }, 20)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  const figures = await work()
+  const seconds = (performance.now() - started) / 1000
+  const used = process.cpuUsage(cpu)
+  clearInterval(sampler)
+  peak = Math.max(peak, process.memoryUsage().rss)
+  const report: TrialReport = {
+    ...figures,
+    seconds,
+    peakRssMb: peak / 1024 / 1024,
+    cpuSeconds: (used.user + used.system) / 1e6,
+  }
+  process.stdout.write(`TRIAL ${JSON.stringify(report)}\n`)
+}
