@@ -1,8 +1,12 @@
 /**
- * Latency of a running engine, both ways, over real jsforce and HTTP to the emulator:
- * - Postgres commit → record visible in Salesforce (PostgresNotifySource), 200 single-row inserts;
- * - Salesforce change → row in Postgres (SalesforceStreamingSource, CDC), 200 changes.
- * Reports p50 / p95 / p99 / max in ms.
+ * Latency of a running engine (default sources: CDC streaming and LISTEN/NOTIFY, with their
+ * polls), both ways, over real jsforce and HTTP to an emulator in its own process:
+ * - Postgres → Salesforce: an app insert's commit → the push that sent it committed its outcome
+ *   (`push:completed`);
+ * - Salesforce → Postgres: a record created in the emulator → the pull that applied it committed
+ *   (`pull:completed`, then one check that the row is there).
+ * One change at a time, `BENCH_CHANGES` (300) each way; the wait is for events, never a busy
+ * loop. Prints p50 / p95 / p99 / max in ms.
  *
  *   npm run bench -- sync-latency
  */
@@ -11,15 +15,15 @@ import { quantile } from '../src/cli/demo/latency-stats.js'
 import { createConnection } from '../src/connection/create-connection.js'
 import { SyncEngine } from '../src/engine/sync-engine.js'
 import { defineMapping } from '../src/mappings/define-mapping.js'
-import { SalesforceEmulator } from '../src/testing/emulator/salesforce-emulator.js'
 import { clearProxyEnv } from '../test/support/proxy-env.js'
 import { benchPostgres, table } from './bench-postgres.js'
+import { startEmulatorProcess } from './harness/emulator-child.js'
 
 clearProxyEnv()
-const CHANGES = 200
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 300)
 const postgres = await benchPostgres()
-const emulator = await SalesforceEmulator.start({ orgOptions: { dailyApiLimit: 10_000_000 } })
-const pool = new pg.Pool({ connectionString: postgres.url, max: 10 })
+const emulator = await startEmulatorProcess()
+const pool = new pg.Pool({ connectionString: postgres.url, max: 4 })
 const schema = 'bench_latency'
 await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
 const connection = await createConnection({
@@ -33,19 +37,17 @@ const account = defineMapping({
   fields: ['Name', 'Industry'],
   externalId: 'External_Id__c',
 })
-const engine = new SyncEngine({ connection, mappings: [account] }) // default sources: CDC + NOTIFY + polls
+const engine = new SyncEngine({ connection, mappings: [account] })
 engine.on('error', ({ error }) => console.error(error.message))
+
+/** The next push report, or the next pull, as a promise (the engine's events are typed). */
+const nextPush = () =>
+  new Promise<{ succeeded: number }>((resolve) => engine.once('push:completed', resolve))
+const nextPull = () => new Promise<unknown>((resolve) => engine.once('pull:completed', resolve))
 
 function percentiles(samples: number[]): (string | number)[] {
   const sorted = [...samples].sort((a, b) => a - b)
   return [samples.length, ...[0.5, 0.95, 0.99, 1].map((q) => quantile(sorted, q).toFixed(1))]
-}
-
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  for (;;) {
-    if (await check()) return
-    await new Promise((resolve) => setImmediate(resolve))
-  }
 }
 
 try {
@@ -53,31 +55,28 @@ try {
   await engine.start()
   const push: number[] = []
   for (let i = 0; i < CHANGES; i += 1) {
-    const key = `L-${i}`
+    const sent = nextPush()
     const started = performance.now()
     await pool.query(`INSERT INTO ${schema}.account (name, external_id__c) VALUES ($1, $2)`, [
       `Latency ${i}`,
-      key,
+      `L-${i}`,
     ])
-    await until(
-      () =>
-        emulator.org.query(`SELECT Id FROM Account WHERE External_Id__c = '${key}'`).totalSize ===
-        1,
-    )
+    // A push may end without this row (it started before the commit): wait for one that sent it.
+    for (let report = await sent; report.succeeded === 0; ) report = await nextPush()
     push.push(performance.now() - started)
   }
   const pull: number[] = []
+  const has = async (id: string) =>
+    ((await pool.query(`SELECT 1 FROM ${schema}.account WHERE sfid = $1`, [id])).rowCount ?? 0) > 0
   for (let i = 0; i < CHANGES; i += 1) {
     const started = performance.now()
-    const [id] = emulator.org.insert('Account', [{ Name: `From Salesforce ${i}` }])
-    await until(
-      async () =>
-        (await pool.query(`SELECT 1 FROM ${schema}.account WHERE sfid = $1`, [id])).rowCount === 1,
-    )
+    const id = await emulator.insert(`From Salesforce ${i}`)
+    // Listen before looking, so a pull that lands in between is not missed.
+    for (let next = nextPull(); !(await has(id)); next = nextPull()) await next
     pull.push(performance.now() - started)
   }
   console.log(
-    `Sync latency, ${CHANGES} single-row changes each way (${postgres.kind}; emulator over HTTP)\n`,
+    `Sync latency, ${CHANGES} single-row changes each way (${postgres.kind}; emulator over HTTP in its own process)\n`,
   )
   console.log(
     table([

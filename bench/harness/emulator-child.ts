@@ -13,6 +13,8 @@ export interface EmulatorProcess {
   latency(ms: number): Promise<void>
   /** Changes `count` seeded records (Industry = `Round <round>`), spread over the seed. */
   update(count: number, round: number): Promise<number>
+  /** Creates one Account named `name` in Salesforce; its Id. */
+  insert(name: string): Promise<string>
   stop(): Promise<void>
 }
 
@@ -59,6 +61,7 @@ export async function startEmulatorProcess(
     },
     update: async (count, round) =>
       (await ask<{ changed: number }>({ cmd: 'update', count, round })).changed,
+    insert: async (name) => (await ask<{ id: string }>({ cmd: 'insert', name })).id,
     stop: async () => {
       const exited = once(child, 'exit')
       child.stdin?.end()

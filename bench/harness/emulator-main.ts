@@ -38,6 +38,7 @@ type Command =
   | { cmd: 'latency'; ms: number }
   | { cmd: 'update'; count: number; round: number }
   | { cmd: 'count' }
+  | { cmd: 'insert'; name: string }
 
 const handle = (command: Command): unknown => {
   switch (command.cmd) {
@@ -56,6 +57,8 @@ const handle = (command: Command): unknown => {
     }
     case 'count':
       return { count: org.all('Account').length }
+    case 'insert':
+      return { id: org.insert('Account', [{ Name: command.name }])[0] }
   }
 }
 
