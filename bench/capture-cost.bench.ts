@@ -1,9 +1,11 @@
 /**
- * Cost of change capture on the app's own writes (issue: "Report in your closing note"): single-row
- * INSERT and UPDATE throughput, autocommit, on a mapped table with no trigger, with the capture
- * trigger, and with capture + the trigger-log NOTIFY, at 1 and 4 concurrent clients.
+ * Cost of change capture on the app's own writes: single-row INSERT and UPDATE throughput,
+ * autocommit, on a mapped table with no trigger, with the capture trigger, and with capture + the
+ * trigger-log NOTIFY (a session LISTENs, as the engine does), at 1 and 4 concurrent clients. The
+ * three variants run in short slices (`BENCH_SLICE_MS`, 1 000), rotated, over `BENCH_CYCLES` (6)
+ * cycles: each ratio is taken within a cycle, and printed as median [min–max].
  *
- *   npm run bench -- capture        (DATABASE_URL or embedded PostgreSQL)
+ *   npm run bench -- capture-cost
  */
 import pg from 'pg'
 import { defineMapping } from '../src/mappings/define-mapping.js'
@@ -11,8 +13,10 @@ import { planMappings } from '../src/mappings/plan-mappings.js'
 import { SchemaInstaller } from '../src/postgres/install/schema-installer.js'
 import { accountDescribe } from '../test/fixtures/describe-fixture.js'
 import { benchPostgres, table } from './bench-postgres.js'
+import { ratios, spread } from './harness/rounds.js'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4)
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 1_000)
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 6)
 const ROWS = 200_000
 const VARIANTS = ['plain', 'capture', 'notify'] as const
 type Variant = (typeof VARIANTS)[number]
@@ -37,36 +41,41 @@ async function setup(pool: pg.Pool): Promise<void> {
   await pool.query('DROP TRIGGER tlog_insert_trigger ON bench_capture._trigger_log')
 }
 
-async function run(
-  url: string,
-  variant: Variant,
-  op: 'insert' | 'update',
-  clients: number,
-): Promise<number> {
-  const connections = await Promise.all(
+/** Clients connected to the database, one set per cell. */
+async function connect(url: string, clients: number): Promise<pg.Client[]> {
+  return Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new pg.Client({ connectionString: url })
       await client.connect()
       return client
     }),
   )
+}
+
+/** Rows as a pull leaves them (SYNCED, written in an engine session), for the updates. */
+async function seed(pool: pg.Pool, variant: Variant): Promise<void> {
   const schema = `bench_${variant}`
-  if (op === 'update') {
-    await connections[0]?.query(
-      `TRUNCATE ${schema}.account, ${schema}._trigger_log RESTART IDENTITY`,
-    )
-    // Rows as a pull leaves them (SYNCED, written in an engine session): every update below hits a
-    // different synced row, the costliest case for the status trigger.
-    await connections[0]?.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
-      INSERT INTO ${schema}.account (name, industry, annualrevenue, _hc_lastop)
-        SELECT 'n' || g, 'Energy', g, 'SYNCED' FROM generate_series(1, ${ROWS}) g; COMMIT`)
-  }
-  const deadline = Date.now() + SECONDS * 1000
+  await pool.query(`TRUNCATE ${schema}.account, ${schema}._trigger_log RESTART IDENTITY`)
+  await pool.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
+    INSERT INTO ${schema}.account (name, industry, annualrevenue, _hc_lastop)
+      SELECT 'n' || g, 'Energy', g, 'SYNCED' FROM generate_series(1, ${ROWS}) g; COMMIT`)
+}
+
+/** One slice of `op` on `variant` by every client; writes per second. */
+async function slice(
+  connections: readonly pg.Client[],
+  variant: Variant,
+  op: 'insert' | 'update',
+  offset: number,
+): Promise<number> {
+  const schema = `bench_${variant}`
+  const started = performance.now()
+  const deadline = started + SLICE_MS
   let count = 0
   await Promise.all(
     connections.map(async (client, c) => {
-      let i = 0
-      while (Date.now() < deadline) {
+      let i = offset
+      while (performance.now() < deadline) {
         i += 1
         if (op === 'insert') {
           await client.query(
@@ -76,21 +85,25 @@ async function run(
         } else {
           await client.query(`UPDATE ${schema}.account SET annualrevenue = $1 WHERE id = $2`, [
             i * 2.5,
-            1 + ((i * clients + c) % ROWS),
+            1 + ((i * connections.length + c) % ROWS),
           ])
         }
         count += 1
       }
     }),
   )
-  await Promise.all(connections.map((client) => client.end()))
-  return count / SECONDS
+  return count / ((performance.now() - started) / 1000)
 }
 
 const postgres = await benchPostgres()
 const pool = new pg.Pool({ connectionString: postgres.url })
 try {
   await setup(pool)
+  // The engine LISTENs on the trigger log's channel: notifications are delivered, not dropped.
+  const listener = new pg.Client({ connectionString: postgres.url })
+  await listener.connect()
+  await listener.query('LISTEN "bench_notify.hc_trigger_log"')
+  listener.on('notification', () => {})
   const rows: (string | number)[][] = [
     [
       'operation',
@@ -103,22 +116,31 @@ try {
     ],
   ]
   for (const op of ['insert', 'update'] as const) {
+    if (op === 'update') for (const variant of VARIANTS) await seed(pool, variant)
     for (const clients of [1, 4]) {
-      const rates: Record<Variant, number> = { plain: 0, capture: 0, notify: 0 }
-      for (const variant of VARIANTS) rates[variant] = await run(postgres.url, variant, op, clients)
+      const connections = await connect(postgres.url, clients)
+      const rates: Record<Variant, number[]> = { plain: [], capture: [], notify: [] }
+      for (let cycle = 0; cycle < CYCLES; cycle += 1) {
+        for (let k = 0; k < VARIANTS.length; k += 1) {
+          const variant = VARIANTS[(k + cycle) % VARIANTS.length] as Variant
+          rates[variant].push(await slice(connections, variant, op, cycle * 1_000_000))
+        }
+      }
+      await Promise.all(connections.map((client) => client.end()))
       rows.push([
         op,
         clients,
-        Math.round(rates.plain),
-        Math.round(rates.capture),
-        Math.round(rates.notify),
-        (rates.capture / rates.plain).toFixed(2),
-        (rates.notify / rates.plain).toFixed(2),
+        spread(rates.plain),
+        spread(rates.capture),
+        spread(rates.notify),
+        spread(ratios(rates.capture, rates.plain), 2),
+        spread(ratios(rates.notify, rates.plain), 2),
       ])
     }
   }
+  await listener.end()
   console.log(
-    `Capture cost on single-row autocommit writes (${postgres.kind}, ${SECONDS} s per cell)\n`,
+    `Capture cost on single-row autocommit writes (${postgres.kind}; ${CYCLES} cycles of ${SLICE_MS} ms slices, median [min–max])\n`,
   )
   console.log(table(rows))
 } finally {
