@@ -1,0 +1,145 @@
+/**
+ * A realistic app under a running engine: `BENCH_CLIENTS` (4) app clients interleave single-row
+ * inserts and updates for `BENCH_SECONDS` (30) on a mapped table, with pgforce running (default
+ * sources, ordered strategy, external id) against an emulator in its own process answering with
+ * `BENCH_LATENCY_MS` (20) of latency. Measures the app's write rate with the engine running ÷
+ * with it stopped (same table layout and capture, no engine), and how long after the writes stop
+ * the backlog takes to empty. Variants rotated over `BENCH_ROUNDS` (3) rounds.
+ *
+ *   npm run bench -- app-load
+ */
+import pg from 'pg'
+import format from 'pg-format'
+import { createConnection } from '../src/connection/create-connection.js'
+import { SyncEngine } from '../src/engine/sync-engine.js'
+import { defineMapping } from '../src/mappings/define-mapping.js'
+import { clearProxyEnv } from '../test/support/proxy-env.js'
+import { benchPostgres, table } from './bench-postgres.js'
+import { startEmulatorProcess } from './harness/emulator-child.js'
+import { ratios, spread } from './harness/rounds.js'
+
+clearProxyEnv()
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4)
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30)
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 20)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const account = defineMapping({
+  object: 'Account',
+  access: 'read_write',
+  fields: ['Name', 'Industry', 'AnnualRevenue'],
+  externalId: 'External_Id__c',
+})
+
+const postgres = await benchPostgres()
+const pool = new pg.Pool({ connectionString: postgres.url, max: 8 })
+
+/** The app: each client inserts a row, then updates one of its own rows, until the deadline. */
+async function app(schema: string, tag: string): Promise<number> {
+  const clients = await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const client = new pg.Client({ connectionString: postgres.url })
+      await client.connect()
+      return client
+    }),
+  )
+  const deadline = performance.now() + SECONDS * 1000
+  let writes = 0
+  await Promise.all(
+    clients.map(async (client, c) => {
+      const mine: number[] = []
+      for (let i = 0; performance.now() < deadline; i += 1) {
+        const { rows } = await client.query<{ id: number }>(
+          format(
+            'INSERT INTO %I.account (name, industry, external_id__c) VALUES ($1, $2, $3) RETURNING id',
+            schema,
+          ),
+          [`App ${tag}-${c}-${i}`, 'Energy', `A-${tag}-${c}-${i}`],
+        )
+        mine.push(rows[0]?.id as number)
+        await client.query(
+          format('UPDATE %I.account SET annualrevenue = $1 WHERE id = $2', schema),
+          [i, mine[(i * 7) % mine.length]],
+        )
+        writes += 2
+      }
+    }),
+  )
+  await Promise.all(clients.map((client) => client.end()))
+  return writes / SECONDS
+}
+
+async function waiting(schema: string): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    format(
+      `SELECT count(*)::int AS n FROM %I._trigger_log WHERE state IN ('NEW', 'PENDING')`,
+      schema,
+    ),
+  )
+  return rows[0]?.n ?? 0
+}
+
+const stopped: number[] = []
+const running: number[] = []
+const drain: number[] = []
+try {
+  for (let round = 0; round < rounds; round += 1) {
+    const emulator = await startEmulatorProcess({ latencyMs: LATENCY })
+    const schema = 'bench_app_load'
+    await pool.query(format('DROP SCHEMA IF EXISTS %I CASCADE', schema))
+    const connection = await createConnection({
+      salesforce: { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+      postgres: pool,
+      schema,
+    })
+    const engine = new SyncEngine({ connection, mappings: [account] })
+    engine.on('error', ({ error }) => console.error(error.message))
+    await engine.install()
+    try {
+      for (const variant of round % 2 === 0 ? ['stopped', 'running'] : ['running', 'stopped']) {
+        if (variant === 'stopped') {
+          // Same table and capture; nothing sends. Its entries are dropped before the engine runs.
+          stopped.push(await app(schema, `s${round}`))
+          await pool.query(format(`DELETE FROM %I._trigger_log`, schema))
+          continue
+        }
+        await engine.start()
+        running.push(await app(schema, `r${round}`))
+        const writesStopped = performance.now()
+        // Wait on the engine's own reports, one count after each push: no busy loop.
+        for (;;) {
+          const next = new Promise((resolve) => engine.once('push:completed', resolve))
+          if ((await waiting(schema)) === 0) break
+          await next
+        }
+        drain.push((performance.now() - writesStopped) / 1000)
+        await engine.stop()
+      }
+    } finally {
+      await engine.stop()
+      await connection.close()
+      await emulator.stop()
+    }
+    console.error(
+      `round ${round + 1}: stopped ${stopped.at(-1)?.toFixed(0)}/s, running ${running.at(-1)?.toFixed(0)}/s, drained in ${drain.at(-1)?.toFixed(1)} s`,
+    )
+  }
+  console.log(
+    `${CLIENTS} app clients, inserts and updates for ${SECONDS} s, emulator latency ${LATENCY} ms (${postgres.kind}; median [min–max] over ${rounds} rounds)\n`,
+  )
+  const share = ratios(running, stopped)
+  console.log(
+    table([
+      [
+        'app writes/s, engine stopped',
+        'app writes/s, engine running',
+        'running ÷ stopped',
+        'backlog empty after (s)',
+      ],
+      [spread(stopped), spread(running), spread(share, 2), spread(drain, 1)],
+    ]),
+  )
+  console.log(`\nper round running ÷ stopped: ${share.map((r) => r.toFixed(2)).join(', ')}`)
+} finally {
+  await pool.end()
+  await postgres.stop()
+}
