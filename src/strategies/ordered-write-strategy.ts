@@ -5,41 +5,47 @@ import { COLLECTION_LIMIT } from './send-operation.js'
 import type { ChangeAction, ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
 
 /**
- * Heroku Connect's "ordered writes", without its worst failure mode
- * (docs/guides/write-strategies.md): entries are applied in `_trigger_log` order; consecutive
- * entries of one action go in one sObject Collections call (≤ 200, a record at most once per
- * call); an INSERT becomes an upsert on the mapping's external id when the row has one, so a retry
- * never duplicates a record. A change Salesforce rejects holds back the later entries of that
- * record only (they stay NEW until it is retried or ignored), not the rest of the queue. The
- * default strategy.
+ * Heroku Connect's "ordered writes", without its worst failure mode and without its cost
+ * (docs/guides/write-strategies.md): each record's changes reach Salesforce in `_trigger_log`
+ * order, and everything else is packed. The entries are laid out in layers — a record's first
+ * change in the batch goes in layer 1, its second in layer 2, … — and each layer is sent, in
+ * order, as one sObject Collections call per action and 200 records (a record at most once per
+ * call; rows sharing an external id value count as one record). So an app that interleaves inserts and updates of many records costs a few calls per
+ * 200 records, not one per change. An INSERT becomes an upsert on the mapping's external id when
+ * the row has one, so a retry never duplicates a record. A change Salesforce rejects holds back
+ * the later entries of that record only (they stay NEW until it is retried or ignored), not the
+ * rest of the queue. The default strategy.
  */
 export class OrderedWriteStrategy extends BaseWriteStrategy {
   readonly name: string = 'ordered'
-  /** Longest run of one action handed to {@link sendRun}; a run also ends at a record's second entry. */
+  /** Longest run of one action of one layer handed to {@link sendRun}. */
   protected readonly maxRunLength: number = COLLECTION_LIMIT
 
   async write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]> {
     const results = new Map<number, EntryResult>()
-    // What earlier runs of this batch learned: the sfids of records they inserted, and the
+    // What earlier calls of this batch learned: the sfids of records they inserted, and the
     // records whose change did not go through (their later entries wait).
     const sfids = new Map<number, string>()
     const blocked = new Set<number>()
     for (const entry of entries) if (entry.sfid) sfids.set(entry.recordId, entry.sfid)
-    let i = 0
-    while (i < entries.length) {
-      const run = nextRun(entries, i, this.maxRunLength)
-      i += run.length
-      const action = (run[0] as ChangeEntry).action
-      const byId = new Map(run.map((e) => [e.id, e]))
-      for (const result of await this.writeRun(action, run, context, sfids, blocked)) {
-        results.set(result.entryId, result)
-        const entry = byId.get(result.entryId)
-        if (!entry) continue
-        if (result.outcome === 'success' && result.sfid && action !== 'DELETE')
-          sfids.set(entry.recordId, result.sfid)
-        // A change that did not go through keeps the record's later changes back (its order).
-        if (result.outcome === 'failed' || result.outcome === 'deferred')
-          blocked.add(entry.recordId)
+    const sameRecord = externalIdKey(context)
+    for (const layer of layers(entries, sameRecord)) {
+      for (const action of ACTIONS) {
+        const ofAction = layer.filter((e) => e.action === action)
+        for (let start = 0; start < ofAction.length; start += this.maxRunLength) {
+          const run = ofAction.slice(start, start + this.maxRunLength)
+          const byId = new Map(run.map((e) => [e.id, e]))
+          for (const result of await this.writeRun(action, run, context, sfids, blocked)) {
+            results.set(result.entryId, result)
+            const entry = byId.get(result.entryId)
+            if (!entry) continue
+            if (result.outcome === 'success' && result.sfid && action !== 'DELETE')
+              sfids.set(entry.recordId, result.sfid)
+            // A change that did not go through keeps the record's later changes back (its order).
+            if (result.outcome === 'failed' || result.outcome === 'deferred')
+              blocked.add(entry.recordId)
+          }
+        }
       }
     }
     return this.complete(entries, [...results.values()], 'deferred')
@@ -107,16 +113,63 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
   }
 }
 
-/** The longest run from `start` of one action, each record at most once, of at most `max`. */
-function nextRun(entries: readonly ChangeEntry[], start: number, max: number): ChangeEntry[] {
-  const first = entries[start] as ChangeEntry
-  const run: ChangeEntry[] = []
-  const records = new Set<number>()
-  for (let i = start; i < entries.length && run.length < max; i += 1) {
-    const entry = entries[i] as ChangeEntry
-    if (entry.action !== first.action || records.has(entry.recordId)) break
-    run.push(entry)
-    records.add(entry.recordId)
+/**
+ * The order actions go in within a layer (records in one layer are all different): deletes and
+ * updates first, as they may free a unique value an insert of another record then takes.
+ */
+const ACTIONS = ['DELETE', 'UPDATE', 'INSERT'] as const
+
+/**
+ * The entries in layers: a record's first entry in layer 0, its second in layer 1, and so on, each
+ * layer in `_trigger_log` order. Sending the layers one after the other keeps every record's
+ * changes in order; within a layer no record appears twice. Entries are of one record when they
+ * are of one row, or when `externalId` gives them one key: two rows carrying one external id
+ * value stand for one Salesforce record (a row deleted and inserted again with the same key), so
+ * their changes keep their order too.
+ */
+export function layers(
+  entries: readonly ChangeEntry[],
+  externalId: (entry: ChangeEntry) => string | undefined = () => undefined,
+): ChangeEntry[][] {
+  // Union-find over rows and external id values: a group is one record in Salesforce.
+  const parent = new Map<string, string>()
+  const find = (key: string): string => {
+    let root = key
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root) as string
+    parent.set(key, root)
+    return root
   }
-  return run
+  const union = (a: string, b: string) => {
+    const [ra, rb] = [find(a), find(b)]
+    if (ra !== rb) parent.set(ra, rb)
+  }
+  for (const entry of entries) {
+    const key = externalId(entry)
+    if (key !== undefined) union(`row:${entry.recordId}`, `key:${key}`)
+  }
+  const seen = new Map<string, number>()
+  const out: ChangeEntry[][] = []
+  for (const entry of entries) {
+    const group = find(`row:${entry.recordId}`)
+    const depth = seen.get(group) ?? 0
+    seen.set(group, depth + 1)
+    let layer = out[depth]
+    if (!layer) {
+      layer = []
+      out[depth] = layer
+    }
+    layer.push(entry)
+  }
+  return out
+}
+
+/** The external id value an entry carries (set by an insert, or changed by an update), if any. */
+function externalIdKey(context: WriteContext): (entry: ChangeEntry) => string | undefined {
+  const field = context.externalIdField
+  if (field === undefined) return () => undefined
+  return (entry) => {
+    if (entry.action === 'DELETE') return undefined
+    const value = context.toRecord(entry.values, 'INSERT')[field]
+    return value === undefined || value === null ? undefined : String(value)
+  }
 }

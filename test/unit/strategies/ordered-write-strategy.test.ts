@@ -14,16 +14,16 @@ describe('OrderedWriteStrategy', () => {
     expect(calls.map((c) => [c.kind, c.records.length])).toEqual([
       ['create', 200],
       ['create', 50],
-      ['update', 1],
       ['delete', 1],
+      ['update', 1],
     ])
     expect(results.every((r) => r.outcome === 'success')).toBe(true)
-    // The update and delete used the ids the inserts got.
-    expect(calls[2]?.records[0]?.Id).toBe(results[0]?.sfid)
-    expect(calls[3]?.records[0]?.Id).toBe(results[1]?.sfid)
+    // The delete and update used the ids the inserts got.
+    expect(calls[2]?.records[0]?.Id).toBe(results[1]?.sfid)
+    expect(calls[3]?.records[0]?.Id).toBe(results[0]?.sfid)
   })
 
-  it('puts a record at most once in a call, keeping order', async () => {
+  it('puts a record at most once in a call, keeping its order, and packs other records beside it', async () => {
     const { context, calls } = fakeContext()
     await new OrderedWriteStrategy().write(
       [
@@ -33,7 +33,48 @@ describe('OrderedWriteStrategy', () => {
       ],
       context,
     )
-    expect(calls.map((c) => c.records.map((r) => r.Name))).toEqual([['a'], ['b', 'c']])
+    expect(calls.map((c) => c.records.map((r) => r.Name))).toEqual([['a', 'c'], ['b']])
+  })
+
+  it('keeps the order of rows that share an external id value (one record in Salesforce)', async () => {
+    // Row 1 inserted with key K, deleted; row 2 inserted with the same key K.
+    const { context, calls } = fakeContext({ externalId: 'Ext__c' })
+    await new OrderedWriteStrategy().write(
+      [
+        entry(1, 'INSERT', 1, { name: 'first', ext: 'K' }),
+        entry(2, 'DELETE', 1),
+        entry(3, 'INSERT', 2, { name: 'second', ext: 'K' }),
+      ],
+      context,
+    )
+    expect(calls.map((c) => [c.kind, c.records.map((r) => r.Name ?? r.Id)])).toEqual([
+      ['upsert', ['first']],
+      ['delete', [expect.any(String)]],
+      ['upsert', ['second']],
+    ])
+  })
+
+  it('packs an app that interleaves inserts and updates: a few calls per 200 records', async () => {
+    // Each record inserted then updated, the changes of 300 records interleaved.
+    const { context, calls } = fakeContext()
+    const entries = Array.from({ length: 300 }, (_, i) => [
+      entry(2 * i + 1, 'INSERT', i + 1, { name: `n${i}` }),
+      entry(2 * i + 2, 'UPDATE', i + 1, { name: `u${i}` }),
+    ]).flat()
+    const results = await new OrderedWriteStrategy().write(entries, context)
+    expect(calls.map((c) => [c.kind, c.records.length])).toEqual([
+      ['create', 200],
+      ['create', 100],
+      ['update', 200],
+      ['update', 100],
+    ])
+    expect(results.every((r) => r.outcome === 'success')).toBe(true)
+    // Every update went to the record its insert created.
+    const created = new Map(
+      results.filter((r) => r.entryId % 2 === 1).map((r) => [r.entryId, r.sfid]),
+    )
+    const updated = calls.filter((c) => c.kind === 'update').flatMap((c) => c.records)
+    expect(updated[0]).toMatchObject({ Name: 'u0', Id: created.get(1) })
   })
 
   it('holds back the later entries of a record whose insert failed, not the others', async () => {
