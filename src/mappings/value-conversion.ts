@@ -63,11 +63,17 @@ export function toSalesforceValue(
   }
 }
 
+/** A UTC datetime as Salesforce writes it: date, time, milliseconds (3 digits, optional). */
+const UTC_DATETIME = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d{3})?(?:Z|\+0000|\+00:00)$/
+
 /**
  * `2024-01-31T12:34:56.000+0000`, `…Z` or `…+02:00` → `2024-01-31 12:34:56.000` in UTC. Text that
  * is not a datetime is returned unchanged so Postgres reports it.
  */
 export function datetimeToUtcText(value: string): string {
+  // The common case, already UTC (what REST and Bulk send): rearranged, not parsed.
+  const utc = UTC_DATETIME.exec(value)
+  if (utc) return `${utc[1]} ${utc[2]}${utc[3] ?? '.000'}`
   const ms = parseSalesforceDatetime(value)
   if (ms === undefined) return value
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')

@@ -44,7 +44,8 @@ export async function* bulkQueryPages(
     }
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
-  const convert = converter(await describe(objectName), describe)
+  const root = await describe(objectName)
+  let convert: ((cells: readonly string[]) => SObjectRecord) | undefined
   let locator: string | undefined
   do {
     options.signal?.throwIfAborted()
@@ -59,43 +60,52 @@ export async function* bulkQueryPages(
       url: `${conn.instanceUrl}${base}/${job.id}/results?${query.toString()}`,
       headers: { Accept: 'text/csv' },
     })
-    const rows = parse(csv, { columns: true, skip_empty_lines: true }) as Record<string, string>[]
-    for (const row of rows) yield await convert(row)
+    // Rows as arrays, one typed pass each; the header is resolved to converters once per job.
+    const rows = parse(csv, { skip_empty_lines: true }) as string[][]
+    const [header, ...data] = rows
+    if (!header) continue
+    convert ??= await rowConverter(header, root, describe)
+    for (const cells of data) yield convert(cells)
   } while (locator && locator !== 'null')
 }
 
-/** CSV cells → typed values; `Parent.Field` columns → nested objects; empty → null. */
-function converter(root: SObjectDescribe, describe: (name: string) => Promise<SObjectDescribe>) {
-  const fieldCache = new Map<string, FieldDescribe | undefined>()
-  const resolve = async (column: string): Promise<FieldDescribe | undefined> => {
-    if (fieldCache.has(column)) return fieldCache.get(column)
-    const parts = column.split('.')
-    let current: SObjectDescribe | undefined = root
-    for (const part of parts.slice(0, -1)) {
-      const reference: FieldDescribe | undefined = current?.fields.find(
-        (f) => f.relationshipName?.toLowerCase() === part.toLowerCase(),
-      )
-      current = reference?.referenceTo[0]
-        ? await describe(reference.referenceTo[0]).catch(() => undefined)
-        : undefined
-    }
-    const field = current?.fields.find(
-      (f) => f.name.toLowerCase() === (parts.at(-1) ?? '').toLowerCase(),
-    )
-    fieldCache.set(column, field)
-    return field
-  }
-  return async (row: Record<string, string>): Promise<SObjectRecord> => {
-    const record: SObjectRecord = {}
-    for (const [column, text] of Object.entries(row)) {
-      const value = typed(text, await resolve(column))
+/**
+ * A converter of CSV rows with `header` into records: each column resolved once to its field (a
+ * `Parent.Field` column through the parent's describe) and its path in the record; then every
+ * row is one synchronous pass. Empty cells → null; `Parent.Field` columns → nested objects.
+ */
+async function rowConverter(
+  header: readonly string[],
+  root: SObjectDescribe,
+  describe: (name: string) => Promise<SObjectDescribe>,
+): Promise<(cells: readonly string[]) => SObjectRecord> {
+  const columns = await Promise.all(
+    header.map(async (column) => {
       const parts = column.split('.')
-      let target: Record<string, unknown> = record
+      let current: SObjectDescribe | undefined = root
       for (const part of parts.slice(0, -1)) {
+        const reference: FieldDescribe | undefined = current?.fields.find(
+          (f) => f.relationshipName?.toLowerCase() === part.toLowerCase(),
+        )
+        current = reference?.referenceTo[0]
+          ? await describe(reference.referenceTo[0]).catch(() => undefined)
+          : undefined
+      }
+      const name = parts.at(-1) ?? ''
+      const field = current?.fields.find((f) => f.name.toLowerCase() === name.toLowerCase())
+      return { path: parts.slice(0, -1), name, field }
+    }),
+  )
+  return (cells) => {
+    const record: SObjectRecord = {}
+    for (let i = 0; i < columns.length; i += 1) {
+      const { path, name, field } = columns[i] as (typeof columns)[number]
+      let target: Record<string, unknown> = record
+      for (const part of path) {
         target[part] ??= {}
         target = target[part] as Record<string, unknown>
       }
-      target[parts.at(-1) as string] = value
+      target[name] = typed(cells[i] ?? '', field)
     }
     return record
   }
