@@ -88,26 +88,54 @@ export async function bulkLoad(
     done += batch.length
     options.onProgress?.({ mapping: plan.object, done, total: options.total })
   }
+  // Fetching and parsing the next records overlaps applying the previous batch: one batch is
+  // in Postgres while the next one fills (batches still commit one after the other, in order).
+  let applying: Promise<void> = Promise.resolve()
   let batch: SObjectRecord[] = []
+  const ship = async (last: boolean) => {
+    await applying
+    const full = batch
+    batch = []
+    newest = newestOf(full, newest)
+    applying = flush(full, last)
+  }
   for await (const record of salesforce.bulkQuery(soql, {
     includeDeleted: true,
     pageSize: 10_000,
     signal: options.signal,
   })) {
-    const stamp = stampOf(record)
-    const id = String(record.Id)
-    if (
-      !newest ||
-      stamp > newest.systemModstamp ||
-      (stamp === newest.systemModstamp && id > newest.id)
-    )
-      newest = { systemModstamp: stamp, id }
     batch.push(record)
-    if (batch.length >= size) {
-      await flush(batch, false)
-      batch = []
+    if (batch.length >= size) await ship(false)
+  }
+  await ship(true)
+  await applying
+  return counts
+}
+
+/**
+ * The newest (SystemModstamp, Id) among `records` and `current`. Stamps are compared as the text
+ * the records carry (one fixed-width format per job), and only the newest is parsed.
+ */
+function newestOf(records: readonly SObjectRecord[], current: PullCursor | undefined) {
+  let best: SObjectRecord | undefined
+  let bestStamp = ''
+  let bestId = ''
+  for (const record of records) {
+    const stamp = String(record.SystemModstamp)
+    const id = String(record.Id)
+    if (stamp > bestStamp || (stamp === bestStamp && id > bestId)) {
+      best = record
+      bestStamp = stamp
+      bestId = id
     }
   }
-  await flush(batch, true)
-  return counts
+  if (!best) return current
+  const candidate = { systemModstamp: stampOf(best), id: bestId }
+  if (
+    !current ||
+    candidate.systemModstamp > current.systemModstamp ||
+    (candidate.systemModstamp === current.systemModstamp && candidate.id > current.id)
+  )
+    return candidate
+  return current
 }
