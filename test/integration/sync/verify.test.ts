@@ -212,4 +212,29 @@ describe('reconcile', () => {
       { score__c: 3 },
     ])
   })
+
+  it('reloads a mapping when much of the sample drifted: re-pulling the sample cannot reach the rest', async () => {
+    fixture = await syncFixture(db(), [account], {
+      org: orgWithFormula(),
+      over: 'http',
+      reconcileSample: 20,
+    })
+    const { org, engine } = fixture
+    const ids = org.insert(
+      'Account',
+      Array.from({ length: 300 }, (_, i) => ({ Name: `Account ${i}` })),
+    )
+    await engine.syncOnce()
+    org.clock.advance(10_000)
+    org.insert('Account', [{ Name: 'Later' }])
+    await engine.syncOnce()
+    // The formula's definition changed: every record has a new value, none a new SystemModstamp.
+    for (const id of ids) org.recalculate('Account', id, { Score__c: 5 })
+    const [reconciled] = await engine.reconcile()
+    expect(reconciled).toMatchObject({ salesforceCount: 301, postgresCount: 301, reloaded: true })
+    expect(reconciled?.differing).toBeGreaterThan(0)
+    expect(await sql('SELECT count(*)::int AS n FROM $schema.account WHERE score__c = 5')).toEqual([
+      { n: 300 },
+    ])
+  })
 })
