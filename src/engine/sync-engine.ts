@@ -334,7 +334,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       const sizes = sampleSizes(options)
       await this.installedPlans()
       const reports: VerifyReport[] = []
-      for (const plan of await this.planner.selectAny(options.objects, 'verify')) {
+      for (const plan of await this.planner.selectAny(options.objects, 'verify options')) {
         const repair = options.repair
           ? (ids: readonly string[]) => this.repull(plan, ids)
           : undefined
