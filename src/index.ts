@@ -20,6 +20,12 @@ export type { SyncEngineOptions } from './engine/resolve-engine-options.js'
 export type { StopOptions } from './engine/running-engine.js'
 export { SyncEngine, type SyncPassReport } from './engine/sync-engine.js'
 export type { PullReport, PushReport, SyncEngineEvents } from './engine/sync-engine-events.js'
+export type {
+  FieldDifference,
+  RecordDifference,
+  VerifyOptions,
+  VerifyReport,
+} from './engine/verify-report.js'
 export {
   ApiBudgetExhaustedError,
   ConfigError,

@@ -14,13 +14,14 @@ export interface CliOutput {
   readonly cwd: string
 }
 
-interface Common {
+/** The options every operator command takes. */
+export interface Common {
   readonly config?: string
   readonly json?: boolean
 }
 
 /** Runs `work` with an engine built from the config, closing its connection afterwards. */
-async function withEngine<T>(
+export async function withEngine<T>(
   io: CliOutput,
   options: Common,
   work: (engine: SyncEngine) => Promise<T>,
@@ -43,7 +44,8 @@ async function withEngine<T>(
   }
 }
 
-function print(io: CliOutput, options: Common, value: unknown, human: () => string): void {
+/** Prints `value` as JSON with `--json`, else the human text. */
+export function print(io: CliOutput, options: Common, value: unknown, human: () => string): void {
   io.out.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`)
 }
 

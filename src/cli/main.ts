@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { VERSION } from '../version.js'
 import { addAdminCommands, type CliOutput } from './admin-commands.js'
 import { runDemo } from './demo/run-demo.js'
+import { addVerifyCommand } from './verify-command.js'
 
 function positive(value: string): number {
   const n = Number(value)
@@ -10,7 +11,8 @@ function positive(value: string): number {
 }
 
 /**
- * The `pgforce` command line: `demo`, `install`, `status`, `retry-failed`, `reload <object>`.
+ * The `pgforce` command line: `demo`, `install`, `status`, `retry-failed`, `reload <object>`,
+ * `verify [objects...]`.
  * `env` is read here, at the edge (the library itself never reads `process.env`). Resolves with
  * the exit code.
  */
@@ -44,6 +46,9 @@ export async function main(
       })
     })
   addAdminCommands(program, io)
+  addVerifyCommand(program, io, (code) => {
+    exitCode = code
+  })
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return exitCode

@@ -11,7 +11,7 @@
 export type EngineState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped'
 
 /** The public calls whose behaviour depends on the state. */
-export type EngineCall = 'start' | 'stop' | 'syncOnce' | 'reload' | 'install'
+export type EngineCall = 'start' | 'stop' | 'syncOnce' | 'reload' | 'verify' | 'install'
 
 /** What a call does in a state. */
 export type CallBehaviour =
@@ -32,23 +32,46 @@ export type CallBehaviour =
  */
 export const LIFECYCLE: Readonly<Record<EngineState, Readonly<Record<EngineCall, CallBehaviour>>>> =
   {
-    created: { start: 'transition', stop: 'no-op', syncOnce: 'run', reload: 'run', install: 'run' },
+    created: {
+      start: 'transition',
+      stop: 'no-op',
+      syncOnce: 'run',
+      reload: 'run',
+      verify: 'run',
+      install: 'run',
+    },
     starting: {
       start: 'join',
       stop: 'after-current',
       syncOnce: 'after-current',
       reload: 'after-current',
+      verify: 'after-current',
       install: 'after-current',
     },
-    running: { start: 'no-op', stop: 'transition', syncOnce: 'run', reload: 'run', install: 'run' },
+    running: {
+      start: 'no-op',
+      stop: 'transition',
+      syncOnce: 'run',
+      reload: 'run',
+      verify: 'run',
+      install: 'run',
+    },
     stopping: {
       start: 'after-current',
       stop: 'join',
       syncOnce: 'after-current',
       reload: 'after-current',
+      verify: 'after-current',
       install: 'after-current',
     },
-    stopped: { start: 'transition', stop: 'no-op', syncOnce: 'run', reload: 'run', install: 'run' },
+    stopped: {
+      start: 'transition',
+      stop: 'no-op',
+      syncOnce: 'run',
+      reload: 'run',
+      verify: 'run',
+      install: 'run',
+    },
   }
 
 /**

@@ -73,7 +73,26 @@ export function attachLogger(events: EventEmitter<SyncEngineEvents>, logger: Log
     logger.debug({ ...log, ...e }, `loaded ${e.done} of ${e.total} ${e.mapping} records`),
   )
   events.on('reconcile:completed', (e) =>
-    logger.info({ ...log, ...e }, `reconciled ${e.mapping}${e.reloaded ? ': reloaded' : ''}`),
+    logger.info(
+      { ...log, ...e },
+      `reconciled ${e.mapping}: ${e.repaired} of ${e.differing} drifted records repaired${e.reloaded ? ', reloaded (counts differed)' : ''}`,
+    ),
+  )
+  events.on('verify:completed', (e) =>
+    logger[e.inSync ? 'info' : 'warn'](
+      {
+        ...log,
+        mapping: e.mapping,
+        salesforceCount: e.salesforceCount,
+        postgresCount: e.postgresCount,
+        sampled: e.sampled,
+        differing: e.differing.length,
+        missingInPostgres: e.missingInPostgres.length,
+        missingInSalesforce: e.missingInSalesforce.length,
+        repaired: e.repaired.length,
+      },
+      `verified ${e.mapping}: ${e.inSync ? 'in sync' : 'drift found'} (${e.differing.length} differing, ${e.missingInPostgres.length + e.missingInSalesforce.length} missing of ${e.sampled} sampled; ${e.repaired.length} repaired)`,
+    ),
   )
   events.on('archive:trimmed', (e) =>
     logger.info({ ...log, ...e }, `trimmed ${e.deleted} archived trigger-log entries`),

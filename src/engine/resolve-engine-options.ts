@@ -33,10 +33,16 @@ export interface SyncEngineOptions {
    */
   readonly archiveRetentionDays?: number
   /**
-   * How often a running engine reconciles each mapping (record counts, formula fields; see
+   * How often a running engine reconciles each mapping (record counts and a sample of values; see
    * `engine.reconcile()`). `0` turns it off. @default 21 600 000 (6 hours)
    */
   readonly reconcileIntervalMs?: number
+  /**
+   * Rows per mapping a reconcile picks at random and compares with Salesforce by value (read back
+   * by id, 200 per API call), beside the 100 most recently modified records; drifted records are
+   * re-pulled. `0` compares counts only. @default 200
+   */
+  readonly reconcileSample?: number
   /**
    * How long a push's claim on `_trigger_log` entries holds. Entries a worker claimed and never
    * settled (it died mid-push) go back to the queue after this; keep it above your longest push
@@ -117,6 +123,7 @@ export interface ResolvedEngineOptions {
   readonly retryPolicy: RetryPolicy
   readonly archiveRetentionDays: number
   readonly reconcileIntervalMs: number
+  readonly reconcileSample: number
   readonly pushLeaseMs: number
   readonly takeoverCheckMs: number
   readonly logger: Logger | undefined
@@ -185,6 +192,9 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     options.reconcileIntervalMs ?? 21_600_000,
     { min: 0 },
   )
+  const reconcileSample = read.integer('reconcileSample', options.reconcileSample ?? 200, {
+    min: 0,
+  })
   const archiveRetentionDays = read.integer(
     'archiveRetentionDays',
     options.archiveRetentionDays ?? 31,
@@ -230,6 +240,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     retryPolicy: options.retryPolicy ?? new RetryPolicy(),
     archiveRetentionDays: archiveRetentionDays as number,
     reconcileIntervalMs: reconcileIntervalMs as number,
+    reconcileSample: reconcileSample as number,
     pushLeaseMs: pushLeaseMs as number,
     takeoverCheckMs: takeoverCheckMs as number,
     logger,

@@ -6,6 +6,7 @@ import type { SourceConnectionEvent } from '../sources/change-source.js'
 import type { BudgetEvents } from './api-budget.js'
 import type { EngineState } from './engine-lifecycle.js'
 import type { ReconcileReport } from './reconcile.js'
+import type { VerifyReport } from './verify-report.js'
 
 /**
  * Every event a `SyncEngine` emits. Payloads are objects so fields can be added later without
@@ -27,8 +28,13 @@ export interface SyncEngineEvents extends PullEvents, PushEvents, BudgetEvents {
       readonly retryInMs: number | undefined
     },
   ]
-  /** A reconcile looked at one mapping (and reloaded it when it had drifted). */
+  /**
+   * A reconcile looked at one mapping: re-pulled the records its value sample found drifted, and
+   * reloaded it when the counts still differed.
+   */
   'reconcile:completed': [event: ReconcileReport]
+  /** `verify()` (or a reconcile) compared one mapping's records and rows, and repaired them if asked. */
+  'verify:completed': [event: VerifyReport]
   /** Old `_trigger_log_archive` entries were deleted. */
   'archive:trimmed': [event: { readonly deleted: number }]
   /** A push of one mapping committed its outcomes. */

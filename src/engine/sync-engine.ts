@@ -28,6 +28,8 @@ import {
 import { RunningEngine, type StopOptions } from './running-engine.js'
 import { SalesforceMeter } from './salesforce-meter.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
+import { sampleSizes, type VerifyMappingContext, verifyMapping } from './verify-mapping.js'
+import type { VerifyOptions, VerifyReport } from './verify-report.js'
 
 /** What one `syncOnce()` pass did, per mapping. */
 export interface SyncPassReport {
@@ -317,26 +319,59 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
-   * Looks for drift polls cannot see, for every mapping (or one): compares Salesforce's record
-   * count with the table's, and reloads a mapping whose counts differ or that maps formula fields
-   * (they change without bumping SystemModstamp). A running engine does this every
-   * `reconcileIntervalMs`. Reports each mapping in a `reconcile:completed` event.
+   * Compares Salesforce and Postgres for every mapping (or `objects`): the record counts, and a
+   * sample of records value by value — `sample` random rows read back by id (200 per API call)
+   * and the `recent` most recently modified records — with the conversions a pull uses. Reports
+   * the records that differ, column by column, and those missing on either side; rows with unsent
+   * changes and records changed since the last pull are not drift. With `repair`, the drifted
+   * records are re-pulled by id through the normal pull (conflict handling applies) and checked
+   * again. Every call counts against the API budget. Emits `verify:completed` per mapping
+   * (docs/guides/operations.md, "Verify and repair"). Needs `install()`; an unknown object or a
+   * bad size is a `ConfigError`.
+   */
+  verify(options: VerifyOptions = {}): Promise<VerifyReport[]> {
+    return this.lifecycle.call('verify', async () => {
+      const sizes = sampleSizes(options)
+      await this.installedPlans()
+      const reports: VerifyReport[] = []
+      for (const plan of await this.planner.selectAny(options.objects, 'verify options')) {
+        const repair = options.repair
+          ? (ids: readonly string[]) => this.repull(plan, ids)
+          : undefined
+        const report = await verifyMapping(this.verifyContext(plan), plan, {
+          ...sizes,
+          repair,
+        }).finally(() => this.meter.flush())
+        this.emit('verify:completed', report)
+        reports.push(report)
+      }
+      return reports
+    })
+  }
+
+  /**
+   * Looks for drift polls cannot see, for every mapping (or one): `verify()` with repair, on a
+   * sample of `reconcileSample` rows and the 100 most recent records (values that changed without
+   * a SystemModstamp bump, such as formula fields, are re-pulled by id), then a reload of a
+   * mapping whose record counts still differ. A running engine does this every
+   * `reconcileIntervalMs`. Reports each mapping in `verify:completed` and `reconcile:completed`.
    */
   async reconcile(object?: string): Promise<ReconcileReport[]> {
     const plans = [...(await this.planner.plans()).values()].filter(
       (p) => object === undefined || p.object.toLowerCase() === object.toLowerCase(),
     )
+    const sample = this.options.reconcileSample
     const reports: ReconcileReport[] = []
     for (const plan of plans) {
-      const report = await reconcileMapping(
-        this.options.connection,
+      const { reconcile, verify } = await reconcileMapping(
+        this.verifyContext(plan),
         plan,
-        this.meter.for(plan.object),
+        { sample, recent: sample > 0 ? 100 : 0, repair: (ids) => this.repull(plan, ids) },
         () => this.reload(plan.object),
-      )
-      await this.meter.flush()
-      this.emit('reconcile:completed', report)
-      reports.push(report)
+      ).finally(() => this.meter.flush())
+      this.emit('verify:completed', verify)
+      this.emit('reconcile:completed', reconcile)
+      reports.push(reconcile)
     }
     return reports
   }
@@ -401,6 +436,32 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     } finally {
       this.stopping = undefined
     }
+  }
+
+  /** What verifying `plan` works with: its metered door to Salesforce among them. */
+  private verifyContext(plan: MappingSchema): VerifyMappingContext {
+    const { connection, tuning } = this.options
+    return {
+      db: connection.pool,
+      schema: connection.schema,
+      store: this.store,
+      salesforce: this.meter.for(plan.object),
+      lookbackMs: tuning.pull.lookbackMs,
+    }
+  }
+
+  /** Re-pulls records by id through the normal pull (`verify`'s and `reconcile`'s repair). */
+  private async repull(plan: MappingSchema, sfids: readonly string[]): Promise<PullReport> {
+    const report = await this.runs.run(
+      'pull',
+      plan,
+      [{ object: plan.object, direction: 'pull', reason: 'verify', recordIds: sfids }],
+      runToCompletion(),
+    )
+    // As after any pull that kept unsent changes: a push that ran meanwhile skipped them.
+    if (report.keptUnsent > 0)
+      this.running?.signal({ object: plan.object, direction: 'push', reason: 'pull' })
+    return report
   }
 
   private signal(change: ChangeSignal): void {

@@ -81,8 +81,10 @@ export function datetimeToUtcText(value: string): string {
 
 /**
  * Whether a Salesforce value equals a value as the capture trigger recorded it (`_trigger_log`
- * text: numbers and booleans as Postgres prints them, datetimes as UTC ISO instants): the same
- * number, instant, boolean or text, and null only for null.
+ * text: numbers and booleans as Postgres prints them, datetimes as UTC ISO instants, see
+ * `asText()`): the same number, instant, time of day, boolean or text, and null only for null.
+ * The one comparison of a Salesforce value with a Postgres one: a pull's conflict check and
+ * `engine.verify()` both use it.
  */
 export function equalsCaptured(value: unknown, text: string | null, type: FieldType): boolean {
   const converted = toColumnValue(value, type)
@@ -97,7 +99,23 @@ export function equalsCaptured(value: unknown, text: string | null, type: FieldT
       return converted === (text === 'true' || text === 't')
     case 'datetime':
       return Date.parse(`${String(converted).replace(' ', 'T')}Z`) === Date.parse(text)
+    case 'time': {
+      // Salesforce sends `12:30:00.000Z`; a `time` column prints `12:30:00`.
+      const [a, b] = [timeOfDayMs(String(converted)), timeOfDayMs(text)]
+      return a !== undefined && b !== undefined ? a === b : String(converted) === text
+    }
     default:
       return String(converted) === text
   }
+}
+
+/** `HH:MM[:SS[.fff]][Z]` as milliseconds since midnight; `undefined` for anything else. */
+function timeOfDayMs(text: string): number | undefined {
+  const match = /^(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?Z?$/.exec(text.trim())
+  if (!match) return undefined
+  const [, h, m, s, fraction] = match
+  return (
+    ((Number(h) * 60 + Number(m)) * 60 + Number(s ?? 0)) * 1000 +
+    Math.round(Number(fraction ?? 0) * 1000)
+  )
 }

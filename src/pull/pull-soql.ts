@@ -47,3 +47,18 @@ export function countSoql(plan: MappingSchema, since?: PullCursor): string {
   ]
   return `SELECT COUNT() FROM ${plan.object}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`
 }
+
+/**
+ * `engine.verify()`'s read of sampled records by id: as {@link byIdSoql}, within the mapping's
+ * row filter, so a record the filter leaves out is not taken for the row's record.
+ */
+export function sampleByIdSoql(plan: MappingSchema, ids: readonly string[]): string {
+  const filter = plan.mapping.where ? ` AND (${plan.mapping.where})` : ''
+  return `${byIdSoql(plan, ids)}${filter}`
+}
+
+/** The `limit` most recently modified records within the mapping's row filter (`verify()`). */
+export function recentSoql(plan: MappingSchema, limit: number): string {
+  const where = plan.mapping.where ? ` WHERE (${plan.mapping.where})` : ''
+  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${where} ORDER BY SystemModstamp DESC, Id DESC LIMIT ${limit}`
+}

@@ -119,11 +119,14 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     // changed again within the cursor's second keeps its stamp, and Salesforce can commit a
     // transaction with a stamp just before records already read. Re-read rows are no-ops.
     const stored = await this.readCursor(plan)
-    // Streaming hints name their records: re-reading those was the whole pull (polling stays the
-    // safety net). Any other reason (poll, reconnect, gap, overflow) follows the cursor.
+    // Streaming hints name their records, and so does a verify's repair: re-reading those was the
+    // whole pull (polling stays the safety net). Any other reason (poll, reconnect, gap, overflow)
+    // follows the cursor.
     const onlyNamedRecords =
       hints.length > 0 &&
-      hints.every((h) => h.reason === 'stream' && (h.recordIds?.length ?? 0) > 0)
+      hints.every(
+        (h) => (h.reason === 'stream' || h.reason === 'verify') && (h.recordIds?.length ?? 0) > 0,
+      )
     let cursor: PullCursor | undefined = stored && {
       systemModstamp: new Date(
         Date.parse(stored.systemModstamp) - this.tuning.lookbackMs,

@@ -22,6 +22,8 @@ export type ChangeReason =
   /** A worker checks whether it can take over the pull of a mapping no live worker leads. */
   | 'takeover'
   | 'resume'
+  /** `verify({ repair: true })` or a reconcile re-pulls the records it found drifted (`recordIds`). */
+  | 'verify'
 
 /**
  * "Changes may exist for this mapping in this direction." A signal is only a hint: the engine

@@ -120,4 +120,28 @@ export class UnsentChangeStore {
     )
     return new Set(rows.map((r) => r.sfid))
   }
+
+  /**
+   * Sfids among `sfids` with changes not yet sent: their row has NEW, PENDING or FAILED entries,
+   * or the app deleted it and the DELETE is not sent (`engine.verify()` does not call those drift).
+   */
+  async withUnsent(table: string, sfids: readonly string[]): Promise<Set<string>> {
+    if (sfids.length === 0) return new Set()
+    const { rows } = await this.db.query<{ sfid: string }>(
+      format(
+        `SELECT r.sfid FROM %1$I.%2$I AS r
+         WHERE r.sfid = ANY($2::varchar[]) AND EXISTS (
+           SELECT 1 FROM %1$I._trigger_log AS l
+           WHERE l.record_id = r.id AND l.table_name = $1 AND l.state IN ('NEW', 'PENDING', 'FAILED'))
+         UNION
+         SELECT sfid FROM %1$I._trigger_log
+         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING', 'FAILED')
+           AND sfid = ANY($2::varchar[])`,
+        this.schema,
+        table,
+      ),
+      [table, sfids],
+    )
+    return new Set(rows.map((r) => r.sfid))
+  }
 }

@@ -268,6 +268,26 @@ export class InMemoryOrg {
     this.writeUnlimited('update', objectName, [{ ...changes, Id: id }])
   }
 
+  /**
+   * Test convenience: sets fields of one record the way Salesforce recalculates formula and
+   * roll-up fields — the stored value changes, and nothing else does: no SystemModstamp or
+   * LastModifiedDate bump, no change event, no API call, no validation (any field, writable or
+   * not). For tests of drift that polls cannot see (`engine.verify()`).
+   */
+  recalculate(objectName: string, id: string, values: SObjectRecord): void {
+    const stored = this.store.get(to18(id))
+    const describe = this.describe(objectName)
+    if (!stored || stored.purged || stored.objectName !== describe.name) throw notFound()
+    const fields = new Map(describe.fields.map((f) => [f.name.toLowerCase(), f.name]))
+    const changes: SObjectRecord = {}
+    for (const [name, value] of Object.entries(values)) {
+      const field = fields.get(name.toLowerCase())
+      if (!field) throw new RangeError(`${describe.name} has no field ${name}`)
+      changes[field] = value
+    }
+    this.store.replace(stored, { ...stored.record, ...changes })
+  }
+
   /** Test convenience: deletes one record (to the recycle bin). */
   remove(objectName: string, id: string): void {
     this.writeUnlimited('delete', objectName, [id])

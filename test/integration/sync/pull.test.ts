@@ -186,7 +186,14 @@ describe('reconcile', () => {
     org.insert('Account', [{ Name: 'A' }, { Name: 'B' }])
     await engine.syncOnce()
     expect(await engine.reconcile()).toEqual([
-      { mapping: 'Account', salesforceCount: 2, postgresCount: 2, reloaded: false },
+      {
+        mapping: 'Account',
+        salesforceCount: 2,
+        postgresCount: 2,
+        differing: 0,
+        repaired: 0,
+        reloaded: false,
+      },
     ])
     // A row lost on the Postgres side, by a write the trigger does not see.
     await db().pool.query(
@@ -195,7 +202,14 @@ describe('reconcile', () => {
     const events: unknown[] = []
     engine.on('reconcile:completed', (event) => events.push(event))
     expect(await engine.reconcile('Account')).toEqual([
-      { mapping: 'Account', salesforceCount: 2, postgresCount: 1, reloaded: true },
+      {
+        mapping: 'Account',
+        salesforceCount: 2,
+        postgresCount: 1,
+        differing: 0, // within the pull's look-back: not drift yet, but the counts differ
+        repaired: 0,
+        reloaded: true,
+      },
     ])
     expect(events).toHaveLength(1)
     expect(await fixture.count('account')).toBe(2)

@@ -60,7 +60,10 @@ export class FakeStore extends SyncStore {
   }
 }
 
-/** A Connection over fakes: describe answers the fixture Account; Postgres has no rows. */
+/**
+ * A Connection over fakes: describe answers the fixture Account, the org has no records (counts
+ * and queries answer nothing); Postgres has no rows.
+ */
 export function fakeConnection(): Connection {
   const salesforce = {
     describe: async (name: string) => {
@@ -68,6 +71,9 @@ export function fakeConnection(): Connection {
         throw Object.assign(new Error('NOT_FOUND'), { errorCode: 'NOT_FOUND' })
       return accountDescribe
     },
+    count: async () => 0,
+    async *query() {},
+    async *queryAll() {},
     close: async () => {},
   } as Partial<SalesforceAdapter> as SalesforceAdapter
   return new Connection({

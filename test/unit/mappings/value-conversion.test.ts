@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   datetimeToUtcText,
+  equalsCaptured,
   toColumnValue,
   toSalesforceValue,
 } from '../../../src/mappings/value-conversion.js'
@@ -14,6 +15,20 @@ describe('value conversion', () => {
     ['2024-01-31T04:34:56.000-0800', '2024-01-31 12:34:56.000'],
   ])('datetime %s is stored as UTC %s', (input, expected) => {
     expect(datetimeToUtcText(input)).toBe(expected)
+  })
+
+  it('compares Salesforce values with captured text by value, times of day included', () => {
+    expect(equalsCaptured(12, '12', 'int')).toBe(true)
+    expect(
+      equalsCaptured('2024-01-31T12:34:56.000+0000', '2024-01-31T12:34:56.000Z', 'datetime'),
+    ).toBe(true)
+    expect(equalsCaptured(true, 'true', 'boolean')).toBe(true)
+    // A `time` column prints `12:30:00`; Salesforce sends `12:30:00.000Z`.
+    expect(equalsCaptured('12:30:00.000Z', '12:30:00', 'time')).toBe(true)
+    expect(equalsCaptured('12:30:00.500Z', '12:30:00.5', 'time')).toBe(true)
+    expect(equalsCaptured('12:30:01.000Z', '12:30:00', 'time')).toBe(false)
+    expect(equalsCaptured(null, null, 'time')).toBe(true)
+    expect(equalsCaptured('x', 'x', 'time')).toBe(true)
   })
 
   it('converts Salesforce values for columns', () => {

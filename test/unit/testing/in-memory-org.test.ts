@@ -27,6 +27,24 @@ describe('InMemoryOrg', () => {
     expect(org.get(id as string)?.SystemModstamp).toBe('2026-03-01T10:01:01.000+0000')
   })
 
+  it('recalculates a formula field without a SystemModstamp bump or a change event', () => {
+    const org = new InMemoryOrg({ clock: new OrgClock(new Date('2026-03-01T10:00:00Z')) })
+    org.addField('Account', { name: 'Score__c', type: 'double', calculated: true })
+    const [id] = org.insert('Account', [{ Name: 'A' }])
+    const before = org.get(id as string)
+    const events = org.events.latestReplayId
+    const calls = org.api.used
+    org.clock.advance(60_000)
+    org.recalculate('account', id as string, { score__c: 7 })
+    expect(org.get(id as string)).toEqual({ ...before, Score__c: 7 })
+    expect(org.query(`SELECT Score__c FROM Account WHERE Id = '${id}'`).records[0]).toMatchObject({
+      Score__c: 7,
+    })
+    expect({ events: org.events.latestReplayId, calls: org.api.used }).toEqual({ events, calls })
+    expect(() => org.recalculate('Account', id as string, { Nope__c: 1 })).toThrow(/no field/)
+    expect(() => org.recalculate('Contact', id as string, { LastName: 'x' })).toThrow()
+  })
+
   it('validates the way Salesforce answers, per record', () => {
     const org = new InMemoryOrg()
     const results = org.create('Account', [

@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../../src/cli/main.js'
+import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { useTestDatabase } from '../../support/test-database.js'
+
+// `pgforce verify` against a real config module, the emulator over HTTP and the test database:
+// what it prints, and the exit codes a cron job or CI step relies on (0 in sync, 2 drift, 1 error).
+const db = useTestDatabase()
+const schema = `cli_verify_${process.pid}`
+let emulator: SalesforceEmulator
+let dir: string
+let ids: string[]
+
+beforeAll(async () => {
+  emulator = await SalesforceEmulator.start()
+  ids = emulator.org.insert(
+    'Account',
+    Array.from({ length: 30 }, (_, i) => ({ Name: `Account ${i}` })),
+  )
+  dir = mkdtempSync(join(tmpdir(), 'pgforce-cli-verify-'))
+  const src = resolve('src/index.ts')
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+  writeFileSync(
+    join(dir, 'pgforce.config.ts'),
+    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(src)}
+
+export default async (): Promise<SyncEngineOptions> => ({
+  connection: await createConnection({
+    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
+    postgres: { connectionString: ${JSON.stringify(db().url)} },
+    schema: ${JSON.stringify(schema)},
+  }),
+  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
+})
+`,
+  )
+})
+afterAll(async () => {
+  await emulator?.stop()
+  rmSync(dir, { recursive: true, force: true })
+  await db().pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+})
+
+/** Runs `pgforce <args>` in the config's directory; resolves with the exit code and output. */
+async function pgforce(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const io = {
+    out: { write: (text: string) => (out += text) },
+    err: { write: (text: string) => (err += text) },
+    cwd: dir,
+  }
+  const code = await main(args, {}, io, new Promise(() => {}))
+  return { code, out, err }
+}
+
+describe('pgforce verify', () => {
+  it('exits 0 when a mapping is in sync, 2 on drift; --repair re-pulls the drifted records', async () => {
+    expect((await pgforce('install')).code).toBe(0)
+    expect((await pgforce('reload', 'Account')).code).toBe(0)
+    const clean = await pgforce('verify')
+    expect(clean).toMatchObject({ code: 0, err: '' })
+    expect(clean.out).toMatch(/^Account: in sync — 30 in Salesforce, 30 in Postgres; 30 sampled/)
+
+    // A row changed behind the engine's back (not captured, so nothing would ever send it).
+    const [tampered] = ids
+    await db().pool.query(
+      `BEGIN; SET LOCAL xmlbinary = 'hex'; UPDATE "${schema}".account SET name = 'Tampered' WHERE sfid = '${tampered}'; COMMIT`,
+    )
+    const drift = await pgforce('verify', 'Account', '--json', '--sample', '50', '--recent', '0')
+    expect(drift.code).toBe(2)
+    expect(JSON.parse(drift.out)).toMatchObject([
+      {
+        mapping: 'Account',
+        sampled: 30,
+        differing: [
+          {
+            sfid: tampered,
+            fields: [
+              { field: 'Name', column: 'name', salesforce: 'Account 0', postgres: 'Tampered' },
+            ],
+          },
+        ],
+        repaired: [],
+        inSync: false,
+      },
+    ])
+    const human = await pgforce('verify')
+    expect(human.code).toBe(2)
+    expect(human.out).toContain(
+      `Account: DRIFT — 30 in Salesforce, 30 in Postgres; 30 sampled: 1 differing`,
+    )
+    expect(human.out).toContain(
+      `  ${tampered} Name (name): Salesforce "Account 0", Postgres "Tampered"\n`,
+    )
+
+    const repaired = await pgforce('verify', '--repair')
+    expect(repaired.code).toBe(0)
+    expect(repaired.out).toContain(`${tampered} Name (name)`)
+    expect(repaired.out).toContain('(repaired)')
+    expect(await pgforce('verify')).toMatchObject({ code: 0 })
+    const { rows } = await db().pool.query(`SELECT name FROM "${schema}".account WHERE sfid = $1`, [
+      tampered,
+    ])
+    expect(rows).toEqual([{ name: 'Account 0' }])
+  })
+
+  it('exits 1 on an unknown object, and refuses a bad sample size', async () => {
+    const unknown = await pgforce('verify', 'Nope__c')
+    expect(unknown.code).toBe(1)
+    expect(unknown.err).toMatch(/^pgforce: .*objects.*nope__c/is)
+    const bad = await pgforce('verify', '--sample', 'many')
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('expected a whole number')
+  })
+})
