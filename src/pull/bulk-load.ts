@@ -98,6 +98,9 @@ export async function bulkLoad(
     batch = []
     newest = newestOf(full, newest)
     applying = flush(full, last)
+    // Handled here so a failure while the next batch fills is not an unhandled rejection; the
+    // next ship() (or the end) awaits it and throws.
+    applying.catch(() => {})
   }
   for await (const record of salesforce.bulkQuery(soql, {
     includeDeleted: true,
