@@ -1,7 +1,6 @@
 import format from 'pg-format'
 import { PostgresError } from '../../errors/postgres-error.js'
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
-import { markUnsentReadOnly } from '../../store/read-only-entries.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
 import { captureTriggerSql } from './capture-trigger-sql.js'
@@ -9,6 +8,7 @@ import { cutNameSql } from './cut-names.js'
 import { describeTableObjects, missingTableObjects } from './installed-objects.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
+import { readOnlySwitchSql } from './read-only-switch-sql.js'
 
 /** What `install()` did. */
 export interface InstallReport {
@@ -77,11 +77,10 @@ export class SchemaInstaller {
         ]) {
           await client.query(statement)
         }
-        if (plan.mapping.access === 'read_only') {
-          // Switched from read_write (or adopted so): what was waiting is never sent now.
-          const marked = await markUnsentReadOnly(client, this.schema, plan.mapping.table)
-          if (marked > 0) markedReadOnly[plan.mapping.table] = marked
-        }
+        // Switched from read_write (or adopted so): what was waiting is never sent now.
+        const switchSql = readOnlySwitchSql(this.schema, plan)
+        const marked = switchSql ? ((await client.query(switchSql)).rowCount ?? 0) : 0
+        if (marked > 0) markedReadOnly[plan.mapping.table] = marked
         await this.recordMapping(client, plan)
       }
       await this.recordVersion(client, fromVersion, details.orgId)
