@@ -24,6 +24,7 @@ export {
   cdcChannel,
   FaultInjector,
   type FieldDefinition,
+  type FormulaFunction,
   InMemoryOrg,
   type InMemoryOrgOptions,
   idChecksum,

@@ -66,6 +66,10 @@ export function addAdminCommands(program: Command, io: CliOutput): void {
           `schema at version ${report.toVersion} (was ${report.fromVersion})`,
           `tables created: ${report.createdTables.join(', ') || 'none'}`,
           `columns added: ${report.addedColumns.join(', ') || 'none'}`,
+          ...Object.entries(report.markedReadOnly).map(
+            ([table, n]) =>
+              `${table}: ${n} unsent change(s) marked READONLY (mapping now read_only)`,
+          ),
         ].join('\n'),
       )
     })

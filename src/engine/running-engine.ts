@@ -8,6 +8,7 @@ import type { SyncStore } from '../store/sync-store.js'
 import type { ApiBudget } from './api-budget.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
+import { readsBack } from './read-back.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
 import type { SalesforceMeter } from './salesforce-meter.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
@@ -77,8 +78,10 @@ export class RunningEngine {
     this.host = host
     this.plans = plans
     const { options, emit } = host
-    this.leadership = host.store.pullLeadership((mapping, leader) =>
-      emit('leadership', { mapping, leader }),
+    this.leadership = host.store.pullLeadership(
+      (mapping, leader) => emit('leadership', { mapping, leader }),
+      // Another engine pushed records of a mapping this one leads: read them back.
+      (object) => this.signal({ object, direction: 'pull', reason: 'pushed' }),
     )
     this.scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: options.concurrency,
@@ -180,6 +183,8 @@ export class RunningEngine {
       return
     }
     const level = this.host.budget.level(plan.object)
+    // Low budget: reading pushed records back early is left to the next poll.
+    if (level !== 'ok' && change.direction === 'pull' && change.reason === 'pushed') return
     if (level !== 'ok' && change.direction === 'pull' && change.reason === 'poll') {
       // Low budget: poll at most every 4 intervals; spent: polls would only be refused.
       const last = this.lastPullAt.get(plan.object) ?? 0
@@ -245,7 +250,27 @@ export class RunningEngine {
         throw error
       })
     if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
+    if (report.direction === 'push' && readsBack(plan, report)) await this.readBack(plan)
     if (report.direction === 'pull' && report.keptUnsent > 0) pushAfterPull()
+  }
+
+  /**
+   * After a push of a mapping with columns Salesforce computes: the mapping's pull reads what
+   * Salesforce computed, now (docs/guides/mappings.md, "Values Salesforce computes"). Only the
+   * leader pulls: this engine signals its own pull when it leads, else asks the leader (on
+   * whichever worker) through Postgres; when none leads just then, the next poll brings them.
+   */
+  private async readBack(plan: MappingSchema): Promise<void> {
+    if (this.leadership.leading.has(plan.object)) {
+      this.signal({ object: plan.object, direction: 'pull', reason: 'pushed' })
+      return
+    }
+    await this.host.store.requestPull(plan.object).catch((error: unknown) =>
+      this.host.emit('error', {
+        error: error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error)),
+        context: 'read-back request',
+      }),
+    )
   }
 
   /** After a parent's push: children held back waiting for it can go now. */

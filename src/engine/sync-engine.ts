@@ -7,7 +7,12 @@ import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushReport } from '../push/push-report.js'
 import type { Emit } from '../runs/emit.js'
-import type { ChangeSignal, ChangeSource, SyncDirection } from '../sources/change-source.js'
+import type {
+  ChangeReason,
+  ChangeSignal,
+  ChangeSource,
+  SyncDirection,
+} from '../sources/change-source.js'
 import type { FailedEntryFilter } from '../store/failed-entries.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
@@ -19,6 +24,7 @@ import { type EngineRunners, runnersOverride } from './engine-runners.js'
 import { type EngineStatus, mappingStatuses, RunHistory } from './engine-status.js'
 import { MappingPlanner } from './mapping-planner.js'
 import { MappingRuns, runToCompletion } from './mapping-runs.js'
+import { readsBack } from './read-back.js'
 import { type ReconcileReport, reconcileMapping } from './reconcile.js'
 import {
   type ResolvedEngineOptions,
@@ -167,7 +173,10 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
-   * One full pass: every mapping pulled, then every read/write mapping pushed. Rejects with the
+   * One full pass: every mapping pulled, then every read/write mapping pushed, then each mapping
+   * whose push wrote records and that maps columns Salesforce computes (formulas, auto-numbers, …)
+   * pulled again, so the rows hold those values when it returns (`pulls` lists that pull too,
+   * docs/guides/mappings.md, "Values Salesforce computes"). Rejects with the
    * first run's error (a `SalesforceApiError` when Salesforce refused a whole call — 503, limits,
    * an expired session — or a `PostgresError`); what that run had not committed stays queued, and
    * the next pass sends it. Records Salesforce rejects are not errors: they are reported in the
@@ -179,12 +188,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       const control = runToCompletion()
       const pulls: PullReport[] = []
       const pushes: PushReport[] = []
-      const once = async <D extends SyncDirection>(direction: D, plan: MappingSchema) => {
+      const once = async <D extends SyncDirection>(
+        direction: D,
+        plan: MappingSchema,
+        reason: ChangeReason = 'poll',
+      ) => {
         try {
           return await this.runs.run(
             direction,
             plan,
-            [{ object: plan.object, direction, reason: 'poll' }],
+            [{ object: plan.object, direction, reason }],
             control,
           )
         } catch (error) {
@@ -196,6 +209,12 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       for (const plan of parentsFirst([...plans.values()])) {
         if (plan.mapping.access === 'read_write')
           pushes.push((await once('push', plan)) as PushReport)
+      }
+      // What Salesforce computed for the records just pushed (docs/guides/mappings.md).
+      for (const push of pushes) {
+        const plan = plans.get(push.mapping.toLowerCase())
+        if (plan && readsBack(plan, push))
+          pulls.push((await once('pull', plan, 'pushed')) as PullReport)
       }
       return { pulls, pushes }
     })

@@ -6,7 +6,8 @@ import type { ChangeAction } from '../strategies/write-strategy.js'
 /**
  * Builds the `toRecord` of a mapping's write context: captured column text → a Salesforce record
  * with API names and typed values, keeping only the fields the action may set. A
- * `<lookup>__r__<externalid>` column becomes a nested parent reference, `{ Account: { External_Id__c: … } }`.
+ * `<lookup>__r__<externalid>` column becomes a nested parent reference, `{ Account: { External_Id__c: … } }`
+ * (and an empty Id column of the same lookup beside it is left out).
  * @internal
  */
 export function recordBuilder(plan: MappingSchema) {
@@ -26,6 +27,13 @@ export function recordBuilder(plan: MappingSchema) {
         continue
       }
       record[spec.field] = toSalesforceValue(text, spec.sfType)
+    }
+    // A lookup set by the parent's external id: an empty Id column beside it (`accountid` still
+    // NULL on an insert) is not sent too — Salesforce resolves the Id from the external id.
+    for (const spec of plan.writableColumns) {
+      const lookup = spec.lookup
+      if (lookup && lookup.relationship in record && record[lookup.referenceField] === null)
+        delete record[lookup.referenceField]
     }
     return record
   }

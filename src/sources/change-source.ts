@@ -19,6 +19,12 @@ export type ChangeReason =
   | 'parent'
   /** A pull kept unsent Postgres changes it had held locked (a push meanwhile skipped them). */
   | 'pull'
+  /**
+   * A push wrote records of a mapping with columns Salesforce computes (formulas, auto-numbers,
+   * a lookup Id resolved from the parent's external id): the pull reads them back at once
+   * (docs/guides/mappings.md, "Values Salesforce computes").
+   */
+  | 'pushed'
   /** A worker checks whether it can take over the pull of a mapping no live worker leads. */
   | 'takeover'
   | 'resume'

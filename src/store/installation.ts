@@ -6,7 +6,7 @@ import type { Queryable } from './queryable.js'
 
 /**
  * Checks that `install()` has run for these mappings: the schema is at this pgforce's version and
- * every mapping's table and columns were installed. Throws an `EngineStateError` that says what is
+ * every mapping's table and columns were installed, with the mapping's access. Throws an `EngineStateError` that says what is
  * missing and to run `install()`, so `start()` and `syncOnce()` before `install()` (or after a
  * mapping changed) fail with a message a user can act on instead of `relation … does not exist`.
  * @internal
@@ -26,7 +26,7 @@ export async function assertInstalled(
   const state = await pool.query<{ version: number | null; mappings: InstalledMapping[] | null }>(
     format(
       `SELECT (SELECT version FROM %1$I._pgforce_schema) AS version,
-              (SELECT json_agg(json_build_object('table', table_name, 'columns', columns))
+              (SELECT json_agg(json_build_object('table', table_name, 'access', access, 'columns', columns))
                FROM %1$I._pgforce_mapping) AS mappings`,
       schema,
     ),
@@ -37,15 +37,20 @@ export async function assertInstalled(
       `Schema "${schema}" is at pgforce schema version ${version}; this pgforce needs ${SCHEMA_VERSION}: ${run}`,
     )
   }
-  const installed = new Map((state.rows[0]?.mappings ?? []).map((m) => [m.table, m.columns]))
+  const installed = new Map((state.rows[0]?.mappings ?? []).map((m) => [m.table, m]))
   const problems: string[] = []
   for (const plan of plans) {
-    const columns = installed.get(plan.mapping.table)
-    if (!columns) {
+    const mapping = installed.get(plan.mapping.table)
+    if (!mapping) {
       problems.push(`table ${plan.mapping.table} (${plan.object}) is not installed`)
       continue
     }
-    const have = new Set(columns.map((c) => c.column))
+    // The capture triggers follow the access (and install() settles what a switch leaves waiting).
+    if (mapping.access !== plan.mapping.access)
+      problems.push(
+        `${plan.mapping.table} was installed ${mapping.access}, and is ${plan.mapping.access} now`,
+      )
+    const have = new Set(mapping.columns.map((c) => c.column))
     const missing = plan.columns.filter((c) => !have.has(c.column)).map((c) => c.column)
     if (missing.length > 0)
       problems.push(
@@ -58,5 +63,6 @@ export async function assertInstalled(
 
 interface InstalledMapping {
   readonly table: string
+  readonly access: string
   readonly columns: readonly { readonly column: string }[]
 }

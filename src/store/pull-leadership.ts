@@ -1,5 +1,6 @@
 import format from 'pg-format'
 import type { PgListenClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
+import { pullRequestChannel } from './pull-requests.js'
 
 type SessionClient = PgListenClientLike
 
@@ -9,25 +10,33 @@ type SessionClient = PgListenClientLike
  * holds the lock pulls; the others skip pulls and try again now and then. A worker that dies
  * (or loses its connection) loses its locks with its session, so another takes over at its next
  * try. Pushes need no leader: they share the `_trigger_log` queue through `SKIP LOCKED`.
+ * The same session LISTENs for other engines' requests to pull a mapping now (`requestPull()`).
  * @internal
  */
 export class PullLeadership {
   private readonly pool: PgPoolLike
   private readonly schema: string
   private readonly onChange: (object: string, leader: boolean) => void
+  private readonly onPullRequest: ((object: string) => void) | undefined
   private client: SessionClient | undefined
   private connecting: Promise<SessionClient> | undefined
   private readonly led = new Set<string>()
   private closed = false
 
+  /**
+   * @param onChange told when this engine takes or loses the lead of a mapping.
+   * @param onPullRequest told when an engine asks for a pull of a mapping this engine leads.
+   */
   constructor(
     pool: PgPoolLike,
     schema: string,
     onChange: (object: string, leader: boolean) => void,
+    onPullRequest?: (object: string) => void,
   ) {
     this.pool = pool
     this.schema = schema
     this.onChange = onChange
+    this.onPullRequest = onPullRequest
   }
 
   /** The mappings (objects) this engine pulls. */
@@ -83,8 +92,15 @@ export class PullLeadership {
       }
       client.on('error', (error) => drop(error))
       client.on('end', () => drop())
+      const requests = pullRequestChannel(this.schema)
+      client.on('notification', (message) => {
+        const object = message.payload
+        if (message.channel === requests && object && this.led.has(object))
+          this.onPullRequest?.(object)
+      })
       try {
         await client.query(format('SET application_name = %L', `pgforce leader ${this.schema}`))
+        if (this.onPullRequest) await client.query(format('LISTEN %I', requests))
       } catch (error) {
         // Not ours yet, so drop() ignores it: give it back here, or the pool never ends.
         client.release(error instanceof Error ? error : true)

@@ -8,6 +8,7 @@ import { InsertFence, passInsertFence } from './insert-fence.js'
 import { assertInstalled } from './installation.js'
 import { PullFailureStore } from './pull-failures.js'
 import { PullLeadership } from './pull-leadership.js'
+import { requestPull } from './pull-requests.js'
 import type { Queryable } from './queryable.js'
 import { SeenRecordStore } from './seen-records.js'
 import { SyncStateStore } from './sync-state.js'
@@ -81,9 +82,20 @@ export class SyncStore extends StoreModules {
     return assertInstalled(this.pool, this.schema, plans)
   }
 
-  /** Pull leadership among the engines on this database, reporting each change to `onChange`. */
-  pullLeadership(onChange: (object: string, leader: boolean) => void): PullLeadership {
-    return new PullLeadership(this.pool, this.schema, onChange)
+  /**
+   * Pull leadership among the engines on this database, reporting each change to `onChange`,
+   * and other engines' requests to pull a mapping this engine leads to `onPullRequest`.
+   */
+  pullLeadership(
+    onChange: (object: string, leader: boolean) => void,
+    onPullRequest?: (object: string) => void,
+  ): PullLeadership {
+    return new PullLeadership(this.pool, this.schema, onChange, onPullRequest)
+  }
+
+  /** Asks the engine leading `object`'s pull, on any worker, to pull it now (`requestPull`). */
+  requestPull(object: string): Promise<void> {
+    return requestPull(this.pool, this.schema, object)
   }
 
   /** Raises an insert fence on `table`, committed before the push's first create call. */

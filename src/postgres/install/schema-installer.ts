@@ -8,6 +8,7 @@ import { cutNameSql } from './cut-names.js'
 import { describeTableObjects, missingTableObjects } from './installed-objects.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
+import { readOnlySwitchSql } from './read-only-switch-sql.js'
 
 /** What `install()` did. */
 export interface InstallReport {
@@ -19,13 +20,19 @@ export interface InstallReport {
   readonly createdTables: readonly string[]
   /** Columns added to existing tables, as `table.column`. */
   readonly addedColumns: readonly string[]
+  /**
+   * Per table of a mapping switched to `read_only`: how many changes that were waiting to be
+   * sent were marked `READONLY` instead (they are never sent). Tables with none are absent.
+   */
+  readonly markedReadOnly: Readonly<Record<string, number>>
 }
 
 /**
  * Creates or upgrades a schema in one transaction, under an advisory lock so concurrent installs
  * in one database (several workers starting at once, or engines of different schemas) run one
  * after the other: schema-level migrations first, then
- * each mapped table, its indexes and capture triggers. Idempotent: a second run changes nothing.
+ * each mapped table, its indexes and capture triggers; the unsent changes of a mapping switched to
+ * `read_only` are marked `READONLY`. Idempotent: a second run changes nothing.
  * Before committing it checks the catalog for every trigger, function and index it meant to
  * create, and fails, rolling everything back, when one is missing.
  * @internal
@@ -61,6 +68,7 @@ export class SchemaInstaller {
         for (const statement of migration.statements(this.schema)) await client.query(statement)
       }
       const renames = await cutNameSql(client, this.schema, plans)
+      const markedReadOnly: Record<string, number> = {}
       for (const plan of plans) {
         for (const statement of [
           ...(renames.get(plan.mapping.table) ?? []),
@@ -69,6 +77,10 @@ export class SchemaInstaller {
         ]) {
           await client.query(statement)
         }
+        // Switched from read_write (or adopted so): what was waiting is never sent now.
+        const switchSql = readOnlySwitchSql(this.schema, plan)
+        const marked = switchSql ? ((await client.query(switchSql)).rowCount ?? 0) : 0
+        if (marked > 0) markedReadOnly[plan.mapping.table] = marked
         await this.recordMapping(client, plan)
       }
       await this.recordVersion(client, fromVersion, details.orgId)
@@ -80,7 +92,13 @@ export class SchemaInstaller {
       }
       const after = await this.columns(client)
       await client.query('COMMIT')
-      return { schema: this.schema, fromVersion, toVersion: SCHEMA_VERSION, ...diff(before, after) }
+      return {
+        schema: this.schema,
+        fromVersion,
+        toVersion: SCHEMA_VERSION,
+        ...diff(before, after),
+        markedReadOnly,
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
       throw wrap(error, `Installing schema "${this.schema}" failed`)

@@ -20,6 +20,7 @@ import {
   newTransactionKey,
   pushTopicData,
 } from './change-event-payloads.js'
+import { ComputedFields } from './computed-fields.js'
 import { FaultInjector } from './fault-injector.js'
 import {
   type FieldDefinition,
@@ -98,6 +99,7 @@ export class InMemoryOrg {
     // The integration user is the first record: its id is known before it exists.
     const userId = makeId('005', 1)
     this.userId = userId
+    const computed = new ComputedFields((name) => this.definitions.get(name.toLowerCase()))
     this.writer = new OrgWriter({
       store: this.store,
       clock: this.clock,
@@ -107,6 +109,7 @@ export class InMemoryOrg {
       },
       describe: (name) => this.describe(name),
       nextSequence: () => ++this.sequence,
+      computeFields: (name, record, operation) => computed.apply(name, record, operation),
       lookups: {
         objectOf: (id) => {
           const stored = this.store.get(id)

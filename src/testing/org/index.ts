@@ -1,6 +1,7 @@
 export { ApiUsageCounter } from './api-usage-counter.js'
 export { type ChangeEvent, type ChangeEventListener, ChangeEventLog } from './change-event-log.js'
 export { type ChangeType, cdcChannel } from './change-event-payloads.js'
+export type { FormulaFunction } from './computed-fields.js'
 export {
   FaultInjector,
   type RecordFaultRule,

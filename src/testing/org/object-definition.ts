@@ -5,6 +5,7 @@ import type {
   PicklistValue,
   SObjectDescribe,
 } from '../../salesforce/salesforce-types.js'
+import type { FormulaFunction } from './computed-fields.js'
 
 /** A field of an {@link SObjectDefinition}: a partial describe; the rest gets Salesforce's defaults. */
 export type FieldDefinition = Partial<Omit<FieldDescribe, 'picklistValues'>> & {
@@ -16,6 +17,11 @@ export type FieldDefinition = Partial<Omit<FieldDescribe, 'picklistValues'>> & {
   readonly childRelationshipName?: string
   /** Required on create (Salesforce: not nillable and not defaulted). */
   readonly required?: boolean
+  /**
+   * A formula field: its value is computed from the record each time the record is created or
+   * updated (see {@link FormulaFunction}); the describe says `calculated: true`, read-only.
+   */
+  readonly formula?: FormulaFunction
 }
 
 /** An object of an `InMemoryOrg`. System fields are added automatically. */
@@ -130,7 +136,7 @@ const SYSTEM_NAMES = new Set(SYSTEM_FIELD_DEFINITIONS.map((f) => f.name))
 /** A field describe from a definition, with every key real orgs send. */
 export function fieldDescribe(definition: FieldDefinition): FieldDescribe {
   const system = SYSTEM_NAMES.has(definition.name)
-  const calculated = definition.calculated ?? false
+  const calculated = definition.calculated ?? definition.formula !== undefined
   const writable = !system && !calculated && !(definition.autoNumber ?? false)
   const length =
     definition.length ?? (definition.type === 'textarea' ? 255 : (LENGTHS[definition.type] ?? 0))

@@ -39,6 +39,8 @@ export interface WriterContext {
   readonly userId: string
   describe(objectName: string): SObjectDescribe
   nextSequence(): number
+  /** Sets the fields the org computes (formulas, auto-numbers) on a record being written. */
+  computeFields(objectName: string, record: SObjectRecord, operation: 'create' | 'update'): void
 }
 
 type Step = { result: SaveResult; apply?: () => AppliedChange }
@@ -168,6 +170,7 @@ export class OrgWriter {
     })
     if ('OwnerId' in record && !record.OwnerId) record.OwnerId = userId
     computeName(describe, record)
+    this.context.computeFields(describe.name, record, 'create')
     return {
       result: { id, success: true, errors: [] },
       apply: () => {
@@ -337,6 +340,7 @@ export class OrgWriter {
       SystemModstamp: stamp,
     }
     computeName(describe, record)
+    this.context.computeFields(describe.name, record, 'update')
     this.context.store.replace(stored, record)
     return { objectName: describe.name, changeType: 'UPDATE', record, changedFields }
   }

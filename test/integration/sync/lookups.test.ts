@@ -48,8 +48,7 @@ describe('lookups by external id (<lookup>__r__<externalid> columns)', () => {
     const [accountRow] = await fixture.rows('account', 'sfid')
     const [contactRow] = await fixture.rows('contact', 'sfid')
     expect(fixture.org.get(contactRow?.sfid as string)?.AccountId).toBe(accountRow?.sfid)
-    // The next pull fills the lookup Id and keeps the external id column.
-    await fixture.engine.syncOnce()
+    // The pass read the contact back: the lookup Id is filled, the external id column kept.
     const [pulled] = await fixture.rows('contact', 'accountid, account__r__external_id__c')
     expect(pulled).toEqual({ accountid: accountRow?.sfid, account__r__external_id__c: 'A-1' })
   })
@@ -85,10 +84,16 @@ describe('lookups by external id (<lookup>__r__<externalid> columns)', () => {
     ])
     await sql(`UPDATE $schema.account SET name = 'Fixed'`)
     await fixture.engine.retryFailed()
-    await fixture.engine.syncOnce()
-    const [contactRow] = await fixture.rows('contact', 'sfid, _hc_lastop')
+    const sent = await fixture.engine.syncOnce()
+    expect(sent.pushes.find((p) => p.mapping === 'Contact')).toMatchObject({
+      succeeded: 1,
+      failed: 0,
+      heldBack: 0,
+    })
+    // The contact's AccountId, which Salesforce resolved, was read back: the row is SYNCED.
+    const [contactRow] = await fixture.rows('contact', 'sfid, accountid, _hc_lastop')
     const [accountRow] = await fixture.rows('account', 'sfid')
-    expect(contactRow?._hc_lastop).toBe('INSERTED')
+    expect(contactRow).toMatchObject({ accountid: accountRow?.sfid, _hc_lastop: 'SYNCED' })
     expect(fixture.org.get(contactRow?.sfid as string)?.AccountId).toBe(accountRow?.sfid)
   })
 
