@@ -4,8 +4,9 @@ import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
 import { captureTriggerSql } from './capture-trigger-sql.js'
+import { columnIndexSql } from './column-indexes.js'
 import { cutNameSql } from './cut-names.js'
-import { describeTableObjects, missingTableObjects } from './installed-objects.js'
+import { describeTableObjects, missingTableObjects, type TableObject } from './installed-objects.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 
@@ -19,6 +20,12 @@ export interface InstallReport {
   readonly createdTables: readonly string[]
   /** Columns added to existing tables, as `table.column`. */
   readonly addedColumns: readonly string[]
+  /**
+   * What install left undone and why, for an operator: a unique index (external id, or a mapping's
+   * `indexes`) not created because its column holds duplicate values, with a plain index standing
+   * in (docs/reference/database-objects.md). Empty when everything is as the mappings say.
+   */
+  readonly warnings: readonly string[]
 }
 
 /**
@@ -61,6 +68,8 @@ export class SchemaInstaller {
         for (const statement of migration.statements(this.schema)) await client.query(statement)
       }
       const renames = await cutNameSql(client, this.schema, plans)
+      const standIns = new Map<string, TableObject>()
+      const warnings: string[] = []
       for (const plan of plans) {
         for (const statement of [
           ...(renames.get(plan.mapping.table) ?? []),
@@ -69,10 +78,14 @@ export class SchemaInstaller {
         ]) {
           await client.query(statement)
         }
+        const indexes = await columnIndexSql(client, this.schema, plan)
+        for (const statement of indexes.statements) await client.query(statement)
+        for (const [name, standIn] of indexes.standIns) standIns.set(name, standIn)
+        warnings.push(...indexes.warnings)
         await this.recordMapping(client, plan)
       }
       await this.recordVersion(client, fromVersion, details.orgId)
-      const missing = await missingTableObjects(client, this.schema, plans)
+      const missing = await missingTableObjects(client, this.schema, plans, standIns)
       if (missing.length > 0) {
         throw new PostgresError(
           `Installing schema "${this.schema}" failed: these objects are missing after its statements ran (another object may hold the name, e.g. an index left on a renamed table): ${describeTableObjects(missing)}`,
@@ -80,7 +93,13 @@ export class SchemaInstaller {
       }
       const after = await this.columns(client)
       await client.query('COMMIT')
-      return { schema: this.schema, fromVersion, toVersion: SCHEMA_VERSION, ...diff(before, after) }
+      return {
+        schema: this.schema,
+        fromVersion,
+        toVersion: SCHEMA_VERSION,
+        ...diff(before, after),
+        warnings,
+      }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
       throw wrap(error, `Installing schema "${this.schema}" failed`)

@@ -74,8 +74,8 @@ describe('install()', () => {
     )
     expect(indexes.map((i) => i.indexname)).toEqual([
       'account_pkey',
-      'hc_idx_account_external_id__c',
       'hc_idx_account_systemmodstamp',
+      'hcu_idx_account_external_id__c',
       'hcu_idx_account_sfid',
     ])
   })
