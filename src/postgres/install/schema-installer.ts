@@ -3,7 +3,7 @@ import { PostgresError } from '../../errors/postgres-error.js'
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
-import { captureTriggerSql } from './capture-trigger-sql.js'
+import { capturedColumns, captureTriggerSql } from './capture-trigger-sql.js'
 import { columnIndexSql } from './column-indexes.js'
 import { cutNameSql } from './cut-names.js'
 import { describeTableObjects, missingTableObjects, type TableObject } from './installed-objects.js'
@@ -135,7 +135,14 @@ export class SchemaInstaller {
   }
 
   private async recordMapping(client: PgClientLike, plan: MappingSchema): Promise<void> {
-    const columns = plan.columns.map((c) => ({ field: c.field, column: c.column, type: c.pgType }))
+    // `captured` marks what the capture trigger records, for hc_capture_*_from_row().
+    const captured = new Set(capturedColumns(plan).map((c) => c.column))
+    const columns = plan.columns.map((c) => ({
+      field: c.field,
+      column: c.column,
+      type: c.pgType,
+      captured: captured.has(c.column),
+    }))
     await client.query(
       format(
         `INSERT INTO %I._pgforce_mapping (table_name, object_name, access, columns) VALUES ($1, $2, $3, $4)
