@@ -57,8 +57,8 @@ export class TriggerLogQueue {
    * record with a FAILED entry are not claimed at all: they wait for `retryFailed()` or
    * `ignoreFailed()`.
    * An entry an operator set to `REQUEUE` is claimed like a NEW one, in its place in its record's
-   * order. The first claim of a pass (`afterId` 0) first applies the mapping's other operator
-   * states (docs/reference/database-objects.md): a live entry set to `IGNORE` is archived
+   * order. The first claim of a pass (`afterId` 0) also applies, in the same statement, the
+   * mapping's other operator states (docs/reference/database-objects.md): a live entry set to `IGNORE` is archived
    * `IGNORED` (not sent), an archived entry set to `REQUEUE` is copied back into the log as a NEW
    * entry (values as recorded) and marked `REQUEUED`, one set to `IGNORE` becomes `IGNORED`.
    * `scannedTo` is the last id looked at (claimed or left), where the next round goes on from;
@@ -73,7 +73,6 @@ export class TriggerLogQueue {
     const table = plan.mapping.table
     if (this.unreleased.size > 0) await this.release([...this.unreleased])
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
-      if (afterId === 0) await client.query(operatorStatesSql(schema), [table])
       const result = await client.query<
         EntryRow & { scanned_to: string | null; scanned: number; was: string | null }
       >(
@@ -101,6 +100,7 @@ export class TriggerLogQueue {
                SELECT c.id FROM candidates AS c LEFT JOIN waiting AS w ON w.record_id = c.record_id
                WHERE w.first_id IS NULL OR w.first_id > c.id)
              RETURNING l.id, l.action, l.record_id, l.sfid, l."values")
+           ${OPERATOR_STATES}
            SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values", s.scanned_to, s.scanned,
                   k.state AS was
            FROM (SELECT max(id) AS scanned_to, count(*)::int AS scanned FROM candidates) AS s
@@ -280,38 +280,36 @@ function stateAfter(outcome: EntryResult['outcome'], requeued: boolean): string 
 }
 
 /**
- * The operator states of one table (`$1`) that need no Salesforce call, in one statement: live
- * `IGNORE` entries are archived `IGNORED`; archived `REQUEUE` entries are copied back into the log
- * as NEW entries (in their order, values as recorded) and marked `REQUEUED`; archived `IGNORE`
- * entries become `IGNORED`. Each part finds its entries through a partial index.
+ * More CTEs of the claim statement (`%1$I` the schema, `$1` the table, `$2` the claim's
+ * `afterId`): on the first claim of a pass, the operator states that need no Salesforce call.
+ * Live `IGNORE` entries are archived `IGNORED`; archived `REQUEUE` entries are copied back into
+ * the log as NEW entries (in their order, values as recorded), which a later claim takes, and
+ * marked `REQUEUED`; archived `IGNORE` entries become `IGNORED`. Each finds its entries through a
+ * partial index (`_trigger_log_idx_queue`, `_trigger_log_archive_idx_operator`).
  */
-function operatorStatesSql(schema: string): string {
-  return format(
-    `WITH dropped AS (
-       DELETE FROM %1$I._trigger_log WHERE table_name = $1 AND state = 'IGNORE'
-       RETURNING id, txid, created_at, processed_tx, action, table_name, record_id, sfid, old,
-                 "values", sf_result, sf_message
-     ), archived AS (
-       INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
-                   processed_tx, state, action, table_name, record_id, sfid, old, "values",
-                   sf_result, sf_message)
-       SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
-              record_id, sfid, old, "values", sf_result, sf_message FROM dropped
-       ON CONFLICT (id) DO NOTHING
-     ), ignored AS (
-       UPDATE %1$I._trigger_log_archive SET state = 'IGNORED', updated_at = now()
-       WHERE table_name = $1 AND state = 'IGNORE'
-     ), requeued AS (
-       UPDATE %1$I._trigger_log_archive SET state = 'REQUEUED', updated_at = now()
-       WHERE table_name = $1 AND state = 'REQUEUE'
-       RETURNING id, action, table_name, record_id, sfid, old, "values"
-     )
-     INSERT INTO %1$I._trigger_log (txid, state, action, table_name, record_id, sfid, old, "values")
-     SELECT txid_current(), 'NEW', action, table_name, record_id, sfid, old, "values"
-     FROM requeued ORDER BY id`,
-    schema,
-  )
-}
+const OPERATOR_STATES = `, dropped AS (
+             DELETE FROM %1$I._trigger_log WHERE $2 = 0 AND table_name = $1 AND state = 'IGNORE'
+             RETURNING id, txid, created_at, processed_tx, action, table_name, record_id, sfid, old,
+                       "values", sf_result, sf_message
+           ), dropped_archived AS (
+             INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
+                         processed_tx, state, action, table_name, record_id, sfid, old, "values",
+                         sf_result, sf_message)
+             SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
+                    record_id, sfid, old, "values", sf_result, sf_message FROM dropped
+             ON CONFLICT (id) DO NOTHING
+           ), archived_ignored AS (
+             UPDATE %1$I._trigger_log_archive SET state = 'IGNORED', updated_at = now()
+             WHERE $2 = 0 AND table_name = $1 AND state = 'IGNORE'
+           ), requeued AS (
+             UPDATE %1$I._trigger_log_archive SET state = 'REQUEUED', updated_at = now()
+             WHERE $2 = 0 AND table_name = $1 AND state = 'REQUEUE'
+             RETURNING id, action, table_name, record_id, sfid, old, "values"
+           ), requeued_copies AS (
+             INSERT INTO %1$I._trigger_log (txid, state, action, table_name, record_id, sfid, old, "values")
+             SELECT txid_current(), 'NEW', action, table_name, record_id, sfid, old, "values"
+             FROM requeued ORDER BY id
+           )`
 
 function rowOperation(action: ChangeAction, outcome: EntryResult['outcome']): string | undefined {
   if (outcome === 'failed') return 'FAILED'

@@ -105,6 +105,10 @@ describe('operator states in _trigger_log', () => {
     expect(sent).toMatchObject({ state: 'SUCCESS', values: '"name"=>"Ours"' })
 
     await sql(`UPDATE $schema._trigger_log_archive SET state = 'REQUEUE' WHERE id = $1`, [sent?.id])
+    // A push round copies it back as a NEW entry; that insert notifies the engine, whose next
+    // round sends it.
+    await engine.syncOnce()
+    expect((await fixture.log()).map((l) => [l.action, l.state])).toEqual([['UPDATE', 'NEW']])
     await engine.syncOnce()
     expect(org.get(id as string)).toMatchObject({ Name: 'Ours' })
     expect((await archive()).map((e) => [e.id === sent?.id, e.state, e.values])).toEqual([
