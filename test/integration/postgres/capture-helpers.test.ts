@@ -64,6 +64,19 @@ describe("Heroku Connect's capture helper functions", () => {
       `SELECT salesforce.hc_capture_update_from_row(hstore(a.*), 'account') FROM salesforce.account AS a WHERE a.id = $1`,
       [id],
     )
+    // hstore(a.*) prints timestamps in the session's DateStyle; the entry holds UTC ISO instants.
+    const client = await db().pool.connect()
+    try {
+      await client.query(`SET DateStyle = 'SQL, DMY'`)
+      await client.query(
+        `SELECT salesforce.hc_capture_update_from_row(hstore(a.*), 'account', ARRAY['renewal_at__c', 'signed_on__c'])
+         FROM salesforce.account AS a WHERE a.id = $1`,
+        [id],
+      )
+      await client.query('RESET DateStyle')
+    } finally {
+      client.release()
+    }
     const log = await triggerLog(db().pool)
     expect(log.map((l) => [l.action, l.state, l.record_id, l.sfid, l.values, l.old])).toEqual([
       ['UPDATE', 'NEW', id, '001000000000001AAA', '"industry"=>"Energy"', null],
@@ -73,6 +86,14 @@ describe("Heroku Connect's capture helper functions", () => {
         id,
         '001000000000001AAA',
         '"name"=>"Acme", "industry"=>"Energy", "signed_on__c"=>"2026-02-28", "annualrevenue"=>"10.5", "renewal_at__c"=>"2026-03-01T08:30:00.250Z", "external_id__c"=>NULL',
+        null,
+      ],
+      [
+        'UPDATE',
+        'NEW',
+        id,
+        '001000000000001AAA',
+        '"signed_on__c"=>"2026-02-28", "renewal_at__c"=>"2026-03-01T08:30:00.250Z"',
         null,
       ],
     ])
