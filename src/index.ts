@@ -53,10 +53,19 @@ export type {
   ConflictWinner,
 } from './mappings/conflict-policy.js'
 export { defineMapping, type MappingOptions } from './mappings/define-mapping.js'
+export { type ExportMappingsOptions, exportMappings } from './mappings/export-mappings.js'
+export type {
+  HerokuConnectExport,
+  HerokuConnectMapping,
+  HerokuConnectMappingConfig,
+  PgforceMappingOptions,
+  WriteAlgorithm,
+} from './mappings/heroku-connect-export.js'
 export type {
   ColumnValue,
   DeleteMode,
   MappedField,
+  MappedIndex,
   Mapping,
   MappingAccess,
   RowOf,
@@ -64,11 +73,11 @@ export type {
 } from './mappings/mapping.js'
 export { SYSTEM_FIELDS } from './mappings/mapping.js'
 export {
-  type HerokuConnectExport,
   type HerokuConnectImport,
+  type HerokuConnectNote,
   mappingsFromHerokuConnect,
-  type WriteAlgorithm,
 } from './mappings/mappings-from-heroku-connect.js'
+export type { IndexesOption } from './mappings/resolve-indexes.js'
 export type { InstallReport } from './postgres/install/schema-installer.js'
 export type {
   NotificationLike,

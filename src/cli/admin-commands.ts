@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { SyncEngine } from '../index.js'
+import { exportMappings, SyncEngine } from '../index.js'
+import { exportOptionsFor } from './export-options.js'
 import { loadConfig } from './load-config.js'
 import { ProgressBar } from './progress-bar.js'
 
@@ -49,7 +52,7 @@ export function print(io: CliOutput, options: Common, value: unknown, human: () 
   io.out.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`)
 }
 
-/** `install`, `status`, `retry-failed`, `reload <object>`: the operator's commands. */
+/** `install`, `status`, `retry-failed`, `reload <object>`, `export`: the operator's commands. */
 export function addAdminCommands(program: Command, io: CliOutput): void {
   const common = (command: Command) =>
     command
@@ -70,6 +73,7 @@ export function addAdminCommands(program: Command, io: CliOutput): void {
             ([table, n]) =>
               `${table}: ${n} unsent change(s) marked READONLY (mapping now read_only)`,
           ),
+          ...report.warnings.map((w) => `warning: ${w}`),
         ].join('\n'),
       )
     })
@@ -141,4 +145,31 @@ export function addAdminCommands(program: Command, io: CliOutput): void {
       )
     })
   })
+
+  program
+    .command('export')
+    .description(
+      "write the mapping configuration as Heroku Connect's export JSON (connect:export), which mappingsFromHerokuConnect() reads back",
+    )
+    .option('-c, --config <path>', 'config module (default: pgforce.config.{ts,mjs,js})')
+    .option('-o, --out <file>', 'write it to this file instead of stdout')
+    .option('--api-version <version>', "connection.api_version (default: the connection's)")
+    .action(async (options: { config?: string; out?: string; apiVersion?: string }) => {
+      const config = await loadConfig(options.config, io.cwd)
+      try {
+        const exported = exportMappings(
+          config.mappings,
+          exportOptionsFor(config, options.apiVersion),
+        )
+        const json = `${JSON.stringify(exported, null, 2)}\n`
+        if (!options.out) {
+          io.out.write(json)
+          return
+        }
+        await writeFile(resolve(io.cwd, options.out), json)
+        io.err.write(`${exported.mappings.length} mappings written to ${options.out}\n`)
+      } finally {
+        await config.connection.close()
+      }
+    })
 }

@@ -12,7 +12,7 @@ function positive(value: string): number {
 
 /**
  * The `pgforce` command line: `demo`, `install`, `status`, `retry-failed`, `reload <object>`,
- * `verify [objects...]`.
+ * `verify [objects...]`, `export`.
  * `env` is read here, at the edge (the library itself never reads `process.env`). Resolves with
  * the exit code.
  */

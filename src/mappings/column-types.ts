@@ -2,7 +2,9 @@ import type { FieldDescribe, FieldType } from '../salesforce/salesforce-types.js
 
 /**
  * Postgres column type for a Salesforce field, as Heroku Connect maps it (reference
- * heroku-connect.md §1.8): ids and lookups `varchar(18)`, text `varchar(n)`, numbers
+ * heroku-connect.md §1.8): ids and lookups `varchar(18)`, text and picklists `varchar(n)` with
+ * the field's length (`Industry` is `varchar(40)`, custom picklists `varchar(255)`),
+ * multi-select picklists `varchar(4099)` (Salesforce's length for every one of them), numbers
  * `double precision`, datetimes `timestamp` (UTC, no time zone), and so on.
  */
 export function columnTypeFor(field: Pick<FieldDescribe, 'type' | 'length'>): string {
@@ -13,9 +15,8 @@ export function columnTypeFor(field: Pick<FieldDescribe, 'type' | 'length'>): st
     case 'string':
     case 'encryptedstring':
     case 'combobox':
-      return `varchar(${Math.max(1, field.length || 255)})`
     case 'picklist':
-      return 'varchar(255)'
+      return `varchar(${Math.max(1, field.length || 255)})`
     case 'multipicklist':
       return 'varchar(4099)'
     case 'textarea':

@@ -10,6 +10,7 @@ import {
   type MappingAccess,
   SYSTEM_FIELDS,
 } from './mapping.js'
+import { type IndexesOption, resolveIndexes } from './resolve-indexes.js'
 
 /** Options of {@link defineMapping}. */
 export interface MappingOptions {
@@ -66,6 +67,16 @@ export interface MappingOptions {
    * @default 'last-writer-wins'
    */
   readonly conflictPolicy?: ConflictPolicy
+  /**
+   * Indexes on mapped columns (Heroku Connect's per-field indexes), created by `install()` under
+   * Heroku Connect's names: `hc_idx_<table>_<column>`, or `hcu_idx_<table>_<column>` when unique.
+   * A list of field API names (plain indexes), or Heroku Connect's export shape:
+   * `{ Name: { unique: false }, Code__c: { unique: true } }`. Each must be a field the mapping
+   * syncs. `Id` and `SystemModstamp` are indexed on every table, and the external id uniquely, so
+   * listing them changes nothing. A unique index is not created while the column holds duplicate
+   * values: `install()` creates a plain one instead and reports it (docs/reference/database-objects.md).
+   */
+  readonly indexes?: IndexesOption
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 600_000
@@ -138,6 +149,7 @@ export function defineMapping(options: MappingOptions): Mapping {
     externalId = undefined
   }
   const fields = resolveFields(read, options.fields, externalId)
+  const indexes = resolveIndexes(read, options.indexes, fields, externalId)
   const pollIntervalMs = read.integer(
     'pollIntervalMs',
     options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
@@ -182,6 +194,7 @@ export function defineMapping(options: MappingOptions): Mapping {
     writeStrategy: options.writeStrategy as WriteStrategy | undefined,
     deleteMode: deleteMode as DeleteMode,
     conflictPolicy,
+    indexes,
   })
 }
 
@@ -246,8 +259,9 @@ function resolveFields(
  * Heroku Connect's column for a field: its lower-cased name, and `<relationship>__r__<field>` for
  * a parent's external id (`Account.External_Id__c` → `account__r__external_id__c`,
  * `Parent__r.Code__c` → `parent__r__code__c`).
+ * @internal
  */
-function defaultColumn(field: string): string {
+export function defaultColumn(field: string): string {
   const dot = field.indexOf('.')
   if (dot < 0) return field.toLowerCase()
   const relationship = field.slice(0, dot).toLowerCase().replace(/__r$/, '')

@@ -36,6 +36,19 @@ export interface MappedField {
   readonly column: string
 }
 
+/**
+ * An index on one mapped column, beyond the ones every table has (Heroku Connect's per-field
+ * `indexes`): named `hc_idx_<table>_<column>`, or `hcu_idx_<table>_<column>` when unique
+ * (docs/reference/database-objects.md).
+ */
+export interface MappedIndex {
+  /** Salesforce API name of the indexed field, as the mapping lists it. */
+  readonly field: string
+  /** The indexed column. */
+  readonly column: string
+  readonly unique: boolean
+}
+
 /** Salesforce fields every mapping has, and their system columns. */
 export const SYSTEM_FIELDS: readonly MappedField[] = [
   { field: 'Id', column: 'sfid' },
@@ -67,6 +80,11 @@ export interface Mapping<Row extends object = Record<string, ColumnValue>> {
   readonly deleteMode: DeleteMode
   /** How a record changed on both sides since the last sync is resolved (read_write mappings). */
   readonly conflictPolicy: ConflictPolicy
+  /**
+   * Indexes `install()` creates besides `sfid`'s, `systemmodstamp`'s and the external id's (which
+   * every table has), in the order given.
+   */
+  readonly indexes: readonly MappedIndex[]
   /** Type-level only: the row type of the mapped table. Never set at run time. */
   readonly __row?: Row & SystemColumns
 }

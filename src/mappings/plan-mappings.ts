@@ -185,9 +185,18 @@ function lookupColumn(
   }
 }
 
-/** The lookup field of `describe` whose relationship is `name` (`Account`, `Parent__r`). */
+/**
+ * The lookup field of `describe` whose relationship is `name` (`Account`, `Parent__r`); a
+ * standard relationship spelled as Heroku Connect spells its column (`Account__r`, from
+ * `account__r__external_id__c`) is found too.
+ */
 function findRelationship(describe: SObjectDescribe, name: string): FieldDescribe | undefined {
-  return describe.fields.find((f) => f.relationshipName?.toLowerCase() === name.toLowerCase())
+  const wanted = name.toLowerCase()
+  const standard = wanted.endsWith('__r') ? wanted.slice(0, -3) : undefined
+  return (
+    describe.fields.find((f) => f.relationshipName?.toLowerCase() === wanted) ??
+    describe.fields.find((f) => standard && f.relationshipName?.toLowerCase() === standard)
+  )
 }
 
 function findDescribe(

@@ -33,7 +33,8 @@ export class SalesforceStreamingSource extends BaseChangeSource {
   readonly name = 'salesforce-streaming'
   readonly direction = 'pull' as const
   private readonly kind: 'cdc' | 'pushtopic'
-  private readonly objects: readonly string[] | undefined
+  /** The objects it streams (API names); `undefined` for every mapping's. */
+  readonly objects: readonly string[] | undefined
   private readonly ownOrigin: string
   private readonly subscriptions: StreamSubscription[] = []
 

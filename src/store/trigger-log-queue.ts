@@ -39,6 +39,11 @@ export class TriggerLogQueue {
    * waiting out the lease (10 minutes by default).
    */
   private readonly unreleased = new Set<number>()
+  /**
+   * Entries this queue claimed from `REQUEUE` (an operator asked for them to be sent again): they
+   * end `REQUEUED` when Salesforce accepts them, and go back to `REQUEUE` when given back.
+   */
+  private readonly requeued = new Set<number>()
 
   constructor(options: TriggerLogQueueOptions) {
     this.options = options
@@ -51,6 +56,11 @@ export class TriggerLogQueue {
    * left NEW: a record's changes reach Salesforce in order even with several workers. Entries of a
    * record with a FAILED entry are not claimed at all: they wait for `retryFailed()` or
    * `ignoreFailed()`.
+   * An entry an operator set to `REQUEUE` is claimed like a NEW one, in its place in its record's
+   * order. The first claim of a pass (`afterId` 0) also applies, in the same statement, the
+   * mapping's other operator states (docs/reference/database-objects.md): a live entry set to `IGNORE` is archived
+   * `IGNORED` (not sent), an archived entry set to `REQUEUE` is copied back into the log as a NEW
+   * entry (values as recorded) and marked `REQUEUED`, one set to `IGNORE` becomes `IGNORED`.
    * `scannedTo` is the last id looked at (claimed or left), where the next round goes on from;
    * `left` how many were looked at and left NEW.
    */
@@ -63,12 +73,15 @@ export class TriggerLogQueue {
     const table = plan.mapping.table
     if (this.unreleased.size > 0) await this.release([...this.unreleased])
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
-      const result = await client.query<EntryRow & { scanned_to: string | null; scanned: number }>(
+      const result = await client.query<
+        EntryRow & { scanned_to: string | null; scanned: number; was: string | null }
+      >(
         format(
           `WITH candidates AS (
-             SELECT id, record_id FROM %1$I._trigger_log
+             SELECT id, record_id, state FROM %1$I._trigger_log
              WHERE table_name = $1 AND id > $2
-               AND (state = 'NEW' OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
+               AND (state IN ('NEW', 'REQUEUE')
+                    OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
                -- a record whose change failed keeps its later changes back until it is retried or ignored
                AND NOT EXISTS (SELECT 1 FROM %1$I._trigger_log AS f
                                WHERE f.table_name = $1 AND f.state = 'FAILED' AND f.record_id = _trigger_log.record_id)
@@ -76,7 +89,7 @@ export class TriggerLogQueue {
              FOR UPDATE SKIP LOCKED
            ), waiting AS (
              SELECT e.record_id, min(e.id) AS first_id FROM %1$I._trigger_log AS e
-             WHERE e.table_name = $1 AND e.state IN ('NEW', 'PENDING')
+             WHERE e.table_name = $1 AND e.state IN ('NEW', 'PENDING', 'REQUEUE')
                AND e.id < (SELECT max(id) FROM candidates)
                AND e.record_id IN (SELECT record_id FROM candidates)
                AND e.id NOT IN (SELECT id FROM candidates)
@@ -87,9 +100,12 @@ export class TriggerLogQueue {
                SELECT c.id FROM candidates AS c LEFT JOIN waiting AS w ON w.record_id = c.record_id
                WHERE w.first_id IS NULL OR w.first_id > c.id)
              RETURNING l.id, l.action, l.record_id, l.sfid, l."values")
-           SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values", s.scanned_to, s.scanned
+           ${OPERATOR_STATES}
+           SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values", s.scanned_to, s.scanned,
+                  k.state AS was
            FROM (SELECT max(id) AS scanned_to, count(*)::int AS scanned FROM candidates) AS s
            LEFT JOIN claimed AS c ON true
+           LEFT JOIN candidates AS k ON k.id = c.id
            LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
            ORDER BY c.id`,
           schema,
@@ -100,6 +116,8 @@ export class TriggerLogQueue {
       return result.rows
     })
     const scanned = rows[0]?.scanned_to
+    for (const row of rows)
+      if (row.id !== null && row.was === 'REQUEUE') this.requeued.add(Number(row.id))
     const entries = rows
       .filter((row) => row.id !== null)
       .map((row) => ({
@@ -117,26 +135,33 @@ export class TriggerLogQueue {
   }
 
   /**
-   * Returns claimed entries to NEW (the push failed as a whole and will be retried). If that fails
-   * too, the entries are remembered and given back before the next claim.
+   * Returns claimed entries to NEW (to REQUEUE if claimed from it): the push failed as a whole and
+   * will be retried. If that fails too, the entries are remembered and given back before the next
+   * claim.
    */
   async release(entryIds: readonly number[]): Promise<void> {
     if (entryIds.length === 0) return
+    const requeued = entryIds.filter((id) => this.requeued.has(id))
     try {
       await withEngineTransaction(this.options.pool, (client) =>
         client.query(
           format(
-            `UPDATE %I._trigger_log SET state = 'NEW', updated_at = now() WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
+            `UPDATE %I._trigger_log SET state = CASE WHEN id = ANY($2::bigint[]) THEN 'REQUEUE' ELSE 'NEW' END,
+               updated_at = now()
+             WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
             this.options.schema,
           ),
-          [entryIds],
+          [entryIds, requeued],
         ),
       )
     } catch (error) {
       for (const id of entryIds) this.unreleased.add(id)
       throw error
     }
-    for (const id of entryIds) this.unreleased.delete(id)
+    for (const id of entryIds) {
+      this.unreleased.delete(id)
+      this.requeued.delete(id)
+    }
   }
 
   /**
@@ -167,7 +192,7 @@ export class TriggerLogQueue {
       const entry = byId.get(result.entryId)
       if (!entry) continue
       ids.push(entry.id)
-      states.push(STATE[result.outcome])
+      states.push(stateAfter(result.outcome, this.requeued.has(entry.id)))
       messages.push(result.error ? `${result.error.statusCode}: ${result.error.message}` : null)
       const op = rowOperation(entry.action, result.outcome)
       if (op && entry.action !== 'DELETE') {
@@ -188,7 +213,7 @@ export class TriggerLogQueue {
            ), moved AS (
              -- done entries go straight to the archive, with their final state
              DELETE FROM %1$I._trigger_log AS l USING outcome AS o
-             WHERE l.id = o.id AND o.state IN ('SUCCESS', 'MERGED', 'IGNORED')
+             WHERE l.id = o.id AND o.state IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
              RETURNING l.id, l.txid, l.created_at, now() AS updated_at, now() AS processed_at,
                        l.processed_tx, o.state, l.action, l.table_name, l.record_id, l.sfid, l.old,
                        l."values", l.sf_result, o.message AS sf_message
@@ -196,9 +221,9 @@ export class TriggerLogQueue {
              -- FAILED entries stay with their message; deferred ones go back to NEW
              UPDATE %1$I._trigger_log AS l
              SET state = o.state, sf_message = o.message, updated_at = now(),
-                 processed_at = CASE WHEN o.state = 'NEW' THEN NULL ELSE now() END
+                 processed_at = CASE WHEN o.state IN ('NEW', 'REQUEUE') THEN NULL ELSE now() END
              FROM outcome AS o
-             WHERE l.id = o.id AND o.state NOT IN ('SUCCESS', 'MERGED', 'IGNORED')
+             WHERE l.id = o.id AND o.state NOT IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
            ), fence AS (
              DELETE FROM %1$I._pgforce_insert_fence WHERE id = $4
            )
@@ -233,10 +258,12 @@ export class TriggerLogQueue {
         [rowIds, rowSfids, rowOps, rowErrors, rowEntryIds, table],
       )
     })
+    for (const id of ids) this.requeued.delete(id)
     fence?.stopRenewing()
   }
 }
 
+/** An entry's state after an outcome (Heroku Connect's states, reference heroku-connect.md §1.5). */
 const STATE = {
   success: 'SUCCESS',
   failed: 'FAILED',
@@ -244,6 +271,45 @@ const STATE = {
   ignored: 'IGNORED',
   deferred: 'NEW',
 } as const
+
+/** The state for an outcome; an entry an operator requeued ends `REQUEUED`, or waits as `REQUEUE`. */
+function stateAfter(outcome: EntryResult['outcome'], requeued: boolean): string {
+  if (requeued && outcome === 'success') return 'REQUEUED'
+  if (requeued && outcome === 'deferred') return 'REQUEUE'
+  return STATE[outcome]
+}
+
+/**
+ * More CTEs of the claim statement (`%1$I` the schema, `$1` the table, `$2` the claim's
+ * `afterId`): on the first claim of a pass, the operator states that need no Salesforce call.
+ * Live `IGNORE` entries are archived `IGNORED`; archived `REQUEUE` entries are copied back into
+ * the log as NEW entries (in their order, values as recorded), which a later claim takes, and
+ * marked `REQUEUED`; archived `IGNORE` entries become `IGNORED`. Each finds its entries through a
+ * partial index (`_trigger_log_idx_queue`, `_trigger_log_archive_idx_operator`).
+ */
+const OPERATOR_STATES = `, dropped AS (
+             DELETE FROM %1$I._trigger_log WHERE $2 = 0 AND table_name = $1 AND state = 'IGNORE'
+             RETURNING id, txid, created_at, processed_tx, action, table_name, record_id, sfid, old,
+                       "values", sf_result, sf_message
+           ), dropped_archived AS (
+             INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
+                         processed_tx, state, action, table_name, record_id, sfid, old, "values",
+                         sf_result, sf_message)
+             SELECT id, txid, created_at, now(), now(), processed_tx, 'IGNORED', action, table_name,
+                    record_id, sfid, old, "values", sf_result, sf_message FROM dropped
+             ON CONFLICT (id) DO NOTHING
+           ), archived_ignored AS (
+             UPDATE %1$I._trigger_log_archive SET state = 'IGNORED', updated_at = now()
+             WHERE $2 = 0 AND table_name = $1 AND state = 'IGNORE'
+           ), requeued AS (
+             UPDATE %1$I._trigger_log_archive SET state = 'REQUEUED', updated_at = now()
+             WHERE $2 = 0 AND table_name = $1 AND state = 'REQUEUE'
+             RETURNING id, action, table_name, record_id, sfid, old, "values"
+           ), requeued_copies AS (
+             INSERT INTO %1$I._trigger_log (txid, state, action, table_name, record_id, sfid, old, "values")
+             SELECT txid_current(), 'NEW', action, table_name, record_id, sfid, old, "values"
+             FROM requeued ORDER BY id
+           )`
 
 function rowOperation(action: ChangeAction, outcome: EntryResult['outcome']): string | undefined {
   if (outcome === 'failed') return 'FAILED'

@@ -23,10 +23,7 @@ import { tableObjectNames } from './derived-name.js'
 export function captureTriggerSql(schema: string, plan: MappingSchema): string[] {
   const table = plan.mapping.table
   const state = plan.mapping.access === 'read_write' ? 'NEW' : 'READONLY'
-  const captured =
-    plan.mapping.access === 'read_write'
-      ? plan.writableColumns
-      : plan.columns.filter((c) => !c.system)
+  const captured = capturedColumns(plan)
   // Shortened with a hash when too long for Postgres (see derivedName()): cut by Postgres, the
   // logger and status names of a 59+ character table would be one function and one trigger.
   const { logger, status, logTrigger, statusTrigger } = tableObjectNames(table)
@@ -127,6 +124,17 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
     )
   }
   return statements
+}
+
+/**
+ * The columns the capture trigger records: the writable ones on a read/write mapping (what a push
+ * may send), every mapped one on a read-only mapping. `_pgforce_mapping` marks them `captured`,
+ * for the `hc_capture_*_from_row()` helpers.
+ */
+export function capturedColumns(plan: MappingSchema): readonly ColumnSpec[] {
+  return plan.mapping.access === 'read_write'
+    ? plan.writableColumns
+    : plan.columns.filter((c) => !c.system)
 }
 
 /**

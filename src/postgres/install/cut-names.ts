@@ -1,7 +1,13 @@
 import format from 'pg-format'
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import type { PgClientLike } from '../pg-pool-like.js'
-import { cutTableObjectNames, type TableObjectNames, tableObjectNames } from './derived-name.js'
+import { columnIndexSpecs } from './column-indexes.js'
+import {
+  columnIndexName,
+  cutTableObjectNames,
+  type TableObjectNames,
+  tableObjectNames,
+} from './derived-name.js'
 
 /** The roles of {@link TableObjectNames} that name a trigger or an index (not a function). */
 const ROLES = [
@@ -9,7 +15,6 @@ const ROLES = [
   'statusTrigger',
   'sfidIndex',
   'systemmodstampIndex',
-  'externalIdIndex',
 ] as const satisfies readonly (keyof TableObjectNames)[]
 
 /**
@@ -33,24 +38,35 @@ export async function cutNameSql(
 ): Promise<Map<string, string[]>> {
   const candidates = plans.flatMap((plan) => {
     const table = plan.mapping.table
-    const external = plan.columns.find((c) => c.field === plan.externalId)
-    const cut = cutTableObjectNames(table, external?.column)
-    const now = tableObjectNames(table, external?.column)
-    const current = new Set(Object.values(now))
+    const cut = cutTableObjectNames(table)
+    const now = tableObjectNames(table)
     // The column an index role indexes; triggers have none.
     const columns: Record<(typeof ROLES)[number], string | undefined> = {
       logTrigger: undefined,
       statusTrigger: undefined,
       sfidIndex: 'sfid',
       systemmodstampIndex: 'systemmodstamp',
-      externalIdIndex: external?.column,
     }
-    return ROLES.flatMap((role) => {
-      const old = cut[role]
-      const name = now[role]
-      if (old === undefined || name === undefined || current.has(old)) return []
-      return [{ table, old, name, column: columns[role] }]
-    })
+    const moves: { table: string; old?: string; name: string; column?: string }[] = ROLES.map(
+      (role) => ({ table, old: cut[role], name: now[role], column: columns[role] }),
+    )
+    // Column indexes under either prefix (a unique index's plain stand-in, and the plain index
+    // earlier versions made for the external id, are `hc_idx_`).
+    for (const spec of columnIndexSpecs(plan)) {
+      for (const unique of spec.unique ? [true, false] : [false]) {
+        const old = columnIndexName(table, spec.column, unique, 'cut')
+        moves.push({
+          table,
+          old,
+          name: columnIndexName(table, spec.column, unique),
+          column: spec.column,
+        })
+      }
+    }
+    const current = new Set(moves.map((m) => m.name))
+    return moves.flatMap((m) =>
+      m.old === undefined || current.has(m.old) ? [] : [{ ...m, old: m.old }],
+    )
   })
   const statements = new Map<string, string[]>()
   if (candidates.length === 0) return statements

@@ -66,7 +66,7 @@ export interface TableObjectNames {
   readonly sfidIndex: string
   /** `hc_idx_<t>_systemmodstamp`. */
   readonly systemmodstampIndex: string
-  /** `hc_idx_<t>_<column>`: the index on the external id column, when the mapping has one. */
+  /** `hcu_idx_<t>_<column>`: the unique index on the external id column, when the mapping has one. */
   readonly externalIdIndex: string | undefined
 }
 
@@ -108,8 +108,31 @@ function buildNames<N extends string | undefined>(
     externalIdIndex:
       externalIdColumn === undefined
         ? undefined
-        : name('hc_idx_', `${table}_${externalIdColumn}`, ''),
+        : name('hcu_idx_', `${table}_${externalIdColumn}`, ''),
   }
+}
+
+/**
+ * Heroku Connect's name for an index on one column of a mapped table: `hcu_idx_<t>_<column>` when
+ * unique, else `hc_idx_<t>_<column>`, through {@link derivedName}; `cut` gives the name Postgres
+ * made of a longer one instead (`undefined` when it fits).
+ * @internal
+ */
+export function columnIndexName(table: string, column: string, unique: boolean): string
+export function columnIndexName(
+  table: string,
+  column: string,
+  unique: boolean,
+  cut: 'cut',
+): string | undefined
+export function columnIndexName(
+  table: string,
+  column: string,
+  unique: boolean,
+  cut?: 'cut',
+): string | undefined {
+  const prefix = unique ? 'hcu_idx_' : 'hc_idx_'
+  return (cut ? cutByPostgres : derivedName)(prefix, `${table}_${column}`, '')
 }
 
 /** What Postgres makes of a name longer than it keeps: its first 63 bytes; `undefined` if it fits. */

@@ -1,5 +1,6 @@
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import type { PgPoolLike } from '../pg-pool-like.js'
+import { columnIndexSpecs } from './column-indexes.js'
 import { tableObjectNames } from './derived-name.js'
 
 /** A function, trigger or index `install()` creates for a mapped table. @internal */
@@ -14,8 +15,7 @@ export interface TableObject {
 /** The functions, triggers and indexes `install()` creates for one mapped table. @internal */
 export function tableObjects(plan: MappingSchema): TableObject[] {
   const table = plan.mapping.table
-  const external = plan.columns.find((c) => c.field === plan.externalId)
-  const names = tableObjectNames(table, external?.column)
+  const names = tableObjectNames(table)
   const objects: TableObject[] = [
     { table, kind: 'function', name: names.logger, target: '' },
     { table, kind: 'trigger', name: names.logTrigger, target: names.logger },
@@ -28,8 +28,10 @@ export function tableObjects(plan: MappingSchema): TableObject[] {
       { table, kind: 'trigger', name: names.statusTrigger, target: names.status },
     )
   }
-  if (external && names.externalIdIndex)
-    objects.push({ table, kind: 'index', name: names.externalIdIndex, target: external.column })
+  for (const index of columnIndexSpecs(plan)) {
+    const kind = index.unique ? 'unique index' : 'index'
+    objects.push({ table, kind, name: index.name, target: index.column })
+  }
   return objects
 }
 
@@ -41,15 +43,19 @@ export function tableObjects(plan: MappingSchema): TableObject[] {
  *
  * Something already holding a name makes Postgres skip a `CREATE … IF NOT EXISTS` without an
  * error (an index left on a renamed table, say), so `install()` asks afterwards instead of
- * trusting its statements.
+ * trusting its statements. `standIns` replaces, by name, the unique indexes `install()` did not
+ * create because of duplicate values with the plain index it created instead.
  * @internal
  */
 export async function missingTableObjects(
   db: Pick<PgPoolLike, 'query'>,
   schema: string,
   plans: readonly MappingSchema[],
+  standIns: ReadonlyMap<string, TableObject> = new Map(),
 ): Promise<TableObject[]> {
-  const expected = plans.flatMap(tableObjects)
+  const expected = plans
+    .flatMap(tableObjects)
+    .map((o) => (o.kind === 'unique index' ? (standIns.get(o.name) ?? o) : o))
   if (expected.length === 0) return []
   const { rows } = await db.query<{ i: number }>(
     `WITH e AS (

@@ -5,14 +5,14 @@ import { tableObjectNames } from './derived-name.js'
 /**
  * Statements that create or upgrade one mapped table in Heroku Connect's layout: `id serial`,
  * the system columns, the mapped columns, `_hc_lastop`, `_hc_err`, and Heroku Connect's index
- * names (`hcu_idx_<t>_sfid`, `hc_idx_<t>_systemmodstamp`, `hc_idx_<t>_<externalid>`; shortened
- * with a hash when longer than Postgres keeps, see `derivedName()`). Existing tables keep their
- * rows: missing columns are added, nothing is dropped or retyped.
+ * names (`hcu_idx_<t>_sfid`, `hc_idx_<t>_systemmodstamp`; shortened with a hash when longer than
+ * Postgres keeps, see `derivedName()`). Existing tables keep their rows: missing columns are added,
+ * nothing is dropped or retyped. The external id's and the mapping's column indexes come after,
+ * from `columnIndexSql()`, which looks at the data first.
  */
 export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
   const table = plan.mapping.table
-  const external = plan.columns.find((c) => c.field === plan.externalId)
-  const names = tableObjectNames(table, external?.column)
+  const names = tableObjectNames(table)
   const columns = [
     { column: 'sfid', pgType: 'varchar(18)' },
     { column: 'systemmodstamp', pgType: 'timestamp' },
@@ -23,7 +23,7 @@ export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
     { column: '_hc_err', pgType: 'text' },
   ]
   const definitions = columns.map((c) => format('%I %s', c.column, c.pgType))
-  const statements = [
+  return [
     format(
       'CREATE TABLE IF NOT EXISTS %I.%I (id serial PRIMARY KEY, %s)',
       schema,
@@ -44,16 +44,4 @@ export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
       table,
     ),
   ]
-  if (external && names.externalIdIndex) {
-    statements.push(
-      format(
-        'CREATE INDEX IF NOT EXISTS %I ON %I.%I (%I)',
-        names.externalIdIndex,
-        schema,
-        table,
-        external.column,
-      ),
-    )
-  }
-  return statements
 }

@@ -1,4 +1,5 @@
 import format from 'pg-format'
+import { captureHelpersSql } from './capture-helpers-sql.js'
 import { systemTablesSql } from './system-tables-sql.js'
 
 /** One step of the schema-level migration: the statements that bring version `n - 1` to `n`. */
@@ -74,6 +75,27 @@ export const MIGRATIONS: readonly Migration[] = [
       format(
         `CREATE INDEX IF NOT EXISTS _pgforce_pull_failure_idx_due
          ON %I._pgforce_pull_failure (table_name, next_attempt_at)`,
+        schema,
+      ),
+    ],
+  },
+  {
+    version: 5,
+    description:
+      "Heroku Connect's hc_capture_*_from_row() helpers; the operator states REQUEUE and IGNORE found through the queue index",
+    statements: (schema) => [
+      ...captureHelpersSql(schema),
+      // The queue index also covers the states operators set by hand (REQUEUE, IGNORE), which
+      // every claim looks for; queries on NEW/PENDING still use it.
+      format('DROP INDEX IF EXISTS %I._trigger_log_idx_queue', schema),
+      format(
+        `CREATE INDEX _trigger_log_idx_queue ON %I._trigger_log (table_name, id)
+         WHERE state IN ('NEW', 'PENDING', 'REQUEUE', 'IGNORE')`,
+        schema,
+      ),
+      format(
+        `CREATE INDEX IF NOT EXISTS _trigger_log_archive_idx_operator
+         ON %I._trigger_log_archive (table_name) WHERE state IN ('REQUEUE', 'IGNORE')`,
         schema,
       ),
     ],

@@ -3,9 +3,10 @@ import { PostgresError } from '../../errors/postgres-error.js'
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
-import { captureTriggerSql } from './capture-trigger-sql.js'
+import { capturedColumns, captureTriggerSql } from './capture-trigger-sql.js'
+import { columnIndexSql } from './column-indexes.js'
 import { cutNameSql } from './cut-names.js'
-import { describeTableObjects, missingTableObjects } from './installed-objects.js'
+import { describeTableObjects, missingTableObjects, type TableObject } from './installed-objects.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
 import { readOnlySwitchSql } from './read-only-switch-sql.js'
@@ -25,6 +26,12 @@ export interface InstallReport {
    * sent were marked `READONLY` instead (they are never sent). Tables with none are absent.
    */
   readonly markedReadOnly: Readonly<Record<string, number>>
+  /**
+   * What install left undone and why, for an operator: a unique index (external id, or a mapping's
+   * `indexes`) not created because its column holds duplicate values, with a plain index standing
+   * in (docs/reference/database-objects.md). Empty when everything is as the mappings say.
+   */
+  readonly warnings: readonly string[]
 }
 
 /**
@@ -69,6 +76,8 @@ export class SchemaInstaller {
       }
       const renames = await cutNameSql(client, this.schema, plans)
       const markedReadOnly: Record<string, number> = {}
+      const standIns = new Map<string, TableObject>()
+      const warnings: string[] = []
       for (const plan of plans) {
         for (const statement of [
           ...(renames.get(plan.mapping.table) ?? []),
@@ -81,10 +90,14 @@ export class SchemaInstaller {
         const switchSql = readOnlySwitchSql(this.schema, plan)
         const marked = switchSql ? ((await client.query(switchSql)).rowCount ?? 0) : 0
         if (marked > 0) markedReadOnly[plan.mapping.table] = marked
+        const indexes = await columnIndexSql(client, this.schema, plan)
+        for (const statement of indexes.statements) await client.query(statement)
+        for (const [name, standIn] of indexes.standIns) standIns.set(name, standIn)
+        warnings.push(...indexes.warnings)
         await this.recordMapping(client, plan)
       }
       await this.recordVersion(client, fromVersion, details.orgId)
-      const missing = await missingTableObjects(client, this.schema, plans)
+      const missing = await missingTableObjects(client, this.schema, plans, standIns)
       if (missing.length > 0) {
         throw new PostgresError(
           `Installing schema "${this.schema}" failed: these objects are missing after its statements ran (another object may hold the name, e.g. an index left on a renamed table): ${describeTableObjects(missing)}`,
@@ -98,6 +111,7 @@ export class SchemaInstaller {
         toVersion: SCHEMA_VERSION,
         ...diff(before, after),
         markedReadOnly,
+        warnings,
       }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
@@ -134,7 +148,14 @@ export class SchemaInstaller {
   }
 
   private async recordMapping(client: PgClientLike, plan: MappingSchema): Promise<void> {
-    const columns = plan.columns.map((c) => ({ field: c.field, column: c.column, type: c.pgType }))
+    // `captured` marks what the capture trigger records, for hc_capture_*_from_row().
+    const captured = new Set(capturedColumns(plan).map((c) => c.column))
+    const columns = plan.columns.map((c) => ({
+      field: c.field,
+      column: c.column,
+      type: c.pgType,
+      captured: captured.has(c.column),
+    }))
     await client.query(
       format(
         `INSERT INTO %I._pgforce_mapping (table_name, object_name, access, columns) VALUES ($1, $2, $3, $4)

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -8,6 +8,7 @@ import { main } from '../../../src/cli/main.js'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { mappingsFromHerokuConnect } from '../../../src/mappings/mappings-from-heroku-connect.js'
 import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
 import { useTestDatabase } from '../../support/test-database.js'
@@ -74,7 +75,7 @@ async function failOneInsert(): Promise<void> {
   await connection.close()
 }
 
-describe('pgforce install | reload | status | retry-failed', () => {
+describe('pgforce install | reload | status | retry-failed | export', () => {
   it('install creates the schema and reports it; a second install changes nothing', async () => {
     const first = await pgforce('install', '--json')
     expect(first.code).toBe(0)
@@ -128,6 +129,41 @@ describe('pgforce install | reload | status | retry-failed', () => {
     const broken = await pgforce('status', '--config', 'broken.config.mjs')
     expect(broken.code).toBe(1)
     expect(broken.err).toContain('a default export')
+  })
+
+  it("export prints the mappings as Heroku Connect's export JSON, and --out writes it to a file", async () => {
+    const printed = await pgforce('export')
+    expect(printed.code).toBe(0)
+    const exported = JSON.parse(printed.out)
+    expect(exported).toMatchObject({
+      version: 1,
+      connection: {
+        api_version: '60.0',
+        features: { poll_db_no_merge: true, disable_bulk_writes: true },
+      },
+      mappings: [
+        {
+          object_name: 'Account',
+          config: {
+            access: 'read_write',
+            sf_notify_enabled: true,
+            sf_polling_seconds: 600,
+            fields: { Id: {}, SystemModstamp: {}, IsDeleted: {}, CreatedDate: {}, Name: {} },
+            indexes: { Id: { unique: true }, SystemModstamp: { unique: false } },
+          },
+        },
+      ],
+    })
+    expect(mappingsFromHerokuConnect(exported).mappings).toEqual([account])
+
+    const written = await pgforce('export', '--out', 'connect-export.json', '--api-version', '59.0')
+    expect(written).toMatchObject({
+      code: 0,
+      out: '',
+      err: '1 mappings written to connect-export.json\n',
+    })
+    const file = JSON.parse(readFileSync(join(dir, 'connect-export.json'), 'utf8'))
+    expect(file.connection.api_version).toBe('59.0')
   })
 
   it('runs as the real bin, with a TypeScript config', async () => {

@@ -36,7 +36,7 @@ describe('install() checks what it created', () => {
     const failure = install(pool, [planAccount()])
     await expect(failure).rejects.toMatchObject({ code: 'POSTGRES' })
     await expect(failure).rejects.toThrow(
-      /missing.*account: unique index hcu_idx_account_sfid on \(sfid\); account: index hc_idx_account_systemmodstamp on \(systemmodstamp\); account: index hc_idx_account_external_id__c on \(external_id__c\)$/,
+      /missing.*account: unique index hcu_idx_account_sfid on \(sfid\); account: index hc_idx_account_systemmodstamp on \(systemmodstamp\); account: unique index hcu_idx_account_external_id__c on \(external_id__c\)$/,
     )
     const { rows } = await pool.query(`SELECT to_regclass('salesforce.account') AS t`)
     expect(rows).toEqual([{ t: null }])

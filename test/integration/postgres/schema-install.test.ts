@@ -74,8 +74,8 @@ describe('install()', () => {
     )
     expect(indexes.map((i) => i.indexname)).toEqual([
       'account_pkey',
-      'hc_idx_account_external_id__c',
       'hc_idx_account_systemmodstamp',
+      'hcu_idx_account_external_id__c',
       'hcu_idx_account_sfid',
     ])
   })
@@ -176,6 +176,8 @@ describe('capture triggers', () => {
         '"name"=>"Acme", "industry"=>"Energy", "annualrevenue"=>"10.5", "external_id__c"=>NULL, "numberofemployees"=>NULL',
       )
       expect(log[2]?.values).toBe('"industry"=>"Banking"')
+      // Heroku Connect's `old`: the changed columns' previous values.
+      expect(log[2]?.old).toBe('"industry"=>"Energy"')
       expect(log[3]).toMatchObject({ record_id: id, sfid: '001000000000001AAA', values: null })
       expect(notes).toEqual([
         'salesforce.hc_trigger_log:ping',

@@ -157,6 +157,63 @@ describe('defineMapping', () => {
     expect(mapping.fields.map((f) => f.column)).toEqual(['lastname', 'parent_external_id'])
   })
 
+  it("resolves indexes on mapped fields, in Heroku Connect's export shape or as a list", () => {
+    const mapping = defineMapping({
+      object: 'Contact',
+      fields: { LastName: 'last_name', 'Account.External_Id__c': 'account_key' },
+      externalId: 'Contact_Key__c',
+      indexes: {
+        Id: { unique: true },
+        SystemModstamp: { unique: false },
+        Contact_Key__c: { unique: true },
+        lastname: { unique: false },
+        'Account.External_Id__c': {},
+        CreatedDate: { unique: false },
+      },
+    })
+    expect(mapping.indexes).toEqual([
+      { field: 'LastName', column: 'last_name', unique: false },
+      { field: 'Account.External_Id__c', column: 'account_key', unique: false },
+      { field: 'CreatedDate', column: 'createddate', unique: false },
+    ])
+    expect(defineMapping({ object: 'Account', fields: ['Name'] }).indexes).toEqual([])
+    expect(
+      defineMapping({ object: 'Account', fields: ['Name', 'Code__c'], indexes: ['Name'] }).indexes,
+    ).toEqual([{ field: 'Name', column: 'name', unique: false }])
+  })
+
+  it('refuses indexes on fields the mapping does not sync, and unique flags that cannot hold', () => {
+    expect(
+      problems(() =>
+        defineMapping({
+          object: 'Account',
+          fields: ['Name'],
+          externalId: 'External_Id__c',
+          indexes: {
+            Industry: {},
+            External_Id__c: { unique: false },
+            SystemModstamp: { unique: true },
+            Name: { unique: 'yes' as unknown as boolean },
+          },
+        }),
+      ),
+    ).toEqual([
+      'indexes.Industry',
+      'indexes.External_Id__c',
+      'indexes.SystemModstamp',
+      'indexes.Name.unique',
+    ])
+    expect(
+      problems(() =>
+        defineMapping({
+          object: 'Account',
+          fields: ['Name'],
+          indexes: 'Name' as unknown as string[],
+        }),
+      ),
+    ).toEqual(['indexes'])
+  })
+
   it('allows short polling when asked, down to one second', () => {
     expect(
       defineMapping({ object: 'Account', fields: ['Name'], pollIntervalMs: 1_000 }).pollIntervalMs,

@@ -18,7 +18,7 @@ describe('derivedName()', () => {
       statusTrigger: 'hc_account_status_trigger',
       sfidIndex: 'hcu_idx_account_sfid',
       systemmodstampIndex: 'hc_idx_account_systemmodstamp',
-      externalIdIndex: 'hc_idx_account_external_id__c',
+      externalIdIndex: 'hcu_idx_account_external_id__c',
     })
   })
 
