@@ -39,6 +39,7 @@ export {
   type SalesforceApiErrorDetails,
   WriteStrategyError,
 } from './errors/index.js'
+export type { DriftChange, MappingDrift } from './mappings/column-drift.js'
 export type {
   Conflict,
   ConflictEvent,
@@ -86,6 +87,7 @@ export type {
   BulkIngestOperation,
   BulkIngestRequest,
   BulkIngestResult,
+  DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
   StreamingMessage,

@@ -28,6 +28,18 @@ export function runToCompletion(): RunControl {
 export type RunReport = PullReport | PushReport
 
 /**
+ * Re-plans a mapping when a run shows Salesforce's schema changed under it (`SchemaWatch`,
+ * docs/guides/mappings.md "When Salesforce changes"): each answers a new plan to run again with,
+ * or `undefined`. @internal
+ */
+export interface RunReplanner {
+  /** The run threw `error` (Salesforce may have said a field does not exist). */
+  afterError(plan: MappingSchema, error: unknown): Promise<MappingSchema | undefined>
+  /** The pull set records aside (Postgres may have refused values too long for a column). */
+  afterRefusals(plan: MappingSchema): Promise<MappingSchema | undefined>
+}
+
+/**
  * The one way a mapping is pulled or pushed, whoever asks — `syncOnce()`, `reload()` or the
  * running engine's scheduler (docs/concepts/architecture.md): the run gets the mapping's metered
  * door to Salesforce, its events are emitted (`pull:started`, `pull:completed`,
@@ -40,14 +52,19 @@ export class MappingRuns {
   private readonly meter: SalesforceMeter
   private readonly emit: Emit<SyncEngineEvents>
 
+  private readonly replanner: RunReplanner | undefined
+
   constructor(options: {
     runners: () => EngineRunners
     meter: SalesforceMeter
     emit: Emit<SyncEngineEvents>
+    /** Re-plans a mapping whose schema changed under a run, which then runs once more. */
+    replanner?: RunReplanner
   }) {
     this.runners = options.runners
     this.meter = options.meter
     this.emit = options.emit
+    this.replanner = options.replanner
   }
 
   /** Runs `direction` of `plan` once, with the signals gathered for it. */
@@ -80,18 +97,68 @@ export class MappingRuns {
     try {
       if (direction === 'pull') {
         this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })
-        const report = await this.runners().pull.run(plan, hints, context)
+        const pull = this.runners().pull
+        let { report, plan: ran } = await this.replanning(plan, (p) => pull.run(p, hints, context))
+        // Values too long for their column: when the field grew, its column was widened, and the
+        // records set aside are read again at once.
+        const widened =
+          report.failed > 0
+            ? await this.replanner?.afterRefusals(ran).catch((e: unknown) => this.refreshFailed(e))
+            : undefined
+        if (widened) {
+          ran = widened
+          const again = await pull.run(
+            widened,
+            [{ object: plan.object, direction: 'pull', reason: 'poll' }],
+            context,
+          )
+          report = {
+            ...again,
+            inserted: report.inserted + again.inserted,
+            updated: report.updated + again.updated,
+            deleted: report.deleted + again.deleted,
+            keptUnsent: report.keptUnsent + again.keptUnsent,
+            durationMs: report.durationMs + again.durationMs,
+          }
+        }
         const done: PullReport = { ...report, apiCalls: salesforce.calls }
         this.emit('pull:completed', done)
         return done
       }
-      const report = await this.runners().push.run(plan, hints, context)
+      const push = this.runners().push
+      const { report } = await this.replanning(plan, (p) => push.run(p, hints, context))
       const done: PushReport = { ...report, apiCalls: salesforce.calls }
       this.emit('push:completed', done)
       return done
     } finally {
       await this.meter.flush()
     }
+  }
+
+  /**
+   * Runs `run` with `plan`; when it throws and the replanner finds the plan stale (a field
+   * Salesforce no longer has), runs it once more with the new plan.
+   */
+  private async replanning<R>(
+    plan: MappingSchema,
+    run: (plan: MappingSchema) => Promise<R>,
+  ): Promise<{ report: R; plan: MappingSchema }> {
+    try {
+      return { report: await run(plan), plan }
+    } catch (error) {
+      const fresh = await this.replanner
+        ?.afterError(plan, error)
+        .catch((e: unknown) => this.refreshFailed(e))
+      if (!fresh) throw error
+      return { report: await run(fresh), plan: fresh }
+    }
+  }
+
+  /** A describe refresh a run asked for failed: an `error` event; the run goes on as it was. */
+  private refreshFailed(error: unknown): undefined {
+    const wrapped = error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error))
+    this.emit('error', { error: wrapped, context: 'describe refresh' })
+    return undefined
   }
 
   /** Emits `pull:failed` / `push:failed` for a run that threw. */
