@@ -18,8 +18,11 @@ export interface DriftEvents {
   'mapping:drift': [event: MappingDrift]
 }
 
-/** SQLSTATEs of values too long or out of range for their column: a field may have grown. */
-const TOO_LARGE = ['22001', '22003']
+/**
+ * SQLSTATEs of values a column refuses because the field changed: too long (22001), out of range
+ * (22003), not of the column's type (22P02: a decimal in an `integer` column, text in a number).
+ */
+const DOES_NOT_FIT = ['22001', '22003', '22P02']
 
 /** Least time between two describes a pull's refused values ask for, per mapping. */
 const REFUSAL_REFRESH_MS = 60_000
@@ -29,8 +32,9 @@ const REFUSAL_REFRESH_MS = 60_000
  * changes"): reports what each planning found (`mapping:drift`, once per engine for what stays),
  * makes refused records due again when a column was widened or retyped, and re-plans a mapping at
  * once when a run shows its plan is stale: Salesforce answered `INVALID_FIELD` ("No such column")
- * for its query or its write, or Postgres refused values as too long or out of range (22001,
- * 22003; at most one describe a minute per mapping for those). @internal
+ * for its query or its write, or Postgres refused values as too long, out of range or not of the
+ * column's type (22001, 22003, 22P02; at most one describe a minute per mapping for those).
+ * @internal
  */
 export class SchemaWatch {
   private readonly store: SyncStore
@@ -81,14 +85,14 @@ export class SchemaWatch {
   }
 
   /**
-   * After a pull of `plan` set records aside: when some were refused as too long or out of range,
-   * describes the object again (at most once a minute); returns the new plan when a column was
+   * After a pull of `plan` set records aside: when some were refused as too long, out of range or
+   * not of the column's type, describes the object again (at most once a minute); returns the new plan when a column was
    * widened or retyped (the refused records are then due at once).
    */
   async afterRefusals(plan: MappingSchema): Promise<MappingSchema | undefined> {
     const last = this.refusalRefreshAt.get(plan.object) ?? -Infinity
     if (Date.now() - last < REFUSAL_REFRESH_MS) return undefined
-    if (!(await this.store.pullFailures.anyWith(plan.mapping.table, TOO_LARGE))) return undefined
+    if (!(await this.store.pullFailures.anyWith(plan.mapping.table, DOES_NOT_FIT))) return undefined
     this.refusalRefreshAt.set(plan.object, Date.now())
     return this.replan(plan)
   }

@@ -6,8 +6,11 @@ export interface PendingBackfill {
   readonly columns: readonly string[]
   /** The last record id a REST load of them reached (keyset by Id), when all reached it. */
   readonly after: string | undefined
-  /** When the latest of them was asked for: `complete()` keeps columns asked for again since. */
-  readonly requestedAt: Date
+  /**
+   * When the latest of them was asked for (Postgres's text, to the microsecond): `complete()`
+   * keeps columns asked for again since.
+   */
+  readonly requestedAt: string
 }
 
 /**
@@ -30,12 +33,12 @@ export class BackfillStore {
     const { rows } = await this.db.query<{
       columns: string[] | null
       after: string | null
-      requested_at: Date | null
+      requested_at: string | null
     }>(
       format(
         `SELECT array_agg(column_name ORDER BY column_name) AS columns,
                 CASE WHEN bool_and(last_id IS NOT NULL) THEN min(last_id) END AS after,
-                max(requested_at) AS requested_at
+                max(requested_at)::text AS requested_at
          FROM %I._pgforce_backfill WHERE table_name = $1`,
         this.schema,
       ),
@@ -62,11 +65,11 @@ export class BackfillStore {
    * Removes loaded columns (or columns no longer to load) asked for by `requestedAt`, in the
    * caller's transaction; one asked for again since stays.
    */
-  async complete(table: string, columns: readonly string[], requestedAt: Date): Promise<void> {
+  async complete(table: string, columns: readonly string[], requestedAt: string): Promise<void> {
     await this.db.query(
       format(
         `DELETE FROM %I._pgforce_backfill
-         WHERE table_name = $1 AND column_name = ANY($2::text[]) AND requested_at <= $3`,
+         WHERE table_name = $1 AND column_name = ANY($2::text[]) AND requested_at <= $3::timestamptz`,
         this.schema,
       ),
       [table, columns, requestedAt],
