@@ -334,20 +334,24 @@ describe.each(['rest', 'bulk'] as const)('a field added to a mapping (%s)', (pat
     expect(await sql('SELECT column_name FROM $schema._pgforce_backfill')).toEqual([
       { column_name: 'tier__c' },
     ])
-    // An app edit of the new column before the load: it is sent, not overwritten.
-    await sql(`UPDATE $schema.account SET tier__c = 'Platinum' WHERE sfid = $1`, [b])
+    // App edits of the new column before the load are the app's to send, never overwritten by
+    // it: one waiting to be sent (A), one Salesforce rejected earlier and that waits for
+    // retryFailed() (B: FAILED, so no push sends it meanwhile).
+    await sql(`UPDATE $schema.account SET tier__c = 'Platinum' WHERE sfid = ANY($1)`, [[a, b]])
+    await sql(`UPDATE $schema._trigger_log SET state = 'FAILED' WHERE sfid = $1`, [b])
 
     await next.start()
-    await waitFor(async () => (await rowOf(a))?.tier__c === 'Gold', 10_000, 'the backfill')
-    await waitFor(() => org.get(b)?.Tier__c === 'Platinum', 10_000, 'the push')
-    expect((await rowOf(c))?.tier__c).toBe('Bronze')
-    expect((await rowOf(c))?.name).toBe('Local name')
-    expect((await rowOf(b))?.tier__c).toBe('Platinum')
     await waitFor(
       async () => (await sql('SELECT * FROM $schema._pgforce_backfill')).length === 0,
       10_000,
       'the backfill to complete',
     )
+    expect((await rowOf(c))?.tier__c).toBe('Bronze')
+    expect((await rowOf(c))?.name).toBe('Local name') // only the new column was written
+    expect((await rowOf(b))?.tier__c).toBe('Platinum')
+    expect(org.get(b)?.Tier__c).toBe('Silver')
+    await waitFor(() => org.get(a)?.Tier__c === 'Platinum', 10_000, 'the push')
+    expect((await rowOf(a))?.tier__c).toBe('Platinum')
     // Bulk 2.0 above the pull's threshold (2 here), REST pages of `Id, Tier__c` below it.
     const bulkJobs = fixture.emulator?.requests.filter(
       (r) => r.method === 'POST' && r.path.endsWith('/jobs/query'),
