@@ -40,7 +40,7 @@ export class MappingPlanner {
   private readonly describes = new Map<string, SObjectDescribe | undefined>()
   private cached: Promise<Map<string, MappingSchema>> | undefined
   private latest: Map<string, MappingSchema> | undefined
-  /** Refreshes run one after the other. */
+  /** Loads and refreshes run one after the other. */
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(options: MappingPlannerOptions) {
@@ -52,7 +52,8 @@ export class MappingPlanner {
     if (this.options.connection.closed)
       return Promise.reject(new EngineStateError('The connection is closed'))
     if (!this.cached) {
-      const loading = this.load(undefined, false)
+      const loading = this.queue.then(() => this.load(undefined, false))
+      this.queue = loading.catch(() => {})
       this.cached = loading
       loading.catch(() => {
         if (this.cached === loading) this.cached = undefined

@@ -2,6 +2,7 @@ import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushReport } from '../push/push-report.js'
+import type { RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, SyncDirection } from '../sources/change-source.js'
 import type { EngineRunners } from './engine-runners.js'
@@ -44,14 +45,14 @@ export interface RunReplanner {
  * running engine's scheduler (docs/concepts/architecture.md): the run gets the mapping's metered
  * door to Salesforce, its events are emitted (`pull:started`, `pull:completed`,
  * `push:completed`, and `pull:failed`/`push:failed` for the caller to emit with its retry delay),
- * and the calls it made are written to the API usage table.
+ * and the calls it made are written to the API usage table. A run that finds its plan stale
+ * (Salesforce's schema changed under it) is re-planned and run once more (`RunReplanner`).
  * @internal
  */
 export class MappingRuns {
   private readonly runners: () => EngineRunners
   private readonly meter: SalesforceMeter
   private readonly emit: Emit<SyncEngineEvents>
-
   private readonly replanner: RunReplanner | undefined
 
   constructor(options: {
@@ -97,30 +98,7 @@ export class MappingRuns {
     try {
       if (direction === 'pull') {
         this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })
-        const pull = this.runners().pull
-        let { report, plan: ran } = await this.replanning(plan, (p) => pull.run(p, hints, context))
-        // Values too long for their column: when the field grew, its column was widened, and the
-        // records set aside are read again at once.
-        const widened =
-          report.failed > 0
-            ? await this.replanner?.afterRefusals(ran).catch((e: unknown) => this.refreshFailed(e))
-            : undefined
-        if (widened) {
-          ran = widened
-          const again = await pull.run(
-            widened,
-            [{ object: plan.object, direction: 'pull', reason: 'poll' }],
-            context,
-          )
-          report = {
-            ...again,
-            inserted: report.inserted + again.inserted,
-            updated: report.updated + again.updated,
-            deleted: report.deleted + again.deleted,
-            keptUnsent: report.keptUnsent + again.keptUnsent,
-            durationMs: report.durationMs + again.durationMs,
-          }
-        }
+        const report = await this.pull(plan, hints, context)
         const done: PullReport = { ...report, apiCalls: salesforce.calls }
         this.emit('pull:completed', done)
         return done
@@ -132,6 +110,40 @@ export class MappingRuns {
       return done
     } finally {
       await this.meter.flush()
+    }
+  }
+
+  /**
+   * A pull, re-planned when Salesforce's schema changed under it: run again with a fresh plan
+   * after `INVALID_FIELD`, and again after refusals that a widened or retyped column now takes
+   * (the records set aside are due at once); the report counts both runs, `failed` what still fails.
+   */
+  private async pull(
+    plan: MappingSchema,
+    hints: readonly ChangeSignal[],
+    context: RunContext,
+  ): Promise<Omit<PullReport, 'apiCalls'>> {
+    const runner = this.runners().pull
+    const first = await this.replanning(plan, (p) => runner.run(p, hints, context))
+    const widened =
+      first.report.failed > 0
+        ? await this.replanner
+            ?.afterRefusals(first.plan)
+            .catch((error: unknown) => this.refreshFailed(error))
+        : undefined
+    if (!widened) return first.report
+    const again = await runner.run(
+      widened,
+      [{ object: plan.object, direction: 'pull', reason: 'poll' }],
+      context,
+    )
+    return {
+      ...again,
+      inserted: first.report.inserted + again.inserted,
+      updated: first.report.updated + again.updated,
+      deleted: first.report.deleted + again.deleted,
+      keptUnsent: first.report.keptUnsent + again.keptUnsent,
+      durationMs: first.report.durationMs + again.durationMs,
     }
   }
 
