@@ -283,6 +283,37 @@ describe('when Salesforce changes under a running engine', () => {
     expect(drift.map((d) => [d.field, d.change])).toEqual([['Region__c', 'deleted']])
     expect((await engine.status()).mappings[0]?.missingFields).toEqual(['Region__c'])
   })
+
+  it('syncs a deleted field again when it comes back, loading it for existing rows', async () => {
+    const { org, engine, drift } = await startEngine(
+      ['Name', 'Region__c'],
+      (o) => o.addField('Account', { name: 'Region__c', type: 'string', length: 20 }),
+      { describeRefreshIntervalMs: 300 },
+    )
+    const [id] = org.insert('Account', [{ Name: 'Acme', Region__c: 'EU' }])
+    await engine.start()
+    await waitFor(async () => (await rowOf(id as string))?.region__c === 'EU')
+    // A later record moves the cursor past Acme: only a backfill reads it again.
+    org.clock.advance(10_000)
+    const [later] = org.insert('Account', [{ Name: 'Later' }])
+    await waitFor(async () => (await rowOf(later as string)) !== undefined)
+    org.removeField('Account', 'Region__c')
+    await waitFor(() => drift.some((d) => d.change === 'deleted'), 10_000, 'deleted')
+
+    // Undeleted in Setup (the emulator restores the field, not its old values: Salesforce's
+    // value is now empty), and the next pull loads it for the row.
+    org.addField('Account', { name: 'Region__c', type: 'string', length: 20 })
+    await waitFor(() => drift.some((d) => d.change === 'restored'), 10_000, 'restored')
+    await waitFor(async () => (await rowOf(id as string))?.region__c === null, 10_000, 'loaded')
+    await waitFor(
+      async () => (await sql('SELECT * FROM $schema._pgforce_backfill')).length === 0,
+      10_000,
+      'the backfill to complete',
+    )
+    expect((await engine.status()).mappings[0]?.missingFields).toEqual([])
+    org.modify('Account', id as string, { Region__c: 'APAC' })
+    await waitFor(async () => (await rowOf(id as string))?.region__c === 'APAC')
+  })
 })
 
 describe.each(['rest', 'bulk'] as const)('a field added to a mapping (%s)', (path) => {
