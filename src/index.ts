@@ -45,6 +45,7 @@ export {
   type SalesforceApiErrorDetails,
   WriteStrategyError,
 } from './errors/index.js'
+export type { DriftChange, MappingDrift } from './mappings/column-drift.js'
 export type {
   Conflict,
   ConflictEvent,
@@ -101,6 +102,7 @@ export type {
   BulkIngestOperation,
   BulkIngestRequest,
   BulkIngestResult,
+  DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
   StreamingMessage,

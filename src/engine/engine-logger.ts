@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'eventemitter3'
+import type { MappingDrift } from '../mappings/column-drift.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
 
 /** One log method, pino-style: a bindings object first, then the message. */
@@ -67,7 +68,19 @@ export function attachLogger(events: EventEmitter<SyncEngineEvents>, logger: Log
     ),
   )
   events.on('load:started', (e) =>
-    logger.info({ ...log, ...e }, `loading ${e.total} ${e.mapping} records through Bulk 2.0`),
+    logger.info(
+      { ...log, ...e },
+      e.columns
+        ? `loading ${e.columns.join(', ')} of ${e.mapping} for existing rows (${e.total} records)`
+        : `loading ${e.total} ${e.mapping} records through Bulk 2.0`,
+    ),
+  )
+  // What stays wrong (a deleted field, a type the column could not follow) is a warning.
+  events.on('mapping:drift', (e) =>
+    logger[e.change === 'deleted' || e.change === 'type-changed' ? 'warn' : 'info'](
+      { ...log, ...e },
+      driftMessage(e),
+    ),
   )
   events.on('load:progress', (e) =>
     logger.debug({ ...log, ...e }, `loaded ${e.done} of ${e.total} ${e.mapping} records`),
@@ -137,4 +150,21 @@ export function attachLogger(events: EventEmitter<SyncEngineEvents>, logger: Log
   events.on('error', (e) =>
     logger.error({ ...log, err: e.error, context: e.context }, `${e.context}: ${e.error.message}`),
   )
+}
+
+function driftMessage(e: MappingDrift): string {
+  const what = `${e.mapping}.${e.field} (column ${e.table}.${e.column})`
+  switch (e.change) {
+    case 'widened':
+    case 'retyped':
+      return `${what} changed in Salesforce: column ${e.change} from ${e.from} to ${e.to}`
+    case 'type-changed':
+      return `${what} is a ${e.salesforceType} field in Salesforce now; the column stays ${e.from} (would need ${e.to}: ${e.reason}); values it cannot hold unchanged are refused`
+    case 'deleted':
+      return `${what} no longer exists in Salesforce: it is neither queried nor sent; the column keeps its values`
+    case 'restored':
+      return `${what} exists in Salesforce again: it syncs again, and existing rows are loaded`
+    case 'added':
+      return `${what} was added to the mapping: existing rows are loaded by the next pull`
+  }
 }

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import type { ApiUsage } from '../salesforce/salesforce-types.js'
+import type { ApiUsage, FieldType } from '../salesforce/salesforce-types.js'
 import type { TableState } from '../store/sync-state.js'
 import type { EngineState } from './engine-lifecycle.js'
 import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
@@ -31,6 +31,24 @@ export interface MappingStatus {
   readonly apiCallsToday: number
   readonly lastPull: (PullReport & { readonly at: Date }) | undefined
   readonly lastPush: (PushReport & { readonly at: Date }) | undefined
+  /**
+   * Mapped fields Salesforce no longer has (deleted, or hidden from the integration user): not
+   * queried or sent, their columns keep their values (mappings guide, "When Salesforce changes").
+   */
+  readonly missingFields: readonly string[]
+  /**
+   * Fields whose type changed in Salesforce in a way their column could not follow: the column
+   * kept its type, and a value it cannot hold unchanged fails alone (`pull:record-failed`).
+   */
+  readonly typeMismatches: readonly {
+    readonly field: string
+    readonly column: string
+    /** The column's type. */
+    readonly columnType: string
+    /** The type the field would need. */
+    readonly expectedType: string
+    readonly salesforceType: FieldType
+  }[]
   /** The last failure of a pull or push, cleared by the next success. */
   readonly lastError:
     | { readonly at: Date; readonly direction: 'pull' | 'push'; readonly message: string }
@@ -103,6 +121,20 @@ export function mappingStatuses(
       apiCallsToday: live.callsToday.get(plan.object.toLowerCase()) ?? 0,
       lastPull: history.pulls.get(plan.object),
       lastPush: history.pushes.get(plan.object),
+      missingFields: (plan.missing ?? []).map((m) => m.field),
+      typeMismatches: plan.columns.flatMap((c) =>
+        c.expectedType === undefined
+          ? []
+          : [
+              {
+                field: c.field,
+                column: c.column,
+                columnType: c.pgType,
+                expectedType: c.expectedType,
+                salesforceType: c.sfType,
+              },
+            ],
+      ),
       lastError: history.errors.get(plan.object),
     }
   })

@@ -2,6 +2,7 @@ import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushReport } from '../push/push-report.js'
+import type { RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, SyncDirection } from '../sources/change-source.js'
 import type { EngineRunners } from './engine-runners.js'
@@ -28,26 +29,43 @@ export function runToCompletion(): RunControl {
 export type RunReport = PullReport | PushReport
 
 /**
+ * Re-plans a mapping when a run shows Salesforce's schema changed under it (`SchemaWatch`,
+ * docs/guides/mappings.md "When Salesforce changes"): each answers a new plan to run again with,
+ * or `undefined`. @internal
+ */
+export interface RunReplanner {
+  /** The run threw `error` (Salesforce may have said a field does not exist). */
+  afterError(plan: MappingSchema, error: unknown): Promise<MappingSchema | undefined>
+  /** The pull set records aside (Postgres may have refused values too long for a column). */
+  afterRefusals(plan: MappingSchema): Promise<MappingSchema | undefined>
+}
+
+/**
  * The one way a mapping is pulled or pushed, whoever asks — `syncOnce()`, `reload()` or the
  * running engine's scheduler (docs/concepts/architecture.md): the run gets the mapping's metered
  * door to Salesforce, its events are emitted (`pull:started`, `pull:completed`,
  * `push:completed`, and `pull:failed`/`push:failed` for the caller to emit with its retry delay),
- * and the calls it made are written to the API usage table.
+ * and the calls it made are written to the API usage table. A run that finds its plan stale
+ * (Salesforce's schema changed under it) is re-planned and run once more (`RunReplanner`).
  * @internal
  */
 export class MappingRuns {
   private readonly runners: () => EngineRunners
   private readonly meter: SalesforceMeter
   private readonly emit: Emit<SyncEngineEvents>
+  private readonly replanner: RunReplanner | undefined
 
   constructor(options: {
     runners: () => EngineRunners
     meter: SalesforceMeter
     emit: Emit<SyncEngineEvents>
+    /** Re-plans a mapping whose schema changed under a run, which then runs once more. */
+    replanner?: RunReplanner
   }) {
     this.runners = options.runners
     this.meter = options.meter
     this.emit = options.emit
+    this.replanner = options.replanner
   }
 
   /** Runs `direction` of `plan` once, with the signals gathered for it. */
@@ -80,18 +98,79 @@ export class MappingRuns {
     try {
       if (direction === 'pull') {
         this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })
-        const report = await this.runners().pull.run(plan, hints, context)
+        const report = await this.pull(plan, hints, context)
         const done: PullReport = { ...report, apiCalls: salesforce.calls }
         this.emit('pull:completed', done)
         return done
       }
-      const report = await this.runners().push.run(plan, hints, context)
+      const push = this.runners().push
+      const { report } = await this.replanning(plan, (p) => push.run(p, hints, context))
       const done: PushReport = { ...report, apiCalls: salesforce.calls }
       this.emit('push:completed', done)
       return done
     } finally {
       await this.meter.flush()
     }
+  }
+
+  /**
+   * A pull, re-planned when Salesforce's schema changed under it: run again with a fresh plan
+   * after `INVALID_FIELD`, and again after refusals that a widened or retyped column now takes
+   * (the records set aside are due at once); the report counts both runs, `failed` what still fails.
+   */
+  private async pull(
+    plan: MappingSchema,
+    hints: readonly ChangeSignal[],
+    context: RunContext,
+  ): Promise<Omit<PullReport, 'apiCalls'>> {
+    const runner = this.runners().pull
+    const first = await this.replanning(plan, (p) => runner.run(p, hints, context))
+    const widened =
+      first.report.failed > 0
+        ? await this.replanner
+            ?.afterRefusals(first.plan)
+            .catch((error: unknown) => this.refreshFailed(error))
+        : undefined
+    if (!widened) return first.report
+    const again = await runner.run(
+      widened,
+      [{ object: plan.object, direction: 'pull', reason: 'poll' }],
+      context,
+    )
+    return {
+      ...again,
+      inserted: first.report.inserted + again.inserted,
+      updated: first.report.updated + again.updated,
+      deleted: first.report.deleted + again.deleted,
+      keptUnsent: first.report.keptUnsent + again.keptUnsent,
+      durationMs: first.report.durationMs + again.durationMs,
+    }
+  }
+
+  /**
+   * Runs `run` with `plan`; when it throws and the replanner finds the plan stale (a field
+   * Salesforce no longer has), runs it once more with the new plan.
+   */
+  private async replanning<R>(
+    plan: MappingSchema,
+    run: (plan: MappingSchema) => Promise<R>,
+  ): Promise<{ report: R; plan: MappingSchema }> {
+    try {
+      return { report: await run(plan), plan }
+    } catch (error) {
+      const fresh = await this.replanner
+        ?.afterError(plan, error)
+        .catch((e: unknown) => this.refreshFailed(e))
+      if (!fresh) throw error
+      return { report: await run(fresh), plan: fresh }
+    }
+  }
+
+  /** A describe refresh a run asked for failed: an `error` event; the run goes on as it was. */
+  private refreshFailed(error: unknown): undefined {
+    const wrapped = error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error))
+    this.emit('error', { error: wrapped, context: 'describe refresh' })
+    return undefined
   }
 
   /** Emits `pull:failed` / `push:failed` for a run that threw. */

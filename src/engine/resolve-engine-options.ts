@@ -44,6 +44,14 @@ export interface SyncEngineOptions {
    */
   readonly reconcileSample?: number
   /**
+   * How often a running engine describes its mapped objects again to follow changes made in
+   * Salesforce's Setup (a field that grows, changes type or is deleted; see the mappings guide,
+   * "When Salesforce changes"). One API call per object. The engine also describes an object at
+   * once when Salesforce answers `INVALID_FIELD` for its query or Postgres refuses a value as too
+   * long. `0` turns the timer off. @default 3 600 000 (1 hour)
+   */
+  readonly describeRefreshIntervalMs?: number
+  /**
    * How long a push's claim on `_trigger_log` entries holds. Entries a worker claimed and never
    * settled (it died mid-push) go back to the queue after this; keep it above your longest push
    * round (a Bulk 2.0 job can take minutes). @default 600 000 (10 minutes)
@@ -124,6 +132,7 @@ export interface ResolvedEngineOptions {
   readonly archiveRetentionDays: number
   readonly reconcileIntervalMs: number
   readonly reconcileSample: number
+  readonly describeRefreshIntervalMs: number
   readonly pushLeaseMs: number
   readonly takeoverCheckMs: number
   readonly logger: Logger | undefined
@@ -195,6 +204,11 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
   const reconcileSample = read.integer('reconcileSample', options.reconcileSample ?? 200, {
     min: 0,
   })
+  const describeRefreshIntervalMs = read.integer(
+    'describeRefreshIntervalMs',
+    options.describeRefreshIntervalMs ?? 3_600_000,
+    { min: 0 },
+  )
   const archiveRetentionDays = read.integer(
     'archiveRetentionDays',
     options.archiveRetentionDays ?? 31,
@@ -241,6 +255,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     archiveRetentionDays: archiveRetentionDays as number,
     reconcileIntervalMs: reconcileIntervalMs as number,
     reconcileSample: reconcileSample as number,
+    describeRefreshIntervalMs: describeRefreshIntervalMs as number,
     pushLeaseMs: pushLeaseMs as number,
     takeoverCheckMs: takeoverCheckMs as number,
     logger,

@@ -62,7 +62,8 @@ const ABANDONED = new PgforceError(
  */
 export class RunningEngine {
   private readonly host: RunningEngineParts
-  private readonly plans: ReadonlyMap<string, MappingSchema>
+  /** The plans as they are now: a describe refresh may re-plan a mapping while running. */
+  private readonly currentPlans: () => ReadonlyMap<string, MappingSchema>
   private readonly scheduler: LaneScheduler<ChangeSignal>
   private readonly leadership: PullLeadership
   private readonly stopping = new AbortController()
@@ -74,9 +75,9 @@ export class RunningEngine {
   private sessionErrorReported = false
   private isPaused = false
 
-  constructor(host: RunningEngineParts, plans: ReadonlyMap<string, MappingSchema>) {
+  constructor(host: RunningEngineParts, plans: () => ReadonlyMap<string, MappingSchema>) {
     this.host = host
-    this.plans = plans
+    this.currentPlans = plans
     const { options, emit } = host
     this.leadership = host.store.pullLeadership(
       (mapping, leader) => emit('leadership', { mapping, leader }),
@@ -93,6 +94,10 @@ export class RunningEngine {
         this.reportTerminalSession(error)
       },
     })
+  }
+
+  private get plans(): ReadonlyMap<string, MappingSchema> {
+    return this.currentPlans()
   }
 
   /** Whether runs are paused (changes still accumulate in the trigger log). */

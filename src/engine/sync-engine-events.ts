@@ -6,6 +6,7 @@ import type { SourceConnectionEvent } from '../sources/change-source.js'
 import type { BudgetEvents } from './api-budget.js'
 import type { EngineState } from './engine-lifecycle.js'
 import type { ReconcileReport } from './reconcile.js'
+import type { DriftEvents } from './schema-watch.js'
 import type { VerifyReport } from './verify-report.js'
 
 /**
@@ -13,7 +14,7 @@ import type { VerifyReport } from './verify-report.js'
  * breaking listeners. Listen to `error`: background failures are reported there (an engine never
  * throws from a timer).
  */
-export interface SyncEngineEvents extends PullEvents, PushEvents, BudgetEvents {
+export interface SyncEngineEvents extends PullEvents, PushEvents, BudgetEvents, DriftEvents {
   /** The lifecycle state changed. */
   state: [event: { readonly from: EngineState; readonly to: EngineState }]
   /** A pull of one mapping began. */

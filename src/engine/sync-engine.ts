@@ -33,6 +33,7 @@ import {
 } from './resolve-engine-options.js'
 import { RunningEngine, type StopOptions } from './running-engine.js'
 import { SalesforceMeter } from './salesforce-meter.js'
+import { SchemaWatch, signature } from './schema-watch.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
 import { sampleSizes, type VerifyMappingContext, verifyMapping } from './verify-mapping.js'
 import type { VerifyOptions, VerifyReport } from './verify-report.js'
@@ -72,6 +73,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly budget: ApiBudget
   private readonly meter: SalesforceMeter
   private readonly planner: MappingPlanner
+  private readonly watch: SchemaWatch
   private readonly runs: MappingRuns
   private installed: Promise<void> | undefined
   private readonly emitter: Emit<SyncEngineEvents>
@@ -98,7 +100,14 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       () => connection.salesforce.apiUsage,
     )
     this.meter = new SalesforceMeter(connection.salesforce, this.budget)
-    this.planner = new MappingPlanner(connection, this.options.mappings, this.meter)
+    this.watch = new SchemaWatch({ store: this.store, emit, planner: () => this.planner })
+    this.planner = new MappingPlanner({
+      connection,
+      mappings: this.options.mappings,
+      meter: this.meter,
+      recorded: () => this.store.recordedMappings(),
+      onDrift: (outcome) => this.watch.onDrift(outcome),
+    })
     let runners: EngineRunners | undefined
     this.runs = new MappingRuns({
       runners: () => {
@@ -107,6 +116,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       },
       meter: this.meter,
       emit,
+      replanner: this.watch,
     })
     this.sources = this.options.sources ?? defaultSources()
   }
@@ -132,18 +142,36 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
-   * Checks the mappings against the org's describe, then creates or upgrades the schema, tables,
-   * indexes and triggers in one transaction. Idempotent; safe to run from several workers at once.
+   * Describes the mapped objects again and checks the mappings against them, then creates or
+   * upgrades the schema, tables, indexes and triggers in one transaction (columns whose field grew
+   * or changed type in Salesforce are widened or retyped first, see the mappings guide, "When
+   * Salesforce changes"). Columns added to a table that has rows are loaded for those rows by the
+   * next pull (`mapping:drift` `added`). Idempotent; safe to run from several workers at once.
    */
   install(): Promise<InstallReport> {
     return this.lifecycle.call('install', async () => {
-      const plans = await this.planner.plans()
+      const plans = await this.planner.refresh()
       const installer = new SchemaInstaller(
         this.options.connection.pool,
         this.options.connection.schema,
       )
       const report = await installer.install([...plans.values()])
       this.installed = undefined
+      for (const added of report.addedColumns) {
+        const [table, column] = added.split('.')
+        const plan = [...plans.values()].find((p) => p.mapping.table === table)
+        const spec = plan?.columns.find((c) => c.column === column && !c.system)
+        if (plan && spec)
+          this.watch.report({
+            mapping: plan.object,
+            table: plan.mapping.table,
+            field: spec.field,
+            column: spec.column,
+            change: 'added',
+            to: spec.pgType,
+            salesforceType: spec.sfType,
+          })
+      }
       return report
     })
   }
@@ -429,13 +457,18 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
             run: () => this.reconcile(),
           },
           {
+            name: 'describe refresh',
+            everyMs: this.options.describeRefreshIntervalMs,
+            run: () => this.refreshDescribes(),
+          },
+          {
             name: 'archive retention',
             everyMs: this.options.archiveRetentionDays > 0 ? 3_600_000 : 0,
             run: () => this.trimArchive(),
           },
         ],
       },
-      plans,
+      () => this.planner.current() ?? plans,
     )
     this.running = running
     try {
@@ -485,5 +518,20 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   private signal(change: ChangeSignal): void {
     this.running?.signal(change)
+  }
+
+  /**
+   * Describes every mapped object again (the running engine's `describeRefreshIntervalMs`
+   * timer): a mapping whose plan changed is pulled and pushed at once with the new plan.
+   */
+  private async refreshDescribes(): Promise<void> {
+    const before = this.planner.current()
+    const after = await this.planner.refresh()
+    for (const [object, plan] of after) {
+      const old = before?.get(object)
+      if (old && signature(old) === signature(plan)) continue
+      this.signal({ object: plan.object, direction: 'pull', reason: 'poll' })
+      this.signal({ object: plan.object, direction: 'push', reason: 'poll' })
+    }
   }
 }

@@ -24,6 +24,19 @@ export interface ColumnSpec {
   readonly digits?: number | undefined
   /** For a `Relationship.Field` column: the lookup it sets by the parent's external id. */
   readonly lookup?: LookupSpec | undefined
+  /**
+   * Set when the field's type changed in Salesforce in a way the column could not follow (see
+   * docs/guides/mappings.md, "When Salesforce changes"): the column type the field would get
+   * today. `pgType` stays the column's own; a pulled value Postgres would change to fit is refused.
+   */
+  readonly expectedType?: string | undefined
+}
+
+/** A mapped field Salesforce no longer has, whose column `install()` created. */
+export interface MissingField {
+  /** The field as the mapping names it. */
+  readonly field: string
+  readonly column: string
 }
 
 /** A `<lookup>__r__<externalid>` column: which lookup it sets, and through which parent field. */
@@ -58,4 +71,9 @@ export interface MappingSchema {
   readonly writableColumns: readonly ColumnSpec[]
   /** Canonical external id field, if the mapping has one. */
   readonly externalId: string | undefined
+  /**
+   * Installed fields Salesforce no longer has (deleted, or hidden from the integration user): not
+   * queried or sent; their columns keep their values. Absent or empty when there are none.
+   */
+  readonly missing?: readonly MissingField[] | undefined
 }

@@ -2,7 +2,13 @@ import { ConfigError, type ConfigProblem } from '../errors/config-error.js'
 import type { FieldDescribe, SObjectDescribe } from '../salesforce/salesforce-types.js'
 import { columnTypeFor, UNSUPPORTED_FIELD_TYPES } from './column-types.js'
 import { type Mapping, SYSTEM_FIELDS } from './mapping.js'
-import type { ColumnSpec, MappingSchema } from './mapping-schema.js'
+import type { ColumnSpec, MappingSchema, MissingField } from './mapping-schema.js'
+
+/** The fields `install()` made columns for, by table, as `_pgforce_mapping` records them. */
+export type InstalledFields = ReadonlyMap<
+  string,
+  readonly { readonly field: string; readonly column: string }[]
+>
 
 /**
  * Checks mappings against the org's describes and returns their {@link MappingSchema}s, or
@@ -10,18 +16,28 @@ import type { ColumnSpec, MappingSchema } from './mapping-schema.js'
  * external id that is not an External ID field,
  * unsupported field types, a `Relationship.Field` that is not a lookup to a parent's External ID.
  *
+ * A field Salesforce no longer has is a problem only when it was never installed: one whose
+ * column `install()` created (`installed`) was deleted in Salesforce since, and is planned as
+ * `missing` (not queried, not sent, its column kept; docs/guides/mappings.md, "When Salesforce
+ * changes"), so a running engine or a restart goes on with the rest of the mapping.
+ *
  * @param describes the describe of each mapping's object, or `undefined` when the org has no
  *   such object.
  */
 export function planMappings(
   mappings: readonly Mapping[],
   describes: ReadonlyMap<string, SObjectDescribe | undefined>,
+  installed: InstalledFields = new Map(),
 ): MappingSchema[] {
   const problems: ConfigProblem[] = []
   const schemas: MappingSchema[] = []
   for (const mapping of mappings) {
     const describe = describes.get(mapping.object)
     const at = (path: string) => `mappings.${mapping.object}.${path}`
+    const recorded = installed.get(mapping.table) ?? []
+    const wasInstalled = (field: string, column: string) =>
+      recorded.some((r) => r.column === column && r.field.toLowerCase() === field.toLowerCase())
+    const missing: MissingField[] = []
     if (!describe) {
       problems.push({
         path: at('object'),
@@ -39,12 +55,16 @@ export function planMappings(
     for (const { field: name, column } of mapping.fields) {
       if (name.includes('.')) {
         const resolved = lookupColumn(describe, describes, name, column)
-        if ('problem' in resolved)
-          problems.push({ path: at(`fields.${name}`), ...resolved.problem })
-        else columns.push(resolved.column)
+        if (!('problem' in resolved)) columns.push(resolved.column)
+        else if (wasInstalled(name, column)) missing.push({ field: name, column })
+        else problems.push({ path: at(`fields.${name}`), ...resolved.problem })
         continue
       }
       const field = byName.get(name.toLowerCase())
+      if (!field && wasInstalled(name, column)) {
+        missing.push({ field: name, column })
+        continue
+      }
       if (!field) {
         problems.push({
           path: at(`fields.${name}`),
@@ -68,7 +88,10 @@ export function planMappings(
     let externalId: string | undefined
     if (mapping.externalId) {
       const field = byName.get(mapping.externalId.toLowerCase())
-      if (!field?.externalId) {
+      const gone = missing.some((m) => m.field.toLowerCase() === mapping.externalId?.toLowerCase())
+      if (!field && gone) {
+        // Deleted in Salesforce since install: pushes create and update by Id meanwhile.
+      } else if (!field?.externalId) {
         problems.push({
           path: at('externalId'),
           expected: `an External ID field of ${describe.name}`,
@@ -88,7 +111,14 @@ export function planMappings(
       })
     }
     const writableColumns = writable(columns)
-    schemas.push({ mapping, object: describe.name, columns, writableColumns, externalId })
+    schemas.push({
+      mapping,
+      object: describe.name,
+      columns,
+      writableColumns,
+      externalId,
+      ...(missing.length > 0 ? { missing } : {}),
+    })
   }
   if (problems.length > 0) throw new ConfigError(problems, 'mappings for this org')
   return schemas.map((schema) => linkParents(schema, schemas))

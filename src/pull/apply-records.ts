@@ -1,10 +1,10 @@
 import format from 'pg-format'
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
-import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
-import { toColumnValue } from '../mappings/value-conversion.js'
+import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { StoreTransaction } from '../store/sync-store.js'
+import { asParameter, castType } from './column-parameter.js'
 import { fieldValue } from './record-field.js'
 import { resolveConflicts } from './resolve-conflicts.js'
 
@@ -171,20 +171,4 @@ async function upsert(
   let inserted = 0
   for (const row of rows) if (row.inserted) inserted += 1
   return { inserted, updated: rows.length - inserted }
-}
-
-/**
- * The type a value is cast to in the upsert's SELECT: the column's own, except that text types keep
- * no length. An explicit cast to `varchar(40)` cuts a longer value to 40 characters without a word;
- * the INSERT's assignment to the column refuses it (22001), so the record fails loudly instead.
- */
-function castType(pgType: string): string {
-  return /^\s*(varchar|character varying|char|character|bpchar)\s*\(\s*\d+\s*\)\s*$/i.test(pgType)
-    ? 'text'
-    : pgType
-}
-
-function asParameter(value: unknown, column: ColumnSpec): string | null {
-  const converted = toColumnValue(value, column.sfType)
-  return converted === null ? null : String(converted)
 }

@@ -1,9 +1,10 @@
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
-import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
 import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { PullRecordFailure, RecordRefusal } from '../store/pull-failures.js'
 import type { StoreTransaction } from '../store/sync-store.js'
+import { applyBackfill } from './apply-backfill.js'
 import { type ApplyCounts, applyRecords } from './apply-records.js'
 import { refusalOf } from './refusal-of.js'
 
@@ -110,6 +111,27 @@ export class PageApplier {
     return { counts, failed }
   }
 
+  /**
+   * Loads `columns` of the rows of `records` in the caller's transaction (a backfill of columns
+   * added to the mapping, see {@link applyBackfill}): only those columns are written. A record
+   * Postgres refuses fails alone, as in {@link apply}, and is read again whole later.
+   */
+  async backfill(
+    tx: StoreTransaction,
+    records: readonly SObjectRecord[],
+    columns: readonly ColumnSpec[],
+  ): Promise<PageOutcome> {
+    const { counts, refused } = await this.isolate(tx, records, (batch) =>
+      applyBackfill(tx, this.plan, columns, batch),
+    )
+    const failed = await tx.pullFailures.record(
+      this.plan.mapping.table,
+      refused,
+      this.options.retryMs,
+    )
+    return { counts, failed }
+  }
+
   /** After the page's transaction committed: tells listeners. */
   committed(outcome: PageOutcome): void {
     if (outcome.failed.length > 0) this.knownFailures = true
@@ -125,6 +147,8 @@ export class PageApplier {
   private async isolate(
     tx: StoreTransaction,
     records: readonly SObjectRecord[],
+    applyBatch: (batch: readonly SObjectRecord[]) => Promise<ApplyCounts> = (batch) =>
+      applyRecords(tx, this.plan, batch),
   ): Promise<{ counts: ApplyCounts; refused: RecordRefusal[] }> {
     const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0, conflicts: [] }
     const refused: RecordRefusal[] = []
@@ -132,7 +156,7 @@ export class PageApplier {
     const attempt = async (batch: readonly SObjectRecord[]): Promise<void> => {
       await client.query('SAVEPOINT pgforce_page')
       try {
-        const applied = await applyRecords(tx, this.plan, batch)
+        const applied = await applyBatch(batch)
         await client.query('RELEASE SAVEPOINT pgforce_page')
         counts.inserted += applied.inserted
         counts.updated += applied.updated

@@ -2,9 +2,18 @@ import type { ConflictEvent } from '../mappings/conflict-policy.js'
 
 /** The events a pull raises (part of `SyncEngineEvents`). */
 export interface PullEvents {
-  /** A Bulk 2.0 load (a first load over the threshold, or `reload()`) began. */
+  /**
+   * A load began: a Bulk 2.0 load (a first load over the threshold, or `reload()`), or the load of
+   * `columns` a mapping gained (or got back from Salesforce) for the rows the table has.
+   */
   'load:started': [
-    event: { readonly mapping: string; readonly total: number; readonly reload: boolean },
+    event: {
+      readonly mapping: string
+      readonly total: number
+      readonly reload: boolean
+      /** A backfill: only these columns are loaded, for existing rows. */
+      readonly columns?: readonly string[]
+    },
   ]
   /** A load applied another batch: `done` of `total` records. */
   'load:progress': [

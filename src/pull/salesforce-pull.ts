@@ -5,6 +5,7 @@ import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
 import type { PullCursor } from '../store/cursors.js'
 import type { SyncStore } from '../store/sync-store.js'
+import { backfillColumns } from './backfill-columns.js'
 import { bulkLoad } from './bulk-load.js'
 import { applyHardDeletes } from './hard-deletes.js'
 import { PageApplier, type PullCounts } from './page-applier.js'
@@ -162,6 +163,23 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         this.tuning.hardDeleteIntervalMs,
       )
     }
+    // Columns added to the mapping (or back in Salesforce) are loaded for the rows there are.
+    if (!onlyNamedRecords) {
+      add(
+        counts,
+        await backfillColumns(this.store, plan, {
+          salesforce,
+          pages,
+          sizeUp: (countQuery) => this.sizeUp(context, countQuery, false),
+          batchSize: this.tuning.bulkBatchSize,
+          reloaded: reload,
+          onStarted: ({ total, columns }) =>
+            this.emit('load:started', { mapping: plan.object, total, reload: false, columns }),
+          onProgress: (progress) => this.emit('load:progress', progress),
+          signal,
+        }),
+      )
+    }
     counts.keptUnsent = pages.keptUnsent
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
     const replayIds = new Map<string, number>()
@@ -178,9 +196,22 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
   }
 
   /**
-   * The one Bulk 2.0 load-or-not decision: counts what there is to read (everything, or what
-   * changed since `since`); a reload, or more than `bulkThreshold` records, is loaded through
-   * Bulk 2.0 and the cursor it reached is returned; otherwise nothing is read (`undefined`).
+   * The one Bulk 2.0 load-or-not decision: counts what a read would return (one call); a reload,
+   * or more than `bulkThreshold` records, goes through Bulk 2.0.
+   */
+  private async sizeUp(
+    context: RunContext,
+    countQuery: string,
+    reload: boolean,
+  ): Promise<{ total: number; bulk: boolean }> {
+    const total = await context.salesforce.count(countQuery)
+    return { total, bulk: reload || total > this.tuning.bulkThreshold }
+  }
+
+  /**
+   * Loads what there is to read (everything, or what changed since `since`) through Bulk 2.0 when
+   * {@link sizeUp} says so, and returns the cursor it reached; otherwise nothing is read
+   * (`undefined`).
    */
   private async loadIfLarge(
     plan: MappingSchema,
@@ -190,8 +221,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     since: PullCursor | undefined,
     reload: boolean,
   ): Promise<PullCursor | undefined> {
-    const total = await context.salesforce.count(countSoql(plan, since))
-    if (!reload && total <= this.tuning.bulkThreshold) return undefined
+    const { total, bulk } = await this.sizeUp(context, countSoql(plan, since), reload)
+    if (!bulk) return undefined
     this.emit('load:started', { mapping: plan.object, total, reload })
     add(
       counts,

@@ -1,6 +1,7 @@
 import type {
   BulkIngestRequest,
   BulkIngestResult,
+  DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
   StreamSubscription,
@@ -116,9 +117,9 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     await this.spend(1)
     return this.unlessAbandoned(this.inner.describeGlobal())
   }
-  async describe(objectName: string): Promise<SObjectDescribe> {
+  async describe(objectName: string, options?: DescribeOptions): Promise<SObjectDescribe> {
     await this.spend(1)
-    return this.unlessAbandoned(this.inner.describe(objectName))
+    return this.unlessAbandoned(this.inner.describe(objectName, options))
   }
   query<T extends SObjectRecord = SObjectRecord>(
     soql: string,

@@ -17,6 +17,15 @@ export interface QueryOptions {
   readonly signal?: AbortSignal
 }
 
+/** Options of `describe()`. */
+export interface DescribeOptions {
+  /**
+   * Ask Salesforce again instead of answering from a cache: adapters may keep describes (fields
+   * change rarely); the engine refreshes them to follow changes made in Setup.
+   */
+  readonly refresh?: boolean
+}
+
 /** Options of the collection writes. */
 export interface WriteOptions {
   /** Roll back every record of a 200-record call when one fails. Default `false`. */
@@ -115,8 +124,11 @@ export interface StreamSubscription {
 export interface SalesforceAdapter {
   /** Every object of the org. */
   describeGlobal(): Promise<DescribeGlobalResult>
-  /** One object's fields and relationships. Rejects with `NOT_FOUND` for an unknown object. */
-  describe(objectName: string): Promise<SObjectDescribe>
+  /**
+   * One object's fields and relationships. Rejects with `NOT_FOUND` for an unknown object. With
+   * `refresh`, never from a cache (and a cache the adapter keeps gets the fresh describe).
+   */
+  describe(objectName: string, options?: DescribeOptions): Promise<SObjectDescribe>
   /** Runs a SOQL query and yields every record, following pages to the end (no 10 000 cap). */
   query<T extends SObjectRecord = SObjectRecord>(
     soql: string,

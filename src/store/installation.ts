@@ -1,6 +1,8 @@
 import format from 'pg-format'
 import { EngineStateError } from '../errors/engine-state-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { RecordedMapping } from '../postgres/install/drift-installer.js'
+import type { RecordedColumn } from '../postgres/install/installation-records.js'
 import { SCHEMA_VERSION } from '../postgres/install/migrations.js'
 import type { Queryable } from './queryable.js'
 
@@ -65,4 +67,26 @@ interface InstalledMapping {
   readonly table: string
   readonly access: string
   readonly columns: readonly { readonly column: string }[]
+}
+
+/**
+ * What `_pgforce_mapping` records for each installed table (access, columns, fields Salesforce
+ * deleted since), by table; empty when pgforce is not installed in the schema. @internal
+ */
+export async function recordedMappings(
+  pool: Queryable,
+  schema: string,
+): Promise<Map<string, RecordedMapping>> {
+  const table = format('%I._pgforce_mapping', schema)
+  const exists = await pool.query<{ exists: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS exists',
+    [table],
+  )
+  if (exists.rows[0]?.exists !== true) return new Map()
+  const { rows } = await pool.query<{
+    table_name: string
+    access: string
+    columns: RecordedColumn[]
+  }>(`SELECT table_name, access, columns FROM ${table}`)
+  return new Map(rows.map((r) => [r.table_name, { access: r.access, columns: r.columns }]))
 }

@@ -66,6 +66,19 @@ export class PullFailureStore {
     return { any: rows[0]?.any === true, due: rows[0]?.due ?? [] }
   }
 
+  /** Whether `table` has records Postgres refused with one of these SQLSTATEs. */
+  async anyWith(table: string, sqlStates: readonly string[]): Promise<boolean> {
+    const { rows } = await this.db.query<{ any: boolean }>(
+      format(
+        `SELECT EXISTS (SELECT 1 FROM %I._pgforce_pull_failure
+                        WHERE table_name = $1 AND sql_state = ANY($2::text[])) AS any`,
+        this.schema,
+      ),
+      [table, sqlStates],
+    )
+    return rows[0]?.any === true
+  }
+
   /** The rows of `_pgforce_pull_failure` among `sfids`, in the caller's transaction. */
   async among(table: string, sfids: readonly string[]): Promise<Map<string, FailingRecord>> {
     if (sfids.length === 0) return new Map()

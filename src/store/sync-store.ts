@@ -1,11 +1,13 @@
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import type { RecordedMapping } from '../postgres/install/drift-installer.js'
 import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 import { ApiUsageStore } from './api-usage.js'
+import { BackfillStore } from './backfills.js'
 import { CursorStore } from './cursors.js'
 import { FailedEntryStore } from './failed-entries.js'
 import { InsertFence, passInsertFence } from './insert-fence.js'
-import { assertInstalled } from './installation.js'
+import { assertInstalled, recordedMappings } from './installation.js'
 import { PullFailureStore } from './pull-failures.js'
 import { PullLeadership } from './pull-leadership.js'
 import { requestPull } from './pull-requests.js'
@@ -29,9 +31,11 @@ export class StoreModules {
   readonly unsentChanges: UnsentChangeStore
   readonly seenRecords: SeenRecordStore
   readonly state: SyncStateStore
+  readonly backfills: BackfillStore
 
   constructor(db: Queryable, schema: string) {
     this.schema = schema
+    this.backfills = new BackfillStore(db, schema)
     this.cursors = new CursorStore(db, schema)
     this.pullFailures = new PullFailureStore(db, schema)
     this.unsentChanges = new UnsentChangeStore(db, schema)
@@ -80,6 +84,11 @@ export class SyncStore extends StoreModules {
    */
   checkInstalled(plans: Iterable<MappingSchema>): Promise<void> {
     return assertInstalled(this.pool, this.schema, plans)
+  }
+
+  /** What `_pgforce_mapping` records for each installed table (empty before `install()`). */
+  recordedMappings(): Promise<Map<string, RecordedMapping>> {
+    return recordedMappings(this.pool, this.schema)
   }
 
   /**

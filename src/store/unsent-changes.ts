@@ -144,4 +144,31 @@ export class UnsentChangeStore {
     )
     return new Set(rows.map((r) => r.sfid))
   }
+
+  /**
+   * Of `columns`, those each row of `sfids` has a change waiting to be sent for (NEW, PENDING or
+   * FAILED entries that set them), by sfid: a load of those columns leaves them as they are.
+   */
+  async waitingColumns(
+    table: string,
+    sfids: readonly string[],
+    columns: readonly string[],
+  ): Promise<Map<string, Set<string>>> {
+    if (sfids.length === 0 || columns.length === 0) return new Map()
+    const { rows } = await this.db.query<{ sfid: string; columns: string[] }>(
+      format(
+        `SELECT r.sfid, array_agg(DISTINCT k) AS columns
+         FROM %1$I.%2$I AS r
+         JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
+          AND l.state IN ('NEW', 'PENDING', 'FAILED') AND l.action IN ('INSERT', 'UPDATE')
+         CROSS JOIN LATERAL unnest(akeys(coalesce(l."values", '')::hstore)) AS k
+         WHERE r.sfid = ANY($2::varchar[]) AND k = ANY($3::text[])
+         GROUP BY r.sfid`,
+        this.schema,
+        table,
+      ),
+      [table, sfids, columns],
+    )
+    return new Map(rows.map((r) => [r.sfid, new Set(r.columns)]))
+  }
 }

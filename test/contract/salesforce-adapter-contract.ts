@@ -62,6 +62,15 @@ export function salesforceAdapterContract(name: string, open: () => Promise<Cont
       })
     })
 
+    it('describes again with refresh after a field changed in Setup, and keeps that describe', async () => {
+      await adapter.describe('Case')
+      org.addField('Case', { name: 'Drift_Probe__c', type: 'string', length: 10 })
+      const probe = (d: { fields: readonly { name: string }[] }) =>
+        d.fields.some((f) => f.name === 'Drift_Probe__c')
+      expect(probe(await adapter.describe('Case', { refresh: true }))).toBe(true)
+      expect(probe(await adapter.describe('Case'))).toBe(true)
+    })
+
     it('creates, updates and deletes, with partial failures reported per record', async () => {
       const created = await adapter.create('Account', [
         { Name: 'C1' },

@@ -15,6 +15,8 @@ export interface SyncFixture {
   readonly adapter: InMemorySalesforceAdapter
   readonly connection: Connection
   readonly engine: SyncEngine
+  /** The HTTP emulator of the org, when `over: 'http'`. */
+  readonly emulator: SalesforceEmulator | undefined
   /** Rows of a mapped table, by sfid then id. */
   rows(table: string, columns?: string): Promise<Record<string, unknown>[]>
   /** Number of rows of a mapped table. */
@@ -58,6 +60,7 @@ export async function syncFixture(
     adapter,
     connection,
     engine,
+    emulator,
     async rows(table, columns = '*') {
       const { rows } = await db.pool.query(
         `SELECT ${columns} FROM "${schema}"."${table}" ORDER BY sfid NULLS LAST, id`,

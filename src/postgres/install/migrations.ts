@@ -100,6 +100,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 6,
+    description:
+      'Columns added to a mapping (or restored in Salesforce) wait to be loaded for existing rows',
+    statements: (schema) => [
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_backfill (
+           table_name varchar(128) NOT NULL, column_name text NOT NULL,
+           requested_at timestamptz NOT NULL DEFAULT now(), last_id varchar(18),
+           PRIMARY KEY (table_name, column_name))`,
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

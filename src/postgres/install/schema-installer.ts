@@ -3,9 +3,10 @@ import { PostgresError } from '../../errors/postgres-error.js'
 import type { MappingSchema } from '../../mappings/mapping-schema.js'
 import { VERSION } from '../../version.js'
 import type { PgClientLike, PgPoolLike } from '../pg-pool-like.js'
-import { capturedColumns, captureTriggerSql } from './capture-trigger-sql.js'
+import { captureTriggerSql } from './capture-trigger-sql.js'
 import { columnIndexSql } from './column-indexes.js'
 import { cutNameSql } from './cut-names.js'
+import { recordMapping, requestBackfill } from './installation-records.js'
 import { describeTableObjects, missingTableObjects, type TableObject } from './installed-objects.js'
 import { mappedTableSql } from './mapped-table-sql.js'
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js'
@@ -94,7 +95,16 @@ export class SchemaInstaller {
         for (const statement of indexes.statements) await client.query(statement)
         for (const [name, standIn] of indexes.standIns) standIns.set(name, standIn)
         warnings.push(...indexes.warnings)
-        await this.recordMapping(client, plan)
+        await recordMapping(client, this.schema, plan)
+        // Columns added to a table that has rows: the next pulls load them for those rows.
+        const had = before.get(plan.mapping.table)
+        if (had)
+          await requestBackfill(
+            client,
+            this.schema,
+            plan.mapping.table,
+            plan.columns.filter((c) => !c.system && !had.has(c.column)).map((c) => c.column),
+          )
       }
       await this.recordVersion(client, fromVersion, details.orgId)
       const missing = await missingTableObjects(client, this.schema, plans, standIns)
@@ -145,28 +155,6 @@ export class SchemaInstaller {
       tables.set(row.table_name, columns)
     }
     return tables
-  }
-
-  private async recordMapping(client: PgClientLike, plan: MappingSchema): Promise<void> {
-    // `captured` marks what the capture trigger records, for hc_capture_*_from_row().
-    const captured = new Set(capturedColumns(plan).map((c) => c.column))
-    const columns = plan.columns.map((c) => ({
-      field: c.field,
-      column: c.column,
-      type: c.pgType,
-      captured: captured.has(c.column),
-    }))
-    await client.query(
-      format(
-        `INSERT INTO %I._pgforce_mapping (table_name, object_name, access, columns) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (table_name) DO UPDATE SET object_name = excluded.object_name, access = excluded.access,
-           columns = excluded.columns, updated_at = now()
-         WHERE (_pgforce_mapping.object_name, _pgforce_mapping.access, _pgforce_mapping.columns)
-           IS DISTINCT FROM (excluded.object_name, excluded.access, excluded.columns)`,
-        this.schema,
-      ),
-      [plan.mapping.table, plan.object, plan.mapping.access, JSON.stringify(columns)],
-    )
   }
 
   private async recordVersion(

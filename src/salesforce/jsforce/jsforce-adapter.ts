@@ -6,6 +6,7 @@ import type { JsforceModules } from '../load-http-stack.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
+  DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
   StreamSubscription,
@@ -97,15 +98,23 @@ export class JsforceAdapter implements SalesforceAdapter {
     )
   }
 
-  describe(objectName: string): Promise<SObjectDescribe> {
+  /**
+   * Describes are kept for the adapter's life (Bulk 2.0 results are typed with them); `refresh`
+   * asks Salesforce again and keeps the fresh one (the engine does after a change in Setup).
+   */
+  describe(objectName: string, options: DescribeOptions = {}): Promise<SObjectDescribe> {
     const key = objectName.toLowerCase()
-    let cached = this.describes.get(key)
+    let cached = options.refresh ? undefined : this.describes.get(key)
     if (!cached) {
-      cached = this.call(
+      const fetched = this.call(
+        // jsforce keeps describes too (describe$); `describe()` itself always asks.
         () => this.connection.describe(objectName) as unknown as Promise<SObjectDescribe>,
       )
-      cached.catch(() => this.describes.delete(key))
-      this.describes.set(key, cached)
+      fetched.catch(() => {
+        if (this.describes.get(key) === fetched) this.describes.delete(key)
+      })
+      this.describes.set(key, fetched)
+      cached = fetched
     }
     return cached
   }

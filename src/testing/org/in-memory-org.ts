@@ -141,6 +141,46 @@ export class InMemoryOrg {
     this.defineObject({ ...definition, fields: [...definition.fields, field] })
   }
 
+  /**
+   * Changes a field as an admin would in Setup (a longer text, a number that becomes a decimal, a
+   * picklist that grows…): the describe answers the new definition at once, and writes are checked
+   * against it. Stored values stay as they are. `NOT_FOUND` for an unknown object or field (system
+   * fields cannot be changed).
+   */
+  changeField(
+    objectName: string,
+    fieldName: string,
+    changes: Partial<Omit<FieldDefinition, 'name'>>,
+  ): void {
+    const definition = this.definitions.get(objectName.toLowerCase())
+    const index = definition?.fields.findIndex(
+      (f) => f.name.toLowerCase() === fieldName.toLowerCase(),
+    )
+    const field = index === undefined ? undefined : definition?.fields[index]
+    if (!definition || index === undefined || !field) throw notFound()
+    const fields = [...definition.fields]
+    fields[index] = { ...field, ...changes, name: field.name } as FieldDefinition
+    this.defineObject({ ...definition, fields })
+  }
+
+  /**
+   * Deletes a field as an admin would: it leaves the describe, SOQL that names it fails with
+   * `INVALID_FIELD` ("No such column"), so does a write that sets it, and records lose its values.
+   * `NOT_FOUND` for an unknown object or field (system fields cannot be deleted).
+   */
+  removeField(objectName: string, fieldName: string): void {
+    const definition = this.definitions.get(objectName.toLowerCase())
+    const field = definition?.fields.find((f) => f.name.toLowerCase() === fieldName.toLowerCase())
+    if (!definition || !field) throw notFound()
+    this.defineObject({ ...definition, fields: definition.fields.filter((f) => f !== field) })
+    for (const record of [...this.store.records(definition.name, true)]) {
+      const stored = this.store.get(record.Id as string)
+      if (!stored || !(field.name in stored.record)) continue
+      const { [field.name]: _, ...rest } = stored.record
+      this.store.replace(stored, rest)
+    }
+  }
+
   /** `describeGlobal()`: every object. */
   describeGlobal(): DescribeGlobalResult {
     const sobjects = [...this.describes.values()].map(

@@ -119,6 +119,33 @@ describe('install()', () => {
     const { rows } = await pool.query('SELECT name, description FROM salesforce.account')
     expect(rows).toEqual([{ name: 'kept', description: null }])
   })
+
+  it('asks the next pulls to load a column added to a table with synced rows', async () => {
+    const { pool } = db()
+    await pool.query(
+      `INSERT INTO salesforce.account (name, sfid) VALUES ('synced', '001000000000001AAA')`,
+    )
+    const fields = ['Name', 'Industry', 'AnnualRevenue', 'NumberOfEmployees', 'Description']
+    await install(pool, [planAccount({ fields: [...fields, 'Plain__c'] })])
+    const { rows } = await pool.query(
+      'SELECT table_name, column_name, last_id FROM salesforce._pgforce_backfill',
+    )
+    expect(rows).toEqual([{ table_name: 'account', column_name: 'plain__c', last_id: null }])
+  })
+
+  it('keeps the column of a field removed from the mapping, and no longer captures it', async () => {
+    const { pool } = db()
+    await install(pool, [planAccount({ fields: ['Name', 'AnnualRevenue', 'Plain__c'] })])
+    await pool.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
+      UPDATE salesforce.account SET _hc_lastop = 'SYNCED' WHERE name = 'synced'; COMMIT`)
+    await pool.query('TRUNCATE salesforce._trigger_log')
+    await pool.query(`UPDATE salesforce.account SET industry = 'Energy' WHERE name = 'synced'`)
+    expect(await triggerLog(pool)).toEqual([])
+    const { rows } = await pool.query(
+      `SELECT industry, _hc_lastop FROM salesforce.account WHERE name = 'synced'`,
+    )
+    expect(rows).toEqual([{ industry: 'Energy', _hc_lastop: 'SYNCED' }])
+  })
 })
 
 describe('capture triggers', () => {

@@ -68,6 +68,35 @@ describe('InMemoryOrg', () => {
     )
   })
 
+  it('changes and deletes fields as an admin would in Setup', () => {
+    const org = new InMemoryOrg()
+    org.addField('Account', { name: 'Code__c', type: 'string', length: 5 })
+    const [id] = org.insert('Account', [{ Name: 'A', Code__c: 'ABCDE' }])
+    expect(org.create('Account', [{ Name: 'B', Code__c: 'ABCDEFGH' }])[0]?.success).toBe(false)
+    org.changeField('Account', 'code__c', { length: 10 })
+    expect(org.describe('Account').fields.find((f) => f.name === 'Code__c')?.length).toBe(10)
+    expect(org.create('Account', [{ Name: 'B', Code__c: 'ABCDEFGH' }])[0]?.success).toBe(true)
+
+    org.removeField('Account', 'Code__c')
+    expect(org.describe('Account').fields.some((f) => f.name === 'Code__c')).toBe(false)
+    expect(() => org.query('SELECT Id, Code__c FROM Account')).toThrow(
+      expect.objectContaining({
+        errorCode: 'INVALID_FIELD',
+        message: expect.stringContaining('No such column'),
+      }),
+    )
+    expect(() => org.modify('Account', id as string, { Code__c: 'X' })).toThrow(
+      expect.objectContaining({ errorCode: 'INVALID_FIELD' }),
+    )
+    expect(org.get(id as string)).not.toHaveProperty('Code__c')
+    expect(() => org.removeField('Account', 'Code__c')).toThrow(
+      expect.objectContaining({ errorCode: 'NOT_FOUND' }),
+    )
+    expect(() => org.changeField('Account', 'SystemModstamp', { length: 1 })).toThrow(
+      expect.objectContaining({ errorCode: 'NOT_FOUND' }),
+    )
+  })
+
   it('rolls back a whole call with allOrNone', () => {
     const org = new InMemoryOrg()
     const results = org.create('Account', [{ Name: 'a' }, {}], { allOrNone: true })

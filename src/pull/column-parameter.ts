@@ -1,0 +1,28 @@
+import { PostgresError } from '../errors/postgres-error.js'
+import { changedToFit } from '../mappings/changed-to-fit.js'
+import type { ColumnSpec } from '../mappings/mapping-schema.js'
+import { toColumnValue } from '../mappings/value-conversion.js'
+
+/**
+ * The type a value is cast to in a pull's SELECT from `unnest()`: the column's own, except that
+ * text types keep no length. An explicit cast to `varchar(40)` cuts a longer value to 40
+ * characters without a word; the assignment to the column refuses it (22001), so the record fails
+ * loudly instead. @internal
+ */
+export function castType(pgType: string): string {
+  return /^\s*(varchar|character varying|char|character|bpchar)\s*\(\s*\d+\s*\)\s*$/i.test(pgType)
+    ? 'text'
+    : pgType
+}
+
+/**
+ * A Salesforce value as the text parameter bound for its column. A value Postgres would store
+ * changed, in a column kept at its type after the field's type changed (`changedToFit()`), is
+ * refused as Postgres refuses a value (SQLSTATE 22P02), so its record fails alone. @internal
+ */
+export function asParameter(value: unknown, column: ColumnSpec): string | null {
+  const converted = toColumnValue(value, column.sfType)
+  const problem = changedToFit(converted, column)
+  if (problem) throw new PostgresError(problem, { sqlState: '22P02' })
+  return converted === null ? null : String(converted)
+}
