@@ -123,7 +123,7 @@ export async function resolveConflicts(
     else {
       out.push(overlay(record, plan, changes))
       unsent.add(pending.sfid)
-      if (pending.entries.some((e) => e.state === 'NEW')) waiting += 1
+      if (pending.entries.some((e) => e.state === 'NEW' || e.state === 'REQUEUE')) waiting += 1
     }
   }
   return { records: out, unsent, conflicts, waiting }

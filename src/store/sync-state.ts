@@ -39,9 +39,9 @@ export class SyncStateStore {
     }>(
       format(
         `SELECT table_name,
-                count(*) FILTER (WHERE state IN ('NEW', 'PENDING'))::int AS pending,
+                count(*) FILTER (WHERE state IN ('NEW', 'PENDING', 'REQUEUE'))::int AS pending,
                 count(*) FILTER (WHERE state = 'FAILED')::int AS failed,
-                min(created_at) FILTER (WHERE state IN ('NEW', 'PENDING')) AS oldest
+                min(created_at) FILTER (WHERE state IN ('NEW', 'PENDING', 'REQUEUE')) AS oldest
          FROM %I._trigger_log GROUP BY table_name`,
         this.schema,
       ),

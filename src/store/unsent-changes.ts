@@ -8,7 +8,7 @@ export interface UnsentUpdate {
   /** The row's SystemModstamp (ISO instant): when a pull last applied the record. */
   readonly syncedAt: string | null
   readonly entryId: string
-  readonly state: 'NEW' | 'PENDING' | 'FAILED'
+  readonly state: 'NEW' | 'PENDING' | 'FAILED' | 'REQUEUE'
   readonly values: string | null
   /** The changed columns' values before the change (NULL for entries captured before 0.2). */
   readonly old: string | null
@@ -50,7 +50,7 @@ export class UnsentChangeStore {
                 (extract(epoch FROM l.created_at) * 1000)::float8 AS changed_ms
          FROM %1$I.%2$I AS r
          JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
-          AND l.state IN ('NEW', 'PENDING', 'FAILED') AND l.action = 'UPDATE'
+          AND l.state IN ('NEW', 'PENDING', 'FAILED', 'REQUEUE') AND l.action = 'UPDATE'
          WHERE r.sfid = ANY($2::varchar[])
          ORDER BY l.id
          FOR UPDATE OF l`,
@@ -113,7 +113,7 @@ export class UnsentChangeStore {
     const { rows } = await this.db.query<{ sfid: string }>(
       format(
         `SELECT sfid FROM %I._trigger_log
-         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING') AND sfid = ANY($2::varchar[])`,
+         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING', 'REQUEUE') AND sfid = ANY($2::varchar[])`,
         this.schema,
       ),
       [table, sfids],
@@ -132,10 +132,10 @@ export class UnsentChangeStore {
         `SELECT r.sfid FROM %1$I.%2$I AS r
          WHERE r.sfid = ANY($2::varchar[]) AND EXISTS (
            SELECT 1 FROM %1$I._trigger_log AS l
-           WHERE l.record_id = r.id AND l.table_name = $1 AND l.state IN ('NEW', 'PENDING', 'FAILED'))
+           WHERE l.record_id = r.id AND l.table_name = $1 AND l.state IN ('NEW', 'PENDING', 'FAILED', 'REQUEUE'))
          UNION
          SELECT sfid FROM %1$I._trigger_log
-         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING', 'FAILED')
+         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING', 'FAILED', 'REQUEUE')
            AND sfid = ANY($2::varchar[])`,
         this.schema,
         table,
@@ -160,7 +160,7 @@ export class UnsentChangeStore {
         `SELECT r.sfid, array_agg(DISTINCT k) AS columns
          FROM %1$I.%2$I AS r
          JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
-          AND l.state IN ('NEW', 'PENDING', 'FAILED') AND l.action IN ('INSERT', 'UPDATE')
+          AND l.state IN ('NEW', 'PENDING', 'FAILED', 'REQUEUE') AND l.action IN ('INSERT', 'UPDATE')
          CROSS JOIN LATERAL unnest(akeys(coalesce(l."values", '')::hstore)) AS k
          WHERE r.sfid = ANY($2::varchar[]) AND k = ANY($3::text[])
          GROUP BY r.sfid`,

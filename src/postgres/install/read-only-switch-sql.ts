@@ -17,7 +17,7 @@ export function readOnlySwitchSql(schema: string, plan: MappingSchema): string |
   if (plan.mapping.access !== 'read_only') return undefined
   return format(
     `UPDATE %I._trigger_log SET state = 'READONLY', sf_message = %L, updated_at = now()
-     WHERE table_name = %L AND state IN ('NEW', 'PENDING')`,
+     WHERE table_name = %L AND state IN ('NEW', 'PENDING', 'REQUEUE')`,
     schema,
     SWITCHED_TO_READ_ONLY,
     plan.mapping.table,

@@ -58,6 +58,28 @@ describe('operator states in _trigger_log', () => {
     expect(row).toEqual({ sfid: org.all('Account')[0]?.Id, _hc_lastop: 'UPDATED' })
   })
 
+  it('counts a REQUEUE entry as waiting, and a pull keeps its change over Salesforce’s', async () => {
+    fixture = await syncFixture(db(), [account], { over: 'http' })
+    const { org, engine } = fixture
+    await sql(`INSERT INTO $schema.account (name, external_id__c) VALUES ('Acme', 'A-1')`)
+    await engine.syncOnce()
+    rejectNext('update')
+    await sql(`UPDATE $schema.account SET industry = 'Energy'`)
+    await engine.syncOnce()
+    await sql(`UPDATE $schema._trigger_log SET state = 'REQUEUE' WHERE state = 'FAILED'`)
+    const [status] = (await engine.status()).mappings
+    expect(status?.pending).toBe(1)
+    // Someone else edits another field in Salesforce: the pull applies it and keeps the
+    // requeued change, which then goes.
+    const [record] = org.all('Account')
+    org.modify('Account', record?.Id as string, { Name: 'Acme Corp' })
+    await engine.syncOnce()
+    expect(org.get(record?.Id as string)).toMatchObject({ Name: 'Acme Corp', Industry: 'Energy' })
+    expect(await sql(`SELECT name, industry FROM $schema.account`)).toEqual([
+      { name: 'Acme Corp', industry: 'Energy' },
+    ])
+  })
+
   it('an entry set to REQUEUE that fails again is FAILED, with the new message', async () => {
     fixture = await syncFixture(db(), [account], { over: 'http' })
     rejectNext('upsert')
