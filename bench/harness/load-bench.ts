@@ -15,7 +15,8 @@ import { type EmulatorProcess, startEmulatorProcess } from './emulator-child.js'
 import { ratios, spread } from './rounds.js'
 import { runTrial, type TrialReport } from './trial.js'
 
-export const VARIANTS = ['pgforce', 'peer', 'limit'] as const
+/** pgforce (its defaults: Bulk 2.0 above 10 000 records), pgforce on REST pages, peer, limit. */
+export const VARIANTS = ['pgforce', 'pgforce-rest', 'peer', 'limit'] as const
 export type LoadVariant = (typeof VARIANTS)[number]
 
 export interface LoadTrial extends TrialReport {
@@ -70,9 +71,10 @@ export async function runLoadBench(options: {
       async trial(variant, mode, extra = {}) {
         const before = await emulator.used()
         const report = await runTrial('load.ts', {
-          VARIANT: variant,
+          VARIANT: variant === 'pgforce-rest' ? 'pgforce' : variant,
+          ...(variant === 'pgforce-rest' && { BULK: 'rest' }),
           MODE: mode,
-          SCHEMA: `bench_${variant}`,
+          SCHEMA: `bench_${variant.replace('-', '_')}`,
           ROWS: String(options.rows),
           INSTANCE_URL: emulator.instanceUrl,
           ACCESS_TOKEN: emulator.accessToken,
@@ -97,7 +99,9 @@ export async function runLoadBench(options: {
     print(options.title, postgres.kind, results)
   } finally {
     for (const variant of VARIANTS)
-      await pool.query(format('DROP SCHEMA IF EXISTS %I CASCADE', `bench_${variant}`))
+      await pool.query(
+        format('DROP SCHEMA IF EXISTS %I CASCADE', `bench_${variant.replace('-', '_')}`),
+      )
     await pool.query(format('DROP SCHEMA IF EXISTS %I CASCADE', template))
     await pool.end()
     await emulator.stop()
@@ -131,12 +135,14 @@ function print(title: string, kind: string, results: Map<LoadVariant, LoadTrial[
       ]),
     ]),
   )
-  const vsPeer = ratios(rate('pgforce'), rate('peer'))
-  const vsLimit = ratios(rate('pgforce'), rate('limit'))
-  console.log(
-    `\npgforce ÷ peer (rate):  ${spread(vsPeer, 2)}   per round ${vsPeer.map((r) => r.toFixed(2)).join(', ')}`,
-  )
-  console.log(
-    `pgforce ÷ limit (rate): ${spread(vsLimit, 2)}   per round ${vsLimit.map((r) => r.toFixed(2)).join(', ')}`,
-  )
+  for (const v of ['pgforce', 'pgforce-rest'] as const) {
+    const vsPeer = ratios(rate(v), rate('peer'))
+    const vsLimit = ratios(rate(v), rate('limit'))
+    console.log(
+      `\n${v} ÷ peer (rate):  ${spread(vsPeer, 2)}   per round ${vsPeer.map((r) => r.toFixed(2)).join(', ')}`,
+    )
+    console.log(
+      `${v} ÷ limit (rate): ${spread(vsLimit, 2)}   per round ${vsLimit.map((r) => r.toFixed(2)).join(', ')}`,
+    )
+  }
 }

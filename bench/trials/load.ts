@@ -42,6 +42,8 @@ try {
       connection,
       mappings: [defineMapping({ object: 'Account', fields: [...ACCOUNT_FIELDS] })],
       sources: [],
+      // BULK=rest keeps the load on REST pages, as the peer reads (see bulkLoadThreshold).
+      ...(process.env.BULK === 'rest' && { bulkLoadThreshold: Number.POSITIVE_INFINITY }),
     })
     await engine.install() // plans (describes) and tables, before the window
     await measure(async () => {

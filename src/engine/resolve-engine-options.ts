@@ -70,6 +70,15 @@ export interface SyncEngineOptions {
    */
   readonly pullFailureRetryMs?: number
   /**
+   * A pull reads its records through a Bulk 2.0 query job, instead of REST pages of 2 000, when
+   * more than this many wait (a first load, a reload, a long catch-up). On a real org, Bulk costs
+   * far fewer API calls (100 000 records: about 14 calls instead of 50) and its jobs run in
+   * Salesforce's time, not yours; REST answers sooner for small loads, and on the emulator, whose
+   * Bulk path is slower than its REST path, REST is faster at any size. `Infinity` keeps pulls on
+   * REST (`reload()` always goes through Bulk 2.0). @default 10 000
+   */
+  readonly bulkLoadThreshold?: number
+  /**
    * Where the engine logs what it does: a pino logger, or anything with pino's
    * `info(bindings, message)` methods (see {@link Logger}). Nothing is logged when omitted; the
    * events carry the same information.
@@ -223,6 +232,10 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     options.pullFailureRetryMs ?? 600_000,
     { min: 1000 },
   )
+  const bulkLoadThreshold =
+    options.bulkLoadThreshold === Number.POSITIVE_INFINITY
+      ? Number.POSITIVE_INFINITY
+      : read.integer('bulkLoadThreshold', options.bulkLoadThreshold ?? 10_000, { min: 0 })
   const logger = options.logger
   if (
     logger !== undefined &&
@@ -264,6 +277,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
       pull: {
         ...DEFAULT_TUNING.pull,
         failureRetryMs: pullFailureRetryMs as number,
+        bulkThreshold: bulkLoadThreshold as number,
         ...options.tuning?.pull,
       },
       push: { ...DEFAULT_TUNING.push, ...options.tuning?.push },

@@ -139,19 +139,31 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     if (reload || (!stored && !onlyNamedRecords))
       cursor = (await this.loadIfLarge(plan, context, pages, counts, undefined, reload)) ?? cursor
     let switched = !stored
-    while (!onlyNamedRecords) {
+    const fetchPage = (from: PullCursor | undefined) => {
+      const page = collect(salesforce.queryAll(keysetSoql(plan, from, PULL_PAGE_SIZE)))
+      page.catch(() => {}) // awaited below; a page never awaited (the pull failed) fails quietly
+      return page
+    }
+    let next = onlyNamedRecords ? undefined : fetchPage(cursor)
+    while (next) {
       signal.throwIfAborted()
-      const page = await collect(salesforce.queryAll(keysetSoql(plan, cursor, PULL_PAGE_SIZE)))
+      const page = await next
+      next = undefined
       const last = page.at(-1)
       if (!last) break
       cursor = { systemModstamp: stampOf(last), id: String(last.Id) }
+      const full = page.length >= PULL_PAGE_SIZE
+      // The next page's query needs only this page's last record: it is read while this page is
+      // applied (one page ahead, so memory holds two at most).
+      if (full && switched) next = fetchPage(cursor)
       add(counts, await this.apply(pages, page, cursor))
-      if (page.length < PULL_PAGE_SIZE) break
+      if (!full) break
       if (!switched) {
         // A full first page: if many more changes wait (a long outage, a mass update), read the
         // rest through Bulk 2.0 instead of page after page of REST.
         switched = true
         cursor = (await this.loadIfLarge(plan, context, pages, counts, cursor, false)) ?? cursor
+        next = fetchPage(cursor)
       }
     }
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few minutes.
