@@ -81,11 +81,24 @@ function runQuery(
     : fields.map((f) => projector(f, describe, source, includeDeleted, version))
   const order = query.orderBy ? comparator(query.orderBy, describe, source) : undefined
 
-  let matched: SObjectRecord[] = []
-  for (const record of source.records(describe.name, includeDeleted)) {
-    if ((restrict === undefined || restrict(record)) && where(record)) matched.push(record)
+  const matches = (record: SObjectRecord) =>
+    (restrict === undefined || restrict(record)) && where(record)
+  let matched: SObjectRecord[]
+  if (order && query.limit !== undefined && !isCount) {
+    // ORDER BY … LIMIT n: keep the first offset + n only, as an index would; a keyset page over a
+    // large object no longer sorts every record after the cursor.
+    matched = firstInOrder(
+      source.records(describe.name, includeDeleted),
+      matches,
+      order,
+      offset + query.limit,
+    )
+  } else {
+    matched = []
+    for (const record of source.records(describe.name, includeDeleted))
+      if (matches(record)) matched.push(record)
+    if (order) matched.sort(order)
   }
-  if (order) matched.sort(order)
   if (offset > 0 || query.limit !== undefined) {
     matched = matched.slice(offset, query.limit === undefined ? undefined : offset + query.limit)
   }
@@ -215,4 +228,33 @@ function comparator(
 
 function attributes(type: string, id: unknown, version: string): { type: string; url: string } {
   return { type, url: `/services/data/v${version}/sobjects/${type}/${String(id)}` }
+}
+
+/**
+ * The first `k` records of `records` that `matches`, in `order`: a sorted buffer of at most `k`,
+ * where a record after the buffer's last is dropped with one comparison (records mostly arrive
+ * in order of their stamps, so almost all are).
+ */
+function firstInOrder(
+  records: Iterable<SObjectRecord>,
+  matches: (record: SObjectRecord) => boolean,
+  order: (a: SObjectRecord, b: SObjectRecord) => number,
+  k: number,
+): SObjectRecord[] {
+  const kept: SObjectRecord[] = []
+  if (k <= 0) return kept
+  for (const record of records) {
+    if (kept.length === k && order(record, kept[k - 1] as SObjectRecord) >= 0) continue
+    if (!matches(record)) continue
+    let low = 0
+    let high = kept.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (order(kept[mid] as SObjectRecord, record) <= 0) low = mid + 1
+      else high = mid
+    }
+    kept.splice(low, 0, record)
+    if (kept.length > k) kept.pop()
+  }
+  return kept
 }

@@ -109,6 +109,28 @@ describe('executeSoql', () => {
     expect(() => org.query(soql)).toThrow(expect.objectContaining({ errorCode, statusCode: 400 }))
   })
 
+  it('ORDER BY … LIMIT gives the first rows of the full order, ties in insertion order', () => {
+    const small = new InMemoryOrg()
+    small.insert(
+      'Lead',
+      Array.from({ length: 500 }, (_, i) => ({
+        LastName: `L${(i * 7919) % 37}`, // many ties, out of order
+        Company: `C${i}`,
+        Status: 'Open',
+      })),
+    )
+    const all = small.query('SELECT Company FROM Lead ORDER BY LastName DESC').records
+    for (const limit of [1, 10, 37, 200]) {
+      const page = small.query(`SELECT Company FROM Lead ORDER BY LastName DESC LIMIT ${limit}`)
+      expect(page.records.map((r) => r.Company)).toEqual(all.slice(0, limit).map((r) => r.Company))
+    }
+    const offset = small.query('SELECT Company FROM Lead ORDER BY LastName LIMIT 20 OFFSET 30')
+    const ascending = small.query('SELECT Company FROM Lead ORDER BY LastName').records
+    expect(offset.records.map((r) => r.Company)).toEqual(
+      ascending.slice(30, 50).map((r) => r.Company),
+    )
+  })
+
   it('filters and sorts 20 000 records', () => {
     const big = new InMemoryOrg()
     big.insert(
