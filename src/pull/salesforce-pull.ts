@@ -144,6 +144,13 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       page.catch(() => {}) // awaited below; a page never awaited (the pull failed) fails quietly
       return page
     }
+    // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few
+    // minutes. Purged records are in no page, so the check runs beside the pages.
+    const hardDeletes =
+      !onlyNamedRecords && stored
+        ? applyHardDeletes(this.store, salesforce, plan, this.tuning.hardDeleteIntervalMs)
+        : Promise.resolve(0)
+    hardDeletes.catch(() => {}) // awaited below
     let next = onlyNamedRecords ? undefined : fetchPage(cursor)
     while (next) {
       signal.throwIfAborted()
@@ -155,26 +162,24 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       const full = page.length >= PULL_PAGE_SIZE
       // The next page's query needs only this page's last record: it is read while this page is
       // applied (one page ahead, so memory holds two at most).
-      if (full && switched) next = fetchPage(cursor)
+      if (full) next = fetchPage(cursor)
+      // A full first page: if many more changes wait (a long outage, a mass update), the rest is
+      // read through Bulk 2.0 instead of page after page of REST. They are counted while this page
+      // is applied; the page read ahead is used when REST goes on.
+      const size =
+        full && !switched ? this.sizeUp(context, countSoql(plan, cursor), false) : undefined
+      size?.catch(() => {}) // awaited below
+      switched = true
       add(counts, await this.apply(pages, page, cursor))
       if (!full) break
-      if (!switched) {
-        // A full first page: if many more changes wait (a long outage, a mass update), read the
-        // rest through Bulk 2.0 instead of page after page of REST.
-        switched = true
-        cursor = (await this.loadIfLarge(plan, context, pages, counts, cursor, false)) ?? cursor
+      const decided = await size
+      if (decided?.bulk) {
+        cursor =
+          (await this.bulkFrom(plan, context, pages, counts, cursor, decided.total)) ?? cursor
         next = fetchPage(cursor)
       }
     }
-    // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few minutes.
-    if (!onlyNamedRecords && stored) {
-      counts.deleted += await applyHardDeletes(
-        this.store,
-        salesforce,
-        plan,
-        this.tuning.hardDeleteIntervalMs,
-      )
-    }
+    counts.deleted += await hardDeletes
     // Columns added to the mapping (or back in Salesforce) are loaded for the rows there are.
     if (!onlyNamedRecords) {
       add(
@@ -235,6 +240,19 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
   ): Promise<PullCursor | undefined> {
     const { total, bulk } = await this.sizeUp(context, countSoql(plan, since), reload)
     if (!bulk) return undefined
+    return this.bulkFrom(plan, context, pages, counts, since, total, reload)
+  }
+
+  /** Loads what changed since `since` (everything without) through Bulk 2.0; its cursor. */
+  private async bulkFrom(
+    plan: MappingSchema,
+    context: RunContext,
+    pages: PageApplier,
+    counts: PullCounts,
+    since: PullCursor | undefined,
+    total: number,
+    reload = false,
+  ): Promise<PullCursor | undefined> {
     this.emit('load:started', { mapping: plan.object, total, reload })
     add(
       counts,
