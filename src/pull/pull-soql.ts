@@ -18,7 +18,8 @@ export function selectFields(plan: MappingSchema): string[] {
 export function keysetSoql(
   plan: MappingSchema,
   cursor: PullCursor | undefined,
-  limit = PULL_PAGE_SIZE,
+  /** `null`: no LIMIT (Salesforce pages the result). */
+  limit: number | null = PULL_PAGE_SIZE,
 ): string {
   const conditions: string[] = []
   if (cursor) {
@@ -27,7 +28,7 @@ export function keysetSoql(
   }
   if (plan.mapping.where) conditions.push(`(${plan.mapping.where})`)
   const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''
-  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${where} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`
+  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${where} ORDER BY SystemModstamp ASC, Id ASC${limit === null ? '' : ` LIMIT ${limit}`}`
 }
 
 /** The query that re-reads specific records (streaming hints), deleted ones included. */

@@ -138,45 +138,35 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     // keyset loop below then catches what changed while it ran.
     if (reload || (!stored && !onlyNamedRecords))
       cursor = (await this.loadIfLarge(plan, context, pages, counts, undefined, reload)) ?? cursor
-    let switched = !stored
-    const fetchPage = (from: PullCursor | undefined) => {
-      const page = collect(salesforce.queryAll(keysetSoql(plan, from, PULL_PAGE_SIZE)))
-      page.catch(() => {}) // awaited below; a page never awaited (the pull failed) fails quietly
-      return page
-    }
+    const switched = !stored
+    const fetchPage = (from: PullCursor | undefined) =>
+      collect(salesforce.queryAll(keysetSoql(plan, from, PULL_PAGE_SIZE)))
+    // One keyset page first: most pulls end there. When it is full, what is left is counted while
+    // the page is applied: Bulk 2.0 when it is large, else one REST query from the page's last
+    // record, paged by Salesforce (queryMore), each page applied while the next is read.
+    const first = onlyNamedRecords ? [] : await fetchPage(cursor)
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few
-    // minutes. Purged records are in no page, so the check runs beside the pages.
+    // minutes. Purged records are in no page, so the check runs beside the pages (once the first
+    // answered: a refused pull makes one call, not two).
     const hardDeletes =
       !onlyNamedRecords && stored
         ? applyHardDeletes(this.store, salesforce, plan, this.tuning.hardDeleteIntervalMs)
         : Promise.resolve(0)
     hardDeletes.catch(() => {}) // awaited below
-    let next = onlyNamedRecords ? undefined : fetchPage(cursor)
-    while (next) {
-      signal.throwIfAborted()
-      const page = await next
-      next = undefined
-      const last = page.at(-1)
-      if (!last) break
+    const last = first.at(-1)
+    if (last) {
       cursor = { systemModstamp: stampOf(last), id: String(last.Id) }
-      const full = page.length >= PULL_PAGE_SIZE
-      // The next page's query needs only this page's last record: it is read while this page is
-      // applied (one page ahead, so memory holds two at most).
-      if (full) next = fetchPage(cursor)
-      // A full first page: if many more changes wait (a long outage, a mass update), the rest is
-      // read through Bulk 2.0 instead of page after page of REST. They are counted while this page
-      // is applied; the page read ahead is used when REST goes on.
+      const full = first.length >= PULL_PAGE_SIZE
       const size =
         full && !switched ? this.sizeUp(context, countSoql(plan, cursor), false) : undefined
       size?.catch(() => {}) // awaited below
-      switched = true
-      add(counts, await this.apply(pages, page, cursor))
-      if (!full) break
-      const decided = await size
-      if (decided?.bulk) {
-        cursor =
-          (await this.bulkFrom(plan, context, pages, counts, cursor, decided.total)) ?? cursor
-        next = fetchPage(cursor)
+      add(counts, await this.apply(pages, first, cursor))
+      if (full) {
+        const decided = await size
+        if (decided?.bulk)
+          cursor =
+            (await this.bulkFrom(plan, context, pages, counts, cursor, decided.total)) ?? cursor
+        await this.restFrom(plan, context, pages, counts, cursor)
       }
     }
     counts.deleted += await hardDeletes
@@ -241,6 +231,46 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     const { total, bulk } = await this.sizeUp(context, countSoql(plan, since), reload)
     if (!bulk) return undefined
     return this.bulkFrom(plan, context, pages, counts, since, total, reload)
+  }
+
+  /**
+   * Reads everything changed after `from` with one REST query in (SystemModstamp, Id) order,
+   * paged by Salesforce (queryMore), and applies it page by page with the cursor at each page's
+   * last record; a page is applied while the next one is read. Returns the cursor reached.
+   */
+  private async restFrom(
+    plan: MappingSchema,
+    context: RunContext,
+    pages: PageApplier,
+    counts: PullCounts,
+    from: PullCursor | undefined,
+  ): Promise<PullCursor | undefined> {
+    let cursor = from
+    let applying: Promise<void> = Promise.resolve()
+    let batch: SObjectRecord[] = []
+    const ship = async () => {
+      await applying
+      const page = batch
+      batch = []
+      const last = page.at(-1)
+      if (!last) return
+      const at = { systemModstamp: stampOf(last), id: String(last.Id) }
+      cursor = at
+      applying = this.apply(pages, page, at).then((applied) => add(counts, applied))
+      applying.catch(() => {}) // awaited by the next ship() or at the end
+    }
+    for await (const record of context.salesforce.queryAll(keysetSoql(plan, from, null), {
+      signal: context.signal,
+    })) {
+      batch.push(record)
+      if (batch.length >= PULL_PAGE_SIZE) {
+        context.signal.throwIfAborted()
+        await ship()
+      }
+    }
+    await ship()
+    await applying
+    return cursor
   }
 
   /** Loads what changed since `since` (everything without) through Bulk 2.0; its cursor. */
