@@ -44,6 +44,8 @@ export class TriggerLogQueue {
    * end `REQUEUED` when Salesforce accepts them, and go back to `REQUEUE` when given back.
    */
   private readonly requeued = new Set<number>()
+  /** When this queue last refreshed statistics, per mapped table (see `analyzeWhenGrown`). */
+  private readonly analyzedAt = new Map<string, number>()
 
   constructor(options: TriggerLogQueueOptions) {
     this.options = options
@@ -80,6 +82,9 @@ export class TriggerLogQueue {
           `WITH candidates AS (
              SELECT id, record_id, state FROM %1$I._trigger_log
              WHERE table_name = $1 AND id > $2
+               -- the queue index's own predicate: its order (table_name, id) serves ORDER BY … LIMIT,
+               -- so a claim reads about as many entries as it claims, however long the queue is
+               AND state IN ('NEW', 'PENDING', 'REQUEUE', 'IGNORE')
                AND (state IN ('NEW', 'REQUEUE')
                     OR (state = 'PENDING' AND updated_at < now() - make_interval(secs => $3)))
                -- a record whose change failed keeps its later changes back until it is retried or ignored
@@ -96,16 +101,15 @@ export class TriggerLogQueue {
              GROUP BY e.record_id
            ), claimed AS (
              UPDATE %1$I._trigger_log AS l SET state = 'PENDING', updated_at = now(), processed_tx = txid_current()
-             WHERE l.id IN (
-               SELECT c.id FROM candidates AS c LEFT JOIN waiting AS w ON w.record_id = c.record_id
-               WHERE w.first_id IS NULL OR w.first_id > c.id)
-             RETURNING l.id, l.action, l.record_id, l.sfid, l."values")
+             FROM candidates AS c
+             WHERE l.id = c.id
+               AND NOT EXISTS (SELECT 1 FROM waiting AS w WHERE w.record_id = c.record_id AND w.first_id < c.id)
+             RETURNING l.id, l.action, l.record_id, l.sfid, l."values", c.state AS was)
            ${OPERATOR_STATES}
            SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values", s.scanned_to, s.scanned,
-                  k.state AS was
+                  c.was
            FROM (SELECT max(id) AS scanned_to, count(*)::int AS scanned FROM candidates) AS s
            LEFT JOIN claimed AS c ON true
-           LEFT JOIN candidates AS k ON k.id = c.id
            LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
            ORDER BY c.id`,
           schema,
@@ -116,6 +120,7 @@ export class TriggerLogQueue {
       return result.rows
     })
     const scanned = rows[0]?.scanned_to
+    if ((rows[0]?.scanned ?? 0) >= limit) await this.analyzeWhenGrown(table)
     for (const row of rows)
       if (row.id !== null && row.was === 'REQUEUE') this.requeued.add(Number(row.id))
     const entries = rows
@@ -132,6 +137,28 @@ export class TriggerLogQueue {
       scannedTo: scanned === null || scanned === undefined ? undefined : Number(scanned),
       left: (rows[0]?.scanned ?? 0) - entries.length,
     }
+  }
+
+  /**
+   * Refreshes the planner's statistics of `_trigger_log` and the mapped table when a claim finds a
+   * full batch, at most once a minute: a backlog that grew in seconds (an app's bulk insert) is far
+   * beyond what the statistics say until autovacuum analyses it, and a claim planned for a
+   * near-empty queue loops over every entry it claims, a settle scans the whole table
+   * (docs/concepts/design.md §5). `ANALYZE` samples, so it costs the same
+   * for 10 000 entries as for 1 000 000, and it blocks no writer; it is skipped rather than waited
+   * for when autovacuum holds the table.
+   */
+  private async analyzeWhenGrown(table: string): Promise<void> {
+    const now = Date.now()
+    if (now - (this.analyzedAt.get(table) ?? 0) < 60_000) return
+    this.analyzedAt.set(table, now)
+    await withEngineTransaction(this.options.pool, async (client) => {
+      await client.query("SET LOCAL lock_timeout = '100ms'")
+      await client.query(format('ANALYZE %1$I._trigger_log, %1$I.%2$I', this.options.schema, table))
+    }).catch((error: unknown) => {
+      // autovacuum (or another worker) is analysing it: the statistics are being refreshed anyway
+      if ((error as { sqlState?: string }).sqlState !== '55P03') throw error
+    })
   }
 
   /**
