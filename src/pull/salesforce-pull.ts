@@ -139,34 +139,47 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     if (reload || (!stored && !onlyNamedRecords))
       cursor = (await this.loadIfLarge(plan, context, pages, counts, undefined, reload)) ?? cursor
     const switched = !stored
-    const fetchPage = (from: PullCursor | undefined) =>
-      collect(salesforce.queryAll(keysetSoql(plan, from, PULL_PAGE_SIZE)))
-    // One keyset page first: most pulls end there. When it is full, what is left is counted while
-    // the page is applied: Bulk 2.0 when it is large, else one REST query from the page's last
-    // record, paged by Salesforce (queryMore), each page applied while the next is read.
-    const first = onlyNamedRecords ? [] : await fetchPage(cursor)
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few
     // minutes. Purged records are in no page, so the check runs beside the pages (once the first
     // answered: a refused pull makes one call, not two).
-    const hardDeletes =
-      !onlyNamedRecords && stored
-        ? applyHardDeletes(this.store, salesforce, plan, this.tuning.hardDeleteIntervalMs)
-        : Promise.resolve(0)
-    hardDeletes.catch(() => {}) // awaited below
-    const last = first.at(-1)
-    if (last) {
-      cursor = { systemModstamp: stampOf(last), id: String(last.Id) }
-      const full = first.length >= PULL_PAGE_SIZE
-      const size =
-        full && !switched ? this.sizeUp(context, countSoql(plan, cursor), false) : undefined
-      size?.catch(() => {}) // awaited below
-      add(counts, await this.apply(pages, first, cursor))
-      if (full) {
-        const decided = await size
-        if (decided?.bulk)
-          cursor =
-            (await this.bulkFrom(plan, context, pages, counts, cursor, decided.total)) ?? cursor
-        await this.restFrom(plan, context, pages, counts, cursor)
+    let hardDeletes: Promise<number> = Promise.resolve(0)
+    if (!onlyNamedRecords) {
+      // One REST query from the cursor, paged by Salesforce (queryMore), each page applied while
+      // the next is read; most pulls end with its first page. Its first answer says how many
+      // records follow: more than the Bulk 2.0 threshold are loaded through Bulk 2.0 instead (a
+      // first load has decided already), then the query is made again from where the load ended.
+      const rest = await this.restFrom(plan, context, pages, counts, cursor, {
+        afterFirstPage: async (first, totalSize) => {
+          if (stored)
+            hardDeletes = applyHardDeletes(
+              this.store,
+              salesforce,
+              plan,
+              this.tuning.hardDeleteIntervalMs,
+            )
+          hardDeletes.catch(() => {}) // awaited below
+          const last = first.at(-1)
+          if (switched || !last || first.length < PULL_PAGE_SIZE) return undefined
+          // An adapter that does not tell the total size costs a COUNT() of what follows.
+          const remaining =
+            totalSize === undefined
+              ? await this.sizeUp(
+                  context,
+                  countSoql(plan, { systemModstamp: stampOf(last), id: String(last.Id) }),
+                  false,
+                )
+              : {
+                  total: totalSize - first.length,
+                  bulk: totalSize - first.length > this.tuning.bulkThreshold,
+                }
+          return remaining.bulk ? remaining.total : undefined
+        },
+      })
+      cursor = rest.cursor
+      if (rest.stoppedForBulk !== undefined) {
+        cursor =
+          (await this.bulkFrom(plan, context, pages, counts, cursor, rest.stoppedForBulk)) ?? cursor
+        cursor = (await this.restFrom(plan, context, pages, counts, cursor)).cursor
       }
     }
     counts.deleted += await hardDeletes
@@ -236,7 +249,10 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
   /**
    * Reads everything changed after `from` with one REST query in (SystemModstamp, Id) order,
    * paged by Salesforce (queryMore), and applies it page by page with the cursor at each page's
-   * last record; a page is applied while the next one is read. Returns the cursor reached.
+   * last record; a page is applied while the next one is read. `afterFirstPage` sees the first
+   * page (and the query's `totalSize` when the adapter tells it) before it is applied; when it
+   * answers a number, the query stops after that page (`stoppedForBulk`: records still to read).
+   * Returns the cursor reached.
    */
   private async restFrom(
     plan: MappingSchema,
@@ -244,14 +260,27 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     pages: PageApplier,
     counts: PullCounts,
     from: PullCursor | undefined,
-  ): Promise<PullCursor | undefined> {
+    options: {
+      afterFirstPage?: (
+        first: readonly SObjectRecord[],
+        totalSize: number | undefined,
+      ) => Promise<number | undefined>
+    } = {},
+  ): Promise<{ cursor: PullCursor | undefined; stoppedForBulk?: number }> {
     let cursor = from
     let applying: Promise<void> = Promise.resolve()
     let batch: SObjectRecord[] = []
+    let totalSize: number | undefined
+    let firstPage = true
+    let stoppedForBulk: number | undefined
     const ship = async () => {
-      await applying
       const page = batch
       batch = []
+      if (firstPage) {
+        firstPage = false
+        stoppedForBulk = await options.afterFirstPage?.(page, totalSize)
+      }
+      await applying
       const last = page.at(-1)
       if (!last) return
       const at = { systemModstamp: stampOf(last), id: String(last.Id) }
@@ -261,16 +290,20 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
     for await (const record of context.salesforce.queryAll(keysetSoql(plan, from, null), {
       signal: context.signal,
+      onTotalSize: (n) => {
+        totalSize = n
+      },
     })) {
       batch.push(record)
       if (batch.length >= PULL_PAGE_SIZE) {
         context.signal.throwIfAborted()
         await ship()
+        if (stoppedForBulk !== undefined) break
       }
     }
-    await ship()
+    if (stoppedForBulk === undefined) await ship()
     await applying
-    return cursor
+    return stoppedForBulk === undefined ? { cursor } : { cursor, stoppedForBulk }
   }
 
   /** Loads what changed since `since` (everything without) through Bulk 2.0; its cursor. */

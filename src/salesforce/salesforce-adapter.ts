@@ -15,6 +15,12 @@ export interface QueryOptions {
   readonly pageSize?: number
   /** Stops paging when aborted; the iterator then throws the signal's reason. */
   readonly signal?: AbortSignal
+  /**
+   * REST queries: called once with the first answer's `totalSize` (how many records the whole
+   * query returns), before its first record is yielded. A pull uses it to choose between REST and
+   * Bulk 2.0 without a separate `COUNT()` call; an adapter that does not call it costs that call.
+   */
+  readonly onTotalSize?: (totalSize: number) => void
 }
 
 /** Options of `describe()`. */

@@ -77,14 +77,14 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
     soql: string,
     options: QueryOptions = {},
   ): AsyncIterable<T> {
-    return this.pages<T>('/query', soql, false, options.pageSize ?? 2000, options.signal)
+    return this.pages<T>('/query', soql, false, options)
   }
 
   queryAll<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options: QueryOptions = {},
   ): AsyncIterable<T> {
-    return this.pages<T>('/queryAll', soql, true, options.pageSize ?? 2000, options.signal)
+    return this.pages<T>('/queryAll', soql, true, options)
   }
 
   count(soql: string): Promise<number> {
@@ -253,15 +253,17 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
     path: string,
     soql: string,
     includeDeleted: boolean,
-    pageSize: number,
-    signal?: AbortSignal,
+    options: QueryOptions,
   ): AsyncIterable<T> {
     const adapter = this
+    const pageSize = options.pageSize ?? 2000
+    const signal = options.signal
     return {
       async *[Symbol.asyncIterator]() {
         const result = await adapter.call('GET', path, () =>
           adapter.org.query(soql, { includeDeleted }),
         )
+        options.onTotalSize?.(result.totalSize)
         for (let start = 0; start < result.records.length; start += pageSize) {
           signal?.throwIfAborted()
           if (start > 0) await adapter.call('GET', '/query/01g', () => undefined)

@@ -269,6 +269,7 @@ export class JsforceAdapter implements SalesforceAdapter {
               headers,
             }) as unknown as Promise<QueryPage>,
         )
+        options.onTotalSize?.(page.totalSize)
         for (;;) {
           for (const record of page.records) yield record as T
           if (page.done || !page.nextRecordsUrl) return
