@@ -3,11 +3,14 @@ import type { Connection } from '../../../src/connection/connection.js'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { SalesforceEmulator } from '../../../src/testing/emulator/index.js'
 import { InMemorySalesforceAdapter } from '../../../src/testing/in-memory-salesforce-adapter.js'
 import { InMemoryOrg } from '../../../src/testing/org/index.js'
+import { faultAccount } from '../../support/faults/fault-mapping.js'
 import { pgBouncerBinary, usePgBouncer } from '../../support/pgbouncer.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
+import { WorkerProcess } from '../../support/worker-cluster/worker-process.js'
 
 // Engines behind a real PgBouncer in transaction mode (pool size 3), the way Heroku Postgres and
 // many hosts run it (docs/guides/running-in-production.md, "Behind a connection pooler").
@@ -46,7 +49,7 @@ describe.skipIf(!installed)('behind PgBouncer in transaction mode', () => {
         ...(postgres.session && { sessionConnectionString: db().url }),
       },
       schema,
-    } as Parameters<typeof createConnection>[0])
+    })
     connections.push(connection)
     return connection
   }
@@ -75,11 +78,21 @@ describe.skipIf(!installed)('behind PgBouncer in transaction mode', () => {
     const { org, schema } = await setUp()
     const leaders = new Set<string>()
     let most = 0
+    const deaf: string[] = []
+    const heard: string[] = []
+    const saidDeaf = (name: string) =>
+      waitFor(() => deaf.some((l) => l.startsWith(`${name}:`)), 5_000, `${name}'s deaf LISTEN`)
     const start = async (name: string) => {
       const engine = new SyncEngine({
         connection: await connect(org, schema),
         mappings: [account],
         takeoverCheckMs: 100,
+      })
+      engine.on('source:reconnecting', ({ source, reason }) => {
+        if (source === 'postgres-notify') deaf.push(`${name}: ${reason?.message}`)
+      })
+      engine.on('source:connected', ({ source }) => {
+        if (source === 'postgres-notify') heard.push(name)
       })
       engine.on('leadership', ({ leader }) => {
         if (leader) leaders.add(name)
@@ -121,6 +134,8 @@ describe.skipIf(!installed)('behind PgBouncer in transaction mode', () => {
       return { toSalesforce }
     }
 
+    // LISTEN through the pooler receives nothing: the probe finds out within 2 s.
+    await saidDeaf('a')
     const first = await both('first')
     expect(first.toSalesforce).toBeLessThan(15_000)
     await a.stop()
@@ -128,10 +143,138 @@ describe.skipIf(!installed)('behind PgBouncer in transaction mode', () => {
     engines.splice(engines.indexOf(a), 1)
     const again = await start('a again')
     await both('after a restart')
+    await saidDeaf('b')
+    await saidDeaf('a again')
     await again.stop()
     await b.stop()
     engines.splice(0)
     expect(most).toBe(1)
     expect(await advisoryLocks()).toBe(0)
+    // Each engine found its LISTEN deaf and said so once, naming the fix; no probe came back.
+    expect(deaf.map((line) => line.split(':')[0])).toEqual(['a', 'b', 'a again'])
+    expect(heard).toEqual([])
+    expect(deaf[0]).toContain('postgres.sessionConnectionString')
+  })
+
+  it('with sessionConnectionString, LISTEN receives: a Postgres change reaches Salesforce at once', async () => {
+    const { org, schema } = await setUp()
+    const engine = new SyncEngine({
+      connection: await connect(org, schema, { session: true }),
+      mappings: [account],
+    })
+    engines.push(engine)
+    const states: string[] = []
+    engine.on('source:connected', ({ source }) => states.push(`${source} connected`))
+    engine.on('source:reconnecting', ({ source }) => states.push(`${source} reconnecting`))
+    await engine.start()
+    await waitFor(() => states.includes('postgres-notify connected'), 5_000, 'a proven LISTEN')
+    // Wait for the startup push, so the change below is woken by its notification.
+    await waitFor(async () => (await engine.status()).mappings[0]?.pullLeader === true)
+    const started = Date.now()
+    await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('direct listen')`)
+    await waitFor(() => org.all('Account').some((r) => r.Name === 'direct listen'), 5_000)
+    const ms = Date.now() - started
+    console.info(`[pooler] with a session connection: Postgres → Salesforce ${ms} ms`)
+    expect(ms).toBeLessThan(1_000) // a fallback poll would take up to 1 s, the 2-minute poll far more
+    expect(states).not.toContain('postgres-notify reconnecting')
+    // The leader's lease names its session, so a claimant can see it die.
+    await waitFor(
+      async () => {
+        const lease = await db().pool.query<{ session_pid: number | null }>(
+          `SELECT session_pid FROM "${schema}"._pgforce_pull_leader`,
+        )
+        return typeof lease.rows[0]?.session_pid === 'number'
+      },
+      10_000,
+      'the session pid in the lease',
+    )
+  })
+
+  it('a pushing engine killed mid-create through the pooler: pulls of new records go on', async () => {
+    const emulator = await SalesforceEmulator.start({ orgOptions: { dailyApiLimit: 10_000_000 } })
+    const workers: WorkerProcess[] = []
+    try {
+      emulator.org.faults.setLatency(50)
+      schemas += 1
+      const schema = `pooled_${schemas}`
+      const mapping = faultAccount(false) // no external id: new records need the fence
+      const salesforce = { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken }
+      const installer = await createConnection({ salesforce, postgres: db().pool, schema })
+      await new SyncEngine({ connection: installer, mappings: [mapping], sources: [] }).install()
+      await installer.close()
+      await db().pool.query(
+        `INSERT INTO "${schema}".account (name) SELECT 'c-' || n FROM generate_series(1, 400) n`,
+      )
+      const pushed = async () =>
+        (
+          await db().pool.query<{ n: number }>(
+            `SELECT count(sfid)::int AS n FROM "${schema}".account`,
+          )
+        ).rows[0]?.n ?? 0
+      const victim = await WorkerProcess.start({
+        name: 'victim',
+        databaseUrl: bouncer().url(db().url),
+        schema,
+        ...salesforce,
+        externalId: false,
+        pollIntervalMs: 1_000,
+        postgresPollMs: 1_000,
+        pushLeaseMs: 1_000,
+        pullLeaseMs: 2_000,
+        takeoverCheckMs: 200,
+      })
+      workers.push(victim)
+      await waitFor(async () => (await pushed()) >= 100, 30_000, 'the victim to push 100 rows')
+      await new Promise((resolve) => setTimeout(resolve, 25)) // its next create call is in flight
+      victim.kill('SIGKILL')
+      const fences = await db().pool.query(`SELECT 1 FROM "${schema}"._pgforce_insert_fence`)
+      const leases = await db().pool.query(`SELECT 1 FROM "${schema}"._pgforce_pull_leader`)
+      console.info(
+        `[pooler] killed at ${await pushed()} rows pushed, with ${fences.rowCount} fence(s) and ${leases.rowCount} lease(s) left behind`,
+      )
+
+      const survivor = new SyncEngine({
+        connection: await createConnection({
+          salesforce,
+          postgres: { connectionString: bouncer().url(db().url) },
+          schema,
+        }).then((c) => {
+          connections.push(c)
+          return c
+        }),
+        mappings: [mapping],
+        takeoverCheckMs: 200,
+        pullLeaseMs: 2_000,
+        pushLeaseMs: 1_000,
+      })
+      engines.push(survivor)
+      await survivor.start()
+      const started = Date.now()
+      emulator.org.insert('Account', [
+        { Name: 'new after the kill 1' },
+        { Name: 'new after the kill 2' },
+      ])
+      await waitFor(
+        async () =>
+          (await db().pool.query(`SELECT 1 FROM "${schema}".account WHERE name LIKE 'new after%'`))
+            .rowCount === 2,
+        15_000,
+        'the new records in Postgres',
+      )
+      console.info(
+        `[pooler] new Salesforce records pulled ${Date.now() - started} ms after the restart`,
+      )
+      // And the push the kill cut short completes: every row gets its record.
+      await waitFor(
+        async () =>
+          (await db().pool.query(`SELECT 1 FROM "${schema}".account WHERE sfid IS NULL LIMIT 1`))
+            .rowCount === 0,
+        30_000,
+        'every row to have its record',
+      )
+    } finally {
+      for (const worker of workers) await worker.stop()
+      await emulator.stop()
+    }
   })
 })
