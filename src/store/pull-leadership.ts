@@ -158,12 +158,16 @@ export class PullLeadership {
           if (object && this.led.has(object)) this.onPullRequest?.(object)
         },
         onState: (state) => {
-          // Its pid is in the lease rows: once it is gone another engine may take over at once.
-          if (state !== 'receiving' && this.recordedPid !== undefined) {
+          if (state === 'receiving') {
+            void this.renew() // writes its pid in the lease rows
+            return
+          }
+          // Its session ended (or, deaf, is not one): once its pid is gone from the server,
+          // another engine may take over at once. Give up now; the next pull claims again.
+          if (state === 'reconnecting' || this.recordedPid !== undefined) {
             this.recordedPid = undefined
             for (const object of [...this.led.keys()]) this.lose(object)
           }
-          if (state === 'receiving') void this.renew()
         },
       })
       // A listener that cannot open keeps trying; requests are hints meanwhile lost.
