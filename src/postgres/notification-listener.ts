@@ -116,9 +116,10 @@ export class NotificationListener {
       )
       if (this.options.applicationName)
         await client.query(format('SET application_name = %L', this.options.applicationName))
-      await client.query(format('LISTEN %I', this.options.channel))
       const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
       this.pid = rows[0]?.pid
+      // Last, so the server shows the connection as `LISTEN …` (what an operator looks for).
+      await client.query(format('LISTEN %I', this.options.channel))
       if (this.stopped) {
         release(client)
         return

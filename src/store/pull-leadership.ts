@@ -14,7 +14,7 @@ export interface PullLeadershipOptions {
 }
 
 /**
- * Decides which of several engines on one database pulls each mapping (docs/concepts/architecture.md,
+ * Decides which of several engines on one database pulls each mapping (docs/guides/running-in-production.md,
  * "Several workers"): a lease row per mapping in `_pgforce_pull_leader`, claimed, renewed and
  * released each in a statement of its own. Whoever holds the lease pulls; the others skip pulls
  * and try again now and then. A lease needs no session, so it holds through a transaction pooler
