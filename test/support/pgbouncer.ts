@@ -119,8 +119,7 @@ async function startPgBouncer(
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT') // "safe shutdown" waits for clients; SIGTERM exits at once
-        child.kill('SIGTERM')
+        child.kill('SIGTERM') // exits at once, closing its client and server connections
         await exited
       }
       rmSync(dir, { recursive: true, force: true })

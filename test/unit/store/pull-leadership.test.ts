@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import { PullLeadership } from '../../../src/store/pull-leadership.js'
 import { waitFor } from '../../support/wait-for.js'
@@ -78,19 +78,28 @@ describe('PullLeadership (lease rows)', () => {
   })
 
   it('stops leading by its own clock, before the lease can expire, when renewals fail', async () => {
-    const pool = leasePool({ renewals: false })
-    let leftAt = 0
-    const a = new PullLeadership(pool, 's', (_, l) => (leftAt = l ? 0 : Date.now()), undefined, {
-      leaseMs: 80,
-    })
-    const claimed = Date.now()
-    expect(await a.lead('Account')).toBe(true)
-    const expires = pool.rows.get('account')?.expires ?? 0
-    await waitFor(() => leftAt > 0, 2_000, 'a to give up')
-    // It gave up before another engine could claim the row.
-    expect(leftAt).toBeLessThan(expires)
-    expect(leftAt - claimed).toBeGreaterThanOrEqual(35)
-    expect(a.leading.size).toBe(0)
-    await a.close()
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date', 'performance'] })
+    try {
+      const pool = leasePool({ renewals: false })
+      let leftAt = 0
+      const a = new PullLeadership(pool, 's', (_, l) => (leftAt = l ? 0 : Date.now()), undefined, {
+        leaseMs: 80,
+      })
+      const claimed = Date.now()
+      expect(await a.lead('Account')).toBe(true)
+      const expires = pool.rows.get('account')?.expires ?? 0
+      expect(expires - claimed).toBe(80)
+      await vi.advanceTimersByTimeAsync(30) // one renewal failed: still within half the lease
+      expect(a.leading.size).toBe(1)
+      await vi.advanceTimersByTimeAsync(30)
+      // It gave up at half the lease, before another engine could claim the row.
+      expect(leftAt - claimed).toBe(40)
+      expect(leftAt).toBeLessThan(expires)
+      expect(a.leading.size).toBe(0)
+      expect(await a.lead('Account')).toBe(true) // its own row: it claims it again
+      await a.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
