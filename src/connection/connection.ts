@@ -13,11 +13,15 @@ export interface ConnectionEvents {
 export interface ConnectionParts {
   readonly salesforce: SalesforceAdapter
   readonly pool: PgPoolLike
+  /** A pool of direct connections for what needs a session of its own (LISTEN); `pool` when none. */
+  readonly sessionPool?: PgPoolLike
   readonly schema: string
   /** Close the adapter on `close()` (pgforce created it). */
   readonly ownsSalesforce: boolean
   /** End the pool on `close()` (pgforce created it). */
   readonly ownsPool: boolean
+  /** End `sessionPool` on `close()` (pgforce created it). */
+  readonly ownsSessionPool?: boolean
 }
 
 /**
@@ -34,10 +38,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    * `PostgresError`) instead of crashing the process, and failures become `PostgresError`s.
    */
   readonly pool: PgPoolLike
+  /**
+   * Where pgforce opens the connections that need a session of their own: the LISTEN of
+   * `PostgresNotifySource` and of pull requests between engines. The pool of
+   * `postgres.sessionConnectionString` (a direct connection, past a transaction pooler) when
+   * given, else {@link pool}. Guarded like `pool`.
+   */
+  readonly sessionPool: PgPoolLike
   /** Schema of the mapped tables and `_trigger_log`, e.g. `salesforce`. */
   readonly schema: string
   private readonly ownsSalesforce: boolean
   private readonly ownsPool: boolean
+  private readonly ownsSessionPool: boolean
   private closing: Promise<void> | undefined
 
   /** @internal Use `createConnection()`. */
@@ -45,9 +57,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     super()
     this.salesforce = parts.salesforce
     this.pool = guardPool(parts.pool)
+    this.sessionPool = parts.sessionPool ? guardPool(parts.sessionPool) : this.pool
     this.schema = parts.schema
     this.ownsSalesforce = parts.ownsSalesforce
     this.ownsPool = parts.ownsPool
+    this.ownsSessionPool = parts.sessionPool !== undefined && parts.ownsSessionPool === true
   }
 
   /** Whether `close()` has been called. */
@@ -55,12 +69,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.closing !== undefined
   }
 
-  /** Closes the Salesforce adapter and the pool if pgforce created them. Idempotent. */
+  /** Closes the Salesforce adapter and the pools if pgforce created them. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const closing: Promise<void>[] = []
       if (this.ownsSalesforce) closing.push(this.salesforce.close())
       if (this.ownsPool) closing.push(this.pool.end())
+      if (this.ownsSessionPool) closing.push(this.sessionPool.end())
       await Promise.all(closing)
     })()
     return this.closing

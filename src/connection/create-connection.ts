@@ -16,6 +16,17 @@ import {
 export interface PostgresPoolOptions {
   /** e.g. `postgres://user@host:5432/db`. */
   readonly connectionString: string
+  /**
+   * A direct connection (not through a transaction pooler) for the few things that need a session
+   * of their own: the LISTEN that wakes pushes at once and the one that carries pull requests
+   * between engines (at most 3 connections; `ssl` applies to it too). Give it when
+   * `connectionString` goes through PgBouncer in transaction mode (Heroku Postgres' pooler and
+   * many hosts'): without it, LISTEN receives nothing there, and pushes fall back to polling
+   * the trigger log every second (docs/guides/running-in-production.md, "Behind a connection
+   * pooler"). Leadership and fences need no session (lease rows).
+   * @default connectionString
+   */
+  readonly sessionConnectionString?: string
   /** Most connections the pool opens. @default 10 */
   readonly max?: number
   /**
@@ -79,24 +90,30 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
   try {
     // Fail fast, with where it tried, when the database cannot be reached.
     await guardPool(postgres.pool).query('SELECT 1')
+    if (postgres.sessionPool) await guardPool(postgres.sessionPool).query('SELECT 1')
     const salesforce = await (openSalesforce as NonNullable<typeof openSalesforce>)()
     const connection = new Connection({
       salesforce: salesforce.adapter,
       pool: postgres.pool,
+      sessionPool: postgres.sessionPool,
       schema,
       ownsSalesforce: salesforce.owned,
       ownsPool: postgres.owned,
+      ownsSessionPool: postgres.sessionPool !== undefined,
     })
-    if (postgres.owned)
-      (postgres.pool as pg.Pool).on('error', (error) => connection.emit('error', error))
+    for (const pool of [postgres.pool, postgres.sessionPool]) {
+      if (postgres.owned && pool)
+        (pool as pg.Pool).on('error', (error) => connection.emit('error', error))
+    }
     return connection
   } catch (error) {
     if (postgres.owned) await postgres.pool.end().catch(() => {})
+    await postgres.sessionPool?.end().catch(() => {})
     throw error
   }
 }
 
-type Opened<T> = { readonly pool: T; readonly owned: boolean }
+type Opened<T> = { readonly pool: T; readonly owned: boolean; readonly sessionPool?: T }
 
 function readPostgres(read: OptionReader, input: unknown): () => Opened<PgPoolLike> {
   if (isPoolLike(input)) return () => ({ pool: input, owned: false })
@@ -104,13 +121,34 @@ function readPostgres(read: OptionReader, input: unknown): () => Opened<PgPoolLi
   const connectionString = read.string('postgres.connectionString', options.connectionString, {
     secret: true,
   })
+  checkUrl(read, 'postgres.connectionString', connectionString)
+  const sessionConnectionString =
+    options.sessionConnectionString === undefined
+      ? undefined
+      : read.string('postgres.sessionConnectionString', options.sessionConnectionString, {
+          secret: true,
+        })
+  checkUrl(read, 'postgres.sessionConnectionString', sessionConnectionString)
+  const max = read.integer('postgres.max', options.max ?? 10, { min: 1, max: 1000 })
+  return () => ({
+    pool: new pg.Pool({ connectionString, max, ssl: options.ssl }),
+    owned: true,
+    ...(sessionConnectionString !== undefined && {
+      sessionPool: new pg.Pool({
+        connectionString: sessionConnectionString,
+        max: 3,
+        ssl: options.ssl,
+      }),
+    }),
+  })
+}
+
+function checkUrl(read: OptionReader, name: string, url: string | undefined): void {
   // node-postgres reads anything else as a path relative to a host called "base".
-  if (connectionString !== undefined && !/^(postgres(ql)?:\/\/|socket:|\/)/.test(connectionString))
+  if (url !== undefined && !/^(postgres(ql)?:\/\/|socket:|\/)/.test(url))
     read.problemWithDescription(
-      'postgres.connectionString',
+      name,
       'a URL such as postgres://user@host:5432/database',
       'a string that is not a postgres:// URL',
     )
-  const max = read.integer('postgres.max', options.max ?? 10, { min: 1, max: 1000 })
-  return () => ({ pool: new pg.Pool({ connectionString, max, ssl: options.ssl }), owned: true })
 }

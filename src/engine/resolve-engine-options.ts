@@ -60,9 +60,16 @@ export interface SyncEngineOptions {
   /**
    * With several engines on one database, one leads each mapping's pulls. How often an engine
    * that does not lead a mapping checks whether it can take over (its leader stopped or died): the
-   * longest a mapping goes without a puller. @default 5000
+   * longest a mapping goes without a puller after its leader stopped. @default 5000
    */
   readonly takeoverCheckMs?: number
+  /**
+   * Pull leadership is a lease row per mapping (`_pgforce_pull_leader`), renewed every quarter of
+   * this; it holds through a transaction pooler. After a worker dies (no clean `stop()`), another
+   * takes over its pulls within this plus `takeoverCheckMs`. A leader that cannot renew stops
+   * pulling once half of this passed, before its lease can expire. @default 15 000
+   */
+  readonly pullLeaseMs?: number
   /**
    * How long a Salesforce record Postgres refused (`pull:record-failed`) waits before a pull reads
    * it again by id. It is attempted at once when it changes in Salesforce, and at the next pull
@@ -144,6 +151,7 @@ export interface ResolvedEngineOptions {
   readonly describeRefreshIntervalMs: number
   readonly pushLeaseMs: number
   readonly takeoverCheckMs: number
+  readonly pullLeaseMs: number
   readonly logger: Logger | undefined
   readonly apiBudget: ApiBudgetOptions
   readonly tuning: { readonly pull: PullTuning; readonly push: PushTuning }
@@ -227,6 +235,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
   const takeoverCheckMs = read.integer('takeoverCheckMs', options.takeoverCheckMs ?? 5000, {
     min: 10,
   })
+  const pullLeaseMs = read.integer('pullLeaseMs', options.pullLeaseMs ?? 15_000, { min: 400 })
   const pullFailureRetryMs = read.integer(
     'pullFailureRetryMs',
     options.pullFailureRetryMs ?? 600_000,
@@ -271,6 +280,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     describeRefreshIntervalMs: describeRefreshIntervalMs as number,
     pushLeaseMs: pushLeaseMs as number,
     takeoverCheckMs: takeoverCheckMs as number,
+    pullLeaseMs: pullLeaseMs as number,
     logger,
     apiBudget: budget,
     tuning: {

@@ -83,6 +83,7 @@ export class RunningEngine {
       (mapping, leader) => emit('leadership', { mapping, leader }),
       // Another engine pushed records of a mapping this one leads: read them back.
       (object) => this.signal({ object, direction: 'pull', reason: 'pushed' }),
+      { leaseMs: options.pullLeaseMs, sessionPool: options.connection.sessionPool },
     )
     this.scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: options.concurrency,

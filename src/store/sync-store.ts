@@ -9,7 +9,7 @@ import { FailedEntryStore } from './failed-entries.js'
 import { InsertFence, passInsertFence } from './insert-fence.js'
 import { assertInstalled, recordedMappings } from './installation.js'
 import { PullFailureStore } from './pull-failures.js'
-import { PullLeadership } from './pull-leadership.js'
+import { PullLeadership, type PullLeadershipOptions } from './pull-leadership.js'
 import { requestPull } from './pull-requests.js'
 import type { Queryable } from './queryable.js'
 import { SeenRecordStore } from './seen-records.js'
@@ -98,8 +98,9 @@ export class SyncStore extends StoreModules {
   pullLeadership(
     onChange: (object: string, leader: boolean) => void,
     onPullRequest?: (object: string) => void,
+    options?: PullLeadershipOptions,
   ): PullLeadership {
-    return new PullLeadership(this.pool, this.schema, onChange, onPullRequest)
+    return new PullLeadership(this.pool, this.schema, onChange, onPullRequest, options)
   }
 
   /** Asks the engine leading `object`'s pull, on any worker, to pull it now (`requestPull`). */

@@ -15,16 +15,31 @@ export interface FakeClient extends PgListenClientLike {
 
 /**
  * A pool whose clients answer every query with no rows, except those `fails` picks: they reject
- * as a connection cut under the query would. `clients` lists every client handed out.
+ * as a connection cut under the query would. `clients` lists every client handed out. Like a
+ * server, `pg_notify(channel, payload)` sent through the pool reaches the clients checked out
+ * that ran `LISTEN` (any channel) unless `deaf` (then nothing arrives, as behind a transaction
+ * pooler).
  */
-export function fakePool(fails: (sql: string) => boolean): PgPoolLike & {
+export function fakePool(
+  fails: (sql: string) => boolean,
+  options: { readonly deaf?: boolean } = {},
+): PgPoolLike & {
   readonly clients: FakeClient[]
 } {
   const clients: FakeClient[] = []
   const empty: QueryResultLike<never> = { rows: [], rowCount: 0 }
   return {
     clients,
-    query: async () => empty,
+    async query(text: string, values?: readonly unknown[]) {
+      if (text.includes('pg_notify') && !options.deaf) {
+        const [channel, payload] = (values ?? []) as string[]
+        for (const client of clients) {
+          if (client.released === undefined && client.queries.some((q) => q.startsWith('LISTEN')))
+            setImmediate(() => client.emit('notification', { channel, payload }))
+        }
+      }
+      return empty
+    },
     end: async () => {},
     async connect() {
       const listeners = new Map<string, ((argument?: unknown) => void)[]>()

@@ -114,6 +114,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 7,
+    description:
+      'Pull leadership as lease rows (one per mapping) instead of session advisory locks, so it holds behind a transaction pooler',
+    statements: (schema) => [
+      // A row is a lease: its holder renews expires_at while it leads, deletes it when it stops;
+      // a holder that died leaves a row another engine takes over once it expired, or at once
+      // when session_pid (the holder's own session, when it has one) is gone.
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_pull_leader (
+           object varchar(128) PRIMARY KEY, holder text NOT NULL, session_pid integer,
+           acquired_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz NOT NULL)`,
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

@@ -24,7 +24,7 @@ describe('Postgres connections terminated under load', () => {
     await r.start()
     await waitFor(pushed(r, 2), 10_000, 'pushes before the kill')
     const at = r.now
-    const killed = await r.terminate(`query ILIKE 'LISTEN %'`)
+    const killed = await r.terminate(`query ILIKE 'LISTEN %hc_trigger_log%'`)
     expect(killed).toHaveLength(1)
     await waitFor(() => r.seen('source:connected', at).length > 0, 10_000, 'LISTEN back')
     await r.workload.untilRounds(2)

@@ -58,11 +58,16 @@ describe('several workers on one database', () => {
     fixture = await syncFixture(db(), [account])
     const log: string[] = []
     const a = worker('a', log)
-    // b's pool tells which of its pull-leadership lock attempts Postgres refused.
+    // b's pool tells which of its claims of the pull-leadership lease Postgres refused.
     let refusedToB = 0
     const b = worker('b', log, {
       connection: watchedConnection(fixture.connection, db().pool, ({ text, rows }) => {
-        if (text.includes('pg_try_advisory_lock') && rows[0]?.locked === false) refusedToB += 1
+        if (
+          text.includes('INSERT INTO') &&
+          text.includes('_pgforce_pull_leader') &&
+          rows.length === 0
+        )
+          refusedToB += 1
       }),
     })
     await a.start()

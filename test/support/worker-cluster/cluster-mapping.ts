@@ -26,6 +26,8 @@ export interface WorkerConfig {
   readonly accessToken: string
   readonly takeoverCheckMs?: number
   readonly pushLeaseMs?: number
+  /** The engine's `pullLeaseMs` (how long a dead leader's lease holds). */
+  readonly pullLeaseMs?: number
   /** Map `External_Id__c` as external id (the fault mapping, `faultAccount`). @default true */
   readonly externalId?: boolean
   /** The mapping's Salesforce poll interval. @default 2000 */

@@ -44,6 +44,7 @@ const engine = new SyncEngine({
   sources,
   ...(config.takeoverCheckMs !== undefined && { takeoverCheckMs: config.takeoverCheckMs }),
   ...(config.pushLeaseMs !== undefined && { pushLeaseMs: config.pushLeaseMs }),
+  ...(config.pullLeaseMs !== undefined && { pullLeaseMs: config.pullLeaseMs }),
 })
 engine.on('leadership', ({ leader }) => say({ event: 'leadership', leader }))
 engine.on('pull:completed', (r) => say({ event: 'pulled', count: r.inserted + r.updated }))

@@ -32,6 +32,18 @@ describe('createConnection', () => {
     )
   })
 
+  it('refuses a session connection string that is not a postgres:// URL, without showing it', async () => {
+    const found = await problems({
+      salesforce: new InMemorySalesforceAdapter(new InMemoryOrg()),
+      postgres: {
+        connectionString: 'postgres://pooler:6432/x',
+        sessionConnectionString: 'db:5432',
+      },
+    })
+    expect(found.map((p) => p.path)).toEqual(['postgres.sessionConnectionString'])
+    expect(JSON.stringify(found)).not.toContain('db:5432')
+  })
+
   it('says which Salesforce options it understands', async () => {
     const found = await problems({
       salesforce: { token: 'x' },
@@ -54,6 +66,7 @@ describe('createConnection', () => {
     const connection = await createConnection({ salesforce: adapter, postgres: pool })
     expect(connection.schema).toBe('salesforce')
     expect(connection.salesforce).toBe(adapter)
+    expect(connection.sessionPool).toBe(connection.pool) // LISTEN shares the pool it was given
     await connection.close()
     await connection.close()
     expect(ended).toBe(false)

@@ -11,7 +11,7 @@ const account = defineMapping({ object: 'Account', access: 'read_write', fields:
 function start(source: PostgresNotifySource, pool: ReturnType<typeof fakePool>) {
   const events: SourceConnectionEvent[] = []
   const started = source.start({
-    connection: { pool, schema: 'salesforce' } as unknown as Connection,
+    connection: { pool, sessionPool: pool, schema: 'salesforce' } as unknown as Connection,
     salesforce: () => {
       throw new Error('LISTEN needs no Salesforce')
     },
@@ -51,5 +51,63 @@ describe('PostgresNotifySource', () => {
     expect(pool.clients.map((c) => c.released !== undefined)).toEqual([true, true, true, false])
     await source.stop()
     expect(pool.clients[3]?.released).toBeDefined()
+  })
+})
+
+describe('PostgresNotifySource behind a transaction pooler', () => {
+  function startWith(pool: ReturnType<typeof fakePool>, source: PostgresNotifySource) {
+    const events: SourceConnectionEvent[] = []
+    const reasons: string[] = []
+    const started = source.start({
+      connection: { pool, sessionPool: pool, schema: 'salesforce' } as unknown as Connection,
+      salesforce: () => {
+        throw new Error('LISTEN needs no Salesforce')
+      },
+      mappings: [account],
+      signal: (change) => reasons.push(change.reason),
+      abortSignal: new AbortController().signal,
+      reportError: () => {},
+      reportConnection: (event) => events.push(event),
+    })
+    return { started, events, reasons }
+  }
+
+  it('proves LISTEN receives: a probe comes back, and it says connected', async () => {
+    const pool = fakePool(() => false)
+    const source = new PostgresNotifySource({ probeTimeoutMs: 1_000 })
+    const { started, events } = startWith(pool, source)
+    await started
+    await waitFor(() => source.receiving, 2_000, 'the probe')
+    expect(events.map((e) => e.state)).toEqual(['connected'])
+    await source.stop()
+  })
+
+  it('a deaf LISTEN is said once, the trigger log is polled meanwhile, and a LISTEN that works again is said', async () => {
+    const deaf = { deaf: true }
+    const pool = fakePool(() => false, deaf)
+    const source = new PostgresNotifySource({
+      probeTimeoutMs: 20,
+      probeIntervalMs: 100,
+      fallbackPollMs: 10,
+    })
+    const { started, events, reasons } = startWith(pool, source)
+    await started
+    await waitFor(() => events.length > 0, 2_000, 'the deaf LISTEN to be said')
+    expect(events[0]?.state).toBe('reconnecting')
+    expect(events[0]?.reason?.message).toContain('sessionConnectionString')
+    // It tries a new LISTEN every 100 ms; still deaf, it says nothing more, and polls.
+    await waitFor(() => pool.clients.length >= 3, 2_000, 'two more tries')
+    expect(events).toHaveLength(1)
+    expect(reasons.filter((r) => r === 'poll').length).toBeGreaterThan(3)
+    expect(source.receiving).toBe(false)
+
+    deaf.deaf = false
+    await waitFor(() => source.receiving, 2_000, 'a LISTEN that receives')
+    expect(events.map((e) => e.state)).toEqual(['reconnecting', 'connected'])
+    const polls = reasons.filter((r) => r === 'poll').length
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(reasons.filter((r) => r === 'poll').length).toBe(polls) // polling stopped
+    await source.stop()
+    expect(pool.clients.every((c) => c.released !== undefined)).toBe(true)
   })
 })

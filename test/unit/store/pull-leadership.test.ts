@@ -1,28 +1,105 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import { PullLeadership } from '../../../src/store/pull-leadership.js'
-import { fakePool } from '../../support/fake-pg-client.js'
+import { waitFor } from '../../support/wait-for.js'
 
-describe('PullLeadership', () => {
-  it('gives back a connection that failed before it became the leadership session', async () => {
-    // The connection is cut while it names itself: a leaked client would keep pool.end() waiting.
-    const pool = fakePool((sql) => sql.startsWith('SET application_name'))
-    const leadership = new PullLeadership(pool, 'salesforce', () => {})
-    await expect(leadership.lead('Account')).rejects.toThrow('Connection terminated')
-    expect(pool.clients).toHaveLength(1)
-    expect(pool.clients[0]?.released?.error).toBeInstanceOf(Error)
-    expect(leadership.leading.size).toBe(0)
+/**
+ * A pool over one in-memory lease table, as `_pgforce_pull_leader` behaves: a claim wins when no
+ * row is there, the row is the claimant's, or it expired. `renewals: false` makes renewals fail
+ * (the database is unreachable for them).
+ */
+function leasePool(options: { renewals?: boolean } = {}) {
+  const rows = new Map<string, { holder: string; expires: number }>()
+  const statements: string[] = []
+  const pool = {
+    statements,
+    rows,
+    async query(text: string, values: readonly unknown[] = []) {
+      statements.push(text.trim().split(/\s+/)[0] ?? '')
+      if (text.includes('INSERT INTO')) {
+        const [object, holder, secs] = values as [string, string, number]
+        const row = rows.get(object)
+        if (row && row.holder !== holder && row.expires > Date.now())
+          return { rows: [], rowCount: 0 }
+        rows.set(object, { holder, expires: Date.now() + secs * 1000 })
+        return { rows: [{ holder }], rowCount: 1 }
+      }
+      if (text.includes('UPDATE')) {
+        if (options.renewals === false) throw new Error('Connection terminated unexpectedly')
+        const [holder, objects, secs] = values as [string, string[], number]
+        const renewed = objects.filter((o) => rows.get(o)?.holder === holder)
+        for (const o of renewed) rows.set(o, { holder, expires: Date.now() + secs * 1000 })
+        return { rows: renewed.map((object) => ({ object })), rowCount: renewed.length }
+      }
+      if (text.includes('DELETE')) {
+        const [holder, objects] = values as [string, string[]]
+        for (const o of objects) if (rows.get(o)?.holder === holder) rows.delete(o)
+        return { rows: [], rowCount: 0 }
+      }
+      return { rows: [], rowCount: 0 }
+    },
+    connect: async () => {
+      throw new Error('a lease needs no session')
+    },
+    end: async () => {},
+  }
+  return pool as typeof pool & PgPoolLike
+}
+
+describe('PullLeadership (lease rows)', () => {
+  it('one of two engines leads a mapping; the other takes over once it released', async () => {
+    const pool = leasePool()
+    const log: string[] = []
+    const a = new PullLeadership(pool, 's', (o, l) => log.push(`a ${l ? 'leads' : 'left'} ${o}`))
+    const b = new PullLeadership(pool, 's', (o, l) => log.push(`b ${l ? 'leads' : 'left'} ${o}`))
+    expect(await a.lead('Account')).toBe(true)
+    expect(await b.lead('Account')).toBe(false)
+    expect(await a.lead('Account')).toBe(true) // still leading: no statement needed
+    expect(pool.statements.filter((s) => s === 'INSERT')).toHaveLength(2)
+    await a.close()
+    expect(pool.rows.size).toBe(0)
+    expect(await b.lead('Account')).toBe(true)
+    expect(await a.lead('Account')).toBe(false) // closed: never again
+    expect(log).toEqual(['a leads Account', 'a left Account', 'b leads Account'])
+    await b.close()
   })
 
-  it('tries again with a new connection after such a failure', async () => {
-    let cut = true
-    const pool = fakePool((sql) => sql.startsWith('SET application_name') && cut)
-    const leadership = new PullLeadership(pool, 'salesforce', () => {})
-    await expect(leadership.lead('Account')).rejects.toThrow()
-    cut = false
-    await leadership.lead('Account')
-    expect(pool.clients).toHaveLength(2)
-    expect(pool.clients[1]?.released).toBeUndefined() // held: it is the session now
-    await leadership.close()
-    expect(pool.clients[1]?.released).toBeDefined()
+  it('a dead leader (no release) is taken over once its lease expired', async () => {
+    const pool = leasePool()
+    const a = new PullLeadership(pool, 's', () => {}, undefined, { leaseMs: 60 })
+    const b = new PullLeadership(pool, 's', () => {}, undefined, { leaseMs: 60 })
+    expect(await a.lead('Account')).toBe(true)
+    // a "dies": its row stays until it expires.
+    pool.rows.set('account', { holder: 'dead', expires: Date.now() + 60 })
+    expect(await b.lead('Account')).toBe(false)
+    await waitFor(async () => await b.lead('Account'), 2_000, 'b to take over')
+    await a.close()
+    await b.close()
+  })
+
+  it('stops leading by its own clock, before the lease can expire, when renewals fail', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date', 'performance'] })
+    try {
+      const pool = leasePool({ renewals: false })
+      let leftAt = 0
+      const a = new PullLeadership(pool, 's', (_, l) => (leftAt = l ? 0 : Date.now()), undefined, {
+        leaseMs: 80,
+      })
+      const claimed = Date.now()
+      expect(await a.lead('Account')).toBe(true)
+      const expires = pool.rows.get('account')?.expires ?? 0
+      expect(expires - claimed).toBe(80)
+      await vi.advanceTimersByTimeAsync(30) // one renewal failed: still within half the lease
+      expect(a.leading.size).toBe(1)
+      await vi.advanceTimersByTimeAsync(30)
+      // It gave up at half the lease, before another engine could claim the row.
+      expect(leftAt - claimed).toBe(40)
+      expect(leftAt).toBeLessThan(expires)
+      expect(a.leading.size).toBe(0)
+      expect(await a.lead('Account')).toBe(true) // its own row: it claims it again
+      await a.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
