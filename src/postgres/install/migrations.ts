@@ -1,6 +1,6 @@
 import format from 'pg-format'
 import { captureHelpersSql } from './capture-helpers-sql.js'
-import { systemTablesSql } from './system-tables-sql.js'
+import { systemTablesSql, triggerLogNotifySql } from './system-tables-sql.js'
 
 /** One step of the schema-level migration: the statements that bring version `n - 1` to `n`. */
 export interface Migration {
@@ -129,6 +129,12 @@ export const MIGRATIONS: readonly Migration[] = [
         schema,
       ),
     ],
+  },
+  {
+    version: 8,
+    description:
+      "The trigger log's NOTIFY skips the engine's own transactions: an idle engine's empty claims no longer wake every engine for another push",
+    statements: (schema) => [triggerLogNotifySql(schema)],
   },
 ]
 

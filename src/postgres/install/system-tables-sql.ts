@@ -63,11 +63,7 @@ export function systemTablesSql(schema: string): string[] {
       'CREATE INDEX IF NOT EXISTS _sf_event_log_idx_table_name_synced_at ON %I._sf_event_log (table_name, synced_at)',
     ),
     s('CREATE INDEX IF NOT EXISTS _sf_event_log_idx_sfid ON %I._sf_event_log (sfid)'),
-    s(
-      `CREATE OR REPLACE FUNCTION %I.tlog_notify_trigger() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
-         BEGIN PERFORM pg_notify(%L, 'ping'); RETURN NULL; END $pgforce$`,
-      triggerLogChannel(schema),
-    ),
+    triggerLogNotifySql(schema),
     // One notify per statement, and Postgres folds identical notifies within a transaction: a
     // transaction that captures many rows wakes the engine once.
     s(
@@ -88,4 +84,24 @@ export function systemTablesSql(schema: string): string[] {
          updated_at timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (table_name, name))`),
   ]
+}
+
+/**
+ * The function `tlog_insert_trigger` runs: one NOTIFY per statement that wrote to the trigger log,
+ * except in the engine's own transactions (`xmlbinary = 'hex'`). A statement trigger fires even
+ * when a statement inserts no row, and every push's claim holds an INSERT (operators' REQUEUE
+ * copies) that is almost always empty: notifying there woke every listening engine for another
+ * push, whose claim notified again, some 60 empty pushes a second on an idle engine. What the engine
+ * writes to the log itself it pushes in the same pass (docs/concepts/design.md §5).
+ */
+export function triggerLogNotifySql(schema: string): string {
+  return format(
+    `CREATE OR REPLACE FUNCTION %I.tlog_notify_trigger() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
+       BEGIN
+         IF current_setting('xmlbinary') IS DISTINCT FROM 'hex' THEN PERFORM pg_notify(%L, 'ping'); END IF;
+         RETURN NULL;
+       END $pgforce$`,
+    schema,
+    triggerLogChannel(schema),
+  )
 }
