@@ -253,7 +253,7 @@ function readPrivateKey(read: OptionReader, value: unknown): KeyObject {
     'salesforce.privateKey',
     expected,
     key
-      ? `a ${key.asymmetricKeyType ?? 'non-RSA'} key (Salesforce signs and checks RS256 only)`
+      ? `a key of type ${key.asymmetricKeyType ?? 'unknown'} (Salesforce signs and checks RS256 only)`
       : typeof value === 'string' && value.includes('CERTIFICATE')
         ? 'a certificate (that goes to Salesforce; pgforce needs the private key it was made from)'
         : typeof value === 'string' && value.includes('PUBLIC KEY')
