@@ -49,6 +49,14 @@ describe('JWT bearer flow', () => {
     emulator.org.sessions.expireAll()
     expect(await adapter.count('SELECT COUNT() FROM User')).toBe(1)
     expect(logins() - before).toBe(2)
+    // Streaming renews the same way (its handshake refused with 401).
+    emulator.org.sessions.expireAll()
+    const subscription = await adapter.subscribe({
+      channel: '/data/AccountChangeEvent',
+      onMessage: () => {},
+    })
+    expect(logins() - before).toBe(3)
+    await subscription.close()
     await adapter.close()
   })
 
