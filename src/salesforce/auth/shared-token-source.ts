@@ -17,7 +17,9 @@ export interface TokenSharing {
  * advisory lock, so the others wait and then reuse its session instead of logging in too. A
  * worker whose session was refused logs in only if the stored one is still that session (another
  * worker may have renewed it meanwhile). Transaction-scoped locks hold behind a transaction
- * pooler. Before `install()` created the table, each worker logs in on its own.
+ * pooler. Before `install()` created the table, each worker logs in on its own, and so does a
+ * worker whose pool has no connection free within `connectTimeoutMs` (its connections may all be
+ * waiting on Salesforce calls that wait for this very renewal).
  * See docs/guides/authentication.md, "One token for all workers". @internal
  */
 export class SharedTokenSource implements SessionSource {
@@ -25,6 +27,7 @@ export class SharedTokenSource implements SessionSource {
   private readonly key: string
   private readonly seal: TokenSeal
   private readonly login: () => Promise<SalesforceSession>
+  private readonly connectTimeoutMs: number
   private tableExists = false
 
   constructor(
@@ -32,11 +35,13 @@ export class SharedTokenSource implements SessionSource {
     key: string,
     seal: TokenSeal,
     login: () => Promise<SalesforceSession>,
+    connectTimeoutMs = 5_000,
   ) {
     this.sharing = sharing
     this.key = key
     this.seal = seal
     this.login = login
+    this.connectTimeoutMs = connectTimeoutMs
   }
 
   async current(): Promise<SalesforceSession> {
@@ -55,7 +60,8 @@ export class SharedTokenSource implements SessionSource {
 
   async renew(stale: string | undefined): Promise<SalesforceSession> {
     if (!(await this.installed())) return this.login()
-    const client = await this.sharing.pool.connect()
+    const client = await this.connectWithin()
+    if (!client) return this.login()
     let broken: Error | undefined
     try {
       await this.query(client, 'BEGIN')
@@ -94,6 +100,22 @@ export class SharedTokenSource implements SessionSource {
     } finally {
       client.release(broken)
     }
+  }
+
+  /** A pool client, or `undefined` when none is free in time (a late one is released at once). */
+  private async connectWithin(): Promise<PgClientLike | undefined> {
+    const connecting = this.sharing.pool.connect()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.connectTimeoutMs)
+    })
+    const client = await Promise.race([connecting, timedOut]).finally(() => clearTimeout(timer))
+    if (!client)
+      connecting.then(
+        (late) => late.release(),
+        () => {},
+      )
+    return client
   }
 
   /** Whether `_pgforce_token` exists yet (before `install()` it does not). */
