@@ -1,7 +1,7 @@
 import format from 'pg-format'
 import type { PgClientLike, PgPoolLike } from '../../postgres/pg-pool-like.js'
 import { toPostgresError } from '../../postgres/postgres-errors.js'
-import type { SalesforceSession, SessionSource } from './salesforce-session.js'
+import type { IdentifiedSession, SessionSource } from './salesforce-session.js'
 import type { TokenSeal } from './token-seal.js'
 
 /** The database a connection shares its session through. @internal */
@@ -26,7 +26,7 @@ export class SharedTokenSource implements SessionSource {
   private readonly sharing: TokenSharing
   private readonly key: string
   private readonly seal: TokenSeal
-  private readonly login: () => Promise<SalesforceSession>
+  private readonly login: () => Promise<IdentifiedSession>
   private readonly connectTimeoutMs: number
   private tableExists = false
 
@@ -34,7 +34,7 @@ export class SharedTokenSource implements SessionSource {
     sharing: TokenSharing,
     key: string,
     seal: TokenSeal,
-    login: () => Promise<SalesforceSession>,
+    login: () => Promise<IdentifiedSession>,
     connectTimeoutMs = 5_000,
   ) {
     this.sharing = sharing
@@ -44,7 +44,7 @@ export class SharedTokenSource implements SessionSource {
     this.connectTimeoutMs = connectTimeoutMs
   }
 
-  async current(): Promise<SalesforceSession> {
+  async current(): Promise<IdentifiedSession> {
     if (!(await this.installed())) return this.login()
     const { rows } = await this.sharing.pool
       .query<{ sealed: Buffer }>(
@@ -58,7 +58,7 @@ export class SharedTokenSource implements SessionSource {
     return stored ?? this.renew(undefined)
   }
 
-  async renew(stale: string | undefined): Promise<SalesforceSession> {
+  async renew(stale: string | undefined): Promise<IdentifiedSession> {
     if (!(await this.installed())) return this.login()
     const client = await this.connectWithin()
     if (!client) return this.login()

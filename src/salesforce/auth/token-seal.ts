@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
-import type { SalesforceSession } from './salesforce-session.js'
+import type { IdentifiedSession, SessionIdentity } from './salesforce-session.js'
 
 const IV_BYTES = 12
 const TAG_BYTES = 16
@@ -21,18 +21,20 @@ export class TokenSeal {
   }
 
   /** `iv ‖ tag ‖ ciphertext` of the session as JSON. */
-  seal(session: SalesforceSession): Buffer {
+  seal(session: IdentifiedSession): Buffer {
     const iv = randomBytes(IV_BYTES)
     const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(this.identity)
     const body = Buffer.concat([
-      cipher.update(JSON.stringify([session.accessToken, session.instanceUrl])),
+      cipher.update(
+        JSON.stringify([session.accessToken, session.instanceUrl, session.userInfo ?? null]),
+      ),
       cipher.final(),
     ])
     return Buffer.concat([iv, cipher.getAuthTag(), body])
   }
 
   /** The session, or `undefined` when `sealed` was made with other credentials or is damaged. */
-  open(sealed: Buffer): SalesforceSession | undefined {
+  open(sealed: Buffer): IdentifiedSession | undefined {
     try {
       const decipher = createDecipheriv(
         'aes-256-gcm',
@@ -44,9 +46,13 @@ export class TokenSeal {
         decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)),
         decipher.final(),
       ]).toString()
-      const [accessToken, instanceUrl] = JSON.parse(text) as [string, string]
+      const [accessToken, instanceUrl, userInfo] = JSON.parse(text) as [
+        string,
+        string,
+        SessionIdentity | null,
+      ]
       return typeof accessToken === 'string' && typeof instanceUrl === 'string'
-        ? { accessToken, instanceUrl }
+        ? { accessToken, instanceUrl, userInfo: userInfo ?? undefined }
         : undefined
     } catch {
       return undefined

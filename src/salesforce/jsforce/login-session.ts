@@ -1,7 +1,7 @@
 import type { Connection, ConnectionConfig } from 'jsforce'
 import { signJwtAssertion } from '../auth/jwt-assertion.js'
 import { loginError } from '../auth/login-error.js'
-import type { SalesforceSession } from '../auth/salesforce-session.js'
+import type { IdentifiedSession } from '../auth/salesforce-session.js'
 import type { ResolvedAuth } from './jsforce-adapter-options.js'
 
 /** The auth kinds pgforce logs in with itself. @internal */
@@ -13,12 +13,12 @@ export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 /**
  * How to log in with `auth`: each call makes a new session on a connection of its own (JWT bearer
  * with a freshly signed assertion, client credentials, OAuth 2 password or SOAP login) and returns
- * its token and instance URL; failures are `SalesforceApiError`s that say what to fix. @internal
+ * its token, instance URL and identity (org and user ids); failures are `SalesforceApiError`s that say what to fix. @internal
  */
 export function loginSession(
   auth: LoginAuth,
   connect: (config: ConnectionConfig) => Connection,
-): () => Promise<SalesforceSession> {
+): () => Promise<IdentifiedSession> {
   const oauth2 =
     auth.kind !== 'jwt' && auth.clientId
       ? { clientId: auth.clientId, clientSecret: auth.clientSecret, loginUrl: auth.loginUrl }
@@ -40,6 +40,10 @@ export function loginSession(
     } catch (error) {
       throw loginError(error, auth)
     }
-    return { accessToken: conn.accessToken ?? '', instanceUrl: conn.instanceUrl }
+    return {
+      accessToken: conn.accessToken ?? '',
+      instanceUrl: conn.instanceUrl,
+      userInfo: conn.userInfo ?? undefined,
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Connection, ConnectionConfig } from 'jsforce'
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
-import type { SessionSource } from '../auth/salesforce-session.js'
+import type { IdentifiedSession, SessionSource } from '../auth/salesforce-session.js'
 import { SharedTokenSource, type TokenSharing } from '../auth/shared-token-source.js'
 import { TokenProviderSource } from '../auth/token-provider-source.js'
 import { TokenSeal } from '../auth/token-seal.js'
@@ -79,6 +79,7 @@ export async function openJsforceConnection(
         (renewed) => {
           lastRenewalError = undefined
           c.instanceUrl = renewed.instanceUrl
+          if (renewed.userInfo) c.userInfo = renewed.userInfo
           callback(null, renewed.accessToken)
         },
         (error: unknown) => {
@@ -94,13 +95,15 @@ export async function openJsforceConnection(
       )
     },
   })
+  // Who the session belongs to (org and user ids), as a jsforce login would have set it.
+  if (session.userInfo) conn.userInfo = session.userInfo
   return opened(conn)
 }
 
 /** The login as is, or shared through the database under a key naming the login. */
 function sharedOrOwn(
   auth: LoginAuth,
-  login: () => Promise<{ accessToken: string; instanceUrl: string }>,
+  login: () => Promise<IdentifiedSession>,
   sharing: TokenSharing | undefined,
 ): SessionSource {
   if (!sharing) return { current: login, renew: login }

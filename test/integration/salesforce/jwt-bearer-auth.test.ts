@@ -45,6 +45,8 @@ describe('JWT bearer flow', () => {
     const before = logins()
     const adapter = await jwt()
     expect(adapter.connection.instanceUrl).toBe(emulator.instanceUrl)
+    // Who the session is, as a jsforce login tells it (a Pub/Sub client sends the org id).
+    expect(adapter.connection.userInfo?.organizationId).toBe(emulator.org.orgId)
     expect(await adapter.count('SELECT COUNT() FROM User')).toBe(1)
     emulator.org.sessions.expireAll()
     expect(await adapter.count('SELECT COUNT() FROM User')).toBe(1)

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Connection } from '../../../src/index.js'
 import { createConnection, defineMapping, SyncEngine } from '../../../src/index.js'
+import type { JsforceAdapter } from '../../../src/salesforce/jsforce/jsforce-adapter.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
@@ -67,6 +68,11 @@ describe('one Salesforce token for all workers of an org', () => {
     )
     expect(rows).toHaveLength(1)
     expect(rows[0].logins).toBe(1)
+    // Workers that took the stored session know its org as well as the one that logged in.
+    for (const connection of connections) {
+      const jsforce = (connection.salesforce as unknown as JsforceAdapter).connection
+      expect(jsforce.userInfo?.organizationId).toBe(emulator.org.orgId)
+    }
     // Stored encrypted: the table does not show the token.
     const adapter = connections[0]?.salesforce as unknown as { connection: { accessToken: string } }
     const token = adapter.connection.accessToken
