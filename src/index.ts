@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { Connection, type ConnectionEvents } from './connection/connection.js'
+export type { ConnectionWarning } from './connection/connection-warning.js'
 export {
   type ConnectionOptions,
   createConnection,
@@ -88,14 +89,17 @@ export type {
   QueryConfigLike,
   QueryResultLike,
 } from './postgres/pg-pool-like.js'
+export type { SalesforceSession } from './salesforce/auth/salesforce-session.js'
 export type { ProxyOption } from './salesforce/http/proxy-for.js'
 export { JsforceAdapter } from './salesforce/jsforce/jsforce-adapter.js'
 export type {
   ClientCredentialsAuth,
   JsforceAdapterCommonOptions,
   JsforceAdapterOptions,
+  JwtBearerAuth,
   PasswordAuth,
   TokenAuth,
+  TokenProviderAuth,
 } from './salesforce/jsforce/jsforce-adapter-options.js'
 export { toSalesforceApiError } from './salesforce/jsforce/jsforce-error.js'
 export type {

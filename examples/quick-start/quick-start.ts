@@ -7,7 +7,7 @@ export async function startSync(
   schema = 'salesforce',
 ) {
   const connection = await createConnection({
-    salesforce, // { instanceUrl, accessToken }, { loginUrl, username, password }, OAuth 2 options…
+    salesforce, // { loginUrl, clientId, username, privateKey } (JWT bearer), client credentials, { instanceUrl, accessToken }…
     postgres: { connectionString: databaseUrl },
     schema,
   })

@@ -31,6 +31,9 @@ export async function withEngine<T>(
 ): Promise<T> {
   const config = await loadConfig(options.config, io.cwd)
   const engine = new SyncEngine({ ...config, sources: [] })
+  // e.g. a username-password login Salesforce retires (docs/guides/authentication.md)
+  for (const warning of config.connection.warnings ?? [])
+    io.err.write(`pgforce: warning: ${warning.message}\n`)
   const bars = new Map<string, ProgressBar>()
   engine.on('load:progress', (event) => {
     let bar = bars.get(event.mapping)

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3'
 import { guardPool } from '../postgres/guarded-pool.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+import type { ConnectionWarning } from './connection-warning.js'
 
 /** Events of a {@link Connection}. */
 export interface ConnectionEvents {
@@ -22,6 +23,8 @@ export interface ConnectionParts {
   readonly ownsPool: boolean
   /** End `sessionPool` on `close()` (pgforce created it). */
   readonly ownsSessionPool?: boolean
+  /** What the app should know about how the connection was made. */
+  readonly warnings?: readonly ConnectionWarning[]
 }
 
 /**
@@ -47,9 +50,16 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly sessionPool: PgPoolLike
   /** Schema of the mapped tables and `_trigger_log`, e.g. `salesforce`. */
   readonly schema: string
+  /**
+   * What needs the app's attention about how this connection was made, e.g. a username–password
+   * login that Salesforce retires (`USERNAME_PASSWORD_FLOW`). The first engine to use the
+   * connection emits each as a `warning` event and logs it.
+   */
+  readonly warnings: readonly ConnectionWarning[]
   private readonly ownsSalesforce: boolean
   private readonly ownsPool: boolean
   private readonly ownsSessionPool: boolean
+  private unreported: ConnectionWarning[]
   private closing: Promise<void> | undefined
 
   /** @internal Use `createConnection()`. */
@@ -62,6 +72,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.ownsSalesforce = parts.ownsSalesforce
     this.ownsPool = parts.ownsPool
     this.ownsSessionPool = parts.sessionPool !== undefined && parts.ownsSessionPool === true
+    this.warnings = parts.warnings ?? []
+    this.unreported = [...this.warnings]
+  }
+
+  /** @internal The warnings no engine has reported yet; each is handed out once. */
+  takeWarnings(): ConnectionWarning[] {
+    const taken = this.unreported
+    this.unreported = []
+    return taken
   }
 
   /** Whether `close()` has been called. */

@@ -39,10 +39,13 @@ export interface PostgresPoolOptions {
 /** Options of {@link createConnection}. */
 export interface ConnectionOptions {
   /**
-   * The org: `{ instanceUrl, accessToken }`, `{ loginUrl, username, password }`, OAuth2 options
-   * (see `JsforceAdapterOptions`), an existing jsforce `Connection`, or any `SalesforceAdapter`
-   * (e.g. `InMemorySalesforceAdapter` from `pgforce/testing`). An adapter or jsforce connection
-   * the app passes is not closed by `close()`.
+   * The org: JWT bearer `{ loginUrl, clientId, username, privateKey }`, client credentials
+   * `{ loginUrl, clientId, clientSecret, grant: 'client_credentials' }`, a token provider
+   * `{ getAccessToken }`, `{ instanceUrl, accessToken }`, `{ loginUrl, username, password }`
+   * (retiring; see docs/guides/authentication.md), an existing jsforce `Connection`, or any
+   * `SalesforceAdapter` (e.g. `InMemorySalesforceAdapter` from `pgforce/testing`). The session of
+   * a login is shared with the other workers through the database (`shareToken`). An adapter or
+   * jsforce connection the app passes is not closed by `close()`.
    */
   readonly salesforce: SalesforceOptions
   /** The database: pool options, or an existing `pg.Pool` (not ended by `close()`). */
@@ -91,7 +94,10 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
     // Fail fast, with where it tried, when the database cannot be reached.
     await guardPool(postgres.pool).query('SELECT 1')
     if (postgres.sessionPool) await guardPool(postgres.sessionPool).query('SELECT 1')
-    const salesforce = await (openSalesforce as NonNullable<typeof openSalesforce>)()
+    const salesforce = await (openSalesforce as NonNullable<typeof openSalesforce>)({
+      pool: guardPool(postgres.pool),
+      schema,
+    })
     const connection = new Connection({
       salesforce: salesforce.adapter,
       pool: postgres.pool,
@@ -100,6 +106,7 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
       ownsSalesforce: salesforce.owned,
       ownsPool: postgres.owned,
       ownsSessionPool: postgres.sessionPool !== undefined,
+      warnings: salesforce.warnings,
     })
     for (const pool of [postgres.pool, postgres.sessionPool]) {
       if (postgres.owned && pool)

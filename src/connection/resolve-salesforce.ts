@@ -1,16 +1,19 @@
 import type { OptionReader } from '../config/option-reader.js'
 import { ConfigError } from '../errors/config-error.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { TokenSharing } from '../salesforce/auth/shared-token-source.js'
 import { JsforceAdapter } from '../salesforce/jsforce/jsforce-adapter.js'
 import {
   type JsforceAdapterOptions,
   resolveJsforceOptions,
 } from '../salesforce/jsforce/jsforce-adapter-options.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
+import { type ConnectionWarning, usernamePasswordWarning } from './connection-warning.js'
 
 /**
- * What `createConnection({ salesforce })` accepts: jsforce adapter options (`{ instanceUrl,
- * accessToken }`, `{ loginUrl, username, password }`, OAuth 2 options, `{ connection }` with an
+ * What `createConnection({ salesforce })` accepts: jsforce adapter options (JWT bearer `{ loginUrl,
+ * clientId, username, privateKey }`, client credentials, a token provider `{ getAccessToken }`,
+ * `{ instanceUrl, accessToken }`, `{ loginUrl, username, password }`, `{ connection }` with an
  * existing jsforce Connection) or any `SalesforceAdapter`.
  */
 export type SalesforceOptions = SalesforceAdapter | JsforceAdapterOptions
@@ -48,26 +51,38 @@ export function isPoolLike(value: unknown): value is PgPoolLike {
   )
 }
 
+/** The opened `salesforce` option. @internal */
+export interface OpenedSalesforce {
+  readonly adapter: SalesforceAdapter
+  readonly owned: boolean
+  readonly warnings: readonly ConnectionWarning[]
+}
+
 /**
  * Validates the `salesforce` option (its problems join the caller's) and returns how to open it:
  * an adapter the app passed is used as is and not closed by pgforce; options become a
- * `JsforceAdapter` that pgforce owns (an existing jsforce Connection is wrapped, not closed).
+ * `JsforceAdapter` that pgforce owns (an existing jsforce Connection is wrapped, not closed),
+ * sharing the session of a login through `sharing` unless `shareToken: false`.
  * @internal
  */
 export function resolveSalesforce(
   read: OptionReader,
   input: unknown,
-): () => Promise<{ adapter: SalesforceAdapter; owned: boolean }> {
-  if (isSalesforceAdapter(input)) return async () => ({ adapter: input, owned: false })
+): (sharing?: TokenSharing) => Promise<OpenedSalesforce> {
+  if (isSalesforceAdapter(input))
+    return async () => ({ adapter: input, owned: false, warnings: [] })
+  const warnings: ConnectionWarning[] = []
   try {
-    resolveJsforceOptions(input as JsforceAdapterOptions)
+    const { auth } = resolveJsforceOptions(input as JsforceAdapterOptions)
+    if (auth.kind === 'password') warnings.push(usernamePasswordWarning(Boolean(auth.clientId)))
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     for (const problem of error.problems)
       read.problemWithDescription(problem.path, problem.expected, problem.received)
   }
-  return async () => ({
-    adapter: await JsforceAdapter.create(input as JsforceAdapterOptions),
+  return async (sharing) => ({
+    adapter: await JsforceAdapter.create(input as JsforceAdapterOptions, sharing),
     owned: true,
+    warnings,
   })
 }

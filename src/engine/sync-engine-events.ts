@@ -1,3 +1,4 @@
+import type { ConnectionWarning } from '../connection/connection-warning.js'
 import type { PullEvents } from '../pull/pull-events.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushEvents } from '../push/push-events.js'
@@ -59,6 +60,12 @@ export interface SyncEngineEvents extends PullEvents, PushEvents, BudgetEvents, 
   leadership: [event: { readonly mapping: string; readonly leader: boolean }]
   /** `pause()` (`paused: true`) or `resume()` took effect. */
   paused: [event: { readonly paused: boolean }]
+  /**
+   * Something about the connection needs the app's attention (`connection.warnings`), e.g. a
+   * username–password login Salesforce retires on 2027-02-20. Emitted once per connection, by the
+   * first engine to `install()`, `start()` or `syncOnce()` with it.
+   */
+  warning: [event: ConnectionWarning]
   /** A background failure outside a pull or push (a change source, a lost connection). */
   error: [event: { readonly error: Error; readonly context: string }]
 }

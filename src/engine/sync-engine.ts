@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3'
+import type { ConnectionWarning } from '../connection/connection-warning.js'
 import { ConfigError } from '../errors/config-error.js'
 import { EngineStateError } from '../errors/engine-state-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
@@ -136,6 +137,12 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     return plans
   }
 
+  /** Emits the connection's warnings no engine has reported yet (each once per connection). */
+  private reportWarnings(): void {
+    const connection = this.options.connection as { takeWarnings?: () => ConnectionWarning[] }
+    for (const warning of connection.takeWarnings?.() ?? []) this.emitter('warning', warning)
+  }
+
   /** Where the engine is in its lifecycle. */
   get state(): EngineState {
     return this.lifecycle.state
@@ -149,6 +156,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * next pull (`mapping:drift` `added`). Idempotent; safe to run from several workers at once.
    */
   install(): Promise<InstallReport> {
+    this.reportWarnings()
     return this.lifecycle.call('install', async () => {
       const plans = await this.planner.refresh()
       const installer = new SchemaInstaller(
@@ -178,6 +186,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   /** Starts change sources and the scheduler. Resolves once running. */
   start(): Promise<void> {
+    this.reportWarnings()
     return this.lifecycle.call('start', () =>
       this.lifecycle.transition('starting', 'running', () => this.doStart()),
     )
@@ -211,6 +220,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    * push report's `failed` and as `record:failed` events.
    */
   syncOnce(): Promise<SyncPassReport> {
+    this.reportWarnings()
     return this.lifecycle.call('syncOnce', async () => {
       const plans = await this.installedPlans()
       const control = runToCompletion()

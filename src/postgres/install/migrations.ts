@@ -136,6 +136,20 @@ export const MIGRATIONS: readonly Migration[] = [
       "The trigger log's NOTIFY skips the engine's own transactions: an idle engine's empty claims no longer wake every engine for another push",
     statements: (schema) => [triggerLogNotifySql(schema)],
   },
+  {
+    version: 9,
+    description:
+      'One Salesforce session per login, shared by all workers (encrypted with the login credentials)',
+    statements: (schema) => [
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_token (
+           key text PRIMARY KEY, sealed bytea NOT NULL, logins bigint NOT NULL DEFAULT 1,
+           refreshed_at timestamptz NOT NULL DEFAULT now())`,
+        schema,
+      ),
+      format('REVOKE ALL ON %I._pgforce_token FROM PUBLIC', schema),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

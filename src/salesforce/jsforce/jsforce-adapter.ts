@@ -1,6 +1,7 @@
 import type { Connection } from 'jsforce'
 import { EngineStateError } from '../../errors/engine-state-error.js'
 import type { SalesforceApiError } from '../../errors/salesforce-api-error.js'
+import type { TokenSharing } from '../auth/shared-token-source.js'
 import { type ProxyOption, proxyFor } from '../http/proxy-for.js'
 import type { JsforceModules } from '../load-http-stack.js'
 import type {
@@ -33,7 +34,7 @@ import {
 import { JsforceSession } from './jsforce-session.js'
 import { subscribeWithJsforce } from './jsforce-subscription.js'
 import { normaliseSaveResult } from './normalise-save-result.js'
-import { openJsforceConnection } from './open-jsforce-connection.js'
+import { type OpenedConnection, openJsforceConnection } from './open-jsforce-connection.js'
 
 interface QueryPage {
   records: SObjectRecord[]
@@ -69,22 +70,34 @@ export class JsforceAdapter implements SalesforceAdapter {
   private readonly session: JsforceSession
   private closed = false
 
-  private constructor(connection: Connection, jsforce: JsforceModules, settings: AdapterSettings) {
-    this.connection = connection
-    this.jsforce = jsforce
+  private constructor(opened: OpenedConnection, settings: AdapterSettings) {
+    this.connection = opened.conn
+    this.jsforce = opened.jsforce
     this.settings = settings
-    this.session = new JsforceSession(connection, settings.auth)
+    this.session = new JsforceSession(opened.conn, settings.auth, opened.lastRenewalError)
   }
 
   /**
    * Validates options (`ConfigError`), loads jsforce (`EngineStateError` on a Node.js it cannot run
    * on), connects and logs in where needed (`SalesforceApiError`).
+   *
+   * @param sharing @internal The database through which `createConnection()` shares the session
+   *   of a login among workers (`shareToken`); without it the adapter logs in on its own.
    */
-  static async create(options: JsforceAdapterOptions): Promise<JsforceAdapter> {
-    const { auth, apiVersion, originClient, streamingRetryMs, proxy } =
+  static async create(
+    options: JsforceAdapterOptions,
+    sharing?: TokenSharing,
+  ): Promise<JsforceAdapter> {
+    const { auth, apiVersion, originClient, streamingRetryMs, proxy, shareToken } =
       resolveJsforceOptions(options)
-    const { conn, jsforce } = await openJsforceConnection(auth, apiVersion, originClient, proxy)
-    return new JsforceAdapter(conn, jsforce, { retryMs: streamingRetryMs, proxy, auth: auth.kind })
+    const opened = await openJsforceConnection(
+      auth,
+      apiVersion,
+      originClient,
+      proxy,
+      shareToken ? sharing : undefined,
+    )
+    return new JsforceAdapter(opened, { retryMs: streamingRetryMs, proxy, auth: auth.kind })
   }
 
   get apiUsage(): ApiUsage | undefined {

@@ -12,11 +12,17 @@ import { toSalesforceApiError } from './jsforce-error.js'
 export class JsforceSession {
   private readonly conn: Connection
   private readonly auth: ResolvedAuth['kind']
+  private readonly lastRenewalError: () => SalesforceApiError | undefined
   private lost = false
 
-  constructor(conn: Connection, auth: ResolvedAuth['kind']) {
+  constructor(
+    conn: Connection,
+    auth: ResolvedAuth['kind'],
+    lastRenewalError: () => SalesforceApiError | undefined = () => undefined,
+  ) {
     this.conn = conn
     this.auth = auth
+    this.lastRenewalError = lastRenewalError
   }
 
   /** Whether jsforce can get a new session when this one expires. */
@@ -42,6 +48,8 @@ export class JsforceSession {
     try {
       await delegate.refresh(since)
     } catch (error) {
+      const renewal = this.lastRenewalError()
+      if (renewal) throw renewal
       throw new SalesforceApiError(
         `Refreshing the Salesforce session failed: ${(error as Error).message}`,
         { errorCode: 'SESSION_REFRESH_FAILED', retryable: true, cause: error },
@@ -51,6 +59,10 @@ export class JsforceSession {
 
   /** jsforce's error → ours; `INVALID_SESSION_ID` without a way to refresh → permanent. */
   translate(error: unknown): SalesforceApiError {
+    // jsforce keeps only the message of a failed renewal; the error itself says more.
+    const renewal = this.lastRenewalError()
+    if (renewal && /^Unable to refresh session/.test((error as Error | undefined)?.message ?? ''))
+      return renewal
     const translated = toSalesforceApiError(error)
     if (translated.errorCode !== 'INVALID_SESSION_ID' || this.canRefresh) return translated
     this.lost = true
@@ -65,7 +77,7 @@ export function sessionLostError(auth: ResolvedAuth['kind'], cause?: unknown): S
       ? 'the jsforce Connection this adapter was given has no way to refresh it'
       : 'this connection was given an access token only, so it cannot log in again'
   return new SalesforceApiError(
-    `The Salesforce session expired and ${given}: create the connection with a new accessToken, or with credentials pgforce can refresh (refresh token + clientId, username/password, client credentials)`,
+    `The Salesforce session expired and ${given}: create the connection with a new accessToken, or with credentials pgforce can log in with again (JWT bearer, client credentials, a token provider, refresh token + clientId)`,
     { errorCode: 'INVALID_SESSION_ID', statusCode: 401, retryable: false, cause },
   )
 }

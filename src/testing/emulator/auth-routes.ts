@@ -1,6 +1,7 @@
 import type { InMemoryOrg } from '../org/in-memory-org.js'
 import type { EmulatorCredentials } from './emulator-credentials.js'
 import type { HttpExchange } from './http-exchange.js'
+import { checkJwtBearer } from './jwt-bearer-grant.js'
 
 /** What the auth routes need. @internal */
 export interface AuthContext {
@@ -66,9 +67,20 @@ async function token(x: HttpExchange, c: AuthContext): Promise<void> {
         form.get('refresh_token') === credentials.refreshToken &&
         form.get('client_id') === credentials.clientId
       break
-    case 'urn:ietf:params:oauth:grant-type:jwt-bearer':
-      ok = (form.get('assertion') ?? '').split('.').length === 3
+    case 'urn:ietf:params:oauth:grant-type:jwt-bearer': {
+      const refusal = checkJwtBearer(
+        form.get('assertion') ?? '',
+        credentials,
+        [c.baseUrl],
+        c.org.clock.now().getTime(),
+      )
+      if (refusal) {
+        x.sendJson(400, refusal)
+        return
+      }
+      ok = true
       break
+    }
     default:
       x.sendJson(400, {
         error: 'unsupported_grant_type',

@@ -6,6 +6,14 @@ export interface EmulatorCredentials {
   readonly clientSecret: string
   /** Accepted by the `refresh_token` grant. */
   readonly refreshToken: string
+  /**
+   * The certificate (PEM `BEGIN CERTIFICATE`) or public key (PEM `BEGIN PUBLIC KEY`) uploaded to
+   * the app for the JWT bearer flow: assertions must be signed with its private key, issued by
+   * `clientId`, for `username`, addressed to the emulator's `loginUrl` (the audience pgforce
+   * derives from that URL) and not expired. Without one, the emulator refuses every JWT bearer
+   * login.
+   */
+  readonly certificate?: string
 }
 
 /** The default credentials. */

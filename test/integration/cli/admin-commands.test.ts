@@ -177,4 +177,26 @@ describe('pgforce install | reload | status | retry-failed | export', () => {
     )
     expect(JSON.parse(stdout).mappings[0]).toMatchObject({ object: 'Account', pending: 0 })
   })
+
+  it('warns on stderr when the config logs in with a username and password (retiring 2027-02-20)', async () => {
+    const { username, password, clientId, clientSecret } = emulator.credentials
+    const src = resolve('src/index.ts')
+    writeFileSync(
+      join(dir, 'password.config.ts'),
+      `import { createConnection, defineMapping } from ${JSON.stringify(src)}
+export default async () => ({
+  connection: await createConnection({
+    salesforce: ${JSON.stringify({ loginUrl: emulator.loginUrl, username, password, clientId, clientSecret })},
+    postgres: { connectionString: ${JSON.stringify(db().url)} },
+    schema: ${JSON.stringify(schema)},
+  }),
+  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
+})
+`,
+    )
+    const status = await pgforce('status', '--config', 'password.config.ts')
+    expect(status.code).toBe(0)
+    expect(status.err).toMatch(/^pgforce: warning: .*username-password flow.*2027-02-20/m)
+    expect((await pgforce('status')).err).not.toContain('warning')
+  })
 })

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, createConnection } from '../../../src/index.js'
 import { InMemorySalesforceAdapter } from '../../../src/testing/in-memory-salesforce-adapter.js'
@@ -72,5 +73,44 @@ describe('createConnection', () => {
     expect(ended).toBe(false)
     expect(connection.closed).toBe(true)
     expect((await adapter.describe('Account')).name).toBe('Account')
+  })
+
+  it('refuses a JWT bearer key that is not an RSA private key, saying what it got, without showing it', async () => {
+    const rsa = generateKeyPairSync('rsa', {
+      modulusLength: 1024,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    })
+    const ec = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    })
+    const jwt = (privateKey: unknown) =>
+      problems({
+        salesforce: { clientId: 'CID', username: 'u@acme.test', privateKey },
+        postgres: { connectionString: 'postgres://localhost/x' },
+      })
+    expect(await jwt(rsa.publicKey)).toEqual([
+      expect.objectContaining({
+        path: 'salesforce.privateKey',
+        received: 'a public key (pgforce needs the private key)',
+      }),
+    ])
+    expect((await jwt(ec.privateKey))[0]?.received).toMatch(/a key of type ec .*RS256/)
+    expect(
+      (await jwt('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'))[0]?.received,
+    ).toMatch(/a certificate/)
+    const found = await jwt('not a key')
+    expect(found[0]?.expected).toMatch(/BEGIN PRIVATE KEY/)
+    expect(JSON.stringify(found)).not.toContain('not a key')
+  })
+
+  it('refuses a token provider that is not a function, and a bad shareToken', async () => {
+    const found = await problems({
+      salesforce: { getAccessToken: 'token', shareToken: 'yes' },
+      postgres: { connectionString: 'postgres://localhost/x' },
+    })
+    expect(found.map((p) => p.path)).toEqual(['salesforce.shareToken', 'salesforce.getAccessToken'])
   })
 })
