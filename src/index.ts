@@ -88,6 +88,7 @@ export type {
   QueryConfigLike,
   QueryResultLike,
 } from './postgres/pg-pool-like.js'
+export type { ChangeEvent } from './runs/change-event.js'
 export type { ProxyOption } from './salesforce/http/proxy-for.js'
 export { JsforceAdapter } from './salesforce/jsforce/jsforce-adapter.js'
 export type {

@@ -111,7 +111,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     let runners: EngineRunners | undefined
     this.runs = new MappingRuns({
       runners: () => {
-        runners ??= runnersOverride(this) ?? defaultRunners(this.options, this.store, emit)
+        runners ??=
+          runnersOverride(this) ??
+          defaultRunners(this.options, this.store, emit, () =>
+            this.listenerCount('change') > 0 ? this.options.changeEvents : undefined,
+          )
         return runners
       },
       meter: this.meter,
