@@ -151,7 +151,7 @@ export {
   SalesforceStreamingSource,
   type SalesforceStreamingSourceOptions,
 } from './sources/salesforce-streaming-source.js'
-export type { FailedEntryFilter } from './store/failed-entries.js'
+export type { FailedEntryFilter, FailedWrite } from './store/failed-entries.js'
 export type { PullFailureFilter } from './store/pull-failures.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {

@@ -13,7 +13,7 @@ import type {
   ChangeSource,
   SyncDirection,
 } from '../sources/change-source.js'
-import type { FailedEntryFilter } from '../store/failed-entries.js'
+import type { FailedEntryFilter, FailedWrite } from '../store/failed-entries.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
 import { ApiBudget } from './api-budget.js'
@@ -267,6 +267,20 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
+   * The changes Salesforce rejected (FAILED `_trigger_log` entries) of every read/write mapping,
+   * or of `objects`: record, action, the values sent and Salesforce's message, newest first, at
+   * most `limit` (default 100). `retryFailed({ entryIds })` and `ignoreFailed({ entryIds })` act
+   * on them one by one.
+   */
+  async failedWrites(
+    filter: Pick<FailedEntryFilter, 'objects'> & { readonly limit?: number } = {},
+  ): Promise<FailedWrite[]> {
+    const plans = await this.planner.select(filter)
+    const tables = new Map(plans.map((p) => [p.mapping.table, p.object]))
+    return this.store.failedEntries.list(tables, filter.limit ?? 100)
+  }
+
+  /**
    * Dismisses FAILED entries (all, or those the filter selects): they are marked IGNORED and moved
    * to `_trigger_log_archive`. For failures an operator has resolved some other way.
    */
@@ -313,6 +327,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         callsToday: await this.budget.usedToday(),
       }),
       apiUsage: this.options.connection.salesforce.apiUsage,
+      apiBudget: this.options.apiBudget,
     }
   }
 
