@@ -3,7 +3,7 @@ import type { PullReport, PushReport } from '../engine/sync-engine-events.js'
 import type { ChangeEvent } from '../runs/change-event.js'
 import type { DashboardEngine } from './dashboard-engine.js'
 
-/** One pull or push the dashboard saw end (since it was created). */
+/** One pull or push that moved or failed something, seen by the dashboard since it was created. */
 export interface RecentRun {
   readonly at: Date
   readonly direction: 'pull' | 'push'
@@ -145,7 +145,9 @@ export class ActivityFeed {
     this.keepAlive = undefined
   }
 
+  /** Keeps runs that moved or failed something (a poll that found nothing is not news). */
   private ran(run: RecentRun): void {
+    if (run.records === 0 && run.failed === 0 && run.error === undefined) return
     this.runs.unshift(run)
     this.runs.length = Math.min(this.runs.length, KEEP_RUNS)
   }

@@ -20,7 +20,7 @@ th { font-weight: 600; color: #55606e; font-size: 12px; }
 button { font: inherit; padding: 3px 12px; border-radius: 4px; border: 1px solid #9aa4b2; background: #fff; cursor: pointer; }
 button:hover { background: #eef1f5; }
 dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 0 8px; }
-dt { color: #55606e; } dd { margin: 0; word-break: break-word; }
+dt { color: #55606e; } dd { margin: 0; overflow-wrap: anywhere; } td.values { min-width: 16em; }
 #feed { list-style: none; padding: 0; margin: 0; max-height: 70vh; overflow: auto; }
 #feed li { border-bottom: 1px solid #eceff3; padding: 4px 0; }
 #feed time { color: #7a8594; margin-right: 6px; } #feed .dir { font-size: 12px; color: #55606e; display: block; }

@@ -94,7 +94,7 @@ function failedTable({ failed, actions, now }: DashboardView): SafeHtml {
     (f) => html`<tr data-entry="${f.entryId}" data-testid="failed-write">
   <td>${f.mapping}</td><td>${f.action}</td>
   <td>row ${f.recordId}${f.sfid ? html`<div class="muted">${f.sfid}</div>` : ''}</td>
-  <td><dl>${Object.entries(f.values).map(
+  <td class="values"><dl>${Object.entries(f.values).map(
     ([column, value]) =>
       html`<dt>${column}</dt><dd>${value === null ? html`<em>null</em>` : value}</dd>`,
   )}</dl></td>

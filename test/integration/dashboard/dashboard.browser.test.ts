@@ -85,7 +85,7 @@ describe.skipIf(noBrowser())('the dashboard in a browser', () => {
     expect(await failed.textContent()).toContain('Acme')
     expect(org.all('Account')).toEqual([])
 
-    // The fault was for one call: a retry goes through.
+    // The fault was for one record: a retry goes through.
     await failed.getByRole('button', { name: 'Retry' }).click()
     await page.getByTestId('no-failed').waitFor()
     await page.getByTestId('change').filter({ hasText: 'Postgres → Salesforce' }).waitFor()
@@ -129,7 +129,7 @@ describe.skipIf(noBrowser())('the dashboard in a browser', () => {
     expect(await page.locator('img[src=x]').count()).toBe(0)
     expect(await failed.getByRole('button').count()).toBe(0)
     expect(await page.getByTestId('pause').count()).toBe(0)
-    // The fault was for one call: the next record with that name goes, and its values show in
+    // The fault was for one record: the next one with that name goes, and its values show in
     // the live feed as text.
     await sql(`INSERT INTO $schema.account (name, external_id__c) VALUES ($1, 'A-2')`, [evil])
     const change = page.getByTestId('change').filter({ hasText: 'A-2' })
