@@ -275,9 +275,15 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   async failedWrites(
     filter: Pick<FailedEntryFilter, 'objects'> & { readonly limit?: number } = {},
   ): Promise<FailedWrite[]> {
+    const limit = filter.limit ?? 100
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new ConfigError(
+        [{ path: 'limit', expected: 'a positive integer', received: String(limit) }],
+        'failedWrites',
+      )
     const plans = await this.planner.select(filter)
     const tables = new Map(plans.map((p) => [p.mapping.table, p.object]))
-    return this.store.failedEntries.list(tables, filter.limit ?? 100)
+    return this.store.failedEntries.list(tables, limit)
   }
 
   /**

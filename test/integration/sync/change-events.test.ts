@@ -116,7 +116,7 @@ describe('change events', () => {
     expect(Object.keys(pulled?.values ?? {}).sort()).toEqual([...(pulled?.columns ?? [])].sort())
   })
 
-  it('reports nothing for a rejected write, and builds nothing while nobody listens', async () => {
+  it('reports nothing for a rejected write (a failed write instead), and builds nothing while nobody listens', async () => {
     fixture = await syncFixture(db(), [account])
     const { org, engine } = fixture
     org.faults.failRecords({
@@ -131,6 +131,22 @@ describe('change events', () => {
     await sql(`INSERT INTO $schema.account (name, external_id__c) VALUES ('Acme', 'A-1')`)
     await engine.syncOnce()
     expect(changes).toEqual([])
+    // The rejection is a failed write, listed with what was sent and Salesforce's answer.
+    const [row] = await sql(`SELECT id FROM $schema.account`)
+    expect(await engine.failedWrites()).toEqual([
+      {
+        entryId: expect.any(Number),
+        mapping: 'Account',
+        table: 'account',
+        action: 'INSERT',
+        recordId: row?.id,
+        sfid: null,
+        values: expect.objectContaining({ name: 'Acme', external_id__c: 'A-1' }),
+        message: 'FIELD_CUSTOM_VALIDATION_EXCEPTION: Not today',
+        failedAt: expect.any(Date),
+      },
+    ])
+    await expect(engine.failedWrites({ limit: 0 })).rejects.toThrow(/limit/)
     engine.off('change', listener)
     org.insert('Account', [{ Name: 'Globex' }])
     const report = await engine.syncOnce()
