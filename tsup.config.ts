@@ -5,13 +5,14 @@ import { defineConfig } from 'tsup'
 const entries = new Map([
   [resolve('src/index.ts'), './index.js'],
   [resolve('src/testing.ts'), './testing.js'],
+  [resolve('src/dashboard.ts'), './dashboard.js'],
 ])
 
-/** Imports of src/index.ts and src/testing.ts become imports of the built entries next to cli.js. */
+/** Imports of src/index.ts, src/testing.ts and src/dashboard.ts become imports of the built entries next to cli.js. */
 const libraryEntriesStayExternal: Plugin = {
   name: 'library-entries-stay-external',
   setup(build) {
-    build.onResolve({ filter: /(index|testing)\.js$/ }, (args) => {
+    build.onResolve({ filter: /(index|testing|dashboard)\.js$/ }, (args) => {
       const target = entries.get(resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')))
       return target ? { path: target, external: true } : undefined
     })
@@ -19,13 +20,13 @@ const libraryEntriesStayExternal: Plugin = {
 }
 
 /**
- * Two library entry points, `pgforce` and `pgforce/testing`, each built as ESM (`.js` + `.d.ts`) and as
+ * Three library entry points, `pgforce`, `pgforce/testing` and `pgforce/dashboard`, each built as ESM (`.js` + `.d.ts`) and as
  * CommonJS (`.cjs` + `.d.cts`) so that both `import` and `require` get code and types; and the
  * `pgforce` CLI.
  */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', dashboard: 'src/dashboard.ts' },
     format: ['esm', 'cjs'],
     target: 'node22',
     platform: 'node',

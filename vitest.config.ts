@@ -61,6 +61,7 @@ export default defineConfig({
           // Examples import the package by name, as an app does; here that is the source.
           alias: [
             { find: /^pgforce\/testing$/, replacement: source('./src/testing.ts') },
+            { find: /^pgforce\/dashboard$/, replacement: source('./src/dashboard.ts') },
             { find: /^pgforce$/, replacement: source('./src/index.ts') },
           ],
         },

@@ -89,6 +89,7 @@ export type {
   QueryConfigLike,
   QueryResultLike,
 } from './postgres/pg-pool-like.js'
+export type { ChangeEvent } from './runs/change-event.js'
 export type { SalesforceSession } from './salesforce/auth/salesforce-session.js'
 export type { ProxyOption } from './salesforce/http/proxy-for.js'
 export { JsforceAdapter } from './salesforce/jsforce/jsforce-adapter.js'
@@ -154,7 +155,7 @@ export {
   SalesforceStreamingSource,
   type SalesforceStreamingSourceOptions,
 } from './sources/salesforce-streaming-source.js'
-export type { FailedEntryFilter } from './store/failed-entries.js'
+export type { FailedEntryFilter, FailedWrite } from './store/failed-entries.js'
 export type { PullFailureFilter } from './store/pull-failures.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {

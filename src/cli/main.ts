@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { VERSION } from '../version.js'
 import { addAdminCommands, type CliOutput } from './admin-commands.js'
+import { addDashboardCommand } from './dashboard-command.js'
 import { runDemo } from './demo/run-demo.js'
 import { addVerifyCommand } from './verify-command.js'
 
@@ -12,7 +13,7 @@ function positive(value: string): number {
 
 /**
  * The `pgforce` command line: `demo`, `install`, `status`, `retry-failed`, `reload <object>`,
- * `verify [objects...]`, `export`.
+ * `verify [objects...]`, `export`, `dashboard`.
  * `env` is read here, at the edge (the library itself never reads `process.env`). Resolves with
  * the exit code.
  */
@@ -49,6 +50,7 @@ export async function main(
   addVerifyCommand(program, io, (code) => {
     exitCode = code
   })
+  addDashboardCommand(program, io, env, interrupted)
   try {
     await program.parseAsync([...argv], { from: 'user' })
     return exitCode

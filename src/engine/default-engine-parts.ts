@@ -1,5 +1,6 @@
 import { SalesforcePull } from '../pull/salesforce-pull.js'
 import { SalesforcePush } from '../push/salesforce-push.js'
+import type { ChangeCapture } from '../runs/change-event.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSource } from '../sources/change-source.js'
 import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
@@ -17,9 +18,10 @@ export function defaultRunners(
   options: ResolvedEngineOptions,
   store: SyncStore,
   emit: Emit<SyncEngineEvents>,
+  changes: ChangeCapture,
 ): EngineRunners {
   return {
-    pull: new SalesforcePull({ store, tuning: options.tuning.pull, emit }),
+    pull: new SalesforcePull({ store, tuning: options.tuning.pull, emit, changes }),
     push: new SalesforcePush({
       store,
       strategy: options.writeStrategy ?? new OrderedWriteStrategy(),
@@ -27,6 +29,7 @@ export function defaultRunners(
       claimSize: options.tuning.push.claimSize,
       leaseMs: options.pushLeaseMs,
       emit,
+      changes,
     }),
   }
 }

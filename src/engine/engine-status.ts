@@ -2,6 +2,7 @@ import type { EventEmitter } from 'eventemitter3'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { ApiUsage, FieldType } from '../salesforce/salesforce-types.js'
 import type { TableState } from '../store/sync-state.js'
+import type { ApiBudgetOptions } from './api-budget.js'
 import type { EngineState } from './engine-lifecycle.js'
 import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
 
@@ -63,6 +64,8 @@ export interface EngineStatus {
   readonly mappings: readonly MappingStatus[]
   /** API usage from the last Salesforce response that reported it. */
   readonly apiUsage: ApiUsage | undefined
+  /** The daily API budgets the engine was given (`apiBudget` option; `{}` when unlimited). */
+  readonly apiBudget: ApiBudgetOptions
 }
 
 /** In-memory record of each mapping's recent runs, fed by the engine's events. @internal */

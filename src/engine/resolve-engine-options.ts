@@ -100,6 +100,12 @@ export interface SyncEngineOptions {
    */
   readonly apiBudget?: ApiBudgetOptions
   /**
+   * What `change` events carry (docs/reference/events.md, "change"). With `values: true` each
+   * event also holds the new values of its changed columns; by default only their names, to keep
+   * payloads small. Events are built only while a listener is attached.
+   */
+  readonly changeEvents?: { readonly values?: boolean }
+  /**
    * Thresholds and sizes users have no reason to change, settable by pgforce's own tests (so a
    * test reaches the Bulk 2.0 path with 500 records, not 50 000). @internal
    */
@@ -154,6 +160,7 @@ export interface ResolvedEngineOptions {
   readonly pullLeaseMs: number
   readonly logger: Logger | undefined
   readonly apiBudget: ApiBudgetOptions
+  readonly changeEvents: { readonly values: boolean }
   readonly tuning: { readonly pull: PullTuning; readonly push: PushTuning }
   readonly store: SyncStore | undefined
 }
@@ -266,6 +273,14 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     !(budget.orgSlowDownAt > 0 && budget.orgSlowDownAt <= 1)
   )
     read.problem('apiBudget.orgSlowDownAt', 'a share between 0 and 1', budget.orgSlowDownAt)
+  const changeEvents =
+    options.changeEvents === undefined
+      ? undefined
+      : read.object('changeEvents', options.changeEvents)
+  const changeValues =
+    changeEvents?.values === undefined
+      ? false
+      : (read.boolean('changeEvents.values', changeEvents.values) ?? false)
   read.finish()
   return {
     connection: options.connection,
@@ -283,6 +298,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     pullLeaseMs: pullLeaseMs as number,
     logger,
     apiBudget: budget,
+    changeEvents: { values: changeValues },
     tuning: {
       pull: {
         ...DEFAULT_TUNING.pull,

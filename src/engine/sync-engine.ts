@@ -14,7 +14,7 @@ import type {
   ChangeSource,
   SyncDirection,
 } from '../sources/change-source.js'
-import type { FailedEntryFilter } from '../store/failed-entries.js'
+import type { FailedEntryFilter, FailedWrite } from '../store/failed-entries.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
 import { ApiBudget } from './api-budget.js'
@@ -112,7 +112,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     let runners: EngineRunners | undefined
     this.runs = new MappingRuns({
       runners: () => {
-        runners ??= runnersOverride(this) ?? defaultRunners(this.options, this.store, emit)
+        runners ??=
+          runnersOverride(this) ??
+          defaultRunners(this.options, this.store, emit, () =>
+            this.listenerCount('change') > 0 ? this.options.changeEvents : undefined,
+          )
         return runners
       },
       meter: this.meter,
@@ -273,6 +277,26 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
+   * The changes Salesforce rejected (FAILED `_trigger_log` entries) of every read/write mapping,
+   * or of `objects`: record, action, the values sent and Salesforce's message, newest first, at
+   * most `limit` (default 100). `retryFailed({ entryIds })` and `ignoreFailed({ entryIds })` act
+   * on them one by one.
+   */
+  async failedWrites(
+    filter: Pick<FailedEntryFilter, 'objects'> & { readonly limit?: number } = {},
+  ): Promise<FailedWrite[]> {
+    const limit = filter.limit ?? 100
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new ConfigError(
+        [{ path: 'limit', expected: 'a positive integer', received: String(limit) }],
+        'failedWrites',
+      )
+    const plans = await this.planner.select(filter)
+    const tables = new Map(plans.map((p) => [p.mapping.table, p.object]))
+    return this.store.failedEntries.list(tables, limit)
+  }
+
+  /**
    * Dismisses FAILED entries (all, or those the filter selects): they are marked IGNORED and moved
    * to `_trigger_log_archive`. For failures an operator has resolved some other way.
    */
@@ -319,6 +343,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         callsToday: await this.budget.usedToday(),
       }),
       apiUsage: this.options.connection.salesforce.apiUsage,
+      apiBudget: this.options.apiBudget,
     }
   }
 

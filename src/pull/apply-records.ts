@@ -2,6 +2,7 @@ import format from 'pg-format'
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import type { ChangeEvent } from '../runs/change-event.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { StoreTransaction } from '../store/sync-store.js'
 import { asParameter, castType } from './column-parameter.js'
@@ -17,6 +18,13 @@ export interface ApplyCounts {
   conflicts?: ConflictEvent[]
   /** Records whose NEW (unsent, unclaimed) changes were kept over Salesforce's values. */
   unsent?: number
+  /** The rows written, when the caller asked for them (`change` events, after commit). */
+  changes?: ChangeEvent[]
+}
+
+/** Asks {@link applyRecords} for one `change` event per row it writes (and their values). */
+export interface ChangeRequest {
+  readonly values: boolean
 }
 
 /**
@@ -42,9 +50,11 @@ export async function applyRecords(
   tx: StoreTransaction,
   plan: MappingSchema,
   records: readonly SObjectRecord[],
+  changes?: ChangeRequest,
 ): Promise<ApplyCounts> {
   const { client, schema } = tx
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
+  if (changes) counts.changes = []
   if (records.length === 0) return counts
   if (plan.mapping.access === 'read_write')
     await tx.passInsertFence(plan.mapping.table, unmatchable(plan, records))
@@ -72,16 +82,24 @@ export async function applyRecords(
   counts.unsent = resolved.waiting
   if (live.length > 0) {
     await linkByExternalId(client, schema, plan, live)
-    const upserted = await upsert(client, schema, plan, live, resolved.unsent)
+    const upserted = changes
+      ? await upsertWithChanges(client, schema, plan, live, resolved.unsent, changes, counts)
+      : await upsert(client, schema, plan, live, resolved.unsent)
     counts.inserted = upserted.inserted
     counts.updated = upserted.updated
   }
   if (gone.length > 0) {
-    const result = await client.query(
-      format('DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])', schema, plan.mapping.table),
+    const result = await client.query<{ id: number; sfid: string }>(
+      format(
+        `DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])${changes ? ' RETURNING id, sfid' : ''}`,
+        schema,
+        plan.mapping.table,
+      ),
       [gone],
     )
     counts.deleted = result.rowCount ?? 0
+    for (const row of changes ? result.rows : [])
+      counts.changes?.push(deletedRow(plan, Number(row.id), row.sfid))
   }
   return counts
 }
@@ -146,6 +164,82 @@ async function upsert(
   records: readonly SObjectRecord[],
   unsent: ReadonlySet<string>,
 ): Promise<{ inserted: number; updated: number }> {
+  const { sql, arrays } = upsertStatement(schema, plan, records, unsent)
+  const { rows } = await client.query<{ inserted: boolean }>(
+    `${sql} RETURNING (xmax = 0) AS inserted`,
+    arrays,
+  )
+  let inserted = 0
+  for (const row of rows) if (row.inserted) inserted += 1
+  return { inserted, updated: rows.length - inserted }
+}
+
+/**
+ * The same upsert, reporting each row it wrote as a `change` event (into `counts.changes`): the
+ * rows as they were are read in the same statement (a CTE sees the statement's snapshot), so the
+ * changed columns are those whose value differs.
+ */
+async function upsertWithChanges(
+  client: PgClientLike,
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+  unsent: ReadonlySet<string>,
+  request: ChangeRequest,
+  counts: ApplyCounts,
+): Promise<{ inserted: number; updated: number }> {
+  const { sql, arrays } = upsertStatement(schema, plan, records, unsent)
+  const columns = plan.columns.filter((c) => c.column !== 'sfid')
+  const names = columns.map((c) => format.ident(c.column))
+  const changed = columns.map(
+    (c, i) =>
+      `CASE WHEN o.${names[i]} IS DISTINCT FROM u.${names[i]} THEN ${format('%L', c.column)} END`,
+  )
+  const values = request.values ? columns.map((_, i) => `, u.${names[i]} AS v${i}`).join('') : ''
+  const sfids = `$${arrays.length + 1}::varchar[]`
+  const statement = `WITH o AS (
+      SELECT sfid${names.map((n) => `, ${n}`).join('')} FROM ${format('%I.%I', schema, plan.mapping.table)}
+      WHERE sfid = ANY(${sfids})
+    ), u AS (${sql} RETURNING t.id, t.sfid, (xmax = 0) AS inserted${names.map((n) => `, t.${n}`).join('')})
+    SELECT u.id, u.sfid, u.inserted, array_remove(ARRAY[${changed.join(', ') || 'NULL'}]::text[], NULL) AS changed${values}
+    FROM u LEFT JOIN o ON o.sfid = u.sfid`
+  const { rows } = await client.query<
+    { id: number; sfid: string; inserted: boolean; changed: string[] } & Record<string, unknown>
+  >(statement, [...arrays, records.map((r) => String(r.Id))])
+  let inserted = 0
+  for (const row of rows) {
+    if (row.inserted) inserted += 1
+    const event: ChangeEvent = {
+      direction: 'pull',
+      mapping: plan.object,
+      action: row.inserted ? 'INSERT' : 'UPDATE',
+      sfid: row.sfid,
+      recordId: Number(row.id),
+      columns: row.changed,
+    }
+    if (request.values) {
+      const picked: Record<string, unknown> = {}
+      columns.forEach((c, i) => {
+        if (row.changed.includes(c.column)) picked[c.column] = row[`v${i}`]
+      })
+      counts.changes?.push({ ...event, values: picked })
+    } else counts.changes?.push(event)
+  }
+  return { inserted, updated: rows.length - inserted }
+}
+
+/** A `change` event for a row a pull deleted. */
+function deletedRow(plan: MappingSchema, recordId: number, sfid: string): ChangeEvent {
+  return { direction: 'pull', mapping: plan.object, action: 'DELETE', sfid, recordId, columns: [] }
+}
+
+/** The upsert's statement without its RETURNING clause, and its parameters. */
+function upsertStatement(
+  schema: string,
+  plan: MappingSchema,
+  records: readonly SObjectRecord[],
+  unsent: ReadonlySet<string>,
+): { sql: string; arrays: (string | null)[][] } {
   const columns = plan.columns
   const arrays = columns.map((column) =>
     records.map((record) => asParameter(fieldValue(record, column.field), column)),
@@ -165,10 +259,6 @@ async function upsert(
     FROM unnest(${aliases.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})
     ON CONFLICT (sfid) DO UPDATE SET ${[...updates, `_hc_lastop = ${lastop}`, `_hc_err = ${error}`].join(', ')}
     WHERE (${columns.map((c) => `t.${format.ident(c.column)}`).join(', ')}, t._hc_lastop, t._hc_err)
-      IS DISTINCT FROM (${columns.map((c) => `excluded.${format.ident(c.column)}`).join(', ')}, ${lastop}, ${error})
-    RETURNING (xmax = 0) AS inserted`
-  const { rows } = await client.query<{ inserted: boolean }>(sql, arrays)
-  let inserted = 0
-  for (const row of rows) if (row.inserted) inserted += 1
-  return { inserted, updated: rows.length - inserted }
+      IS DISTINCT FROM (${columns.map((c) => `excluded.${format.ident(c.column)}`).join(', ')}, ${lastop}, ${error})`
+  return { sql, arrays }
 }

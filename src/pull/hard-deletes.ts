@@ -1,6 +1,7 @@
 import format from 'pg-format'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { ChangeCapture, ChangeEvent } from '../runs/change-event.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 import type { SyncStore } from '../store/sync-store.js'
@@ -19,6 +20,10 @@ export async function applyHardDeletes(
   salesforce: SalesforceAdapter,
   plan: MappingSchema,
   minIntervalMs: number,
+  report: {
+    readonly changes: ChangeCapture
+    readonly onChange: (change: ChangeEvent) => void
+  } = { changes: () => undefined, onChange: () => {} },
 ): Promise<number> {
   const table = plan.mapping.table
   const now = Date.now()
@@ -36,19 +41,36 @@ export async function applyHardDeletes(
     throw error
   }
   const ids = result.deletedRecords.map((d) => d.id)
-  return store.transaction(async (tx) => {
+  const soft = plan.mapping.deleteMode === 'soft'
+  const request = report.changes()
+  const changes: ChangeEvent[] = []
+  const removed = await store.transaction(async (tx) => {
     const { client, schema } = tx
     let removed = 0
     if (ids.length > 0) {
-      const sql =
-        plan.mapping.deleteMode === 'soft'
-          ? format(
-              `UPDATE %I.%I SET isdeleted = true, _hc_lastop = 'SYNCED' WHERE sfid = ANY($1::varchar[]) AND isdeleted IS DISTINCT FROM true`,
-              schema,
-              table,
-            )
-          : format('DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])', schema, table)
-      removed = (await client.query(sql, [ids])).rowCount ?? 0
+      const sql = soft
+        ? format(
+            `UPDATE %I.%I SET isdeleted = true, _hc_lastop = 'SYNCED' WHERE sfid = ANY($1::varchar[]) AND isdeleted IS DISTINCT FROM true`,
+            schema,
+            table,
+          )
+        : format('DELETE FROM %I.%I WHERE sfid = ANY($1::varchar[])', schema, table)
+      const done = await client.query<{ id: number; sfid: string }>(
+        request ? `${sql} RETURNING id, sfid` : sql,
+        [ids],
+      )
+      removed = done.rowCount ?? 0
+      for (const row of request ? done.rows : []) {
+        changes.push({
+          direction: 'pull',
+          mapping: plan.object,
+          action: soft ? 'UPDATE' : 'DELETE',
+          sfid: row.sfid,
+          recordId: Number(row.id),
+          columns: soft ? ['isdeleted'] : [],
+          ...(soft && request?.values ? { values: { isdeleted: true } } : {}),
+        })
+      }
     }
     await tx.cursors.writeDeletedUpTo(
       table,
@@ -56,4 +78,6 @@ export async function applyHardDeletes(
     )
     return removed
   })
+  for (const change of changes) report.onChange(change)
+  return removed
 }

@@ -1,5 +1,6 @@
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { ColumnSpec, MappingSchema } from '../mappings/mapping-schema.js'
+import type { ChangeCapture, ChangeEvent } from '../runs/change-event.js'
 import { toIsoInstant } from '../salesforce/salesforce-datetime.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { PullRecordFailure, RecordRefusal } from '../store/pull-failures.js'
@@ -34,6 +35,10 @@ export interface PageApplierOptions {
   readonly onConflict?: ((conflict: ConflictEvent) => void) | undefined
   /** Told of each refused record, after its page committed. */
   readonly onRecordFailed?: ((failure: PullRecordFailure) => void) | undefined
+  /** Whether anyone listens to `change` (asked per page): then rows written are reported. */
+  readonly changes?: ChangeCapture | undefined
+  /** Told of each row a page wrote, after its page committed (when `changes` asked for them). */
+  readonly onChange?: ((change: ChangeEvent) => void) | undefined
 }
 
 /**
@@ -100,7 +105,10 @@ export class PageApplier {
         failed.systemModstamp !== toIsoInstant(record.SystemModstamp)
       )
     })
-    const { counts, refused } = await this.isolate(tx, attempted)
+    const request = this.options.changes?.()
+    const { counts, refused } = await this.isolate(tx, attempted, (batch) =>
+      applyRecords(tx, this.plan, batch, request),
+    )
     const failed = await tx.pullFailures.record(table, refused, this.options.retryMs)
     const refusedIds = new Set(refused.map((r) => r.sfid))
     const returned = new Set(unique.map((r) => r.Id))
@@ -138,6 +146,7 @@ export class PageApplier {
     this.unsentKept += outcome.counts.unsent ?? 0
     for (const conflict of outcome.counts.conflicts ?? []) this.options.onConflict?.(conflict)
     for (const failure of outcome.failed) this.options.onRecordFailed?.(failure)
+    for (const change of outcome.counts.changes ?? []) this.options.onChange?.(change)
   }
 
   /**
@@ -147,8 +156,7 @@ export class PageApplier {
   private async isolate(
     tx: StoreTransaction,
     records: readonly SObjectRecord[],
-    applyBatch: (batch: readonly SObjectRecord[]) => Promise<ApplyCounts> = (batch) =>
-      applyRecords(tx, this.plan, batch),
+    applyBatch: (batch: readonly SObjectRecord[]) => Promise<ApplyCounts>,
   ): Promise<{ counts: ApplyCounts; refused: RecordRefusal[] }> {
     const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0, conflicts: [] }
     const refused: RecordRefusal[] = []
@@ -163,6 +171,7 @@ export class PageApplier {
         counts.deleted += applied.deleted
         counts.conflicts?.push(...(applied.conflicts ?? []))
         counts.unsent = (counts.unsent ?? 0) + (applied.unsent ?? 0)
+        if (applied.changes) counts.changes = [...(counts.changes ?? []), ...applied.changes]
       } catch (error) {
         const refusal = refusalOf(error)
         if (!refusal) throw error

@@ -1,7 +1,8 @@
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
+import type { ChangeEvents } from '../runs/change-event.js'
 
 /** The events a pull raises (part of `SyncEngineEvents`). */
-export interface PullEvents {
+export interface PullEvents extends ChangeEvents {
   /**
    * A load began: a Bulk 2.0 load (a first load over the threshold, or `reload()`), or the load of
    * `columns` a mapping gained (or got back from Salesforce) for the rows the table has.

@@ -1,4 +1,5 @@
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { ChangeCapture } from '../runs/change-event.js'
 import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
@@ -36,8 +37,10 @@ export interface SalesforcePullOptions {
   /** pgforce's bookkeeping in the connection's schema. */
   readonly store: SyncStore
   readonly tuning: PullTuning
-  /** Where loads, conflicts and refused records are reported. */
+  /** Where loads, conflicts, refused records and changes are reported. */
   readonly emit: Emit<PullEvents>
+  /** Whether anyone listens to `change`; nobody when omitted. */
+  readonly changes?: ChangeCapture
 }
 
 /**
@@ -54,11 +57,13 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
   private readonly store: SyncStore
   private readonly tuning: PullTuning
   private readonly emit: Emit<PullEvents>
+  private readonly changes: ChangeCapture
 
   constructor(options: SalesforcePullOptions) {
     this.store = options.store
     this.tuning = options.tuning
     this.emit = options.emit
+    this.changes = options.changes ?? (() => undefined)
   }
 
   async run(
@@ -107,6 +112,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
           error: { sqlState: failure.sqlState, message: failure.message },
           attempts: failure.attempts,
         }),
+      changes: this.changes,
+      onChange: (change) => this.emit('change', change),
     })
     // Records named by streaming hints, and refused records whose retry is due, by id.
     const byId = [...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due])]
@@ -156,6 +163,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
               salesforce,
               plan,
               this.tuning.hardDeleteIntervalMs,
+              { changes: this.changes, onChange: (change) => this.emit('change', change) },
             )
           hardDeletes.catch(() => {}) // awaited below
           const last = first.at(-1)

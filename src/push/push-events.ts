@@ -1,5 +1,7 @@
+import type { ChangeEvents } from '../runs/change-event.js'
+
 /** The events a push raises (part of `SyncEngineEvents`). */
-export interface PushEvents {
+export interface PushEvents extends ChangeEvents {
   /** Salesforce rejected one record; its entry is FAILED and its row `_hc_lastop = 'FAILED'`. */
   'record:failed': [
     event: {

@@ -1,6 +1,7 @@
 import type { RetryPolicy } from '../errors/retry-policy.js'
 import { WriteStrategyError } from '../errors/write-strategy-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { ChangeCapture, ChangeEvent } from '../runs/change-event.js'
 import type { InsertFence } from '../store/insert-fence.js'
 import type { SyncStore } from '../store/sync-store.js'
 import type { TriggerLogQueue } from '../store/trigger-log-queue.js'
@@ -27,6 +28,10 @@ export interface PushRoundOptions {
   readonly retryPolicy: RetryPolicy
   /** The claim's lease: how long an insert fence may outlive a push that died. */
   readonly leaseMs: number
+  /** Whether anyone listens to `change` (asked per commit); nobody when omitted. */
+  readonly changes?: ChangeCapture
+  /** Told of each record Salesforce accepted, after its outcome committed. */
+  readonly onChange?: (change: ChangeEvent) => void
 }
 
 /**
@@ -65,6 +70,8 @@ export class PushRound {
   private committing: Promise<void> = Promise.resolve()
   /** The first commit that failed: later ones are not made, and the round fails with it. */
   private commitFailure: { readonly error: unknown } | undefined
+  /** The entries by id, built the first time a `change` listener needs them. */
+  private entriesById: Map<number, ChangeEntry> | undefined
 
   constructor(options: PushRoundOptions) {
     this.options = options
@@ -182,6 +189,32 @@ export class PushRound {
       }
     }
     for (const result of results) this.committed.set(result.entryId, result)
+    this.reportChanges(results)
+  }
+
+  /** One `change` event per entry Salesforce accepted, when anyone listens. */
+  private reportChanges(results: readonly EntryResult[]): void {
+    const { changes, onChange, plan, entries } = this.options
+    const request = changes?.()
+    if (!request || !onChange) return
+    this.entriesById ??= new Map(entries.map((e) => [e.id, e]))
+    for (const result of results) {
+      if (result.outcome !== 'success') continue
+      const entry = this.entriesById.get(result.entryId)
+      if (!entry) continue
+      const columns = entry.action === 'DELETE' ? [] : Object.keys(entry.values)
+      onChange({
+        direction: 'push',
+        mapping: plan.object,
+        action: entry.action,
+        sfid: result.sfid ?? entry.sfid,
+        recordId: entry.recordId,
+        columns,
+        ...(request.values
+          ? { values: Object.fromEntries(columns.map((c) => [c, entry.values[c] ?? null])) }
+          : {}),
+      })
+    }
   }
 
   /** Returns every entry without a committed outcome to NEW, and lifts the fence. */

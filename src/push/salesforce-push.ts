@@ -1,6 +1,7 @@
 import type { RetryPolicy } from '../errors/retry-policy.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import type { ChangeCapture } from '../runs/change-event.js'
 import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { RecordError } from '../salesforce/salesforce-types.js'
@@ -31,8 +32,10 @@ export interface SalesforcePushOptions {
   readonly claimSize: number
   /** How long a claim holds before another worker may take the entries over. */
   readonly leaseMs: number
-  /** Where every record Salesforce rejected is reported, after its outcome committed. */
+  /** Where every record Salesforce rejected (and accepted: `change`) is reported, after commit. */
   readonly emit: Emit<PushEvents>
+  /** Whether anyone listens to `change`; nobody when omitted. */
+  readonly changes?: ChangeCapture
 }
 
 /**
@@ -116,6 +119,8 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           store: this.options.store,
           retryPolicy: policy,
           leaseMs: this.options.leaseMs,
+          changes: this.options.changes,
+          onChange: (change) => this.options.emit('change', change),
         })
         const { results, stopped } = await round.run()
         for (const id of held) stillHeld.add(id)

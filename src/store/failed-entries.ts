@@ -2,7 +2,9 @@ import format from 'pg-format'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import { asText } from '../postgres/install/capture-trigger-sql.js'
+import { parseHstore } from '../postgres/parse-hstore.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+import type { ChangeAction } from '../strategies/write-strategy.js'
 
 /** Which FAILED entries an operation applies to. All of them when empty. */
 export interface FailedEntryFilter {
@@ -10,6 +12,26 @@ export interface FailedEntryFilter {
   readonly objects?: readonly string[]
   /** Only these `_trigger_log` ids. */
   readonly entryIds?: readonly number[]
+}
+
+/** One change Salesforce rejected: a FAILED `_trigger_log` entry (`engine.failedWrites()`). */
+export interface FailedWrite {
+  /** `_trigger_log.id`: what `retryFailed({ entryIds })` and `ignoreFailed({ entryIds })` take. */
+  readonly entryId: number
+  /** The mapping's object (API name). */
+  readonly mapping: string
+  readonly table: string
+  readonly action: ChangeAction
+  /** `id` of the row in the mapped table. */
+  readonly recordId: number
+  /** The record's Salesforce id, when it has one. */
+  readonly sfid: string | null
+  /** The columns the change sent, as text (`_trigger_log.values`). */
+  readonly values: Readonly<Record<string, string | null>>
+  /** Salesforce's answer: `STATUS_CODE: message`. */
+  readonly message: string | null
+  /** When the entry was last written (its failure). */
+  readonly failedAt: Date
 }
 
 /**
@@ -23,6 +45,42 @@ export class FailedEntryStore {
   constructor(pool: PgPoolLike, schema: string) {
     this.pool = pool
     this.schema = schema
+  }
+
+  /**
+   * The FAILED entries of `tables` (each table with its mapping's object), newest first, at most
+   * `limit`.
+   */
+  async list(objects: ReadonlyMap<string, string>, limit: number): Promise<FailedWrite[]> {
+    const { rows } = await this.pool.query<{
+      id: string
+      action: ChangeAction
+      table_name: string
+      record_id: number
+      sfid: string | null
+      values: string | null
+      sf_message: string | null
+      updated_at: Date
+    }>(
+      format(
+        `SELECT id, action, table_name, record_id, sfid, "values", sf_message, updated_at
+         FROM %I._trigger_log WHERE state = 'FAILED' AND table_name = ANY($1::text[])
+         ORDER BY id DESC LIMIT $2`,
+        this.schema,
+      ),
+      [[...objects.keys()], limit],
+    )
+    return rows.map((row) => ({
+      entryId: Number(row.id),
+      mapping: objects.get(row.table_name) ?? row.table_name,
+      table: row.table_name,
+      action: row.action,
+      recordId: Number(row.record_id),
+      sfid: row.sfid,
+      values: parseHstore(row.values),
+      message: row.sf_message,
+      failedAt: row.updated_at,
+    }))
   }
 
   /**

@@ -99,6 +99,28 @@ console.log(JSON.stringify({ retryable: isRetryable(error), name: error.name, st
     })
   })
 
+  it('serves pgforce/dashboard from both builds, without it in the main entry', async () => {
+    const script = (load: string) => `${load}
+const handler = createDashboard({ engine: { status() {}, on() {}, off() {} } })
+handler.close()
+console.log(JSON.stringify({ handler: typeof handler, close: typeof handler.close }))`
+    const expected = { handler: 'function', close: 'function' }
+    expect(
+      await consumer.runJson(
+        'dashboard.mjs',
+        script(`import { createDashboard } from 'pgforce/dashboard'`),
+      ),
+    ).toEqual(expected)
+    expect(
+      await consumer.runJson(
+        'dashboard.cjs',
+        script(`const { createDashboard } = require('pgforce/dashboard')`),
+      ),
+    ).toEqual(expected)
+    const main = await readFile(join(consumer.dir, 'node_modules/pgforce/dist/index.js'), 'utf8')
+    expect(main).not.toContain('createDashboard')
+  })
+
   it('keeps every exported class its own name in the ESM build', async () => {
     expectOwnNames(
       await consumer.runJson(

@@ -26,6 +26,7 @@ import {
   SyncEngine,
   type SyncEngineEvents,
 } from 'pgforce'
+import { createDashboard } from 'pgforce/dashboard'
 import { InMemoryOrg, InMemorySalesforceAdapter, SalesforceEmulator } from 'pgforce/testing'
 
 const account = defineMapping({
@@ -96,7 +97,19 @@ export async function main(): Promise<void> {
       new PostgresPollingSource(),
       new EveryMinute(),
     ],
+    changeEvents: { values: true },
   })
+  engine.on('change', ({ direction, mapping, action, sfid, recordId, columns, values }) =>
+    console.log(direction, mapping, action, sfid, recordId, columns.length, values?.name),
+  )
+  const failed = await engine.failedWrites({ objects: ['Account'], limit: 10 })
+  console.log(failed[0]?.message, failed[0]?.values.name)
+  const dashboard = createDashboard({
+    engine,
+    actions: true,
+    auth: { username: 'ops', password: 'x' },
+  })
+  dashboard.close()
   const onPull = (...[report]: SyncEngineEvents['pull:completed']) => report.inserted
   engine.on('pull:completed', onPull)
   engine.on('error', (error) => console.error(explain(error)))

@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../../src/cli/main.js'
+import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
+
+// `pgforce dashboard --port N` over HTTP (no browser: the page itself is tested in
+// test/integration/dashboard): basic auth, read-only by default, actions only from the page.
+const db = useTestDatabase()
+const schema = `dash_${process.pid}`
+let emulator: SalesforceEmulator
+let dir: string
+
+beforeAll(async () => {
+  emulator = await SalesforceEmulator.start()
+  emulator.org.insert('Account', [{ Name: 'Acme <b>' }])
+  dir = mkdtempSync(join(tmpdir(), 'pgforce-dashboard-'))
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+  writeFileSync(
+    join(dir, 'pgforce.config.ts'),
+    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(resolve('src/index.ts'))}
+
+export default async (): Promise<SyncEngineOptions> => ({
+  connection: await createConnection({
+    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
+    postgres: { connectionString: ${JSON.stringify(db().url)} },
+    schema: ${JSON.stringify(schema)},
+  }),
+  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
+})
+`,
+  )
+})
+afterAll(async () => {
+  await emulator?.stop()
+  await db().pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Starts `pgforce <args>`; its URL once it listens, and a function that stops it (its code). */
+async function start(args: string[], env: Record<string, string> = {}) {
+  let out = ''
+  let err = ''
+  let stop: () => void = () => {}
+  const interrupted = new Promise<void>((resolve) => {
+    stop = resolve
+  })
+  const io = {
+    out: { write: (text: string) => (out += text) },
+    err: { write: (text: string) => (err += text) },
+    cwd: dir,
+  }
+  const done = main(args, env, io, interrupted)
+  await waitFor(() => /http:\/\/\S+\//.test(out) || err !== '', 20_000, 'the dashboard')
+  const url = /http:\/\/\S+\//.exec(out)?.[0]
+  if (!url) throw new Error(`no URL: ${err}`)
+  return {
+    url,
+    out: () => out,
+    async stop() {
+      stop()
+      return done
+    },
+  }
+}
+
+describe('pgforce dashboard', () => {
+  it('asks for basic auth, is read-only by default, and syncs', async () => {
+    const quiet = { out: { write: () => 0 }, err: { write: () => 0 }, cwd: dir }
+    expect(await main(['install'], {}, quiet, new Promise(() => {}))).toBe(0)
+    const server = await start(['dashboard', '--port', '0'], {
+      PGFORCE_DASHBOARD_PASSWORD: 's3cret',
+    })
+    try {
+      expect(server.out()).toContain('read-only, basic auth, syncing')
+      expect((await fetch(server.url)).status).toBe(401)
+      const wrong = { authorization: `Basic ${Buffer.from('pgforce:nope').toString('base64')}` }
+      expect((await fetch(server.url, { headers: wrong })).status).toBe(401)
+      const auth = { authorization: `Basic ${Buffer.from('pgforce:s3cret').toString('base64')}` }
+      const page = await fetch(server.url, { headers: auth })
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'nonce-")
+      expect(await page.text()).toContain('<td>Account</td>')
+      // The engine runs in the process: the record is pulled.
+      await waitFor(async () => {
+        const { rows } = await db().pool.query(`SELECT name FROM "${schema}".account`)
+        return rows[0]?.name === 'Acme <b>'
+      })
+      const pause = await fetch(`${server.url}actions/pause`, {
+        method: 'POST',
+        headers: { ...auth, 'x-pgforce-dashboard': '1' },
+      })
+      expect(pause.status).toBe(403)
+      expect(await pause.json()).toEqual({ error: expect.stringContaining('read-only') })
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+  })
+
+  it('with --actions, takes actions from the page only (a cross-site form cannot)', async () => {
+    const server = await start(['dashboard', '--port', '0', '--actions'])
+    try {
+      const crossSite = await fetch(`${server.url}actions/pause`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'x=1',
+      })
+      expect(crossSite.status).toBe(403)
+      const pause = await fetch(`${server.url}actions/pause`, {
+        method: 'POST',
+        headers: { 'x-pgforce-dashboard': '1' },
+      })
+      expect(await pause.json()).toEqual({ message: expect.stringContaining('Paused') })
+      const status = (await (await fetch(`${server.url}api/status`)).json()) as { status: unknown }
+      expect(status.status).toMatchObject({ state: 'running', paused: true })
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+  })
+})
