@@ -79,6 +79,13 @@ export {
   mappingsFromHerokuConnect,
 } from './mappings/mappings-from-heroku-connect.js'
 export type { IndexesOption } from './mappings/resolve-indexes.js'
+export { SIGNATURE_HEADER, signAlert } from './operations/alert-sender.js'
+export {
+  HEROKU_CONNECT_STATES,
+  type MappingState,
+} from './operations/mapping-state.js'
+export type { AlertOptions, OperationsOptions } from './operations/operations-options.js'
+export type { WarningAlert } from './operations/warning-alert.js'
 export type { InstallReport } from './postgres/install/schema-installer.js'
 export type {
   NotificationLike,
@@ -151,7 +158,10 @@ export {
   type SalesforceStreamingSourceOptions,
 } from './sources/salesforce-streaming-source.js'
 export type { FailedEntryFilter } from './store/failed-entries.js'
+export type { PauseState } from './store/pause-switch.js'
 export type { PullFailureFilter } from './store/pull-failures.js'
+export type { Warning, WarningKind } from './store/warning-store.js'
+export type { WriteError, WriteErrorFilter } from './store/write-errors.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {
   BulkWriteStrategy,

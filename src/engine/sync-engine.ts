@@ -1,8 +1,9 @@
 import { EventEmitter } from 'eventemitter3'
 import { ConfigError } from '../errors/config-error.js'
-import { EngineStateError } from '../errors/engine-state-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
+import { MappingPhases } from '../operations/mapping-state.js'
+import { WarningMonitor } from '../operations/warning-monitor.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushReport } from '../push/push-report.js'
@@ -16,6 +17,7 @@ import type {
 import type { FailedEntryFilter } from '../store/failed-entries.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
+import type { WriteError, WriteErrorFilter } from '../store/write-errors.js'
 import { ApiBudget } from './api-budget.js'
 import { defaultRunners, defaultSources } from './default-engine-parts.js'
 import { EngineLifecycle, type EngineState } from './engine-lifecycle.js'
@@ -68,6 +70,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly options: ResolvedEngineOptions
   private readonly sources: readonly ChangeSource[]
   private readonly history = new RunHistory(this)
+  private readonly phases = new MappingPhases(this)
+  private readonly warnings: WarningMonitor
   private readonly lifecycle = new EngineLifecycle((from, to) => this.emit('state', { from, to }))
   private readonly store: SyncStore
   private readonly budget: ApiBudget
@@ -119,6 +123,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       replanner: this.watch,
     })
     this.sources = this.options.sources ?? defaultSources()
+    this.warnings = new WarningMonitor({
+      events: this,
+      warnings: this.store.warnings,
+      options: this.options.operations,
+      schema: connection.schema,
+      emit,
+    })
   }
 
   /**
@@ -301,35 +312,67 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async status(): Promise<EngineStatus> {
     const plans = [...(await this.planner.plans()).values()]
+    const paused = (await this.store.pauseSwitch.read()).paused
+    const warnings = await this.store.warnings.open()
     return {
       state: this.lifecycle.state,
-      paused: this.running?.paused ?? false,
+      paused,
       mappings: mappingStatuses(plans, await this.store.state.byTable(), this.history, {
         leading: this.running?.leading ?? new Set(),
         callsToday: await this.budget.usedToday(),
+        paused,
+        phases: this.phases,
+        warnings,
       }),
+      warnings,
       apiUsage: this.options.connection.salesforce.apiUsage,
     }
   }
 
   /**
-   * Stops starting pulls and pushes, waits for those in flight, and gives up this engine's pull
-   * leadership (another worker takes over). Change sources stay connected and changes keep
-   * accumulating in `_trigger_log`, as when a Heroku Connect connection is paused; `resume()`
-   * sends them. Pausing affects this engine only. Throws `EngineStateError` unless running.
+   * The writes Salesforce rejected (FAILED `_trigger_log` entries), newest first: record, action,
+   * Salesforce's message, the values sent and when (`pgforce errors`). Filter by mapping and age.
    */
-  async pause(): Promise<void> {
-    if (!this.running || this.lifecycle.state !== 'running')
-      throw new EngineStateError(`pause() needs a running engine (it is ${this.lifecycle.state})`)
-    await this.running.pause()
-    this.emit('paused', { paused: true })
+  async writeErrors(
+    filter: { readonly objects?: readonly string[] } & Omit<WriteErrorFilter, 'tables'> = {},
+  ): Promise<WriteError[]> {
+    const plans = await this.planner.selectAny(filter.objects, 'write-error filter')
+    const objectOf = new Map(plans.map((p) => [p.mapping.table, p.object]))
+    return this.store.writeErrors((table) => objectOf.get(table) ?? table, {
+      ...filter,
+      tables: plans.map((p) => p.mapping.table),
+    })
   }
 
-  /** Runs again after `pause()`: what accumulated is pulled and pushed at once. */
-  resume(): void {
-    if (!this.running?.paused) return
-    this.running.resume()
-    this.emit('paused', { paused: false })
+  /**
+   * Pauses every worker on the database, as Heroku Connect's connection-level pause: sets the
+   * shared pause switch (`_pgforce_control`), which running engines read every
+   * `operations.controlPollMs`; this engine, when running, pauses at once. A paused engine starts
+   * no pull or push, waits for those in flight and gives up its pull leadership. Change sources
+   * stay connected and changes keep accumulating in `_trigger_log`; `resume()` sends them. An
+   * engine started while the switch is on starts paused. `by` is recorded as who paused.
+   */
+  async pause(by = 'engine.pause()'): Promise<void> {
+    await this.store.pauseSwitch.set(true, by)
+    await this.followPauseSwitch(true)
+  }
+
+  /**
+   * Resumes every worker (clears the shared pause switch); this engine, when running, resumes at
+   * once and pulls and pushes what accumulated.
+   */
+  async resume(by = 'engine.resume()'): Promise<void> {
+    await this.store.pauseSwitch.set(false, by)
+    await this.followPauseSwitch(false)
+  }
+
+  /** Brings this running engine in line with the shared pause switch. */
+  private async followPauseSwitch(paused: boolean): Promise<void> {
+    const running = this.running
+    if (!running || running.paused === paused || this.lifecycle.state !== 'running') return
+    if (paused) await running.pause()
+    else running.resume()
+    this.emit('paused', { paused })
   }
 
   /**
@@ -441,6 +484,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   private async doStart(): Promise<void> {
     const plans = await this.installedPlans()
+    const { operations } = this.options
+    const startPaused = (await this.store.pauseSwitch.read()).paused
     const running = new RunningEngine(
       {
         options: this.options,
@@ -466,17 +511,28 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
             everyMs: this.options.archiveRetentionDays > 0 ? 3_600_000 : 0,
             run: () => this.trimArchive(),
           },
+          {
+            name: 'pause switch',
+            everyMs: operations.controlPollMs,
+            run: async () => this.followPauseSwitch((await this.store.pauseSwitch.read()).paused),
+          },
+          {
+            name: 'warnings',
+            everyMs: operations.warningCheckMs,
+            run: async () => this.warnings.check((await this.status()).mappings),
+          },
         ],
       },
       () => this.planner.current() ?? plans,
     )
     this.running = running
     try {
-      await running.start()
+      await running.start(startPaused)
     } catch (error) {
       this.running = undefined
       throw error
     }
+    if (startPaused) this.emit('paused', { paused: true })
   }
 
   private async doStop(options: StopOptions): Promise<void> {
@@ -485,6 +541,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     this.stopping = running
     try {
       await running?.stop(options)
+      await this.warnings.settled()
     } finally {
       this.stopping = undefined
     }
