@@ -18,6 +18,11 @@ process.once('SIGINT', () => {
   interrupt()
   process.once('SIGINT', () => process.exit(130))
 })
+// A container stops with SIGTERM (`pgforce run` stops gracefully); a second one forces it.
+process.once('SIGTERM', () => {
+  interrupt()
+  process.once('SIGTERM', () => process.exit(143))
+})
 const code = await main(
   process.argv.slice(2),
   process.env,

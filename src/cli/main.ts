@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { VERSION } from '../version.js'
 import { addAdminCommands, type CliOutput } from './admin-commands.js'
 import { runDemo } from './demo/run-demo.js'
+import { addRunCommand } from './run-command.js'
 import { addVerifyCommand } from './verify-command.js'
 
 function positive(value: string): number {
@@ -11,8 +12,9 @@ function positive(value: string): number {
 }
 
 /**
- * The `pgforce` command line: `demo`, `install`, `status`, `retry-failed`, `reload <object>`,
- * `verify [objects...]`, `export`.
+ * The `pgforce` command line: `demo`, `run`, `install`, `status`, `state`, `errors`, `pause`,
+ * `resume`, `diagnose`, `retry-failed`, `reload <object>`, `verify [objects...]`, `export`,
+ * `import`.
  * `env` is read here, at the edge (the library itself never reads `process.env`). Resolves with
  * the exit code.
  */
@@ -46,6 +48,9 @@ export async function main(
       })
     })
   addAdminCommands(program, io)
+  addRunCommand(program, io, interrupted, (code) => {
+    exitCode = code
+  })
   addVerifyCommand(program, io, (code) => {
     exitCode = code
   })

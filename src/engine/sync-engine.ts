@@ -121,6 +121,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       meter: this.meter,
       emit,
       replanner: this.watch,
+      schema: connection.schema,
     })
     this.sources = this.options.sources ?? defaultSources()
     this.warnings = new WarningMonitor({
@@ -326,6 +327,20 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       }),
       warnings,
       apiUsage: this.options.connection.salesforce.apiUsage,
+    }
+  }
+
+  /**
+   * Whether the database is ready for this engine: `undefined` when the schema is installed at
+   * this pgforce's version for these mappings, else what is wrong and what to do (`pgforce run`'s
+   * `/healthz` reports it).
+   */
+  async installProblem(): Promise<string | undefined> {
+    try {
+      await this.store.checkInstalled((await this.planner.plans()).values())
+      return undefined
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error)
     }
   }
 
