@@ -80,6 +80,7 @@ export {
 } from './mappings/mappings-from-heroku-connect.js'
 export type { IndexesOption } from './mappings/resolve-indexes.js'
 export { SIGNATURE_HEADER, signAlert } from './operations/alert-sender.js'
+export type { Diagnosis, DiagnosisCheck, DiagnosisLevel } from './operations/diagnosis.js'
 export {
   HEROKU_CONNECT_STATES,
   type MappingState,

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError } from 'commander'
 import { VERSION } from '../version.js'
 import { addAdminCommands, type CliOutput } from './admin-commands.js'
 import { runDemo } from './demo/run-demo.js'
+import { addImportCommand } from './import-command.js'
+import { addOperationsCommands } from './operations-commands.js'
 import { addRunCommand } from './run-command.js'
 import { addVerifyCommand } from './verify-command.js'
 
@@ -48,6 +50,8 @@ export async function main(
       })
     })
   addAdminCommands(program, io)
+  addOperationsCommands(program, io)
+  addImportCommand(program, io)
   addRunCommand(program, io, interrupted, (code) => {
     exitCode = code
   })

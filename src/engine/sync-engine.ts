@@ -2,6 +2,8 @@ import { EventEmitter } from 'eventemitter3'
 import { ConfigError } from '../errors/config-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
+import type { Diagnosis } from '../operations/diagnosis.js'
+import { gatherDiagnosis } from '../operations/gather-diagnosis.js'
 import { MappingPhases } from '../operations/mapping-state.js'
 import { WarningMonitor } from '../operations/warning-monitor.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
@@ -328,6 +330,28 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       warnings,
       apiUsage: this.options.connection.salesforce.apiUsage,
     }
+  }
+
+  /**
+   * Checks the set-up as `heroku connect:diagnose` does — API version, number of mappings and
+   * fields, required fields missing from a writable mapping, long text areas, binary fields, the
+   * upsert field — and pgforce's own: install, auth flow, pause, trigger-log backlog and its age,
+   * failed entries, stream state, schema drift, API calls per day estimated per mapping from its
+   * poll interval and the last day's changes, today's budget, open warnings. Each check is GREEN,
+   * YELLOW or RED with its reason (docs/guides/monitoring.md, "Diagnose"). Describes each object
+   * once (cached after the first call) and reads the database; changes nothing.
+   */
+  diagnose(): Promise<Diagnosis> {
+    return gatherDiagnosis({
+      options: this.options,
+      sources: this.sources,
+      store: this.store,
+      plans: () => this.planner.plans(),
+      describeOf: (object) => this.planner.describeOf(object),
+      status: () => this.status(),
+      installProblem: () => this.installProblem(),
+      usedToday: () => this.budget.usedToday(),
+    })
   }
 
   /**
