@@ -137,20 +137,25 @@ export function addOperationsCommands(program: Command, io: CliOutput): void {
         'check the set-up as heroku connect:diagnose does: GREEN, YELLOW or RED with reasons',
       ),
   ).action(async (options: Common) => {
-    await withEngine(io, options, async (engine) => {
-      const diagnosis = await engine.diagnose()
-      print(io, options, diagnosis, () => {
-        const groups = new Map<string, typeof diagnosis.checks>([['', []]])
-        for (const c of diagnosis.checks)
-          groups.set(c.mapping ?? '', [...(groups.get(c.mapping ?? '') ?? []), c])
-        const lines = [`overall: ${diagnosis.level}`]
-        for (const [mapping, checks] of groups) {
-          lines.push('', mapping || 'connection')
-          for (const c of checks)
-            lines.push(`  ${c.level.padEnd(6)} ${c.check.padEnd(18)} ${c.reason}`)
-        }
-        return lines.join('\n')
-      })
-    })
+    await withEngine(
+      io,
+      options,
+      async (engine) => {
+        const diagnosis = await engine.diagnose()
+        print(io, options, diagnosis, () => {
+          const groups = new Map<string, typeof diagnosis.checks>([['', []]])
+          for (const c of diagnosis.checks)
+            groups.set(c.mapping ?? '', [...(groups.get(c.mapping ?? '') ?? []), c])
+          const lines = [`overall: ${diagnosis.level}`]
+          for (const [mapping, checks] of groups) {
+            lines.push('', mapping || 'connection')
+            for (const c of checks)
+              lines.push(`  ${c.level.padEnd(6)} ${c.check.padEnd(18)} ${c.reason}`)
+          }
+          return lines.join('\n')
+        })
+      },
+      true,
+    )
   })
 }

@@ -308,6 +308,6 @@ function mappingChecks(
         : estimate > 0.8 * budget || today >= 0.8 * budget
           ? 'YELLOW'
           : 'GREEN',
-    `about ${estimate} calls a day (a poll every ${Math.round(m.plan.mapping.pollIntervalMs / 1000)} s, ${m.activity?.pulled ?? 0} records changed in Salesforce and ${m.activity?.captured ?? 0} in Postgres in the last day); ${today} made today${budget === undefined ? '' : ` of a budget of ${budget}${today >= budget ? ': spent, calls wait for the next UTC day' : ''}`}`,
+    `about ${estimate} calls a day (a poll every ${Math.round(m.plan.mapping.pollIntervalMs / 1000)} s, ${plural(m.activity?.pulled ?? 0, 'record')} changed in Salesforce and ${m.activity?.captured ?? 0} in Postgres in the last day); ${today} made today${budget === undefined ? '' : ` of a budget of ${budget}${today >= budget ? ': spent, calls wait for the next UTC day' : ''}`}`,
   )
 }
