@@ -74,7 +74,7 @@ export class WarningMonitor {
             'repeated-failures',
             e.mapping,
             e.retryInMs === undefined ? 'RED' : 'YELLOW',
-            `${n} ${direction}es of ${e.mapping} failed in a row: ${e.error.message}`,
+            `${n} ${direction === 'pull' ? 'pulls' : 'pushes'} of ${e.mapping} failed in a row${e.retryInMs === undefined ? '' : ' (retried)'}: ${e.error.message}`,
           )
       })
       events.on(`${direction}:completed`, (e) => {
