@@ -19,13 +19,15 @@ const libraryEntriesStayExternal: Plugin = {
 }
 
 /**
- * Two library entry points, `pgforce` and `pgforce/testing`, each built as ESM (`.js` + `.d.ts`) and as
+ * Three library entry points, `pgforce`, `pgforce/testing` and `pgforce/otel`, each built as ESM (`.js` + `.d.ts`) and as
  * CommonJS (`.cjs` + `.d.cts`) so that both `import` and `require` get code and types; and the
  * `pgforce` CLI.
  */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts' },
+    entry: { index: 'src/index.ts', testing: 'src/testing.ts', otel: 'src/otel.ts' },
+    // The optional peer dependency stays an import the app's own copy answers.
+    external: ['@opentelemetry/api'],
     format: ['esm', 'cjs'],
     target: 'node22',
     platform: 'node',

@@ -150,6 +150,11 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     return plans
   }
 
+  /** The Postgres schema the engine syncs into (its connection's). */
+  get schema(): string {
+    return this.options.connection.schema
+  }
+
   /** Where the engine is in its lifecycle. */
   get state(): EngineState {
     return this.lifecycle.state

@@ -13,13 +13,12 @@ import { waitFor } from '../../support/wait-for.js'
 const db = useTestDatabase()
 const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
 let fixture: SyncFixture | undefined
-let server: Server | undefined
+const servers: Server[] = []
 
 afterEach(async () => {
   await fixture?.close()
   fixture = undefined
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)))
-  server = undefined
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve))
 })
 
 /** A webhook receiver that answers `statuses` in turn (then 200), recording what it got. */
@@ -28,7 +27,7 @@ async function receiver(statuses: number[]): Promise<{
   got: { body: string; signature: string | undefined }[]
 }> {
   const got: { body: string; signature: string | undefined }[] = []
-  server = createServer((req: IncomingMessage, res) => {
+  const server = createServer((req: IncomingMessage, res) => {
     let body = ''
     req.on('data', (chunk) => (body += chunk))
     req.on('end', () => {
@@ -36,8 +35,9 @@ async function receiver(statuses: number[]): Promise<{
       res.writeHead(statuses.shift() ?? 200).end()
     })
   })
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
-  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}/alerts`, got }
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`, got }
 }
 
 describe('warnings and alerts', () => {
