@@ -81,11 +81,23 @@ export {
 export type { IndexesOption } from './mappings/resolve-indexes.js'
 export { SIGNATURE_HEADER, signAlert } from './operations/alert-sender.js'
 export type { Diagnosis, DiagnosisCheck, DiagnosisLevel } from './operations/diagnosis.js'
+export { EngineMetrics } from './operations/engine-metrics.js'
 export {
   HEROKU_CONNECT_STATES,
   type MappingState,
 } from './operations/mapping-state.js'
+export {
+  observeRuns,
+  type RunObservation,
+  type StreamBatchObservation,
+} from './operations/observe-runs.js'
 export type { AlertOptions, OperationsOptions } from './operations/operations-options.js'
+export {
+  type PullTraceContext,
+  type PushTraceContext,
+  type StreamBatchTraceContext,
+  TRACE_CHANNEL_NAMES,
+} from './operations/trace-channels.js'
 export type { WarningAlert } from './operations/warning-alert.js'
 export type { InstallReport } from './postgres/install/schema-installer.js'
 export type {
