@@ -5,6 +5,7 @@ import { PgforceError } from '../errors/pgforce-error.js'
 import type { Emit } from '../runs/emit.js'
 import type { Warning, WarningKind, WarningStore } from '../store/warning-store.js'
 import { sendAlert } from './alert-sender.js'
+import type { MappingState } from './mapping-state.js'
 import type { ResolvedOperationsOptions } from './operations-options.js'
 
 /** The events warnings raise (part of `SyncEngineEvents`). */
@@ -14,6 +15,17 @@ export interface WarningEvents {
    * opened or closed it in `_pgforce_warning`, which also calls the alert hooks.
    */
   warning: [event: { readonly event: 'started' | 'ended'; readonly warning: Warning }]
+  /**
+   * A mapping's state (`status().mappings[i].state`) changed, as a running engine's periodic
+   * check (`operations.warningCheckMs`) saw it: `from` is `undefined` at the first check.
+   */
+  'mapping:state': [
+    event: {
+      readonly mapping: string
+      readonly from: MappingState | undefined
+      readonly to: MappingState
+    },
+  ]
 }
 
 /**
@@ -29,6 +41,7 @@ export class WarningMonitor {
   private readonly emit: Emit<SyncEngineEvents>
   private readonly failures = new Map<string, number>()
   private readonly queues = new Map<string, Promise<void>>()
+  private readonly states = new Map<string, MappingState>()
 
   constructor(parts: {
     readonly events: EventEmitter<SyncEngineEvents>
@@ -97,10 +110,18 @@ export class WarningMonitor {
     })
   }
 
-  /** The periodic checks: backlog age per read/write mapping, and drift that was resolved. */
+  /**
+   * The periodic checks: backlog age per read/write mapping, drift that was resolved, and each
+   * mapping's state (a `mapping:state` event when it changed since the last check).
+   */
   async check(mappings: readonly MappingStatus[]): Promise<void> {
     const limit = this.options.backlogWarningMs
     for (const m of mappings) {
+      const before = this.states.get(m.object)
+      if (before !== m.state) {
+        this.states.set(m.object, m.state)
+        this.emit('mapping:state', { mapping: m.object, from: before, to: m.state })
+      }
       if (m.access === 'read_write' && m.pushLagMs >= limit)
         this.start(
           'backlog-ageing',

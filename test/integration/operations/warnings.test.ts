@@ -83,13 +83,15 @@ describe('warnings and alerts', () => {
     expect((await engine.status()).warnings).toEqual([])
   })
 
-  it('a paused worker raises backlog-ageing when unsent changes grow old', async () => {
+  it('a paused worker raises backlog-ageing when unsent changes grow old, and reports its state', async () => {
     fixture = await syncFixture(db(), [account], {
       operations: { warningCheckMs: 50, backlogWarningMs: 60_000 },
     })
     const { engine, connection } = fixture
     const started: string[] = []
     engine.on('warning', (e) => started.push(`${e.event} ${e.warning.kind} ${e.warning.level}`))
+    const states: string[] = []
+    engine.on('mapping:state', (e) => states.push(`${e.mapping} ${e.to}`))
     await engine.start()
     await engine.pause()
     await db().pool.query(`INSERT INTO "${connection.schema}".account (name) VALUES ('Waiting')`)
@@ -97,8 +99,10 @@ describe('warnings and alerts', () => {
       `UPDATE "${connection.schema}"._trigger_log SET created_at = now() - interval '5 minutes'`,
     )
     await waitFor(() => started.includes('started backlog-ageing RED'), 5000, 'the warning')
+    expect(states).toContain('Account paused') // the periodic check reports state changes too
     await engine.resume()
     await waitFor(() => started.includes('ended backlog-ageing RED'), 5000, 'its end')
+    await waitFor(() => states.at(-1) === 'Account synced', 5000, 'synced again')
   })
 
   it('the webhook is retried on a 5xx answer, not on a 4xx', async () => {
