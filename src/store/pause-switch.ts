@@ -1,4 +1,5 @@
 import format from 'pg-format'
+import { EngineStateError } from '../errors/engine-state-error.js'
 import type { Queryable } from './queryable.js'
 
 /** The pause switch as `_pgforce_control` holds it. */
@@ -46,16 +47,23 @@ export class PauseSwitch {
     }
   }
 
-  /** Sets the switch for every worker. */
+  /** Sets the switch for every worker (an `EngineStateError` before `install()`). */
   async set(paused: boolean, by: string): Promise<void> {
-    await this.db.query(
-      format(
-        `INSERT INTO %I._pgforce_control (singleton, paused, changed_by, changed_at)
+    await this.db
+      .query(
+        format(
+          `INSERT INTO %I._pgforce_control (singleton, paused, changed_by, changed_at)
          VALUES (true, $1, $2, now())
          ON CONFLICT (singleton) DO UPDATE SET paused = $1, changed_by = $2, changed_at = now()`,
-        this.schema,
-      ),
-      [paused, by],
-    )
+          this.schema,
+        ),
+        [paused, by],
+      )
+      .catch((error: { code?: string }) => {
+        if (error.code !== '42P01') throw error
+        throw new EngineStateError(
+          `The pause switch is not installed in schema "${this.schema}": run install() (pgforce install) first`,
+        )
+      })
   }
 }
