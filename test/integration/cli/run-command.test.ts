@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/main.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
@@ -15,6 +16,7 @@ const schema = `run_${process.pid}`
 let emulator: SalesforceEmulator
 let dir: string
 const children: Worker[] = []
+const tsxLoader = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href
 
 interface Worker {
   readonly child: ChildProcessWithoutNullStreams
@@ -25,9 +27,11 @@ interface Worker {
 
 /** Starts `pgforce run <args>` in the config's directory, collecting its JSON log lines. */
 function run(...args: string[]): Worker {
+  // One process, tsx as a loader: signals reach pgforce itself, as with `node dist/cli.js` (the
+  // tsx CLI relays them and SIGKILLs a child that does not acknowledge within 30 ms).
   const child = spawn(
-    resolve('node_modules/.bin/tsx'),
-    [resolve('src/cli/bin.ts'), 'run', ...args],
+    process.execPath,
+    ['--import', tsxLoader, resolve('src/cli/bin.ts'), 'run', ...args],
     {
       cwd: dir,
     },
@@ -63,7 +67,12 @@ async function get(w: Worker, path: string): Promise<{ status: number; body: str
 }
 
 async function started(w: Worker): Promise<void> {
-  await waitFor(() => logged(w, 'running; SIGTERM or SIGINT stops it'), 45_000, 'run to start')
+  await waitFor(
+    () => w.child.exitCode !== null || logged(w, 'running; SIGTERM or SIGINT stops it'),
+    45_000,
+    'run to start',
+  )
+  expect(w.child.exitCode).toBe(null)
   const line = w.lines.find((l) => typeof l.port === 'number')
   w.port = line?.port as number
 }
@@ -131,8 +140,12 @@ describe('pgforce run', () => {
       /pgforce_mapping_state\{mapping="Account",state="(synced|polling)"\} 1/,
     )
     const line = a.lines.find((l) => l.msg === 'engine running')
-    expect(line).toMatchObject({ level: 30, component: 'pgforce', hostname: expect.any(String) })
-    expect(typeof line?.pid).toBe('number')
+    expect(line).toMatchObject({
+      level: 30,
+      component: 'pgforce',
+      pid: a.child.pid,
+      hostname: expect.any(String),
+    })
     expect(typeof line?.time).toBe('number')
     expect((await get(a, '/nope')).status).toBe(404)
   })
