@@ -20,13 +20,20 @@ const libraryEntriesStayExternal: Plugin = {
 }
 
 /**
- * Three library entry points, `pgforce`, `pgforce/testing` and `pgforce/dashboard`, each built as ESM (`.js` + `.d.ts`) and as
+ * Four library entry points, `pgforce`, `pgforce/testing`, `pgforce/dashboard` and `pgforce/otel`, each built as ESM (`.js` + `.d.ts`) and as
  * CommonJS (`.cjs` + `.d.cts`) so that both `import` and `require` get code and types; and the
  * `pgforce` CLI.
  */
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', testing: 'src/testing.ts', dashboard: 'src/dashboard.ts' },
+    entry: {
+      index: 'src/index.ts',
+      testing: 'src/testing.ts',
+      dashboard: 'src/dashboard.ts',
+      otel: 'src/otel.ts',
+    },
+    // The optional peer dependency stays an import the app's own copy answers.
+    external: ['@opentelemetry/api'],
     format: ['esm', 'cjs'],
     target: 'node22',
     platform: 'node',

@@ -80,6 +80,26 @@ export {
   mappingsFromHerokuConnect,
 } from './mappings/mappings-from-heroku-connect.js'
 export type { IndexesOption } from './mappings/resolve-indexes.js'
+export { SIGNATURE_HEADER, signAlert } from './operations/alert-sender.js'
+export type { Diagnosis, DiagnosisCheck, DiagnosisLevel } from './operations/diagnosis.js'
+export { EngineMetrics } from './operations/engine-metrics.js'
+export {
+  HEROKU_CONNECT_STATES,
+  type MappingState,
+} from './operations/mapping-state.js'
+export {
+  observeRuns,
+  type RunObservation,
+  type StreamBatchObservation,
+} from './operations/observe-runs.js'
+export type { AlertOptions, OperationsOptions } from './operations/operations-options.js'
+export {
+  type PullTraceContext,
+  type PushTraceContext,
+  type StreamBatchTraceContext,
+  TRACE_CHANNEL_NAMES,
+} from './operations/trace-channels.js'
+export type { WarningAlert } from './operations/warning-alert.js'
 export type { InstallReport } from './postgres/install/schema-installer.js'
 export type {
   NotificationLike,
@@ -156,7 +176,10 @@ export {
   type SalesforceStreamingSourceOptions,
 } from './sources/salesforce-streaming-source.js'
 export type { FailedEntryFilter, FailedWrite } from './store/failed-entries.js'
+export type { PauseState } from './store/pause-switch.js'
 export type { PullFailureFilter } from './store/pull-failures.js'
+export type { Warning, WarningKind } from './store/warning-store.js'
+export type { WriteError, WriteErrorFilter } from './store/write-errors.js'
 export { BaseWriteStrategy } from './strategies/base-write-strategy.js'
 export {
   BulkWriteStrategy,

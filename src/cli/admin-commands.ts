@@ -23,14 +23,19 @@ export interface Common {
   readonly json?: boolean
 }
 
-/** Runs `work` with an engine built from the config, closing its connection afterwards. */
+/**
+ * Runs `work` with an engine built from the config (not started, without change sources unless
+ * `keepSources`), closing its connection afterwards.
+ */
 export async function withEngine<T>(
   io: CliOutput,
   options: Common,
   work: (engine: SyncEngine) => Promise<T>,
+  /** Keep the config's change sources (never started here; `diagnose` reports on them). */
+  keepSources = false,
 ): Promise<T> {
   const config = await loadConfig(options.config, io.cwd)
-  const engine = new SyncEngine({ ...config, sources: [] })
+  const engine = new SyncEngine(keepSources ? config : { ...config, sources: [] })
   // e.g. a username-password login Salesforce retires (docs/guides/authentication.md)
   for (const warning of config.connection.warnings ?? [])
     io.err.write(`pgforce: warning: ${warning.message}\n`)

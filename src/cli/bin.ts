@@ -18,6 +18,9 @@ process.once('SIGINT', () => {
   interrupt()
   process.once('SIGINT', () => process.exit(130))
 })
+// A container stops with SIGTERM: `pgforce run` stops gracefully, within its --stop-timeout
+// (a process manager may relay the signal twice; the stop under way carries on).
+process.on('SIGTERM', () => interrupt())
 const code = await main(
   process.argv.slice(2),
   process.env,

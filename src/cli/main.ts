@@ -3,6 +3,9 @@ import { VERSION } from '../version.js'
 import { addAdminCommands, type CliOutput } from './admin-commands.js'
 import { addDashboardCommand } from './dashboard-command.js'
 import { runDemo } from './demo/run-demo.js'
+import { addImportCommand } from './import-command.js'
+import { addOperationsCommands } from './operations-commands.js'
+import { addRunCommand } from './run-command.js'
 import { addVerifyCommand } from './verify-command.js'
 
 function positive(value: string): number {
@@ -12,8 +15,9 @@ function positive(value: string): number {
 }
 
 /**
- * The `pgforce` command line: `demo`, `install`, `status`, `retry-failed`, `reload <object>`,
- * `verify [objects...]`, `export`, `dashboard`.
+ * The `pgforce` command line: `demo`, `run`, `install`, `status`, `state`, `errors`, `pause`,
+ * `resume`, `diagnose`, `retry-failed`, `reload <object>`, `verify [objects...]`, `export`,
+ * `import`, `dashboard`.
  * `env` is read here, at the edge (the library itself never reads `process.env`). Resolves with
  * the exit code.
  */
@@ -47,6 +51,11 @@ export async function main(
       })
     })
   addAdminCommands(program, io)
+  addOperationsCommands(program, io)
+  addImportCommand(program, io)
+  addRunCommand(program, io, interrupted, (code) => {
+    exitCode = code
+  })
   addVerifyCommand(program, io, (code) => {
     exitCode = code
   })

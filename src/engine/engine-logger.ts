@@ -110,7 +110,7 @@ export function attachLogger(events: EventEmitter<SyncEngineEvents>, logger: Log
   events.on('archive:trimmed', (e) =>
     logger.info({ ...log, ...e }, `trimmed ${e.deleted} archived trigger-log entries`),
   )
-  events.on('warning', (e) => logger.warn({ ...log, code: e.code }, e.message))
+  events.on('connection:warning', (e) => logger.warn({ ...log, code: e.code }, e.message))
   events.on('source:connected', (e) =>
     logger.info({ ...log, source: e.source, target: e.target }, `${e.source} connected`),
   )

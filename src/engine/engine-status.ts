@@ -1,7 +1,9 @@
 import type { EventEmitter } from 'eventemitter3'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { type MappingPhases, type MappingState, mappingState } from '../operations/mapping-state.js'
 import type { ApiUsage, FieldType } from '../salesforce/salesforce-types.js'
 import type { TableState } from '../store/sync-state.js'
+import type { Warning } from '../store/warning-store.js'
 import type { ApiBudgetOptions } from './api-budget.js'
 import type { EngineState } from './engine-lifecycle.js'
 import type { PullReport, PushReport, SyncEngineEvents } from './sync-engine-events.js'
@@ -11,6 +13,11 @@ export interface MappingStatus {
   readonly object: string
   readonly table: string
   readonly access: 'read_only' | 'read_write'
+  /**
+   * What the mapping is doing, in one word (names that map onto Heroku Connect's mapping states,
+   * docs/guides/monitoring.md "Mapping states").
+   */
+  readonly state: MappingState
   /** The pull cursor: the last `(SystemModstamp, Id)` applied, if any. */
   readonly cursor: { readonly systemModstamp: string; readonly id: string } | undefined
   /** Entries waiting to be sent (NEW or PENDING). */
@@ -59,9 +66,14 @@ export interface MappingStatus {
 /** `engine.status()`. */
 export interface EngineStatus {
   readonly state: EngineState
-  /** `engine.pause()` was called and `resume()` not yet. */
+  /**
+   * The shared pause switch is on (`engine.pause()` or `pgforce pause` on any worker, and no
+   * resume since): every running engine on the database holds its runs.
+   */
   readonly paused: boolean
   readonly mappings: readonly MappingStatus[]
+  /** The open warnings (docs/guides/monitoring.md, "Warnings"), oldest first. */
+  readonly warnings: readonly Warning[]
   /** API usage from the last Salesforce response that reported it. */
   readonly apiUsage: ApiUsage | undefined
   /** The daily API budgets the engine was given (`apiBudget` option; `{}` when unlimited). */
@@ -103,15 +115,31 @@ export function mappingStatuses(
   live: {
     readonly leading: ReadonlySet<string>
     readonly callsToday: ReadonlyMap<string, number>
+    readonly paused: boolean
+    readonly phases: MappingPhases | undefined
+    readonly warnings: readonly Warning[]
   },
 ): MappingStatus[] {
   return plans.map((plan) => {
     const table = plan.mapping.table
     const state = tables.get(table)
+    const lastError = history.errors.get(plan.object)
+    const warned = (kind: Warning['kind']) =>
+      live.warnings.some((w) => w.kind === kind && w.mapping === plan.object)
     return {
       object: plan.object,
       table,
       access: plan.mapping.access,
+      state: mappingState({
+        paused: live.paused,
+        failing: lastError !== undefined || warned('repeated-failures'),
+        drifted:
+          (plan.missing ?? []).length > 0 ||
+          plan.columns.some((c) => c.expectedType !== undefined) ||
+          warned('schema-drift'),
+        phase: live.phases?.of(plan.object),
+        pulledOnce: state?.cursor !== undefined || history.pulls.has(plan.object),
+      }),
       cursor: state?.cursor,
       pending: state?.pending ?? 0,
       failed: state?.failed ?? 0,
@@ -138,7 +166,7 @@ export function mappingStatuses(
               },
             ],
       ),
-      lastError: history.errors.get(plan.object),
+      lastError,
     }
   })
 }

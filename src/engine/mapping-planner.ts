@@ -62,6 +62,11 @@ export class MappingPlanner {
     return this.cached
   }
 
+  /** The describe the plans were made from, for `diagnose()` (after `plans()`). */
+  describeOf(object: string): SObjectDescribe | undefined {
+    return this.describes.get(object)
+  }
+
   /** The plans as last made, for a running engine (which starts once they are). */
   current(): ReadonlyMap<string, MappingSchema> | undefined {
     return this.latest

@@ -1,5 +1,6 @@
 import { PgforceError } from '../errors/pgforce-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { traceChannels } from '../operations/trace-channels.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushReport } from '../push/push-report.js'
 import type { RunContext } from '../runs/direction-runner.js'
@@ -54,6 +55,7 @@ export class MappingRuns {
   private readonly meter: SalesforceMeter
   private readonly emit: Emit<SyncEngineEvents>
   private readonly replanner: RunReplanner | undefined
+  private readonly schema: string
 
   constructor(options: {
     runners: () => EngineRunners
@@ -61,7 +63,10 @@ export class MappingRuns {
     emit: Emit<SyncEngineEvents>
     /** Re-plans a mapping whose schema changed under a run, which then runs once more. */
     replanner?: RunReplanner
+    /** The connection's schema, in the tracing channels' contexts. */
+    schema?: string
   }) {
+    this.schema = options.schema ?? ''
     this.runners = options.runners
     this.meter = options.meter
     this.emit = options.emit
@@ -87,7 +92,39 @@ export class MappingRuns {
     hints: readonly ChangeSignal[],
     control: RunControl,
   ): Promise<RunReport>
-  async run(
+  run(
+    direction: SyncDirection,
+    plan: MappingSchema,
+    hints: readonly ChangeSignal[],
+    control: RunControl,
+  ): Promise<RunReport> {
+    // Traced on node:diagnostics_channel (docs/guides/monitoring.md, "Tracing channels").
+    const channels = traceChannels()
+    const { schema } = this
+    const mapping = plan.object
+    if (direction === 'push')
+      return channels.push.tracePromise(() => this.runOnce(direction, plan, hints, control), {
+        schema,
+        mapping,
+      })
+    const pull = () =>
+      channels.pull.tracePromise(
+        () => this.runOnce('pull', plan, hints, control) as Promise<PullReport>,
+        { schema, mapping, reason: hints[0]?.reason ?? 'poll' },
+      )
+    if (!channels.streamBatch.hasSubscribers) return pull()
+    const stream = hints.filter((h) => h.reason === 'stream')
+    if (stream.length === 0) return pull()
+    const oldestCommittedAt = Math.min(...stream.map((h) => h.committedAt ?? Date.now()))
+    return channels.streamBatch.tracePromise(pull, {
+      schema,
+      mapping,
+      events: stream.length,
+      oldestCommittedAt,
+    })
+  }
+
+  private async runOnce(
     direction: SyncDirection,
     plan: MappingSchema,
     hints: readonly ChangeSignal[],

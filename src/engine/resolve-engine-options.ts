@@ -2,6 +2,11 @@ import { OptionReader } from '../config/option-reader.js'
 import { Connection } from '../connection/connection.js'
 import { RetryPolicy } from '../errors/retry-policy.js'
 import type { Mapping } from '../mappings/mapping.js'
+import {
+  type OperationsOptions,
+  type ResolvedOperationsOptions,
+  resolveOperationsOptions,
+} from '../operations/operations-options.js'
 import type { PullTuning } from '../pull/salesforce-pull.js'
 import type { ChangeSource } from '../sources/change-source.js'
 import type { SyncStore } from '../store/sync-store.js'
@@ -106,6 +111,11 @@ export interface SyncEngineOptions {
    */
   readonly changeEvents?: { readonly values?: boolean }
   /**
+   * Running it as a service: how often the shared pause switch is read, the thresholds of the
+   * warnings, and the alert hooks called when a warning starts or ends (docs/guides/monitoring.md).
+   */
+  readonly operations?: OperationsOptions
+  /**
    * Thresholds and sizes users have no reason to change, settable by pgforce's own tests (so a
    * test reaches the Bulk 2.0 path with 500 records, not 50 000). @internal
    */
@@ -161,6 +171,7 @@ export interface ResolvedEngineOptions {
   readonly logger: Logger | undefined
   readonly apiBudget: ApiBudgetOptions
   readonly changeEvents: { readonly values: boolean }
+  readonly operations: ResolvedOperationsOptions
   readonly tuning: { readonly pull: PullTuning; readonly push: PushTuning }
   readonly store: SyncStore | undefined
 }
@@ -281,6 +292,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     changeEvents?.values === undefined
       ? false
       : (read.boolean('changeEvents.values', changeEvents.values) ?? false)
+  const operations = resolveOperationsOptions(read, options.operations)
   read.finish()
   return {
     connection: options.connection,
@@ -299,6 +311,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     logger,
     apiBudget: budget,
     changeEvents: { values: changeValues },
+    operations,
     tuning: {
       pull: {
         ...DEFAULT_TUNING.pull,

@@ -111,8 +111,12 @@ export class RunningEngine {
     return this.leadership.leading
   }
 
-  /** Starts the sources and timers and asks for a first pull and push of every mapping. */
-  async start(): Promise<void> {
+  /**
+   * Starts the sources and timers and asks for a first pull and push of every mapping; with
+   * `paused` (the shared switch is on), those requests wait for `resume()`.
+   */
+  async start(startPaused = false): Promise<void> {
+    this.isPaused = startPaused
     const { options, emit, sources, meter } = this.host
     try {
       await Promise.all(

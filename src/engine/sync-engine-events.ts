@@ -1,4 +1,5 @@
 import type { ConnectionWarning } from '../connection/connection-warning.js'
+import type { WarningEvents } from '../operations/warning-monitor.js'
 import type { PullEvents } from '../pull/pull-events.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushEvents } from '../push/push-events.js'
@@ -15,7 +16,12 @@ import type { VerifyReport } from './verify-report.js'
  * breaking listeners. Listen to `error`: background failures are reported there (an engine never
  * throws from a timer).
  */
-export interface SyncEngineEvents extends PullEvents, PushEvents, BudgetEvents, DriftEvents {
+export interface SyncEngineEvents
+  extends PullEvents,
+    PushEvents,
+    BudgetEvents,
+    DriftEvents,
+    WarningEvents {
   /** The lifecycle state changed. */
   state: [event: { readonly from: EngineState; readonly to: EngineState }]
   /** A pull of one mapping began. */
@@ -58,14 +64,17 @@ export interface SyncEngineEvents extends PullEvents, PushEvents, BudgetEvents, 
    * engines on one database, one leads each mapping's pulls (an advisory lock); pushes are shared.
    */
   leadership: [event: { readonly mapping: string; readonly leader: boolean }]
-  /** `pause()` (`paused: true`) or `resume()` took effect. */
+  /**
+   * This engine paused (`paused: true`) or resumed, following the shared pause switch
+   * (`engine.pause()` / `resume()` or `pgforce pause` / `resume` on any worker).
+   */
   paused: [event: { readonly paused: boolean }]
   /**
    * Something about the connection needs the app's attention (`connection.warnings`), e.g. a
    * username–password login Salesforce retires on 2027-02-20. Emitted once per connection, by the
    * first engine to `install()`, `start()` or `syncOnce()` with it.
    */
-  warning: [event: ConnectionWarning]
+  'connection:warning': [event: ConnectionWarning]
   /** A background failure outside a pull or push (a change source, a lost connection). */
   error: [event: { readonly error: Error; readonly context: string }]
 }

@@ -1,9 +1,12 @@
 import { EventEmitter } from 'eventemitter3'
 import type { ConnectionWarning } from '../connection/connection-warning.js'
 import { ConfigError } from '../errors/config-error.js'
-import { EngineStateError } from '../errors/engine-state-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import { parentsFirst } from '../mappings/plan-mappings.js'
+import type { Diagnosis } from '../operations/diagnosis.js'
+import { gatherDiagnosis } from '../operations/gather-diagnosis.js'
+import { MappingPhases } from '../operations/mapping-state.js'
+import { WarningMonitor } from '../operations/warning-monitor.js'
 import { type InstallReport, SchemaInstaller } from '../postgres/install/schema-installer.js'
 import type { PullReport } from '../pull/pull-report.js'
 import type { PushReport } from '../push/push-report.js'
@@ -17,6 +20,7 @@ import type {
 import type { FailedEntryFilter, FailedWrite } from '../store/failed-entries.js'
 import type { PullFailureFilter } from '../store/pull-failures.js'
 import { SyncStore } from '../store/sync-store.js'
+import type { WriteError, WriteErrorFilter } from '../store/write-errors.js'
 import { ApiBudget } from './api-budget.js'
 import { defaultRunners, defaultSources } from './default-engine-parts.js'
 import { EngineLifecycle, type EngineState } from './engine-lifecycle.js'
@@ -69,6 +73,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private readonly options: ResolvedEngineOptions
   private readonly sources: readonly ChangeSource[]
   private readonly history = new RunHistory(this)
+  private readonly phases = new MappingPhases(this)
+  private readonly warnings: WarningMonitor
   private readonly lifecycle = new EngineLifecycle((from, to) => this.emit('state', { from, to }))
   private readonly store: SyncStore
   private readonly budget: ApiBudget
@@ -122,8 +128,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       meter: this.meter,
       emit,
       replanner: this.watch,
+      schema: connection.schema,
     })
     this.sources = this.options.sources ?? defaultSources()
+    this.warnings = new WarningMonitor({
+      events: this,
+      warnings: this.store.warnings,
+      options: this.options.operations,
+      schema: connection.schema,
+      emit,
+    })
   }
 
   /**
@@ -144,7 +158,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   /** Emits the connection's warnings no engine has reported yet (each once per connection). */
   private reportWarnings(): void {
     const connection = this.options.connection as { takeWarnings?: () => ConnectionWarning[] }
-    for (const warning of connection.takeWarnings?.() ?? []) this.emitter('warning', warning)
+    for (const warning of connection.takeWarnings?.() ?? [])
+      this.emitter('connection:warning', warning)
+  }
+
+  /** The Postgres schema the engine syncs into (its connection's). */
+  get schema(): string {
+    return this.options.connection.schema
   }
 
   /** Where the engine is in its lifecycle. */
@@ -335,36 +355,104 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
    */
   async status(): Promise<EngineStatus> {
     const plans = [...(await this.planner.plans()).values()]
+    const paused = (await this.store.pauseSwitch.read()).paused
+    const warnings = await this.store.warnings.open()
     return {
       state: this.lifecycle.state,
-      paused: this.running?.paused ?? false,
+      paused,
       mappings: mappingStatuses(plans, await this.store.state.byTable(), this.history, {
         leading: this.running?.leading ?? new Set(),
         callsToday: await this.budget.usedToday(),
+        paused,
+        phases: this.phases,
+        warnings,
       }),
+      warnings,
       apiUsage: this.options.connection.salesforce.apiUsage,
       apiBudget: this.options.apiBudget,
     }
   }
 
   /**
-   * Stops starting pulls and pushes, waits for those in flight, and gives up this engine's pull
-   * leadership (another worker takes over). Change sources stay connected and changes keep
-   * accumulating in `_trigger_log`, as when a Heroku Connect connection is paused; `resume()`
-   * sends them. Pausing affects this engine only. Throws `EngineStateError` unless running.
+   * Checks the set-up as `heroku connect:diagnose` does — API version, number of mappings and
+   * fields, required fields missing from a writable mapping, long text areas, binary fields, the
+   * upsert field — and pgforce's own: install, auth flow, pause, trigger-log backlog and its age,
+   * failed entries, stream state, schema drift, API calls per day estimated per mapping from its
+   * poll interval and the last day's changes, today's budget, open warnings. Each check is GREEN,
+   * YELLOW or RED with its reason (docs/guides/monitoring.md, "Diagnose"). Describes each object
+   * once (cached after the first call) and reads the database; changes nothing.
    */
-  async pause(): Promise<void> {
-    if (!this.running || this.lifecycle.state !== 'running')
-      throw new EngineStateError(`pause() needs a running engine (it is ${this.lifecycle.state})`)
-    await this.running.pause()
-    this.emit('paused', { paused: true })
+  diagnose(): Promise<Diagnosis> {
+    return gatherDiagnosis({
+      options: this.options,
+      sources: this.sources,
+      store: this.store,
+      plans: () => this.planner.plans(),
+      describeOf: (object) => this.planner.describeOf(object),
+      status: () => this.status(),
+      installProblem: () => this.installProblem(),
+      usedToday: () => this.budget.usedToday(),
+    })
   }
 
-  /** Runs again after `pause()`: what accumulated is pulled and pushed at once. */
-  resume(): void {
-    if (!this.running?.paused) return
-    this.running.resume()
-    this.emit('paused', { paused: false })
+  /**
+   * Whether the database is ready for this engine: `undefined` when the schema is installed at
+   * this pgforce's version for these mappings, else what is wrong and what to do (`pgforce run`'s
+   * `/healthz` reports it).
+   */
+  async installProblem(): Promise<string | undefined> {
+    try {
+      await this.store.checkInstalled((await this.planner.plans()).values())
+      return undefined
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error)
+    }
+  }
+
+  /**
+   * The writes Salesforce rejected (FAILED `_trigger_log` entries), newest first: record, action,
+   * Salesforce's message, the values sent and when (`pgforce errors`). Filter by mapping and age.
+   */
+  async writeErrors(
+    filter: { readonly objects?: readonly string[] } & Omit<WriteErrorFilter, 'tables'> = {},
+  ): Promise<WriteError[]> {
+    const plans = await this.planner.selectAny(filter.objects, 'write-error filter')
+    const objectOf = new Map(plans.map((p) => [p.mapping.table, p.object]))
+    return this.store.writeErrors((table) => objectOf.get(table) ?? table, {
+      ...filter,
+      tables: plans.map((p) => p.mapping.table),
+    })
+  }
+
+  /**
+   * Pauses every worker on the database, as Heroku Connect's connection-level pause: sets the
+   * shared pause switch (`_pgforce_control`), which running engines read every
+   * `operations.controlPollMs`; this engine, when running, pauses at once. A paused engine starts
+   * no pull or push, waits for those in flight and gives up its pull leadership. Change sources
+   * stay connected and changes keep accumulating in `_trigger_log`; `resume()` sends them. An
+   * engine started while the switch is on starts paused. `by` is recorded as who paused.
+   */
+  async pause(by = 'engine.pause()'): Promise<void> {
+    await this.store.pauseSwitch.set(true, by)
+    await this.followPauseSwitch(true)
+  }
+
+  /**
+   * Resumes every worker (clears the shared pause switch); this engine, when running, resumes at
+   * once and pulls and pushes what accumulated.
+   */
+  async resume(by = 'engine.resume()'): Promise<void> {
+    await this.store.pauseSwitch.set(false, by)
+    await this.followPauseSwitch(false)
+  }
+
+  /** Brings this running engine in line with the shared pause switch. */
+  private async followPauseSwitch(paused: boolean): Promise<void> {
+    const running = this.running
+    if (!running || running.paused === paused || this.lifecycle.state !== 'running') return
+    if (paused) await running.pause()
+    else running.resume()
+    this.emit('paused', { paused })
   }
 
   /**
@@ -476,6 +564,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   private async doStart(): Promise<void> {
     const plans = await this.installedPlans()
+    const { operations } = this.options
+    const startPaused = (await this.store.pauseSwitch.read()).paused
     const running = new RunningEngine(
       {
         options: this.options,
@@ -501,17 +591,28 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
             everyMs: this.options.archiveRetentionDays > 0 ? 3_600_000 : 0,
             run: () => this.trimArchive(),
           },
+          {
+            name: 'pause switch',
+            everyMs: operations.controlPollMs,
+            run: async () => this.followPauseSwitch((await this.store.pauseSwitch.read()).paused),
+          },
+          {
+            name: 'warnings',
+            everyMs: operations.warningCheckMs,
+            run: async () => this.warnings.check((await this.status()).mappings),
+          },
         ],
       },
       () => this.planner.current() ?? plans,
     )
     this.running = running
     try {
-      await running.start()
+      await running.start(startPaused)
     } catch (error) {
       this.running = undefined
       throw error
     }
+    if (startPaused) this.emit('paused', { paused: true })
   }
 
   private async doStop(options: StopOptions): Promise<void> {
@@ -520,6 +621,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     this.stopping = running
     try {
       await running?.stop(options)
+      await this.warnings.settled()
     } finally {
       this.stopping = undefined
     }

@@ -47,6 +47,11 @@ export interface ChangeSignal {
   readonly replayId?: number
   /** The channel of that event, e.g. `/data/AccountChangeEvent`. */
   readonly channel?: string
+  /**
+   * When the change committed in Salesforce (the event's `commitTimestamp`, else when it arrived),
+   * in ms since the epoch: the stream lag is measured from it.
+   */
+  readonly committedAt?: number
 }
 
 /** What the engine hands a source when it starts it. */

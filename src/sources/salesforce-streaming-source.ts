@@ -126,7 +126,12 @@ export class SalesforceStreamingSource extends BaseChangeSource {
   private onMessage(mapping: Mapping, message: StreamingMessage): void {
     const data = message.data as {
       payload?: {
-        ChangeEventHeader?: { recordIds?: string[]; changeType?: string; changeOrigin?: string }
+        ChangeEventHeader?: {
+          recordIds?: string[]
+          changeType?: string
+          changeOrigin?: string
+          commitTimestamp?: number
+        }
       }
       sobject?: { Id?: string }
     }
@@ -150,6 +155,8 @@ export class SalesforceStreamingSource extends BaseChangeSource {
       recordIds,
       replayId: message.replayId,
       channel: message.channel,
+      committedAt:
+        typeof header?.commitTimestamp === 'number' ? header.commitTimestamp : Date.now(),
     })
   }
 }

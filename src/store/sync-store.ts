@@ -8,6 +8,7 @@ import { CursorStore } from './cursors.js'
 import { FailedEntryStore } from './failed-entries.js'
 import { InsertFence, passInsertFence } from './insert-fence.js'
 import { assertInstalled, recordedMappings } from './installation.js'
+import { PauseSwitch } from './pause-switch.js'
 import { PullFailureStore } from './pull-failures.js'
 import { PullLeadership, type PullLeadershipOptions } from './pull-leadership.js'
 import { requestPull } from './pull-requests.js'
@@ -16,6 +17,8 @@ import { SeenRecordStore } from './seen-records.js'
 import { SyncStateStore } from './sync-state.js'
 import { TriggerLogQueue } from './trigger-log-queue.js'
 import { UnsentChangeStore } from './unsent-changes.js'
+import { WarningStore } from './warning-store.js'
+import { listWriteErrors, type WriteError, type WriteErrorFilter } from './write-errors.js'
 
 /**
  * The statements one engine runs against pgforce's own tables, bound to one schema
@@ -70,12 +73,26 @@ export class SyncStore extends StoreModules {
   readonly apiUsage: ApiUsageStore
   /** Requeue and dismiss FAILED entries, trim the archive (each its own transaction). */
   readonly failedEntries: FailedEntryStore
+  /** The pause switch every worker follows (`_pgforce_control`). */
+  readonly pauseSwitch: PauseSwitch
+  /** The warnings workers raise (`_pgforce_warning`). */
+  readonly warnings: WarningStore
 
   constructor(pool: PgPoolLike, schema: string) {
     super(pool, schema)
     this.pool = pool
     this.apiUsage = new ApiUsageStore(pool, schema)
     this.failedEntries = new FailedEntryStore(pool, schema)
+    this.pauseSwitch = new PauseSwitch(pool, schema)
+    this.warnings = new WarningStore(pool, schema)
+  }
+
+  /** FAILED trigger-log entries, newest first (`objectOf` names a table's mapping). */
+  writeErrors(
+    objectOf: (table: string) => string,
+    filter?: WriteErrorFilter,
+  ): Promise<WriteError[]> {
+    return listWriteErrors(this.pool, this.schema, objectOf, filter)
   }
 
   /**

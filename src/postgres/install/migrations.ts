@@ -150,6 +150,34 @@ export const MIGRATIONS: readonly Migration[] = [
       format('REVOKE ALL ON %I._pgforce_token FROM PUBLIC', schema),
     ],
   },
+  {
+    version: 10,
+    description:
+      'Operations: a pause switch every worker follows, and the warnings workers raise (budget, stream, failures, backlog, drift)',
+    statements: (schema) => [
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_control (
+           singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+           paused boolean NOT NULL DEFAULT false, changed_by text,
+           changed_at timestamptz NOT NULL DEFAULT now())`,
+        schema,
+      ),
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_warning (
+           id bigserial PRIMARY KEY, kind text NOT NULL, mapping text NOT NULL DEFAULT '',
+           level text NOT NULL, message text NOT NULL,
+           started_at timestamptz NOT NULL DEFAULT now(),
+           updated_at timestamptz NOT NULL DEFAULT now(), ended_at timestamptz)`,
+        schema,
+      ),
+      // One open warning per kind and mapping, whichever worker raises it.
+      format(
+        `CREATE UNIQUE INDEX IF NOT EXISTS _pgforce_warning_idx_open
+         ON %I._pgforce_warning (kind, mapping) WHERE ended_at IS NULL`,
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

@@ -100,6 +100,14 @@ export class JsforceAdapter implements SalesforceAdapter {
     return new JsforceAdapter(opened, { retryMs: streamingRetryMs, proxy, auth: auth.kind })
   }
 
+  /**
+   * How this adapter logs in (`token`, `password`, `client_credentials`, `connection`) and whether
+   * it can renew an expired session (`pgforce diagnose` reports it).
+   */
+  get authFlow(): { readonly kind: string; readonly renewable: boolean } {
+    return { kind: this.settings.auth, renewable: this.session.canRefresh }
+  }
+
   get apiUsage(): ApiUsage | undefined {
     const usage = this.connection.limitInfo?.apiUsage
     return usage ? { used: usage.used, max: usage.limit } : undefined

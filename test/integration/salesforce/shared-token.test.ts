@@ -148,7 +148,7 @@ describe('the username-password flow', () => {
       logger: { debug: () => {}, info: () => {}, error: () => {}, warn: (_, m) => log(m) },
     })
     const events: unknown[] = []
-    engine.on('warning', (warning) => events.push(warning))
+    engine.on('connection:warning', (warning) => events.push(warning))
     await engine.syncOnce()
     await engine.syncOnce()
     expect(events).toEqual([expect.objectContaining({ code: 'USERNAME_PASSWORD_FLOW' })])

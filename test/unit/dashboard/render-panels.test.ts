@@ -7,6 +7,7 @@ const mapping = (over: Partial<MappingStatus> = {}): MappingStatus => ({
   object: 'Account',
   table: 'account',
   access: 'read_write',
+  state: 'synced',
   cursor: undefined,
   pending: 0,
   failed: 0,
@@ -43,6 +44,7 @@ describe('renderPanels', () => {
       mappings: [mapping({ object: evil, failed: 1, lastError: undefined })],
       apiUsage: { used: 10, max: 15_000 },
       apiBudget: { dailyCalls: 100, perMapping: { [evil]: 50 } },
+      warnings: [],
     },
     failed: [
       {
