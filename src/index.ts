@@ -105,6 +105,7 @@ export type {
   DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
+  SalesforceSession,
   StreamingMessage,
   StreamSubscription,
   SubscribeRequest,
@@ -146,6 +147,10 @@ export {
   type PostgresPollingSourceOptions,
 } from './sources/postgres-polling-source.js'
 export { SalesforcePollingSource } from './sources/salesforce-polling-source.js'
+export {
+  SalesforcePubSubSource,
+  type SalesforcePubSubSourceOptions,
+} from './sources/salesforce-pubsub-source.js'
 export {
   SalesforceStreamingSource,
   type SalesforceStreamingSourceOptions,

@@ -424,7 +424,8 @@ export class PubSubServer {
     return (
       this.org.sessions.isValid(value('accesstoken')) &&
       value('instanceurl') !== '' &&
-      (tenant === this.org.orgId || tenant === this.org.orgId.slice(0, 15))
+      // An 18-character id is its 15-character form plus a case-safe suffix: the org is the first 15.
+      tenant.slice(0, 15) === this.org.orgId.slice(0, 15)
     )
   }
 
