@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
 import { SalesforcePubSubSource } from '../../../src/sources/salesforce-pubsub-source.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/index.js'
 import { InMemoryOrg } from '../../../src/testing/org/index.js'
@@ -26,8 +27,9 @@ afterEach(async () => {
 async function setUp(
   over: 'http' | 'in-memory' = 'http',
   org = new InMemoryOrg(),
+  mapping = account,
 ): Promise<{ f: SyncFixture; emu: SalesforceEmulator }> {
-  fixture = await syncFixture(db(), [account], { over, org })
+  fixture = await syncFixture(db(), [mapping], { over, org })
   emulator = fixture.emulator ? undefined : await SalesforceEmulator.start({ org })
   const emu = fixture.emulator ?? emulator
   if (!emu) throw new Error('no emulator')
@@ -35,16 +37,17 @@ async function setUp(
 }
 
 /** An engine whose only source is Pub/Sub: anything it learns, it learns from events. */
-function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator) {
+function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator, mapping = account) {
   const engine = new SyncEngine({
     connection: f.connection,
-    mappings: [account],
+    mappings: [mapping],
     sources: [
       new SalesforcePubSubSource({
         endpoint: emu.pubSubEndpoint,
         ca: emu.pubSubCertificate,
         retryMs: 20,
       }),
+      ...(mapping.access === 'read_write' ? [new PostgresNotifySource()] : []),
     ],
   })
   const errors: Error[] = []
@@ -174,6 +177,19 @@ describe('SalesforcePubSubSource in a running engine', () => {
     f.org.publishOverflow('Account')
     await waitFor(() => pulls.includes('gap') && pulls.includes('overflow'), 5_000, 'gap pulls')
     await waitFor(() => inSync(f), 5_000, 'Postgres equal to the org')
+  })
+
+  it('does not pull on the events of its own writes, and still moves the replay id', async () => {
+    const readWrite = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
+    const { f, emu } = await setUp('http', new InMemoryOrg(), readWrite)
+    const { engine, pulls, errors } = pubSubEngine(f, emu, readWrite)
+    await engine.start()
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
+    await db().pool.query(`INSERT INTO "${f.connection.schema}".account (name) VALUES ('Mine')`)
+    await waitFor(() => f.org.query('SELECT Id FROM Account').records.length === 1, 5_000, 'push')
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+    expect(pulls).not.toContain('stream')
+    expect(errors).toEqual([])
   })
 
   it('drains a backlog of 5 000 events with at most 100 outstanding', async () => {
