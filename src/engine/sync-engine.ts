@@ -118,7 +118,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       emit,
       replanner: this.watch,
     })
-    this.sources = this.options.sources ?? defaultSources()
+    this.sources = this.options.sources ?? defaultSources(this.options.streaming)
   }
 
   /**

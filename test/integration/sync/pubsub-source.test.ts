@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import type { Mapping } from '../../../src/mappings/mapping.js'
 import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
 import { SalesforcePubSubSource } from '../../../src/sources/salesforce-pubsub-source.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/index.js'
@@ -27,7 +28,7 @@ afterEach(async () => {
 async function setUp(
   over: 'http' | 'in-memory' = 'http',
   org = new InMemoryOrg(),
-  mapping = account,
+  mapping: Mapping = account,
 ): Promise<{ f: SyncFixture; emu: SalesforceEmulator }> {
   fixture = await syncFixture(db(), [mapping], { over, org })
   emulator = fixture.emulator ? undefined : await SalesforceEmulator.start({ org })
@@ -37,7 +38,7 @@ async function setUp(
 }
 
 /** An engine whose only source is Pub/Sub: anything it learns, it learns from events. */
-function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator, mapping = account) {
+function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator, mapping: Mapping = account) {
   const engine = new SyncEngine({
     connection: f.connection,
     mappings: [mapping],
