@@ -115,6 +115,7 @@ export class PubSubServer {
   private readonly schemas = new Map<string, ChangeEventSchema>()
   private readonly schemaOf = new WeakMap<SObjectDescribe, ChangeEventSchema>()
   private readonly encoded = new WeakMap<ChangeEvent, EncodedChangeEvent>()
+  private readonly writtenWith = new WeakMap<ChangeEvent, ChangeEventSchema>()
   private readonly streams = new Set<Stream>()
   private readonly faults: PubSubFault[] = []
   private readonly stopListening: () => void
@@ -142,8 +143,13 @@ export class PubSubServer {
     this.keepaliveMs = parts.keepaliveMs
     this.endpoint = `127.0.0.1:${parts.port}`
     this.certificate = parts.certificate
+    // The schema an event is written with is its object's at publish time; the bytes are made
+    // when it is first delivered (most emulators never serve a Pub/Sub subscriber).
     this.stopListening = this.org.events.subscribeAll((event) => {
-      if (event.channel.startsWith('/data/')) this.encode(event)
+      if (event.channel.startsWith('/data/')) {
+        const schema = this.currentSchema(event)
+        if (schema) this.writtenWith.set(event, schema)
+      }
     })
   }
 
@@ -321,17 +327,20 @@ export class PubSubServer {
   private flush(stream: Stream): void {
     while (!stream.ended && stream.pending > 0 && stream.queue.length > 0) {
       const batch = stream.queue.splice(0, stream.pending)
-      const events = batch.map((event) => {
+      const events = batch.flatMap((event) => {
         const encoded = this.encode(event)
-        return {
-          event: {
-            id: encoded.id,
-            schema_id: encoded.schemaId,
-            payload: encoded.payload,
-            headers: [],
+        if (!encoded) return []
+        return [
+          {
+            event: {
+              id: encoded.id,
+              schema_id: encoded.schemaId,
+              payload: encoded.payload,
+              headers: [],
+            },
+            replay_id: replayBytes(event.replayId),
           },
-          replay_id: replayBytes(event.replayId),
-        }
+        ]
       })
       stream.pending -= batch.length
       stream.asked -= batch.length
@@ -429,15 +438,29 @@ export class PubSubServer {
     )
   }
 
-  private encode(event: ChangeEvent): EncodedChangeEvent {
+  /** The event's Avro form; `undefined` when its object is gone (no schema to write it with). */
+  private encode(event: ChangeEvent): EncodedChangeEvent | undefined {
     let encoded = this.encoded.get(event)
     if (!encoded) {
       const payload = (event.data.payload ?? {}) as Parameters<typeof encodeChangeEvent>[1]
-      const entity = String(payload.ChangeEventHeader?.entityName ?? '')
-      encoded = encodeChangeEvent(this.schemaFor(this.org.describe(entity)), payload)
+      const schema = this.writtenWith.get(event) ?? this.currentSchema(event)
+      if (!schema) return undefined
+      encoded = encodeChangeEvent(schema, payload)
       this.encoded.set(event, encoded)
     }
     return encoded
+  }
+
+  /** The schema of the event's object as it is now (`undefined` for an object no longer there). */
+  private currentSchema(event: ChangeEvent): ChangeEventSchema | undefined {
+    const payload = event.data.payload as
+      | { ChangeEventHeader?: { entityName?: unknown } }
+      | undefined
+    try {
+      return this.schemaFor(this.org.describe(String(payload?.ChangeEventHeader?.entityName ?? '')))
+    } catch {
+      return undefined
+    }
   }
 
   private schemaFor(describe: SObjectDescribe): ChangeEventSchema {
