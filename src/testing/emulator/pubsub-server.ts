@@ -33,7 +33,7 @@ export type PubSubFault = 'unavailable' | 'corrupted-replay-id' | 'auth-error' |
 export interface PubSubStats {
   /** Subscribe calls received. */
   readonly subscribes: number
-  /** Subscribe streams open now. */
+  /** Subscribe streams open now and subscribed (their first request accepted). */
   readonly openStreams: number
   /** Events delivered in FetchResponses. */
   readonly delivered: number
@@ -195,7 +195,8 @@ export class PubSubServer {
   }
 
   get stats(): PubSubStats {
-    return { ...this.counts, openStreams: this.streams.size }
+    const subscribed = [...this.streams].filter((s) => s.topic !== undefined).length
+    return { ...this.counts, openStreams: subscribed }
   }
 
   /** The next `count` Subscribe calls fail with `fault` at their first request. */
