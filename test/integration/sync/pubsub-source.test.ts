@@ -193,6 +193,28 @@ describe('SalesforcePubSubSource in a running engine', () => {
     expect(errors).toEqual([])
   })
 
+  it('keeps the stored replay id fresh from keepalives while the topic is quiet', async () => {
+    fixture = await syncFixture(db(), [account], { over: 'in-memory' })
+    emulator = await SalesforceEmulator.start({ org: fixture.org, pubSubKeepaliveMs: 100 })
+    const f = fixture
+    const emu = emulator
+    const { engine } = pubSubEngine(f, emu)
+    await engine.start()
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
+    f.org.insert('Account', [{ Name: 'A' }])
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+    // Events on other topics move the org's latest replay id; the Account topic stays quiet.
+    f.org.insert('Contact', [{ LastName: 'Elsewhere' }])
+    const latest = Buffer.alloc(10)
+    latest.writeBigUInt64BE(BigInt(f.org.events.latestReplayId))
+    await waitFor(
+      async () => (await storedReplayId(f)) === latest.toString('hex'),
+      5_000,
+      'the keepalive’s replay id',
+    )
+    expect(emu.pubSubStats.keepalives).toBeGreaterThan(0)
+  })
+
   it('drains a backlog of 5 000 events with at most 100 outstanding', async () => {
     const { f, emu } = await setUp('http', new InMemoryOrg({ eventRetention: 20_000 }))
     const first = pubSubEngine(f, emu)
