@@ -9,6 +9,7 @@ import {
 } from '../salesforce/pubsub/pubsub-subscription.js'
 import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
+import { changeEventHint } from './change-event-hint.js'
 import type { ChangeReason, ChangeSourceContext } from './change-source.js'
 
 /** Options of {@link SalesforcePubSubSource}. */
@@ -157,7 +158,9 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       },
       onError: (error) => context.reportError(error),
     })
-    this.subscriptions.push(subscription)
+    // Stopped while it was opening: nobody else will close it.
+    if (this.stopping.signal.aborted) await subscription.close()
+    else this.subscriptions.push(subscription)
   }
 
   /** One batch: a pull of the records it names, or just its replay id when there is none to read. */
@@ -172,14 +175,19 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     const recordIds = new Set<string>()
     let reason: ChangeReason | undefined
     for (const event of events) {
-      const header = event.header
-      if (!header || header.changeOrigin?.includes(this.ownOrigin)) continue
-      const type = header.changeType
-      if (type === 'GAP_OVERFLOW') reason = 'overflow'
-      else if (type.startsWith('GAP_') && reason !== 'overflow') reason = 'gap'
-      else if (type === 'UPDATE' && !this.matters(mapping, event)) continue
+      const hint = event.header && changeEventHint(event.header, this.ownOrigin)
+      if (!hint) continue
+      if (
+        hint.reason === 'stream' &&
+        event.header?.changeType === 'UPDATE' &&
+        !this.matters(mapping, event)
+      )
+        continue
+      // One pull for the batch: overflow outranks gap, gap outranks stream.
+      if (hint.reason === 'overflow' || (hint.reason === 'gap' && reason !== 'overflow'))
+        reason = hint.reason
       else reason ??= 'stream'
-      for (const id of header.recordIds) if (!id.includes('*')) recordIds.add(id)
+      for (const id of hint.recordIds) recordIds.add(id)
     }
     if (!reason) {
       // Nothing to read (pgforce's own changes, or fields the mapping does not have): the

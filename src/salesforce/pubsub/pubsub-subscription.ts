@@ -285,6 +285,8 @@ class Subscription implements PubSubSubscription {
 
   /** One Subscribe stream, until it ends or fails (rejects with the gRPC error). */
   private stream(after: Uint8Array | undefined, onProgress: () => void): Promise<void> {
+    // close() may have come while the replay id was read: open nothing then.
+    if (this.stopped) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       const call = this.client.Subscribe(this.wiring.metadata())
       this.call = call
