@@ -101,8 +101,9 @@ interface Stream {
  * `num_requested` flow control capped at 100 outstanding, empty keepalive responses with the latest
  * replay id, `GetSchema` by schema id (every schema an event was written with stays available) and
  * `GetTopic`. Auth comes from the `accesstoken`, `instanceurl` and `tenantid` metadata; errors carry
- * Salesforce's `error-code` and `rpc-id` trailers. Each event is encoded when it is published, with
- * its object's schema at that moment. @internal
+ * Salesforce's `error-code` and `rpc-id` trailers. Each event is written with its object's schema
+ * as it was when the event was published (Avro bytes made on first delivery), so a backlog can
+ * carry older schema ids. @internal
  */
 export class PubSubServer {
   readonly endpoint: string

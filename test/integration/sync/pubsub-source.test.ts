@@ -193,6 +193,26 @@ describe('SalesforcePubSubSource in a running engine', () => {
     expect(errors).toEqual([])
   })
 
+  it('decodes a backlog written with an older schema and a newer one (schemas by id)', async () => {
+    const { f, emu } = await setUp()
+    const first = pubSubEngine(f, emu)
+    await first.engine.start()
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
+    f.org.insert('Account', [{ Name: 'Before' }])
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+    await first.engine.stop()
+    const asked = emu.pubSubStats.schemaRequests
+    f.org.insert('Account', [{ Name: 'Old schema' }])
+    f.org.addField('Account', { name: 'Tier__c', type: 'string' })
+    f.org.insert('Account', [{ Name: 'New schema', Tier__c: 'Gold' }])
+    const second = pubSubEngine(f, emu)
+    await second.engine.start()
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'backlog')
+    expect(emu.pubSubStats.schemaRequests - asked).toBe(2) // one per schema id, then cached
+    await waitFor(() => inSync(f), 5_000, 'Postgres equal to the org')
+    expect(second.errors).toEqual([])
+  })
+
   it('keeps the stored replay id fresh from keepalives while the topic is quiet', async () => {
     fixture = await syncFixture(db(), [account], { over: 'in-memory' })
     emulator = await SalesforceEmulator.start({ org: fixture.org, pubSubKeepaliveMs: 100 })
