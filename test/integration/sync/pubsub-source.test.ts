@@ -38,7 +38,12 @@ async function setUp(
 }
 
 /** An engine whose only source is Pub/Sub: anything it learns, it learns from events. */
-function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator, mapping: Mapping = account) {
+function pubSubEngine(
+  f: SyncFixture,
+  emu: SalesforceEmulator,
+  mapping: Mapping = account,
+  ignoreUnmappedFieldChanges = false,
+) {
   const engine = new SyncEngine({
     connection: f.connection,
     mappings: [mapping],
@@ -47,6 +52,7 @@ function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator, mapping: Mapping 
         endpoint: emu.pubSubEndpoint,
         ca: emu.pubSubCertificate,
         retryMs: 20,
+        ignoreUnmappedFieldChanges,
       }),
       ...(mapping.access === 'read_write' ? [new PostgresNotifySource()] : []),
     ],
@@ -211,6 +217,23 @@ describe('SalesforcePubSubSource in a running engine', () => {
     expect(emu.pubSubStats.schemaRequests - asked).toBe(2) // one per schema id, then cached
     await waitFor(() => inSync(f), 5_000, 'Postgres equal to the org')
     expect(second.errors).toEqual([])
+  })
+
+  it('with ignoreUnmappedFieldChanges, reads no record for an update of fields it does not map', async () => {
+    const { f, emu } = await setUp()
+    const { engine, errors } = pubSubEngine(f, emu, account, true)
+    await engine.start()
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
+    const [a] = f.org.insert('Account', [{ Name: 'A' }])
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+    const started: string[] = []
+    engine.on('pull:started', ({ reason }) => started.push(reason))
+    f.org.modify('Account', a as string, { Phone: '555-0100' }) // not mapped
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+    expect(started).toEqual([]) // the replay id moved without a pull
+    f.org.modify('Account', a as string, { BillingCity: 'Lyon' }) // mapped, in BillingAddress
+    await waitFor(() => inSync(f), 5_000, 'the mapped change')
+    expect(errors).toEqual([])
   })
 
   it('keeps the stored replay id fresh from keepalives while the topic is quiet', async () => {
