@@ -6,7 +6,9 @@
  * - Salesforce → Postgres: a record created in the emulator → the pull that applied it committed
  *   (`pull:completed`, then one check that the row is there).
  * One change at a time, `BENCH_CHANGES` (300) each way; the wait is for events, never a busy
- * loop. Prints p50 / p95 / p99 / max in ms.
+ * loop. Salesforce → Postgres runs once per streaming transport: CometD (the default set), then
+ * the Pub/Sub API (`streaming: SalesforcePubSubSource` on the emulator's endpoint), each with a
+ * fresh engine on the same schema. Prints p50 / p95 / p99 / max in ms, side by side.
  *
  *   npm run bench -- sync-latency
  */
@@ -15,6 +17,7 @@ import { quantile } from '../src/cli/demo/latency-stats.js'
 import { createConnection } from '../src/connection/create-connection.js'
 import { SyncEngine } from '../src/engine/sync-engine.js'
 import { defineMapping } from '../src/mappings/define-mapping.js'
+import { SalesforcePubSubSource } from '../src/sources/salesforce-pubsub-source.js'
 import { clearProxyEnv } from '../test/support/proxy-env.js'
 import { benchPostgres, table } from './bench-postgres.js'
 import { startEmulatorProcess } from './harness/emulator-child.js'
@@ -37,13 +40,28 @@ const account = defineMapping({
   fields: ['Name', 'Industry'],
   externalId: 'External_Id__c',
 })
-const engine = new SyncEngine({ connection, mappings: [account] })
+let engine = new SyncEngine({ connection, mappings: [account] })
 engine.on('error', ({ error }) => console.error(error.message))
 
 /** The next push report, or the next pull, as a promise (the engine's events are typed). */
 const nextPush = () =>
   new Promise<{ succeeded: number }>((resolve) => engine.once('push:completed', resolve))
 const nextPull = () => new Promise<unknown>((resolve) => engine.once('pull:completed', resolve))
+
+/** Salesforce → Postgres latency of `CHANGES` single inserts with the running engine. */
+async function pullLatencies(label: string): Promise<number[]> {
+  const pull: number[] = []
+  const has = async (id: string) =>
+    ((await pool.query(`SELECT 1 FROM ${schema}.account WHERE sfid = $1`, [id])).rowCount ?? 0) > 0
+  for (let i = 0; i < CHANGES; i += 1) {
+    const started = performance.now()
+    const id = await emulator.insert(`From Salesforce ${label} ${i}`)
+    // Listen before looking, so a pull that lands in between is not missed.
+    for (let next = nextPull(); !(await has(id)); next = nextPull()) await next
+    pull.push(performance.now() - started)
+  }
+  return pull
+}
 
 function percentiles(samples: number[]): (string | number)[] {
   const sorted = [...samples].sort((a, b) => a - b)
@@ -65,16 +83,21 @@ try {
     for (let report = await sent; report.succeeded === 0; ) report = await nextPush()
     push.push(performance.now() - started)
   }
-  const pull: number[] = []
-  const has = async (id: string) =>
-    ((await pool.query(`SELECT 1 FROM ${schema}.account WHERE sfid = $1`, [id])).rowCount ?? 0) > 0
-  for (let i = 0; i < CHANGES; i += 1) {
-    const started = performance.now()
-    const id = await emulator.insert(`From Salesforce ${i}`)
-    // Listen before looking, so a pull that lands in between is not missed.
-    for (let next = nextPull(); !(await has(id)); next = nextPull()) await next
-    pull.push(performance.now() - started)
-  }
+  const cometd = await pullLatencies('cometd')
+  await engine.stop()
+  engine = new SyncEngine({
+    connection,
+    mappings: [account],
+    streaming: new SalesforcePubSubSource({
+      endpoint: emulator.pubSubEndpoint,
+      ca: emulator.pubSubCertificate,
+    }),
+  })
+  engine.on('error', ({ error }) => console.error(error.message))
+  const connected = new Promise<unknown>((resolve) => engine.once('source:connected', resolve))
+  await engine.start()
+  await connected
+  const pubSub = await pullLatencies('pubsub')
   console.log(
     `Sync latency, ${CHANGES} single-row changes each way (${postgres.kind}; emulator over HTTP in its own process)\n`,
   )
@@ -82,7 +105,8 @@ try {
     table([
       ['direction', 'changes', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
       ['Postgres → Salesforce (NOTIFY)', ...percentiles(push)],
-      ['Salesforce → Postgres (CDC stream)', ...percentiles(pull)],
+      ['Salesforce → Postgres (CDC over CometD)', ...percentiles(cometd)],
+      ['Salesforce → Postgres (CDC over Pub/Sub)', ...percentiles(pubSub)],
     ]),
   )
 } finally {

@@ -131,6 +131,7 @@ export type {
   QueryOptions,
   SalesforceAdapter,
   StreamingMessage,
+  StreamingSession,
   StreamSubscription,
   SubscribeRequest,
   WriteOptions,
@@ -171,6 +172,10 @@ export {
   type PostgresPollingSourceOptions,
 } from './sources/postgres-polling-source.js'
 export { SalesforcePollingSource } from './sources/salesforce-polling-source.js'
+export {
+  SalesforcePubSubSource,
+  type SalesforcePubSubSourceOptions,
+} from './sources/salesforce-pubsub-source.js'
 export {
   SalesforceStreamingSource,
   type SalesforceStreamingSourceOptions,

@@ -7,6 +7,8 @@
 export {
   DEFAULT_CREDENTIALS,
   type EmulatorCredentials,
+  type PubSubFault,
+  type PubSubStats,
   type RequestLogEntry,
   SalesforceEmulator,
   type SalesforceEmulatorOptions,

@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url'
 export interface EmulatorProcess {
   readonly instanceUrl: string
   readonly accessToken: string
+  /** The emulator's Pub/Sub API endpoint (`host:port`) and the certificate it serves. */
+  readonly pubSubEndpoint: string
+  readonly pubSubCertificate: string
   /** API calls the org has counted so far. */
   used(): Promise<number>
   /** Adds `ms` of latency to every request from now on. */
@@ -41,9 +44,11 @@ export async function startEmulatorProcess(
   const ready = once(lines, 'line') as Promise<[string]>
   const [first] = await ready
   lines.on('line', (line) => waiting.shift()?.(line))
-  const { instanceUrl, accessToken } = JSON.parse(first) as {
+  const { instanceUrl, accessToken, pubSubEndpoint, pubSubCertificate } = JSON.parse(first) as {
     instanceUrl: string
     accessToken: string
+    pubSubEndpoint: string
+    pubSubCertificate: string
   }
   const ask = async <T>(command: object): Promise<T> => {
     const answer = new Promise<string>((resolve) => waiting.push(resolve))
@@ -55,6 +60,8 @@ export async function startEmulatorProcess(
   return {
     instanceUrl,
     accessToken,
+    pubSubEndpoint,
+    pubSubCertificate,
     used: async () => (await ask<{ used: number }>({ cmd: 'used' })).used,
     latency: async (ms) => {
       await ask({ cmd: 'latency', ms })

@@ -63,7 +63,12 @@ const handle = (command: Command): unknown => {
 }
 
 process.stdout.write(
-  `${JSON.stringify({ instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken })}\n`,
+  `${JSON.stringify({
+    instanceUrl: emulator.instanceUrl,
+    accessToken: emulator.accessToken,
+    pubSubEndpoint: emulator.pubSubEndpoint,
+    pubSubCertificate: emulator.pubSubCertificate,
+  })}\n`,
 )
 const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {

@@ -6,6 +6,7 @@ import type { ChangeSource } from '../sources/change-source.js'
 import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
 import { PostgresPollingSource } from '../sources/postgres-polling-source.js'
 import { SalesforcePollingSource } from '../sources/salesforce-polling-source.js'
+import { SalesforcePubSubSource } from '../sources/salesforce-pubsub-source.js'
 import { SalesforceStreamingSource } from '../sources/salesforce-streaming-source.js'
 import type { SyncStore } from '../store/sync-store.js'
 import { OrderedWriteStrategy } from '../strategies/ordered-write-strategy.js'
@@ -35,12 +36,19 @@ export function defaultRunners(
 }
 
 /**
- * The default change sources: Change Data Capture streaming and polling for Salesforce,
- * LISTEN/NOTIFY and a 2-minute poll for Postgres. @internal
+ * The default change sources: Change Data Capture streaming (CometD unless `streaming` says
+ * otherwise: docs/guides/change-sources.md) and polling for Salesforce, LISTEN/NOTIFY and a
+ * 2-minute poll for Postgres. @internal
  */
-export function defaultSources(): ChangeSource[] {
+export function defaultSources(
+  streaming: 'cometd' | 'pubsub' | ChangeSource = 'cometd',
+): ChangeSource[] {
   return [
-    new SalesforceStreamingSource(),
+    streaming === 'cometd'
+      ? new SalesforceStreamingSource()
+      : streaming === 'pubsub'
+        ? new SalesforcePubSubSource()
+        : streaming,
     new SalesforcePollingSource(),
     new PostgresNotifySource(),
     new PostgresPollingSource(),

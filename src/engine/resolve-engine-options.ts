@@ -26,6 +26,14 @@ export interface SyncEngineOptions {
    * polls as the safety net. An object without CDC falls back to polling alone.
    */
   readonly sources?: readonly ChangeSource[]
+  /**
+   * Which source streams Salesforce changes in the default set (ignored when `sources` is given):
+   * `'cometd'` (`SalesforceStreamingSource`, the Streaming API), `'pubsub'`
+   * (`SalesforcePubSubSource`, the Pub/Sub API), or a streaming source of your own making, e.g.
+   * `new SalesforcePubSubSource({ endpoint, ca })` for a test server. See
+   * docs/guides/change-sources.md for why CometD is still the default. @default 'cometd'
+   */
+  readonly streaming?: 'cometd' | 'pubsub' | ChangeSource
   /** Write strategy of read/write mappings that name none. */
   readonly writeStrategy?: WriteStrategy
   /** Most mapping runs (pulls and pushes) in flight at once. @default 4 */
@@ -158,6 +166,7 @@ export interface ResolvedEngineOptions {
   readonly connection: Connection
   readonly mappings: readonly Mapping[]
   readonly sources: readonly ChangeSource[] | undefined
+  readonly streaming: 'cometd' | 'pubsub' | ChangeSource
   readonly writeStrategy: WriteStrategy | undefined
   readonly concurrency: number
   readonly retryPolicy: RetryPolicy
@@ -227,6 +236,13 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
         }
       })
   }
+  const streaming = options.streaming ?? 'cometd'
+  if (
+    streaming !== 'cometd' &&
+    streaming !== 'pubsub' &&
+    (typeof streaming?.start !== 'function' || typeof streaming.stop !== 'function')
+  )
+    read.problem('streaming', "'cometd', 'pubsub' or a ChangeSource", streaming)
   if (options.writeStrategy !== undefined && typeof options.writeStrategy?.write !== 'function') {
     read.problem('writeStrategy', 'a WriteStrategy (an object with write())', options.writeStrategy)
   }
@@ -298,6 +314,7 @@ export function resolveEngineOptions(options: SyncEngineOptions): ResolvedEngine
     connection: options.connection,
     mappings,
     sources,
+    streaming,
     writeStrategy: options.writeStrategy,
     concurrency: concurrency as number,
     retryPolicy: options.retryPolicy ?? new RetryPolicy(),

@@ -130,7 +130,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
       replanner: this.watch,
       schema: connection.schema,
     })
-    this.sources = this.options.sources ?? defaultSources()
+    this.sources = this.options.sources ?? defaultSources(this.options.streaming)
     this.warnings = new WarningMonitor({
       events: this,
       warnings: this.store.warnings,

@@ -4,7 +4,7 @@ import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
-import type { PullCursor } from '../store/cursors.js'
+import type { CursorStore, PullCursor } from '../store/cursors.js'
 import type { SyncStore } from '../store/sync-store.js'
 import { backfillColumns } from './backfill-columns.js'
 import { bulkLoad } from './bulk-load.js'
@@ -115,18 +115,6 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       changes: this.changes,
       onChange: (change) => this.emit('change', change),
     })
-    // Records named by streaming hints, and refused records whose retry is due, by id.
-    const byId = [...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due])]
-    for (let i = 0; i < byId.length; i += 200) {
-      signal.throwIfAborted()
-      const ids = byId.slice(i, i + 200)
-      const records = await collect(salesforce.queryAll(byIdSoql(plan, ids)))
-      add(counts, await this.apply(pages, records, undefined, ids))
-    }
-    // Start a little before the stored cursor: SystemModstamp has second precision, so a record
-    // changed again within the cursor's second keeps its stamp, and Salesforce can commit a
-    // transaction with a stamp just before records already read. Re-read rows are no-ops.
-    const stored = await this.readCursor(plan)
     // Streaming hints name their records, and so does a verify's repair: re-reading those was the
     // whole pull (polling stays the safety net). Any other reason (poll, reconnect, gap, overflow)
     // follows the cursor.
@@ -135,6 +123,23 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       hints.every(
         (h) => (h.reason === 'stream' || h.reason === 'verify') && (h.recordIds?.length ?? 0) > 0,
       )
+    // The replay ids of the events behind this pull: stored with the last records they cover.
+    const replayIds = streamPositions(hints)
+    let replayIdsStored = false
+    // Records named by streaming hints, and refused records whose retry is due, by id.
+    const byId = [...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due])]
+    for (let i = 0; i < byId.length; i += 200) {
+      signal.throwIfAborted()
+      const ids = byId.slice(i, i + 200)
+      const records = await collect(salesforce.queryAll(byIdSoql(plan, ids)))
+      const last = onlyNamedRecords && i + 200 >= byId.length
+      add(counts, await this.apply(pages, records, undefined, ids, last ? replayIds : undefined))
+      replayIdsStored ||= last
+    }
+    // Start a little before the stored cursor: SystemModstamp has second precision, so a record
+    // changed again within the cursor's second keeps its stamp, and Salesforce can commit a
+    // transaction with a stamp just before records already read. Re-read rows are no-ops.
+    const stored = await this.readCursor(plan)
     let cursor: PullCursor | undefined = stored && {
       systemModstamp: new Date(
         Date.parse(stored.systemModstamp) - this.tuning.lookbackMs,
@@ -210,17 +215,11 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
     counts.keptUnsent = pages.keptUnsent
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
-    const replayIds = new Map<string, number>()
-    for (const hint of hints) {
-      if (hint.channel && hint.replayId !== undefined) {
-        replayIds.set(
-          hint.channel,
-          Math.max(hint.replayId, replayIds.get(hint.channel) ?? -Infinity),
-        )
-      }
-    }
-    if (replayIds.size > 0)
-      await this.store.transaction((tx) => tx.cursors.writeReplayIds(plan.mapping.table, replayIds))
+    if (!replayIdsStored && (replayIds.numbers.size > 0 || replayIds.bytes.size > 0))
+      await this.store.transaction((tx) =>
+        writePositions(tx.cursors, plan.mapping.table, replayIds),
+      )
+    for (const hint of hints) hint.onCommitted?.()
   }
 
   /**
@@ -352,15 +351,45 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     records: readonly SObjectRecord[],
     cursor: PullCursor | undefined,
     requested?: readonly string[],
+    replayIds?: StreamPositions,
   ): Promise<PullCounts> {
     const outcome = await this.store.transaction(async (tx) => {
       const applied = await pages.apply(tx, records, requested)
       if (cursor) await tx.cursors.writePull(pages.table, cursor)
+      if (replayIds) await writePositions(tx.cursors, pages.table, replayIds)
       return applied
     })
     pages.committed(outcome)
     return { ...outcome.counts, failed: outcome.failed.length }
   }
+}
+
+/** The replay ids of a pull's hints per channel: CometD's numbers (highest) and Pub/Sub's bytes (last). */
+interface StreamPositions {
+  readonly numbers: Map<string, number>
+  readonly bytes: Map<string, Uint8Array>
+}
+
+function streamPositions(hints: readonly ChangeSignal[]): StreamPositions {
+  const numbers = new Map<string, number>()
+  const bytes = new Map<string, Uint8Array>()
+  for (const hint of hints) {
+    if (!hint.channel || hint.replayId === undefined) continue
+    if (typeof hint.replayId === 'number')
+      numbers.set(hint.channel, Math.max(hint.replayId, numbers.get(hint.channel) ?? -Infinity))
+    // Opaque ids have no order: the hints are in the order the events arrived, so the last wins.
+    else bytes.set(hint.channel, hint.replayId)
+  }
+  return { numbers, bytes }
+}
+
+async function writePositions(
+  cursors: CursorStore,
+  table: string,
+  positions: StreamPositions,
+): Promise<void> {
+  if (positions.numbers.size > 0) await cursors.writeReplayIds(table, positions.numbers)
+  if (positions.bytes.size > 0) await cursors.writeReplayBytes(table, positions.bytes)
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {

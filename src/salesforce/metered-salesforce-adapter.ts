@@ -1,9 +1,11 @@
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
   DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
+  StreamingSession,
   StreamSubscription,
   SubscribeRequest,
   WriteOptions,
@@ -191,6 +193,18 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
   }
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
     return this.inner.subscribe(request)
+  }
+
+  /** The inner adapter's session (not an API call); rejects when the adapter has none to give. */
+  async streamingSession(options?: {
+    readonly refreshedSince?: number
+  }): Promise<StreamingSession> {
+    if (!this.inner.streamingSession)
+      throw new SalesforceApiError(
+        'This Salesforce adapter does not expose its session (streamingSession), which the Pub/Sub API needs: use the JsforceAdapter, or SalesforceStreamingSource',
+        { errorCode: 'UNSUPPORTED_ADAPTER', retryable: false },
+      )
+    return this.inner.streamingSession(options)
   }
   async limits(): Promise<OrgLimits> {
     await this.spend(1)

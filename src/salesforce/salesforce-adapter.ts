@@ -119,6 +119,15 @@ export interface StreamSubscription {
   close(): Promise<void>
 }
 
+/** The session an adapter holds, as the Pub/Sub API takes it (gRPC metadata). */
+export interface StreamingSession {
+  readonly accessToken: string
+  /** e.g. `https://mydomain.my.salesforce.com`. */
+  readonly instanceUrl: string
+  /** The org's 18-character id (Pub/Sub's `tenantid`). */
+  readonly organizationId: string
+}
+
 /**
  * The engine's only door to Salesforce (docs/concepts/design.md §2). {@link JsforceAdapter} implements it over
  * jsforce and HTTP; `InMemorySalesforceAdapter` (from `pgforce/testing`) over an in-memory org.
@@ -185,6 +194,13 @@ export interface SalesforceAdapter {
   ): AsyncIterable<T>
   /** Subscribes to a PushTopic or Change Data Capture channel; resolves once subscribed. */
   subscribe(request: SubscribeRequest): Promise<StreamSubscription>
+  /**
+   * The current session, for APIs the adapter does not wrap (the Pub/Sub API). With
+   * `refreshedSince`, a session newer than that time (ms since epoch) is obtained first where the
+   * auth allows it (a refused token); rejects with `INVALID_SESSION_ID` when it cannot. Optional:
+   * an adapter without it cannot stream over the Pub/Sub API.
+   */
+  streamingSession?(options?: { readonly refreshedSince?: number }): Promise<StreamingSession>
   /** The org's limits (`/limits`). */
   limits(): Promise<OrgLimits>
   /** API usage from the last response's `Sforce-Limit-Info` header, if any response carried it. */

@@ -43,8 +43,17 @@ export interface ChangeSignal {
   readonly reason: ChangeReason
   /** Salesforce record ids known to have changed, when the source knows them (streaming). */
   readonly recordIds?: readonly string[]
-  /** Replay id of the streaming event behind this signal; stored once the data commits. */
-  readonly replayId?: number
+  /**
+   * Replay id of the streaming event behind this signal; stored once the data commits. A number
+   * for the Streaming API (CometD); the opaque bytes Salesforce sent for the Pub/Sub API.
+   */
+  readonly replayId?: number | Uint8Array
+  /**
+   * Called once the pull this signal asked for has committed (with its replay id). A Pub/Sub
+   * source asks Salesforce for more events only then. It may never be called (the engine stopped,
+   * or another worker leads the mapping's pull), so a source must not wait on it forever.
+   */
+  readonly onCommitted?: () => void
   /** The channel of that event, e.g. `/data/AccountChangeEvent`. */
   readonly channel?: string
   /**

@@ -5,6 +5,7 @@ import { toSalesforceApiError } from '../salesforce/jsforce/jsforce-error.js'
 import type { StreamingMessage, StreamSubscription } from '../salesforce/salesforce-adapter.js'
 import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
+import { changeEventHint } from './change-event-hint.js'
 import type { ChangeSourceContext } from './change-source.js'
 import { ensurePushTopic } from './ensure-push-topic.js'
 
@@ -136,23 +137,16 @@ export class SalesforceStreamingSource extends BaseChangeSource {
       sobject?: { Id?: string }
     }
     const header = data.payload?.ChangeEventHeader
-    if (header?.changeOrigin?.includes(this.ownOrigin)) return
-    const changeType = header?.changeType ?? 'UPDATE'
-    const recordIds = header
-      ? (header.recordIds ?? []).filter((id) => !id.includes('*'))
-      : data.sobject?.Id
-        ? [data.sobject.Id]
-        : []
+    // Change Data Capture: the header decides (shared with the Pub/Sub source); PushTopic: the record.
+    const hint = header
+      ? changeEventHint(header, this.ownOrigin)
+      : { reason: 'stream' as const, recordIds: data.sobject?.Id ? [data.sobject.Id] : [] }
+    if (!hint) return
     this.signal({
       object: mapping.object,
       direction: 'pull',
-      reason:
-        changeType === 'GAP_OVERFLOW'
-          ? 'overflow'
-          : changeType.startsWith('GAP_')
-            ? 'gap'
-            : 'stream',
-      recordIds,
+      reason: hint.reason,
+      recordIds: hint.recordIds,
       replayId: message.replayId,
       channel: message.channel,
       committedAt:

@@ -14,7 +14,7 @@ export interface PullCursor {
 /**
  * The `_pgforce_cursor` rows of a schema (docs/reference/database-objects.md): per mapped table,
  * the pull cursor (`pull`), the end of the window `getDeleted` covered (`deleted`), and the replay
- * id of each streaming channel (`stream:<channel>`). Written only in the transaction that applies
+ * id of each streaming channel (`stream:<channel>`: a number for CometD, opaque bytes for Pub/Sub). Written only in the transaction that applies
  * the data a cursor covers. @internal
  */
 export class CursorStore {
@@ -105,6 +105,37 @@ export class CursorStore {
           this.schema,
         ),
         [table, streamName(channel), replayId, channel],
+      )
+    }
+  }
+
+  /** The stored Pub/Sub replay id (opaque bytes) of a table's topic, or `undefined`. */
+  async replayBytes(table: string, topic: string): Promise<Uint8Array | undefined> {
+    const { rows } = await this.db.query<{ replay_bytes: Buffer | null }>(
+      format(
+        'SELECT replay_bytes FROM %I._pgforce_cursor WHERE table_name = $1 AND name = $2',
+        this.schema,
+      ),
+      [table, streamName(topic)],
+    )
+    return rows[0]?.replay_bytes ?? undefined
+  }
+
+  /**
+   * Stores Pub/Sub replay ids as received. They are opaque (no order can be read from them), so
+   * the last one written wins: callers write them in the order the events arrived.
+   */
+  async writeReplayBytes(table: string, replayIds: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    for (const [topic, replayId] of replayIds) {
+      await this.db.query(
+        format(
+          `INSERT INTO %I._pgforce_cursor (table_name, name, replay_bytes, channel, updated_at)
+           VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (table_name, name) DO UPDATE
+             SET replay_bytes = excluded.replay_bytes, updated_at = now()`,
+          this.schema,
+        ),
+        [table, streamName(topic), Buffer.from(replayId), topic],
       )
     }
   }

@@ -5,6 +5,7 @@ import type {
   BulkIngestResult,
   QueryOptions,
   SalesforceAdapter,
+  StreamingSession,
   StreamSubscription,
   SubscribeRequest,
   WriteOptions,
@@ -220,6 +221,27 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
     )
     this.subscriptions.add(subscription)
     return subscription
+  }
+
+  /** A session of the org (`instanceUrl` `memory://<orgId>`): the emulator's Pub/Sub endpoint accepts it. */
+  async streamingSession(
+    options: { readonly refreshedSince?: number } = {},
+  ): Promise<StreamingSession> {
+    this.assertOpen()
+    if (!this.org.sessions.isValid(this.token) || options.refreshedSince !== undefined) {
+      if (!this.refreshable && !this.org.sessions.isValid(this.token))
+        throw new SalesforceApiError('Session expired or invalid', {
+          errorCode: 'INVALID_SESSION_ID',
+          statusCode: 401,
+          retryable: false,
+        })
+      if (!this.org.sessions.isValid(this.token)) this.token = this.org.sessions.issue()
+    }
+    return {
+      accessToken: this.token,
+      instanceUrl: `memory://${this.org.orgId}`,
+      organizationId: this.org.orgId,
+    }
   }
 
   limits(): Promise<OrgLimits> {

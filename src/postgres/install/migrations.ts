@@ -178,6 +178,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 11,
+    description:
+      'Pub/Sub replay ids are stored as the opaque bytes Salesforce sent (beside the numeric CometD ones)',
+    statements: (schema) => [
+      format('ALTER TABLE %I._pgforce_cursor ADD COLUMN IF NOT EXISTS replay_bytes bytea', schema),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

@@ -4,12 +4,14 @@ import type { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import type { TokenSharing } from '../auth/shared-token-source.js'
 import { type ProxyOption, proxyFor } from '../http/proxy-for.js'
 import type { JsforceModules } from '../load-http-stack.js'
+import { organizationIdOf } from '../pubsub/organization-id.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
   DescribeOptions,
   QueryOptions,
   SalesforceAdapter,
+  StreamingSession,
   StreamSubscription,
   SubscribeRequest,
   WriteOptions,
@@ -263,6 +265,20 @@ export class JsforceAdapter implements SalesforceAdapter {
     )
     this.subscriptions.add(subscription)
     return subscription
+  }
+
+  async streamingSession(
+    options: { readonly refreshedSince?: number } = {},
+  ): Promise<StreamingSession> {
+    this.assertUsable()
+    if (options.refreshedSince !== undefined) await this.session.refresh(options.refreshedSince)
+    const conn = this.connection
+    const accessToken = conn.accessToken ?? ''
+    return {
+      accessToken,
+      instanceUrl: conn.instanceUrl,
+      organizationId: organizationIdOf(conn.userInfo?.organizationId, accessToken),
+    }
   }
 
   limits(): Promise<OrgLimits> {

@@ -1,4 +1,5 @@
 export { DEFAULT_CREDENTIALS, type EmulatorCredentials } from './emulator-credentials.js'
+export type { PubSubFault, PubSubStats } from './pubsub-server.js'
 export {
   type RequestLogEntry,
   SalesforceEmulator,

@@ -7,6 +7,7 @@ import { BulkJobs } from './bulk-routes.js'
 import { CometdServer } from './cometd-server.js'
 import { DEFAULT_CREDENTIALS, type EmulatorCredentials } from './emulator-credentials.js'
 import { HttpExchange } from './http-exchange.js'
+import { type PubSubFault, PubSubServer, type PubSubStats } from './pubsub-server.js'
 import { QueryLocators } from './query-locators.js'
 import { REST_ROUTES } from './rest-routes.js'
 
@@ -21,6 +22,11 @@ export interface SalesforceEmulatorOptions {
   readonly credentials?: Partial<EmulatorCredentials>
   /** How long a CometD `/meta/connect` is held when there is nothing to deliver. @default 5000 */
   readonly longPollTimeoutMs?: number
+  /**
+   * How long a Pub/Sub Subscribe stream with nothing to deliver waits before an empty keepalive
+   * response carrying the latest replay id (Salesforce: within 270 s). @default 270000
+   */
+  readonly pubSubKeepaliveMs?: number
 }
 
 /** One request the emulator answered, for assertions. */
@@ -36,8 +42,10 @@ export interface RequestLogEntry {
  * A Salesforce org on 127.0.0.1 that the real jsforce client talks to over real HTTP: OAuth 2 and
  * SOAP login, REST query/queryMore/queryAll, describe, single and collection CRUD, upsert by
  * external id, getUpdated/getDeleted, limits (and `Sforce-Limit-Info`), Bulk API 2.0 ingest and
- * query, and the Streaming API (CometD long polling with replay). It serves an {@link InMemoryOrg},
- * whose fault injection, clock and event bus drive the tests.
+ * query, the Streaming API (CometD long polling with replay), and the Pub/Sub API (gRPC over TLS
+ * with a certificate made at start: `pubSubEndpoint`, `pubSubCertificate`). It serves an
+ * {@link InMemoryOrg}, whose fault injection, clock and event bus drive the tests; both streaming
+ * endpoints are fed by the org's one change-event log.
  *
  * @example
  * ```ts
@@ -54,20 +62,29 @@ export class SalesforceEmulator {
   /** A valid session token, issued at start. */
   readonly accessToken: string
   readonly credentials: EmulatorCredentials
+  /** The Pub/Sub API endpoint, `127.0.0.1:<port>` (gRPC over TLS). */
+  readonly pubSubEndpoint: string
+  /** The PEM certificate the Pub/Sub endpoint serves (self-signed, made at start): trust it as `ca`. */
+  readonly pubSubCertificate: string
   private readonly server: Server
   private readonly log: RequestLogEntry[] = []
   private readonly cometd: CometdServer
+  private readonly pubSub: PubSubServer
 
   private constructor(
     server: Server,
     org: InMemoryOrg,
     credentials: EmulatorCredentials,
     cometd: CometdServer,
+    pubSub: PubSubServer,
   ) {
     this.server = server
     this.org = org
     this.credentials = credentials
     this.cometd = cometd
+    this.pubSub = pubSub
+    this.pubSubEndpoint = pubSub.endpoint
+    this.pubSubCertificate = pubSub.certificate
     const { port } = server.address() as AddressInfo
     this.instanceUrl = `http://127.0.0.1:${port}`
     this.loginUrl = this.instanceUrl
@@ -90,7 +107,8 @@ export class SalesforceEmulator {
       server.once('error', reject)
       server.listen(options.port ?? 0, '127.0.0.1', resolve)
     })
-    emulator = new SalesforceEmulator(server, org, credentials, cometd)
+    const pubSub = await PubSubServer.start(org, { keepaliveMs: options.pubSubKeepaliveMs })
+    emulator = new SalesforceEmulator(server, org, credentials, cometd, pubSub)
     return emulator
   }
 
@@ -108,8 +126,27 @@ export class SalesforceEmulator {
     this.cometd.dropClients()
   }
 
-  /** Stops listening and closes every connection, held long polls included. */
+  /** What the Pub/Sub endpoint did so far (subscribes, deliveries, most events outstanding…). */
+  get pubSubStats(): PubSubStats {
+    return this.pubSub.stats
+  }
+
+  /**
+   * Makes the next `count` Pub/Sub Subscribe calls fail with `fault` (at their first request), as
+   * Salesforce answers it: gRPC status plus the `error-code` trailer.
+   */
+  failPubSub(fault: PubSubFault, count = 1): void {
+    this.pubSub.failSubscribes(fault, count)
+  }
+
+  /** Ends every open Pub/Sub Subscribe stream with `fault` now. */
+  breakPubSubStreams(fault: PubSubFault): void {
+    this.pubSub.breakStreams(fault)
+  }
+
+  /** Stops listening and closes every connection, held long polls and Pub/Sub streams included. */
   async stop(): Promise<void> {
+    await this.pubSub.stop()
     this.cometd.stop()
     this.server.closeAllConnections()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))

@@ -20,6 +20,7 @@ export type ChangeEventListener = (event: ChangeEvent) => void
 export class ChangeEventLog {
   private readonly events: ChangeEvent[] = []
   private readonly listeners = new Map<string, Set<ChangeEventListener>>()
+  private readonly everyChannel = new Set<ChangeEventListener>()
   private nextReplayId = 1
   private retention: number
   private readonly channelCheck: (channel: string) => boolean
@@ -61,6 +62,14 @@ export class ChangeEventLog {
     }
   }
 
+  /** Listens to live events of every channel; returns the function that stops listening. */
+  subscribeAll(listener: ChangeEventListener): () => void {
+    this.everyChannel.add(listener)
+    return () => {
+      this.everyChannel.delete(listener)
+    }
+  }
+
   /**
    * Retained events of `channel` after `afterReplayId`: `-1` → none (new events only), `-2` → all
    * retained. Throws `INVALID_REPLAY_ID` for an id older than the retention window or newer than
@@ -87,6 +96,7 @@ export class ChangeEventLog {
     const event: ChangeEvent = { channel, replayId, data: build(replayId) }
     this.events.push(event)
     this.trim()
+    for (const listener of this.everyChannel) listener(event)
     for (const listener of this.listeners.get(channel) ?? []) listener(event)
     return event
   }

@@ -44,6 +44,16 @@ export function compileCondition(condition: Condition, path: FieldPath, now: Dat
       }
       return operator === 'INCLUDES' ? includes : (record) => !includes(record)
     }
+    if (field.type === 'id' || field.type === 'reference') {
+      // Ids compare on their first 15 characters: one set lookup instead of a scan of the list.
+      const keys = new Set(values.flatMap((v) => (v === null ? [] : [String(v).slice(0, 15)])))
+      const nullMatches = values.includes(null)
+      const inIds = (record: SObjectRecord) => {
+        const value = read(record)
+        return value === null ? nullMatches : keys.has(String(value).slice(0, 15))
+      }
+      return operator === 'IN' ? inIds : (record) => !inIds(record)
+    }
     const inList = (record: SObjectRecord) => {
       const value = read(record)
       return values.some((v) =>

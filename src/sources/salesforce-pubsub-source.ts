@@ -1,0 +1,227 @@
+import { OptionReader } from '../config/option-reader.js'
+import { SalesforceApiError } from '../errors/salesforce-api-error.js'
+import type { Mapping } from '../mappings/mapping.js'
+import {
+  openPubSubSubscription,
+  type PubSubSubscription,
+  type ReceivedEvent,
+  SALESFORCE_PUBSUB_ENDPOINT,
+} from '../salesforce/pubsub/pubsub-subscription.js'
+import { CursorStore } from '../store/cursors.js'
+import { BaseChangeSource } from './base-change-source.js'
+import { changeEventHint } from './change-event-hint.js'
+import type { ChangeReason, ChangeSourceContext } from './change-source.js'
+
+/** Options of {@link SalesforcePubSubSource}. */
+export interface SalesforcePubSubSourceOptions {
+  /** Objects to stream (API names); all mappings' by default. */
+  readonly objects?: readonly string[]
+  /**
+   * The client id pgforce's own writes carry in `changeOrigin` (the adapter's `originClient`):
+   * their events do not trigger pulls. @default 'pgforce'
+   */
+  readonly originClient?: string
+  /** The Pub/Sub API endpoint, `host:port`. @default 'api.pubsub.salesforce.com:7443' */
+  readonly endpoint?: string
+  /** A PEM certificate to trust (a test server's, e.g. the emulator's `pubSubCertificate`). */
+  readonly ca?: string
+  /**
+   * Skip re-reading a record when an update changed none of the mapping's fields (decoded from
+   * the event's `changedFields`/`nulledFields`/`diffFields`). Saves API calls; the record's
+   * `systemmodstamp` and formula columns then catch up at the next poll. Never applies to
+   * mappings with a row filter. @default false
+   */
+  readonly ignoreUnmappedFieldChanges?: boolean
+  /**
+   * How long a batch waits for the pull it asked for to commit before more events are requested
+   * anyway (another worker may lead the pull, or the engine be paused). @default 30000
+   */
+  readonly commitTimeoutMs?: number
+  /** First reconnect delay after a broken stream, doubling up to 30 s. @default 1000 */
+  readonly retryMs?: number
+}
+
+/**
+ * Streams Change Data Capture events over Salesforce's Pub/Sub API (gRPC + Avro), the transport
+ * Salesforce recommends (docs/guides/change-sources.md). Like `SalesforceStreamingSource`, an event
+ * is a hint: it names the changed records and the pull re-reads them. Per mapping it subscribes to
+ * `/data/<Object>ChangeEvent` with the adapter's session, asks for up to 100 events, and asks for
+ * more only once the pull covering the previous batch has committed — with the batch's replay id,
+ * the opaque bytes Salesforce sent, stored in the same transaction as the rows. A refused replay id
+ * (expired, corrupted) resubscribes from the latest event and pulls from the stored cursor; a broken
+ * stream backs off and resumes from the stored replay id; a refused token refreshes the session
+ * once; gap events re-read their records and an overflow pulls the whole window. Events caused by
+ * pgforce's own writes are recognised by their `changeOrigin` and skipped. Pair it with
+ * `SalesforcePollingSource`.
+ *
+ * @example
+ * ```ts
+ * const engine = new SyncEngine({
+ *   connection,
+ *   mappings,
+ *   sources: [new SalesforcePubSubSource(), new SalesforcePollingSource(), new PostgresNotifySource()],
+ * })
+ * ```
+ */
+export class SalesforcePubSubSource extends BaseChangeSource {
+  readonly name = 'salesforce-pubsub'
+  readonly direction = 'pull' as const
+  /** The objects it streams (API names); `undefined` for every mapping's. */
+  readonly objects: readonly string[] | undefined
+  private readonly ownOrigin: string
+  private readonly endpoint: string
+  private readonly ca: string | undefined
+  private readonly ignoreUnmapped: boolean
+  private readonly commitTimeoutMs: number
+  private readonly retryMs: number
+  private readonly subscriptions: PubSubSubscription[] = []
+  private stopping = new AbortController()
+
+  constructor(options: SalesforcePubSubSourceOptions = {}) {
+    super()
+    const read = new OptionReader('SalesforcePubSubSource options')
+    this.objects = options.objects
+    this.ownOrigin = `client=${options.originClient ?? 'pgforce'}`
+    this.endpoint = options.endpoint ?? SALESFORCE_PUBSUB_ENDPOINT
+    this.ca = options.ca
+    this.ignoreUnmapped = options.ignoreUnmappedFieldChanges ?? false
+    this.commitTimeoutMs = options.commitTimeoutMs ?? 30_000
+    this.retryMs = options.retryMs ?? 1_000
+    read.finish()
+  }
+
+  protected async onStart(context: ChangeSourceContext): Promise<void> {
+    this.stopping = new AbortController()
+    const wanted = this.objects?.map((o) => o.toLowerCase())
+    const mappings = context.mappings.filter(
+      (m) => !wanted || wanted.includes(m.object.toLowerCase()),
+    )
+    await Promise.all(mappings.map((mapping) => this.subscribe(context, mapping)))
+  }
+
+  protected override async onStop(): Promise<void> {
+    this.stopping.abort()
+    await Promise.allSettled(this.subscriptions.splice(0).map((s) => s.close()))
+  }
+
+  private async subscribe(context: ChangeSourceContext, mapping: Mapping): Promise<void> {
+    const salesforce = context.salesforce(mapping.object)
+    const topic = `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
+    const cursors = new CursorStore(context.connection.pool, context.connection.schema)
+    const table = mapping.table
+    const session = (options: { readonly refreshedSince?: number }) =>
+      salesforce.streamingSession
+        ? salesforce.streamingSession(options)
+        : Promise.reject(
+            new SalesforceApiError(
+              'The Salesforce adapter does not expose its session (streamingSession), which the Pub/Sub API needs',
+              { errorCode: 'UNSUPPORTED_ADAPTER', retryable: false },
+            ),
+          )
+    let inFlight = 0
+    const subscription = await openPubSubSubscription({
+      endpoint: this.endpoint,
+      ...(this.ca ? { ca: this.ca } : {}),
+      topic,
+      retryMs: this.retryMs,
+      session: (refreshedSince) => session(refreshedSince === undefined ? {} : { refreshedSince }),
+      startAfter: () => cursors.replayBytes(table, topic),
+      onEvents: async (events) => {
+        inFlight += 1
+        try {
+          await this.onEvents(mapping, topic, cursors, events)
+        } finally {
+          inFlight -= 1
+        }
+      },
+      // A quiet topic: keep the stored replay id fresh, so it never falls out of retention.
+      onKeepalive: async (latest) => {
+        if (inFlight === 0 && (await cursors.replayBytes(table, topic)) !== undefined)
+          await cursors.writeReplayBytes(table, new Map([[topic, latest]]))
+      },
+      onConnect: () => {
+        context.reportConnection({ source: this.name, state: 'connected', target: topic })
+        this.signal({ object: mapping.object, direction: 'pull', reason: 'reconnect' })
+      },
+      onReconnecting: (reason) =>
+        context.reportConnection({
+          source: this.name,
+          state: 'reconnecting',
+          target: topic,
+          reason,
+        }),
+      onReplayIdRefused: async (error: SalesforceApiError) => {
+        // Expired or corrupted: start from the latest event and catch up from the pull cursor.
+        context.reportError(error)
+        await cursors.clearReplayId(table, topic)
+        this.signal({ object: mapping.object, direction: 'pull', reason: 'gap' })
+      },
+      onError: (error) => context.reportError(error),
+    })
+    // Stopped while it was opening: nobody else will close it.
+    if (this.stopping.signal.aborted) await subscription.close()
+    else this.subscriptions.push(subscription)
+  }
+
+  /** One batch: a pull of the records it names, or just its replay id when there is none to read. */
+  private async onEvents(
+    mapping: Mapping,
+    topic: string,
+    cursors: CursorStore,
+    events: readonly ReceivedEvent[],
+  ): Promise<void> {
+    const last = events.at(-1)
+    if (!last || !this.running) return
+    const recordIds = new Set<string>()
+    let reason: ChangeReason | undefined
+    for (const event of events) {
+      const hint = event.header && changeEventHint(event.header, this.ownOrigin)
+      if (!hint) continue
+      if (
+        hint.reason === 'stream' &&
+        event.header?.changeType === 'UPDATE' &&
+        !this.matters(mapping, event)
+      )
+        continue
+      // One pull for the batch: overflow outranks gap, gap outranks stream.
+      if (hint.reason === 'overflow' || (hint.reason === 'gap' && reason !== 'overflow'))
+        reason = hint.reason
+      else reason ??= 'stream'
+      for (const id of hint.recordIds) recordIds.add(id)
+    }
+    if (!reason) {
+      // Nothing to read (pgforce's own changes, or fields the mapping does not have): the
+      // replay id alone moves.
+      await cursors.writeReplayBytes(mapping.table, new Map([[topic, last.replayId]]))
+      return
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.commitTimeoutMs)
+      timer.unref()
+      const stopping = this.stopping.signal
+      stopping.addEventListener('abort', done, { once: true })
+      function done() {
+        clearTimeout(timer)
+        stopping.removeEventListener('abort', done)
+        resolve()
+      }
+      this.signal({
+        object: mapping.object,
+        direction: 'pull',
+        reason: reason ?? 'stream',
+        recordIds: [...recordIds],
+        replayId: last.replayId,
+        channel: topic,
+        onCommitted: done,
+      })
+      if (!this.running) done()
+    })
+  }
+
+  /** Whether an update touched a field of the mapping (always, unless told to look). */
+  private matters(mapping: Mapping, event: ReceivedEvent): boolean {
+    if (!this.ignoreUnmapped || mapping.where || event.changedFields.length === 0) return true
+    const mapped = new Set(mapping.fields.map((f) => f.field.toLowerCase()))
+    return event.changedFields.some((field) => mapped.has(field.toLowerCase()))
+  }
+}
