@@ -17,7 +17,9 @@ export function selfSignedCertificate(commonName = 'pgforce-emulator'): SelfSign
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(commonName, 'utf8')))))
   const now = Date.now()
   const serial = randomBytes(8)
-  serial[0] = (serial[0] ?? 0) & 0x7f
+  // A positive INTEGER in its shortest form: first byte 0x40–0x7f (a leading 0x00 before a byte
+  // below 0x80 is "illegal padding" to OpenSSL, which refused one certificate in 256).
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40
   const subjectAltName = seq(
     tlv(0x82, Buffer.from('localhost', 'ascii')),
     tlv(0x87, Buffer.from([127, 0, 0, 1])),
