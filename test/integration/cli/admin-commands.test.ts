@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,6 +10,7 @@ import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { mappingsFromHerokuConnect } from '../../../src/mappings/mappings-from-heroku-connect.js'
 import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
 // The operator's commands against a real config module (TypeScript, as users write it), the
@@ -27,23 +27,12 @@ beforeAll(async () => {
     'Account',
     Array.from({ length: 30 }, (_, i) => ({ Name: `Account ${i}` })),
   )
-  dir = mkdtempSync(join(tmpdir(), 'pgforce-cli-'))
-  const src = resolve('src/index.ts')
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
-  writeFileSync(
-    join(dir, 'pgforce.config.ts'),
-    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(src)}
-
-export default async (): Promise<SyncEngineOptions> => ({
-  connection: await createConnection({
-    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
-    postgres: { connectionString: ${JSON.stringify(db().url)} },
-    schema: ${JSON.stringify(schema)},
-  }),
-  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
-})
-`,
-  )
+  dir = writeCliConfig('pgforce-cli-', {
+    instanceUrl: emulator.instanceUrl,
+    accessToken: emulator.accessToken,
+    databaseUrl: db().url,
+    schema,
+  })
 })
 afterAll(async () => {
   await emulator?.stop()

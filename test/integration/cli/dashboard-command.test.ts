@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/main.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -17,22 +16,12 @@ let dir: string
 beforeAll(async () => {
   emulator = await SalesforceEmulator.start()
   emulator.org.insert('Account', [{ Name: 'Acme <b>' }])
-  dir = mkdtempSync(join(tmpdir(), 'pgforce-dashboard-'))
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
-  writeFileSync(
-    join(dir, 'pgforce.config.ts'),
-    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(resolve('src/index.ts'))}
-
-export default async (): Promise<SyncEngineOptions> => ({
-  connection: await createConnection({
-    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
-    postgres: { connectionString: ${JSON.stringify(db().url)} },
-    schema: ${JSON.stringify(schema)},
-  }),
-  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
-})
-`,
-  )
+  dir = writeCliConfig('pgforce-dashboard-', {
+    instanceUrl: emulator.instanceUrl,
+    accessToken: emulator.accessToken,
+    databaseUrl: db().url,
+    schema,
+  })
 })
 afterAll(async () => {
   await emulator?.stop()

@@ -1,6 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/main.js'
 import { parseSince } from '../../../src/cli/operations-commands.js'
@@ -9,6 +8,7 @@ import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { exportMappings } from '../../../src/mappings/export-mappings.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -23,22 +23,12 @@ let dir: string
 beforeAll(async () => {
   emulator = await SalesforceEmulator.start()
   emulator.org.insert('Account', [{ Name: 'Acme' }])
-  dir = mkdtempSync(join(tmpdir(), 'pgforce-ops-'))
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
-  writeFileSync(
-    join(dir, 'pgforce.config.ts'),
-    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(resolve('src/index.ts'))}
-
-export default async (): Promise<SyncEngineOptions> => ({
-  connection: await createConnection({
-    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
-    postgres: { connectionString: ${JSON.stringify(db().url)} },
-    schema: ${JSON.stringify(schema)},
-  }),
-  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
-})
-`,
-  )
+  dir = writeCliConfig('pgforce-ops-', {
+    instanceUrl: emulator.instanceUrl,
+    accessToken: emulator.accessToken,
+    databaseUrl: db().url,
+    schema,
+  })
   expect((await pgforce('install')).code).toBe(0)
 })
 afterAll(async () => {

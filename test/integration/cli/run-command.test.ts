@@ -1,11 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/main.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -83,23 +83,13 @@ beforeAll(async () => {
     'Account',
     Array.from({ length: 20 }, (_, i) => ({ Name: `Account ${i}` })),
   )
-  dir = mkdtempSync(join(tmpdir(), 'pgforce-run-'))
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
-  writeFileSync(
-    join(dir, 'pgforce.config.ts'),
-    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(resolve('src/index.ts'))}
-
-export default async (): Promise<SyncEngineOptions> => ({
-  connection: await createConnection({
-    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
-    postgres: { connectionString: ${JSON.stringify(db().url)} },
-    schema: ${JSON.stringify(schema)},
-  }),
-  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
-  operations: { controlPollMs: 200 },
-})
-`,
-  )
+  dir = writeCliConfig('pgforce-run-', {
+    instanceUrl: emulator.instanceUrl,
+    accessToken: emulator.accessToken,
+    databaseUrl: db().url,
+    schema,
+    extraOptions: `operations: { controlPollMs: 200 },`,
+  })
 })
 afterAll(async () => {
   for (const w of children) if (w.child.exitCode === null) w.child.kill('SIGKILL')

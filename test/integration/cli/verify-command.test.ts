@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/main.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
+import { writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
 // `pgforce verify` against a real config module, the emulator over HTTP and the test database:
@@ -20,23 +19,12 @@ beforeAll(async () => {
     'Account',
     Array.from({ length: 30 }, (_, i) => ({ Name: `Account ${i}` })),
   )
-  dir = mkdtempSync(join(tmpdir(), 'pgforce-cli-verify-'))
-  const src = resolve('src/index.ts')
-  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
-  writeFileSync(
-    join(dir, 'pgforce.config.ts'),
-    `import { createConnection, defineMapping, type SyncEngineOptions } from ${JSON.stringify(src)}
-
-export default async (): Promise<SyncEngineOptions> => ({
-  connection: await createConnection({
-    salesforce: { instanceUrl: ${JSON.stringify(emulator.instanceUrl)}, accessToken: ${JSON.stringify(emulator.accessToken)} },
-    postgres: { connectionString: ${JSON.stringify(db().url)} },
-    schema: ${JSON.stringify(schema)},
-  }),
-  mappings: [defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })],
-})
-`,
-  )
+  dir = writeCliConfig('pgforce-cli-verify-', {
+    instanceUrl: emulator.instanceUrl,
+    accessToken: emulator.accessToken,
+    databaseUrl: db().url,
+    schema,
+  })
 })
 afterAll(async () => {
   await emulator?.stop()
