@@ -192,7 +192,10 @@ export {
 } from './strategies/bulk-write-strategy.js'
 export { type FoldedChange, foldRecordChanges } from './strategies/fold-record-changes.js'
 export { MergedWriteStrategy } from './strategies/merged-write-strategy.js'
-export { OrderedWriteStrategy } from './strategies/ordered-write-strategy.js'
+export {
+  OrderedWriteStrategy,
+  type OrderedWriteStrategyOptions,
+} from './strategies/ordered-write-strategy.js'
 export {
   COLLECTION_LIMIT,
   sendOperation,

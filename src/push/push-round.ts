@@ -68,6 +68,8 @@ export class PushRound {
   private readonly decided: readonly EntryResult[]
   /** The commits under way, in call order (each waits for the one before). */
   private committing: Promise<void> = Promise.resolve()
+  /** Outcomes queued behind the commit under way: the next commit takes them all at once. */
+  private pending: EntryResult[] = []
   /** The first commit that failed: later ones are not made, and the round fails with it. */
   private commitFailure: { readonly error: unknown } | undefined
   /** The entries by id, built the first time a `change` listener needs them. */
@@ -147,16 +149,23 @@ export class PushRound {
   /**
    * `context.commit`: queues the outcomes of ready entries not handed to a commit yet, after the
    * commits before it, and resolves at once: the strategy's next call overlaps the commit (a call
-   * that may create records waits for it, see `createsAfterCommits`). Throws once a commit failed.
+   * that may create records waits for it, see `createsAfterCommits`). Outcomes of calls that
+   * answer while a commit is under way are committed together by the next one (one transaction
+   * for several calls when Postgres is the slower side). Throws once a commit failed.
    */
   private async commit(results: readonly EntryResult[]): Promise<void> {
     this.throwIfCommitFailed()
     const fresh = results.filter((r) => this.readyIds.has(r.entryId) && !this.queued.has(r.entryId))
     if (fresh.length === 0) return
     for (const result of fresh) this.queued.add(result.entryId)
+    const scheduled = this.pending.length > 0
+    this.pending.push(...fresh)
+    if (scheduled) return // the commit queued behind the one under way takes these too
     this.committing = this.committing.then(async () => {
+      const batch = this.pending
+      this.pending = []
       if (this.commitFailure) return
-      await this.settle(fresh, undefined).catch((error: unknown) => {
+      await this.settle(batch, undefined).catch((error: unknown) => {
         this.commitFailure = { error }
       })
     })

@@ -1,8 +1,19 @@
+import { OptionReader } from '../config/option-reader.js'
 import { BaseWriteStrategy } from './base-write-strategy.js'
 import { insertOperations } from './insert-operations.js'
 import type { WriteOperation } from './send-operation.js'
 import { COLLECTION_LIMIT } from './send-operation.js'
 import type { ChangeAction, ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
+
+/** Options of {@link OrderedWriteStrategy}. */
+export interface OrderedWriteStrategyOptions {
+  /**
+   * Calls in flight at once within one step of a batch (one action of one layer, where every
+   * record is different). Inserts that create records (no external id value) always go one call
+   * at a time. @default 2
+   */
+  readonly concurrency?: number
+}
 
 /**
  * Heroku Connect's "ordered writes", without its worst failure mode and without its cost
@@ -10,8 +21,10 @@ import type { ChangeAction, ChangeEntry, EntryResult, WriteContext } from './wri
  * order, and everything else is packed. The entries are laid out in layers — a record's first
  * change in the batch goes in layer 1, its second in layer 2, … — and each layer is sent, in
  * order, as one sObject Collections call per action and 200 records (a record at most once per
- * call; rows sharing an external id value count as one record). So an app that interleaves inserts and updates of many records costs a few calls per
- * 200 records, not one per change. An INSERT becomes an upsert on the mapping's external id when
+ * call; rows sharing an external id value count as one record); the calls of one step (one action
+ * of one layer) go out `concurrency` (2) at a time, since they hold different records, except
+ * calls that create records, which go one at a time. So an app that interleaves inserts and
+ * updates of many records costs a few calls per 200 records, not one per change. An INSERT becomes an upsert on the mapping's external id when
  * the row has one, so a retry never duplicates a record. A change Salesforce rejects holds back
  * the later entries of that record only (they stay NEW until it is retried or ignored), not the
  * rest of the queue. The default strategy.
@@ -20,6 +33,15 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
   readonly name: string = 'ordered'
   /** Longest run of one action of one layer handed to {@link sendRun}. */
   protected readonly maxRunLength: number = COLLECTION_LIMIT
+  /** Calls of one step (one action of one layer: all different records) in flight at once. */
+  readonly concurrency: number
+
+  constructor(options: OrderedWriteStrategyOptions = {}) {
+    super()
+    const read = new OptionReader('OrderedWriteStrategy options')
+    this.concurrency = read.integer('concurrency', options.concurrency ?? 2, { min: 1 }) ?? 2
+    read.finish()
+  }
 
   async write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]> {
     const results = new Map<number, EntryResult>()
@@ -32,8 +54,13 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
     for (const layer of layers(entries, sameRecord)) {
       for (const action of ACTIONS) {
         const ofAction = layer.filter((e) => e.action === action)
-        for (let start = 0; start < ofAction.length; start += this.maxRunLength) {
-          const run = ofAction.slice(start, start + this.maxRunLength)
+        const runs: ChangeEntry[][] = []
+        for (let start = 0; start < ofAction.length; start += this.maxRunLength)
+          runs.push(ofAction.slice(start, start + this.maxRunLength))
+        // The runs of a step are of different records: they may go out together. Not creates
+        // (inserts without an external id value): a crash resends at most one call of those.
+        const creates = action === 'INSERT' && ofAction.some((e) => sameRecord(e) === undefined)
+        await eachConcurrently(runs, creates ? 1 : this.concurrency, async (run) => {
           const byId = new Map(run.map((e) => [e.id, e]))
           for (const result of await this.writeRun(action, run, context, sfids, blocked)) {
             results.set(result.entryId, result)
@@ -45,7 +72,7 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
             if (result.outcome === 'failed' || result.outcome === 'deferred')
               blocked.add(entry.recordId)
           }
-        }
+        })
       }
     }
     return this.complete(entries, [...results.values()], 'deferred')
@@ -111,6 +138,31 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
       context,
     )
   }
+}
+
+/**
+ * Runs `work` over `items`, at most `limit` at once, in order of start. After a failure no item
+ * starts, the ones under way finish (their outcomes are committed as usual), and the first error
+ * is thrown.
+ */
+async function eachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  let failure: { readonly error: unknown } | undefined
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next] as T
+      next += 1
+      await work(item).catch((error: unknown) => {
+        failure ??= { error }
+      })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  if (failure) throw failure.error
 }
 
 /**

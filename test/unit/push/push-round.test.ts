@@ -101,12 +101,20 @@ function gate() {
 const settle = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('PushRound', () => {
-  it('commits each Salesforce call as it answers, then the rest', async () => {
+  it('commits the calls as they answer, together when they answer together, then the rest', async () => {
     const fake = fakeQueue(0)
     const { results } = await round(fake, 450).run()
     expect(results).toHaveLength(450)
-    // Three calls of ≤ 200, each committed on its own; nothing left for the end.
-    expect(fake.settled.map((s) => s.length)).toEqual([200, 200, 50])
+    // Two calls go out at once (different records) and answer before the first commit starts:
+    // one commit for both; the third call's in the next. Nothing is left for the end.
+    expect(fake.log).toEqual([
+      'call update',
+      'call update',
+      'commit 400 started',
+      'call update',
+      'commit 50 started',
+    ])
+    expect(fake.settled.map((s) => s.length)).toEqual([400, 50])
   })
 
   it('retries a commit that failed after Salesforce answered', async () => {
@@ -137,7 +145,7 @@ describe('PushRound', () => {
       expect(fake.settled).toEqual([])
       held.open()
       await running
-      expect(fake.settled.map((s) => s.length)).toEqual([200, 200, 50])
+      expect(fake.settled.map((s) => s.length)).toEqual([400, 50])
     },
   )
 
@@ -176,7 +184,7 @@ describe('PushRound', () => {
     // Once, all together, so they go again in order.
     expect(fake.released).toEqual([Array.from({ length: 450 }, (_, i) => i + 1)])
     expect(fake.log.filter((l) => l.startsWith('commit'))).toEqual(
-      Array(4).fill('commit 200 started'),
+      Array(4).fill('commit 400 started'),
     )
   })
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { SObjectRecord } from '../../../src/salesforce/salesforce-types.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
 import { entry, fakeContext } from './fake-write-context.js'
 
@@ -21,6 +22,36 @@ describe('OrderedWriteStrategy', () => {
     // The delete and update used the ids the inserts got.
     expect(calls[2]?.records[0]?.Id).toBe(results[1]?.sfid)
     expect(calls[3]?.records[0]?.Id).toBe(results[0]?.sfid)
+  })
+
+  it('sends the calls of one step two at a time, but creates one at a time', async () => {
+    const { context } = fakeContext()
+    let inFlight = 0
+    const most: Record<string, number> = {}
+    const tracked =
+      (kind: 'create' | 'update') => async (object: string, records: readonly SObjectRecord[]) => {
+        inFlight += 1
+        most[kind] = Math.max(most[kind] ?? 0, inFlight)
+        await new Promise((resolve) => setImmediate(resolve))
+        inFlight -= 1
+        return context.salesforce[kind](object, records)
+      }
+    const salesforce = Object.assign(Object.create(context.salesforce), {
+      create: tracked('create'),
+      update: tracked('update'),
+    })
+    const inserts = Array.from({ length: 600 }, (_, i) =>
+      entry(i + 1, 'INSERT', i + 1, { name: `n${i}` }),
+    )
+    const updates = Array.from({ length: 600 }, (_, i) =>
+      entry(1000 + i, 'UPDATE', 1000 + i, { name: `u${i}` }, `001${String(i).padStart(15, '0')}`),
+    )
+    const results = await new OrderedWriteStrategy().write([...inserts, ...updates], {
+      ...context,
+      salesforce,
+    })
+    expect(results.every((r) => r.outcome === 'success')).toBe(true)
+    expect(most).toEqual({ create: 1, update: 2 })
   })
 
   it('puts a record at most once in a call, keeping its order, and packs other records beside it', async () => {
