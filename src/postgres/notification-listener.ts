@@ -54,6 +54,7 @@ export class NotificationListener {
   private current: ListenerState | undefined
   private pid: number | undefined
   private stopped = false
+  private keepTrying = false
 
   constructor(options: NotificationListenerOptions) {
     this.options = options
@@ -82,11 +83,13 @@ export class NotificationListener {
 
   /**
    * Opens the connection and LISTENs; the probe then runs in the background and sets the state.
-   * Throws when the first connection fails; a deaf listener does not throw (its state says so,
-   * and it keeps trying).
+   * Throws when the first connection fails, unless `keepTrying`: then it is re-opened with
+   * backoff (state `reconnecting`), as a connection lost later is. A deaf listener does not throw
+   * (its state says so, and it keeps trying).
    */
-  async start(): Promise<void> {
+  async start(options: { readonly keepTrying?: boolean } = {}): Promise<void> {
     this.stopped = false
+    this.keepTrying = options.keepTrying ?? false
     await this.connect(0)
   }
 
@@ -129,8 +132,9 @@ export class NotificationListener {
       // A connection that failed before it listened is not ours yet: give it back, or the pool
       // keeps it checked out for good (and never ends).
       if (client && client !== this.client) release(client, toPostgresError(error))
-      if (attempt === 0) throw toPostgresError(error)
-      this.reopen(toPostgresError(error), attempt)
+      if (attempt === 0 && !this.keepTrying) throw toPostgresError(error)
+      // Stopped meanwhile: its owner no longer wants to hear of it.
+      if (!this.stopped) this.reopen(toPostgresError(error), attempt)
       return
     }
     // Notifications arrive from here on when the connection is a session; the probe finds out.

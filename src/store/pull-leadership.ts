@@ -170,8 +170,9 @@ export class PullLeadership {
           }
         },
       })
-      // A listener that cannot open keeps trying; requests are hints meanwhile lost.
-      this.listener.start().catch(() => {})
+      // A listener that cannot open keeps trying (its connection may be cut before it listened:
+      // `reconnecting`, and this engine gives up as above); requests are hints meanwhile lost.
+      this.listener.start({ keepTrying: true }).catch(() => {})
     }
   }
 

@@ -65,7 +65,8 @@ export class FaultRun {
   child: WorkerProcess | undefined
   private readonly options: FaultRunOptions
   private readonly appPool: pg.Pool
-  private readonly opened = Date.now()
+  private readonly opened = performance.now()
+  private last = 0
 
   private constructor(parts: {
     emulator: SalesforceEmulator
@@ -133,9 +134,14 @@ export class FaultRun {
     return `pgforce%${this.schema}`
   }
 
-  /** Milliseconds since the run opened. */
+  /**
+   * Milliseconds since the run opened (fractional), later at each read: a moment taken once
+   * `waitFor` saw an event is after that event, so `seen(event, at)` leaves it out (with whole
+   * milliseconds both often fell on the same one).
+   */
   get now(): number {
-    return Date.now() - this.opened
+    this.last = Math.max(performance.now() - this.opened, this.last + 0.001)
+    return this.last
   }
 
   /** Starts the engine (here or in a child process), then the workload. */
@@ -232,7 +238,9 @@ export class FaultRun {
 
   /** The recorded events, one a line, for a failing test's output. */
   describe(): string {
-    return this.events.map((e) => `${String(e.at).padStart(6)} ${e.event} ${e.detail}`).join('\n')
+    return this.events
+      .map((e) => `${e.at.toFixed(1).padStart(8)} ${e.event} ${e.detail}`)
+      .join('\n')
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { SyncEngine } from '../../../src/engine/sync-engine.js'
 import type { WorkerLine } from '../worker-cluster/cluster-mapping.js'
 
-/** One event the engine emitted, with ms since the run opened. */
+/** One event the engine emitted, with ms since the run opened (fractional, see `FaultRun.now`). */
 export interface RecordedEvent {
   readonly at: number
   readonly event: string

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { describe, expect, it, vi } from 'vitest'
 import type { PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import { PullLeadership } from '../../../src/store/pull-leadership.js'
@@ -46,7 +47,55 @@ function leasePool(options: { renewals?: boolean } = {}) {
   return pool as typeof pool & PgPoolLike
 }
 
+/**
+ * A session pool for the pull-request LISTEN whose first connection is cut before it listened
+ * (the server terminated it), and whose later ones work (no notification ever arrives).
+ */
+function sessionPoolCutOnce() {
+  let opened = 0
+  const pool = {
+    get opened() {
+      return opened
+    },
+    async connect() {
+      opened += 1
+      const cut = opened === 1
+      const client = Object.assign(new EventEmitter(), {
+        release: () => {},
+        async query(text: string) {
+          if (cut) throw new Error('terminating connection due to administrator command')
+          return { rows: text.includes('pg_backend_pid') ? [{ pid: 4242 }] : [], rowCount: 0 }
+        },
+      })
+      return client
+    },
+    query: async () => ({ rows: [], rowCount: 0 }),
+    end: async () => {},
+  }
+  return pool as typeof pool & PgPoolLike
+}
+
 describe('PullLeadership (lease rows)', () => {
+  it('its LISTEN cut before it listened: it gives up, claims again, and listens again', async () => {
+    const pool = leasePool()
+    const sessionPool = sessionPoolCutOnce()
+    const log: string[] = []
+    const a = new PullLeadership(
+      pool,
+      's',
+      (o, l) => log.push(`${l ? 'leads' : 'left'} ${o}`),
+      () => {},
+      { sessionPool },
+    )
+    expect(await a.lead('Account')).toBe(true)
+    // Its session is gone: another engine may take over at once, so it stops leading.
+    await waitFor(() => a.leading.size === 0, 2_000, 'a to give up')
+    expect(await a.lead('Account')).toBe(true) // the next pull claims again
+    await waitFor(() => sessionPool.opened === 2, 2_000, 'a new LISTEN connection')
+    expect(log).toEqual(['leads Account', 'left Account', 'leads Account'])
+    await a.close()
+  })
+
   it('one of two engines leads a mapping; the other takes over once it released', async () => {
     const pool = leasePool()
     const log: string[] = []
