@@ -140,6 +140,7 @@ describe('SalesforcePubSubSource on one channel for several mappings', () => {
     expect(emu.pubSubStats.subscribes).toBe(1)
     expect(first.pulls).toEqual(expect.arrayContaining(['Account:stream', 'Contact:stream']))
     await first.engine.stop()
+    await waitFor(() => emu.pubSubStats.openStreams === 0, 5_000, 'the first stream closed')
     // Made while stopped: the restarted subscription replays them from the stored id.
     f.org.modify('Account', a as string, { Industry: 'Energy' })
     f.org.insert('Contact', [{ LastName: 'While stopped' }])
