@@ -9,13 +9,25 @@ import {
 } from '../salesforce/pubsub/pubsub-subscription.js'
 import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
-import { changeEventHint } from './change-event-hint.js'
 import type { ChangeReason, ChangeSourceContext } from './change-source.js'
+import { planPubSubBatch } from './pubsub-batch-plan.js'
+
+/** `/data/ChangeEvents` or a custom change-event channel. */
+const CHANNEL = /^\/data\/(ChangeEvents|[A-Za-z][A-Za-z0-9_]*__chn)$/
 
 /** Options of {@link SalesforcePubSubSource}. */
 export interface SalesforcePubSubSourceOptions {
   /** Objects to stream (API names); all mappings' by default. */
   readonly objects?: readonly string[]
+  /**
+   * One channel for every object the source covers, instead of a `/data/<Object>ChangeEvent`
+   * topic per mapping: `/data/ChangeEvents` (every object enabled for Change Data Capture) or a
+   * custom channel `/data/<Name>__chn`. One subscription then serves all the mappings: each event
+   * goes to its object's mapping (by `entityName`), events of other objects only move the replay
+   * id, and each mapped table stores the channel's replay id with its rows
+   * (docs/guides/change-sources.md, "One channel for several objects"). @default per-object topics
+   */
+  readonly channel?: string
   /**
    * The client id pgforce's own writes carry in `changeOrigin` (the adapter's `originClient`):
    * their events do not trigger pulls. @default 'pgforce'
@@ -44,8 +56,9 @@ export interface SalesforcePubSubSourceOptions {
 /**
  * Streams Change Data Capture events over Salesforce's Pub/Sub API (gRPC + Avro), the transport
  * Salesforce recommends (docs/guides/change-sources.md). Like `SalesforceStreamingSource`, an event
- * is a hint: it names the changed records and the pull re-reads them. Per mapping it subscribes to
- * `/data/<Object>ChangeEvent` with the adapter's session, asks for up to 100 events, and asks for
+ * is a hint: it names the changed records and the pull re-reads them. It subscribes per mapping to
+ * `/data/<Object>ChangeEvent` (or, with `channel`, once for all mappings to `/data/ChangeEvents`
+ * or a custom channel) with the adapter's session, asks for up to 100 events, and asks for
  * more only once the pull covering the previous batch has committed — with the batch's replay id,
  * the opaque bytes Salesforce sent, stored in the same transaction as the rows. A refused replay id
  * (expired, corrupted) resubscribes from the latest event and pulls from the stored cursor; a broken
@@ -68,6 +81,8 @@ export class SalesforcePubSubSource extends BaseChangeSource {
   readonly direction = 'pull' as const
   /** The objects it streams (API names); `undefined` for every mapping's. */
   readonly objects: readonly string[] | undefined
+  /** The one channel it subscribes to, or `undefined` for a topic per mapping. */
+  readonly channel: string | undefined
   private readonly ownOrigin: string
   private readonly endpoint: string
   private readonly ca: string | undefined
@@ -81,6 +96,13 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     super()
     const read = new OptionReader('SalesforcePubSubSource options')
     this.objects = options.objects
+    this.channel = options.channel
+    if (options.channel !== undefined && !CHANNEL.test(options.channel))
+      read.problem(
+        'channel',
+        "'/data/ChangeEvents' or a custom channel '/data/<Name>__chn'",
+        options.channel,
+      )
     this.ownOrigin = `client=${options.originClient ?? 'pgforce'}`
     this.endpoint = options.endpoint ?? SALESFORCE_PUBSUB_ENDPOINT
     this.ca = options.ca
@@ -96,7 +118,17 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     const mappings = context.mappings.filter(
       (m) => !wanted || wanted.includes(m.object.toLowerCase()),
     )
-    await Promise.all(mappings.map((mapping) => this.subscribe(context, mapping)))
+    if (this.channel) {
+      if (mappings.length > 0) await this.subscribe(context, this.channel, mappings)
+      return
+    }
+    await Promise.all(
+      mappings.map((mapping) =>
+        this.subscribe(context, `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`, [
+          mapping,
+        ]),
+      ),
+    )
   }
 
   protected override async onStop(): Promise<void> {
@@ -104,11 +136,19 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     await Promise.allSettled(this.subscriptions.splice(0).map((s) => s.close()))
   }
 
-  private async subscribe(context: ChangeSourceContext, mapping: Mapping): Promise<void> {
-    const salesforce = context.salesforce(mapping.object)
-    const topic = `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
+  /** One subscription to `topic` for `mappings` (one for a per-object topic, several for a channel). */
+  private async subscribe(
+    context: ChangeSourceContext,
+    topic: string,
+    mappings: readonly Mapping[],
+  ): Promise<void> {
+    const salesforce = context.salesforce(mappings[0]?.object ?? '')
     const cursors = new CursorStore(context.connection.pool, context.connection.schema)
-    const table = mapping.table
+    const tables = [...new Set(mappings.map((m) => m.table))]
+    const objects = [...new Set(mappings.map((m) => m.object))]
+    const pullEach = (reason: ChangeReason) => {
+      for (const object of objects) this.signal({ object, direction: 'pull', reason })
+    }
     const session = (options: { readonly refreshedSince?: number }) =>
       salesforce.streamingSession
         ? salesforce.streamingSession(options)
@@ -125,23 +165,24 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       topic,
       retryMs: this.retryMs,
       session: (refreshedSince) => session(refreshedSince === undefined ? {} : { refreshedSince }),
-      startAfter: () => cursors.replayBytes(table, topic),
+      // A channel shared by several tables resumes from the replay id written longest ago.
+      startAfter: () => cursors.earliestReplayBytes(tables, topic),
       onEvents: async (events) => {
         inFlight += 1
         try {
-          await this.onEvents(mapping, topic, cursors, events)
+          await this.onEvents(mappings, topic, cursors, events)
         } finally {
           inFlight -= 1
         }
       },
       // A quiet topic: keep the stored replay id fresh, so it never falls out of retention.
       onKeepalive: async (latest) => {
-        if (inFlight === 0 && (await cursors.replayBytes(table, topic)) !== undefined)
-          await cursors.writeReplayBytes(table, new Map([[topic, latest]]))
+        if (inFlight === 0 && (await cursors.hasReplayBytes(tables, topic)))
+          await cursors.writeReplayBytesFor(tables, topic, latest)
       },
       onConnect: () => {
         context.reportConnection({ source: this.name, state: 'connected', target: topic })
-        this.signal({ object: mapping.object, direction: 'pull', reason: 'reconnect' })
+        pullEach('reconnect')
       },
       onReconnecting: (reason) =>
         context.reportConnection({
@@ -151,10 +192,10 @@ export class SalesforcePubSubSource extends BaseChangeSource {
           reason,
         }),
       onReplayIdRefused: async (error: SalesforceApiError) => {
-        // Expired or corrupted: start from the latest event and catch up from the pull cursor.
+        // Expired or corrupted: start from the latest event and catch up from the pull cursors.
         context.reportError(error)
-        await cursors.clearReplayId(table, topic)
-        this.signal({ object: mapping.object, direction: 'pull', reason: 'gap' })
+        await cursors.clearReplayIds(tables, topic)
+        pullEach('gap')
       },
       onError: (error) => context.reportError(error),
     })
@@ -163,57 +204,56 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     else this.subscriptions.push(subscription)
   }
 
-  /** One batch: a pull of the records it names, or just its replay id when there is none to read. */
+  /**
+   * One batch: a pull per object it names records of, each storing the batch's replay id with its
+   * rows; the other covered tables get the replay id directly. Resolves once every pull committed
+   * (or `commitTimeoutMs` passed), so that more events are asked for only then.
+   */
   private async onEvents(
-    mapping: Mapping,
+    mappings: readonly Mapping[],
     topic: string,
     cursors: CursorStore,
     events: readonly ReceivedEvent[],
   ): Promise<void> {
     const last = events.at(-1)
     if (!last || !this.running) return
-    const recordIds = new Set<string>()
-    let reason: ChangeReason | undefined
-    for (const event of events) {
-      const hint = event.header && changeEventHint(event.header, this.ownOrigin)
-      if (!hint) continue
-      if (
-        hint.reason === 'stream' &&
-        event.header?.changeType === 'UPDATE' &&
-        !this.matters(mapping, event)
-      )
-        continue
-      // One pull for the batch: overflow outranks gap, gap outranks stream.
-      if (hint.reason === 'overflow' || (hint.reason === 'gap' && reason !== 'overflow'))
-        reason = hint.reason
-      else reason ??= 'stream'
-      for (const id of hint.recordIds) recordIds.add(id)
-    }
-    if (!reason) {
-      // Nothing to read (pgforce's own changes, or fields the mapping does not have): the
-      // replay id alone moves.
-      await cursors.writeReplayBytes(mapping.table, new Map([[topic, last.replayId]]))
-      return
-    }
+    const plan = planPubSubBatch(events, {
+      mappings,
+      ownOrigin: this.ownOrigin,
+      matters: (mapping, event) => this.matters(mapping, event),
+    })
+    // Nothing to read for these (pgforce's own changes, fields or objects they do not map, or no
+    // event of theirs): the replay id alone moves.
+    await cursors.writeReplayBytesFor(plan.idleTables, topic, last.replayId)
+    if (plan.pulls.length === 0) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.commitTimeoutMs)
       timer.unref()
       const stopping = this.stopping.signal
       stopping.addEventListener('abort', done, { once: true })
+      let waiting = plan.pulls.length
       function done() {
         clearTimeout(timer)
         stopping.removeEventListener('abort', done)
         resolve()
       }
-      this.signal({
-        object: mapping.object,
-        direction: 'pull',
-        reason: reason ?? 'stream',
-        recordIds: [...recordIds],
-        replayId: last.replayId,
-        channel: topic,
-        onCommitted: done,
-      })
+      for (const pull of plan.pulls) {
+        let committed = false
+        this.signal({
+          object: pull.object,
+          direction: 'pull',
+          reason: pull.reason,
+          recordIds: pull.recordIds,
+          replayId: last.replayId,
+          channel: topic,
+          onCommitted: () => {
+            if (committed) return
+            committed = true
+            waiting -= 1
+            if (waiting === 0) done()
+          },
+        })
+      }
       if (!this.running) done()
     })
   }

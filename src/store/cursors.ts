@@ -140,6 +140,64 @@ export class CursorStore {
     }
   }
 
+  /**
+   * The replay id to resume a topic shared by several tables (a channel such as
+   * `/data/ChangeEvents`) from: each table stores the channel's replay id with its own rows, and
+   * the one written longest ago is the most conservative, since opaque ids cannot be ordered
+   * (docs/guides/change-sources.md, "One channel for several objects"). `undefined` when no table
+   * has one.
+   */
+  async earliestReplayBytes(
+    tables: readonly string[],
+    topic: string,
+  ): Promise<Uint8Array | undefined> {
+    const { rows } = await this.db.query<{ replay_bytes: Buffer | null }>(
+      format(
+        `SELECT replay_bytes FROM %I._pgforce_cursor
+         WHERE table_name = ANY($1::text[]) AND name = $2 AND replay_bytes IS NOT NULL
+         ORDER BY updated_at, table_name LIMIT 1`,
+        this.schema,
+      ),
+      [tables, streamName(topic)],
+    )
+    return rows[0]?.replay_bytes ?? undefined
+  }
+
+  /** Stores one Pub/Sub replay id of a topic for several tables at once (one statement). */
+  async writeReplayBytesFor(
+    tables: readonly string[],
+    topic: string,
+    replayId: Uint8Array,
+  ): Promise<void> {
+    if (tables.length === 0) return
+    await this.db.query(
+      format(
+        `INSERT INTO %I._pgforce_cursor (table_name, name, replay_bytes, channel, updated_at)
+         SELECT t, $2, $3, $4, now() FROM unnest($1::text[]) AS t
+         ON CONFLICT (table_name, name) DO UPDATE
+           SET replay_bytes = excluded.replay_bytes, updated_at = now()`,
+        this.schema,
+      ),
+      [tables, streamName(topic), Buffer.from(replayId), topic],
+    )
+  }
+
+  /** Whether any of the tables has a stored replay id for the topic. */
+  async hasReplayBytes(tables: readonly string[], topic: string): Promise<boolean> {
+    return (await this.earliestReplayBytes(tables, topic)) !== undefined
+  }
+
+  /** Forgets a topic's replay id for several tables (after Salesforce refused it). */
+  async clearReplayIds(tables: readonly string[], topic: string): Promise<void> {
+    await this.db.query(
+      format(
+        'DELETE FROM %I._pgforce_cursor WHERE table_name = ANY($1::text[]) AND name = $2',
+        this.schema,
+      ),
+      [tables, streamName(topic)],
+    )
+  }
+
   /** Forgets a channel's replay id (after Salesforce refused it as expired). */
   async clearReplayId(table: string, channel: string): Promise<void> {
     await this.db.query(

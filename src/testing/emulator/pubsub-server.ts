@@ -96,8 +96,8 @@ interface Stream {
 
 /**
  * Salesforce's Pub/Sub API endpoint (gRPC over TLS) for the emulator, fed by the org's change-event
- * log like the CometD endpoint: `Subscribe` to `/data/<Object>ChangeEvent` or `/data/ChangeEvents`
- * with LATEST, EARLIEST or CUSTOM replay (10-byte opaque replay ids, compared as bytes),
+ * log like the CometD endpoint: `Subscribe` to `/data/<Object>ChangeEvent`, `/data/ChangeEvents` or
+ * a custom channel (`InMemoryOrg.defineChangeChannel`) with LATEST, EARLIEST or CUSTOM replay (10-byte opaque replay ids, compared as bytes),
  * `num_requested` flow control capped at 100 outstanding, empty keepalive responses with the latest
  * replay id, `GetSchema` by schema id (every schema an event was written with stays available) and
  * `GetTopic`. Auth comes from the `accesstoken`, `instanceurl` and `tenantid` metadata; errors carry

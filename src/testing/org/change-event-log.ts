@@ -47,7 +47,7 @@ export class ChangeEventLog {
     this.trim()
   }
 
-  /** Whether a channel exists: `/data/<Object>ChangeEvent`, `/data/ChangeEvents`, `/topic/<active PushTopic>`. */
+  /** Whether a channel exists: `/data/<Object>ChangeEvent`, `/data/ChangeEvents`, a custom `/data/<Name>__chn`, `/topic/<active PushTopic>`. */
   channelExists(channel: string): boolean {
     return this.channelCheck(channel)
   }

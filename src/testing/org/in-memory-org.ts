@@ -82,6 +82,8 @@ export class InMemoryOrg {
   private readonly writer: OrgWriter
   private readonly createdAt: number
   private sequence = 0
+  /** Custom change-event channels (`/data/<Name>__chn`) → the objects (lower case) they carry. */
+  private readonly customChannels = new Map<string, Set<string>>()
   private commitNumber = 0
 
   constructor(options: InMemoryOrgOptions = {}) {
@@ -349,6 +351,22 @@ export class InMemoryOrg {
     ].map((r) => ({ ...r }))
   }
 
+  /**
+   * Defines a custom Change Data Capture channel (`/data/<Name>__chn`, as a
+   * `PlatformEventChannel` with its members): from now on, the changes (and gap events) of the
+   * objects named are published to it too, with their own replay ids, like `/data/ChangeEvents`.
+   */
+  defineChangeChannel(channel: string, objectNames: readonly string[]): void {
+    if (!/^\/data\/[A-Za-z][A-Za-z0-9_]*__chn$/.test(channel))
+      throw new SalesforceApiError(`Invalid channel name ${channel}: expected /data/<Name>__chn`, {
+        errorCode: 'INVALID_INPUT',
+        statusCode: 400,
+      })
+    const members = this.customChannels.get(channel) ?? new Set<string>()
+    for (const name of objectNames) members.add(this.describe(name).name.toLowerCase())
+    this.customChannels.set(channel, members)
+  }
+
   /** Publishes a gap event (header only) for records, as Salesforce does for oversized changes. */
   publishGap(
     objectName: string,
@@ -357,7 +375,7 @@ export class InMemoryOrg {
   ): void {
     const name = this.describe(objectName).name
     const at = this.clock.now().getTime()
-    for (const channel of [cdcChannel(name), '/data/ChangeEvents']) {
+    for (const channel of this.changeChannels(name)) {
       this.events.publish(channel, (replayId) => gapData(name, changeType, recordIds, at, replayId))
     }
   }
@@ -434,7 +452,7 @@ export class InMemoryOrg {
         commitTimestamp,
         commitNumber,
       }
-      for (const channel of [cdcChannel(change.objectName), '/data/ChangeEvents']) {
+      for (const channel of this.changeChannels(change.objectName)) {
         this.events.publish(channel, (replayId) => cdcData(full, replayId))
       }
       for (const topic of topics) {
@@ -452,8 +470,16 @@ export class InMemoryOrg {
     })
   }
 
+  /** The channels an object's change events go to: its own, `/data/ChangeEvents`, custom ones. */
+  private changeChannels(objectName: string): string[] {
+    const custom = [...this.customChannels]
+      .filter(([, members]) => members.has(objectName.toLowerCase()))
+      .map(([channel]) => channel)
+    return [cdcChannel(objectName), '/data/ChangeEvents', ...custom]
+  }
+
   private channelExists(channel: string): boolean {
-    if (channel === '/data/ChangeEvents') return true
+    if (channel === '/data/ChangeEvents' || this.customChannels.has(channel)) return true
     if (channel.startsWith('/data/'))
       return [...this.describes.values()].some((d) => cdcChannel(d.name) === channel)
     if (channel.startsWith('/topic/')) {

@@ -266,6 +266,8 @@ describe('SalesforcePubSubSource in a running engine', () => {
     f.org.insert('Account', [{ Name: 'First' }])
     await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
     await first.engine.stop()
+    // The server learns of the cancel a moment later; until then its stream would take events.
+    await waitFor(() => emu.pubSubStats.openStreams === 0, 5_000, 'the first stream closed')
     const started = emu.pubSubStats.delivered
     f.org.insert(
       'Account',
