@@ -6,6 +6,7 @@
  */
 import { SalesforceEmulator } from '../src/testing/emulator/salesforce-emulator.js'
 import { clearProxyEnv } from '../test/support/proxy-env.js'
+import { accountRow } from './harness/account-rows.js'
 
 clearProxyEnv()
 const rows = Number(process.env.BENCH_ROWS ?? 100_000)
@@ -16,20 +17,7 @@ emulator.org.faults.setLatency(Number(process.env.BENCH_LATENCY_MS ?? 0))
 for (let start = 0; start < rows; start += 20_000) {
   emulator.org.insert(
     'Account',
-    Array.from({ length: Math.min(20_000, rows - start) }, (_, k) => {
-      const i = start + k
-      return {
-        Name: `Account ${i}`,
-        Industry: 'Energy',
-        AnnualRevenue: i,
-        NumberOfEmployees: i % 1000,
-        Phone: '555-0100',
-        Website: 'https://example.com',
-        BillingCity: 'Lyon',
-        BillingCountry: 'France',
-        Description: 'A description long enough to weigh something in memory and on the wire.',
-      }
-    }),
+    Array.from({ length: Math.min(20_000, rows - start) }, (_, k) => accountRow(start + k)),
   )
 }
 process.stdout.write(

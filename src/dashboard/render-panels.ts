@@ -43,25 +43,28 @@ function engineBar({ status, actions }: DashboardView): SafeHtml {
 </div>`
 }
 
-/** A mapping's state in a word: what an operator looks at first. */
-export function mappingState(mapping: MappingStatus, paused: boolean): string {
-  if (paused) return 'paused'
-  if (mapping.lastError) return 'error'
-  if (mapping.failed > 0 || mapping.pullFailed > 0) return 'failing records'
-  if (mapping.pending > 0) return 'sending'
-  return 'in sync'
+/**
+ * What the dashboard shows for a mapping: the engine's state (`status().mappings[i].state`, the
+ * one vocabulary, mapped to Heroku Connect's in docs/guides/monitoring.md), and beside it what an
+ * operator looks at next: records failing, or changes waiting to be sent.
+ */
+export function mappingState(mapping: MappingStatus): { state: string; detail?: string } {
+  if (mapping.failed > 0 || mapping.pullFailed > 0)
+    return { state: mapping.state, detail: 'failing records' }
+  if (mapping.pending > 0) return { state: mapping.state, detail: 'sending' }
+  return { state: mapping.state }
 }
 
 function mappingsTable({ status, now }: DashboardView): SafeHtml {
   const budget = status.apiBudget.perMapping ?? {}
   const rows = status.mappings.map((m) => {
     const limit = Object.entries(budget).find(([o]) => o.toLowerCase() === m.object.toLowerCase())
-    const state = mappingState(m, status.paused)
+    const { state, detail } = mappingState(m)
     return html`<tr data-mapping="${m.object}">
   <td>${m.object}</td><td>${m.table}</td><td>${m.access}</td>
-  <td><span class="state ${state.replace(' ', '-')}">${state}</span>${
-    m.lastError ? html`<div class="err">${m.lastError.message}</div>` : ''
-  }</td>
+  <td><span class="state ${state}">${state}</span>${
+    detail ? html` <span class="state ${detail.replace(' ', '-')}">${detail}</span>` : ''
+  }${m.lastError ? html`<div class="err">${m.lastError.message}</div>` : ''}</td>
   <td>${m.lastPull ? ago(now, m.lastPull.at) : '—'}${
     m.cursor ? html`<div class="muted">data as of ${m.cursor.systemModstamp}</div>` : ''
   }</td>

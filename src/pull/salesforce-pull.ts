@@ -147,10 +147,9 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       id: '',
     }
     // A first load, or a reload, of more records than the threshold goes through Bulk 2.0; the
-    // keyset loop below then catches what changed while it ran.
+    // REST query below then catches what changed while it ran.
     if (reload || (!stored && !onlyNamedRecords))
       cursor = (await this.loadIfLarge(plan, context, pages, counts, undefined, reload)) ?? cursor
-    const switched = !stored
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few
     // minutes. Purged records are in no page, so the check runs beside the pages (once the first
     // answered: a refused pull makes one call, not two).
@@ -172,20 +171,15 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
             )
           hardDeletes.catch(() => {}) // awaited below
           const last = first.at(-1)
-          if (switched || !last || first.length < PULL_PAGE_SIZE) return undefined
+          if (!stored || !last || first.length < PULL_PAGE_SIZE) return undefined
           // An adapter that does not tell the total size costs a COUNT() of what follows.
           const remaining =
             totalSize === undefined
-              ? await this.sizeUp(
-                  context,
+              ? await context.salesforce.count(
                   countSoql(plan, { systemModstamp: stampOf(last), id: String(last.Id) }),
-                  false,
                 )
-              : {
-                  total: totalSize - first.length,
-                  bulk: totalSize - first.length > this.tuning.bulkThreshold,
-                }
-          return remaining.bulk ? remaining.total : undefined
+              : totalSize - first.length
+          return remaining > this.tuning.bulkThreshold ? remaining : undefined
         },
       })
       cursor = rest.cursor

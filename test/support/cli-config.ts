@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { main } from '../../src/cli/main.js'
 
 /** Where a CLI test's `pgforce.config.ts` points. */
 export interface CliConfigTarget {
@@ -35,4 +36,24 @@ ${target.extraOptions ? `  ${target.extraOptions}\n` : ''}})
 `,
   )
   return dir
+}
+
+/** What one `pgforce` command printed, and its exit code. */
+export interface CliRun {
+  readonly code: number
+  readonly out: string
+  readonly err: string
+}
+
+/** Runs `pgforce <args>` in `dir` (in this process, as the bin does); resolves with its output. */
+export async function runPgforce(dir: string, ...args: string[]): Promise<CliRun> {
+  let out = ''
+  let err = ''
+  const io = {
+    out: { write: (text: string) => (out += text) },
+    err: { write: (text: string) => (err += text) },
+    cwd: dir,
+  }
+  const code = await main(args, {}, io, new Promise(() => {}))
+  return { code, out, err }
 }

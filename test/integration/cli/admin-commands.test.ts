@@ -3,14 +3,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../../src/cli/main.js'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { mappingsFromHerokuConnect } from '../../../src/mappings/mappings-from-heroku-connect.js'
 import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
-import { writeCliConfig } from '../../support/cli-config.js'
+import { runPgforce, writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
 // The operator's commands against a real config module (TypeScript, as users write it), the
@@ -39,18 +38,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** Runs `pgforce <args>` in the config's directory; resolves with the exit code and output. */
-async function pgforce(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io = {
-    out: { write: (text: string) => (out += text) },
-    err: { write: (text: string) => (err += text) },
-    cwd: dir,
-  }
-  const code = await main(args, {}, io, new Promise(() => {}))
-  return { code, out, err }
-}
+/** Runs `pgforce <args>` in the config's directory. */
+const pgforce = (...args: string[]) => runPgforce(dir, ...args)
 
 /** Makes one FAILED entry: a row Salesforce rejects (no Name), pushed by an engine. */
 async function failOneInsert(): Promise<void> {

@@ -1,14 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../../src/cli/main.js'
 import { parseSince } from '../../../src/cli/operations-commands.js'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { exportMappings } from '../../../src/mappings/export-mappings.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
-import { writeCliConfig } from '../../support/cli-config.js'
+import { runPgforce, writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -36,17 +35,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-async function pgforce(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io = {
-    out: { write: (text: string) => (out += text) },
-    err: { write: (text: string) => (err += text) },
-    cwd: dir,
-  }
-  const code = await main(args, {}, io, new Promise(() => {}))
-  return { code, out, err }
-}
+/** Runs `pgforce <args>` in the config's directory. */
+const pgforce = (...args: string[]) => runPgforce(dir, ...args)
 
 async function engine(): Promise<SyncEngine> {
   const connection = await createConnection({

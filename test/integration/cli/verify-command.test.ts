@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../../src/cli/main.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
-import { writeCliConfig } from '../../support/cli-config.js'
+import { runPgforce, writeCliConfig } from '../../support/cli-config.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
 // `pgforce verify` against a real config module, the emulator over HTTP and the test database:
@@ -32,18 +31,8 @@ afterAll(async () => {
   await db().pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
 })
 
-/** Runs `pgforce <args>` in the config's directory; resolves with the exit code and output. */
-async function pgforce(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const io = {
-    out: { write: (text: string) => (out += text) },
-    err: { write: (text: string) => (err += text) },
-    cwd: dir,
-  }
-  const code = await main(args, {}, io, new Promise(() => {}))
-  return { code, out, err }
-}
+/** Runs `pgforce <args>` in the config's directory. */
+const pgforce = (...args: string[]) => runPgforce(dir, ...args)
 
 describe('pgforce verify', () => {
   it('exits 0 when a mapping is in sync, 2 on drift; --repair re-pulls the drifted records', async () => {

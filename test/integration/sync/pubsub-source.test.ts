@@ -65,6 +65,25 @@ function pubSubEngine(
   return { engine, errors, pulls }
 }
 
+/**
+ * Runs a Pub/Sub engine until the event of one new Account (`name`) is applied and its replay id
+ * stored, then stops it and waits until the server has closed its stream (it learns of the cancel
+ * a moment later; until then the stream would take events meant for the next engine).
+ */
+async function storeOneReplayIdThenStop(
+  f: SyncFixture,
+  emu: SalesforceEmulator,
+  name: string,
+): Promise<void> {
+  const first = pubSubEngine(f, emu)
+  await first.engine.start()
+  await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
+  f.org.insert('Account', [{ Name: name }])
+  await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+  await first.engine.stop()
+  await waitFor(() => emu.pubSubStats.openStreams === 0, 5_000, 'the first stream closed')
+}
+
 async function storedReplayId(f: SyncFixture): Promise<string | undefined> {
   const { rows } = await db().pool.query(
     `SELECT encode(replay_bytes, 'hex') AS hex FROM "${f.connection.schema}"._pgforce_cursor WHERE name = $1`,
@@ -139,12 +158,7 @@ describe('SalesforcePubSubSource in a running engine', () => {
 
   it('resubscribes from the latest event and catches up by pulling when the replay id is refused', async () => {
     const { f, emu } = await setUp()
-    const first = pubSubEngine(f, emu)
-    await first.engine.start()
-    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
-    f.org.insert('Account', [{ Name: 'Before' }])
-    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
-    await first.engine.stop()
+    await storeOneReplayIdThenStop(f, emu, 'Before')
     f.org.insert('Account', [{ Name: 'While stopped' }])
     emu.failPubSub('corrupted-replay-id')
     const second = pubSubEngine(f, emu)
@@ -201,12 +215,7 @@ describe('SalesforcePubSubSource in a running engine', () => {
 
   it('decodes a backlog written with an older schema and a newer one (schemas by id)', async () => {
     const { f, emu } = await setUp()
-    const first = pubSubEngine(f, emu)
-    await first.engine.start()
-    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
-    f.org.insert('Account', [{ Name: 'Before' }])
-    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
-    await first.engine.stop()
+    await storeOneReplayIdThenStop(f, emu, 'Before')
     const asked = emu.pubSubStats.schemaRequests
     f.org.insert('Account', [{ Name: 'Old schema' }])
     f.org.addField('Account', { name: 'Tier__c', type: 'string' })
@@ -260,14 +269,7 @@ describe('SalesforcePubSubSource in a running engine', () => {
 
   it('drains a backlog of 5 000 events with at most 100 outstanding', async () => {
     const { f, emu } = await setUp('http', new InMemoryOrg({ eventRetention: 20_000 }))
-    const first = pubSubEngine(f, emu)
-    await first.engine.start()
-    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
-    f.org.insert('Account', [{ Name: 'First' }])
-    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
-    await first.engine.stop()
-    // The server learns of the cancel a moment later; until then its stream would take events.
-    await waitFor(() => emu.pubSubStats.openStreams === 0, 5_000, 'the first stream closed')
+    await storeOneReplayIdThenStop(f, emu, 'First')
     const started = emu.pubSubStats.delivered
     f.org.insert(
       'Account',

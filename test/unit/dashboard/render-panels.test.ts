@@ -81,13 +81,18 @@ describe('renderPanels', () => {
     expect(text).toContain('read-only')
   })
 
-  it('names each mapping’s state', () => {
-    expect(mappingState(mapping(), false)).toBe('in sync')
-    expect(mappingState(mapping({ pending: 2 }), false)).toBe('sending')
-    expect(mappingState(mapping({ failed: 1 }), false)).toBe('failing records')
-    expect(
-      mappingState(mapping({ lastError: { at: now, direction: 'pull', message: 'x' } }), false),
-    ).toBe('error')
-    expect(mappingState(mapping({ failed: 1 }), true)).toBe('paused')
+  it('shows the engine’s state of each mapping, and what is failing or waiting beside it', () => {
+    expect(mappingState(mapping())).toEqual({ state: 'synced' })
+    expect(mappingState(mapping({ pending: 2 }))).toEqual({ state: 'synced', detail: 'sending' })
+    expect(mappingState(mapping({ state: 'error', failed: 1, pending: 2 }))).toEqual({
+      state: 'error',
+      detail: 'failing records',
+    })
+    expect(mappingState(mapping({ state: 'paused', pullFailed: 1 }))).toEqual({
+      state: 'paused',
+      detail: 'failing records',
+    })
+    const text = renderPanels(view(true)).text
+    expect(text).toContain('<span class="state synced">synced</span>')
   })
 })
