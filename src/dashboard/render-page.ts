@@ -13,7 +13,7 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eceff3; v
 th { font-weight: 600; color: #55606e; font-size: 12px; }
 .muted { color: #7a8594; font-size: 12px; }
 .err { color: #b42318; }
-.state { padding: 1px 7px; border-radius: 9px; background: #e7f6ec; color: #1e6b3a; font-size: 12px; }
+.state { white-space: nowrap; padding: 1px 7px; border-radius: 9px; background: #e7f6ec; color: #1e6b3a; font-size: 12px; }
 .state.paused, .state.sending, .state.initial, .state.loading, .state.reloading, .state.resync { background: #fff4db; color: #8a5a00; }
 .state.error, .state.schema-changed, .state.failing-records { background: #fde8e7; color: #b42318; }
 .bar { display: flex; gap: 16px; align-items: center; margin-bottom: 14px; }
