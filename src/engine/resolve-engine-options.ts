@@ -146,7 +146,8 @@ export interface PushTuning {
 
 /**
  * The defaults of everything tunable, in one place: a first load over 10 000 records uses Bulk
- * 2.0 (Heroku Connect's threshold), written 5 000 records per transaction; each pull starts 2 s
+ * 2.0 (Heroku Connect's threshold), written 5 000 records per transaction, in query jobs of
+ * 25 000 records by Id range (at most 8), two running at a time; each pull starts 2 s
  * before its cursor (SystemModstamp has second precision); `getDeleted` at most every 5 minutes
  * (Salesforce asks no more often); pushes claim 2 000 entries per round. @internal
  */
@@ -156,6 +157,8 @@ export const DEFAULT_TUNING: { readonly pull: PullTuning; readonly push: PushTun
     hardDeleteIntervalMs: 300_000,
     bulkThreshold: 10_000,
     bulkBatchSize: 5_000,
+    bulkChunkSize: 25_000,
+    bulkParallelism: 2,
     failureRetryMs: 600_000,
   },
   push: { claimSize: 2_000 },

@@ -3,8 +3,10 @@ import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { PullCursor } from '../store/cursors.js'
 import type { SyncStore } from '../store/sync-store.js'
+import { idBoundaries, idRangeConditions } from './id-ranges.js'
 import type { PageApplier, PullCounts } from './page-applier.js'
 import { selectFields } from './pull-soql.js'
+import { readAhead } from './read-ahead.js'
 import { stampOf } from './record-field.js'
 
 /** Progress of a load, for progress bars. */
@@ -24,6 +26,13 @@ export interface BulkLoadOptions {
   readonly reload: boolean
   readonly total: number
   readonly batchSize?: number
+  /**
+   * Records per Bulk 2.0 query job: a load of more is split into jobs by Id range
+   * ({@link idBoundaries}). Unlimited when omitted.
+   */
+  readonly chunkSize?: number
+  /** Jobs running at a time when a load is split: the next ones start while one is read. */
+  readonly parallelism?: number
   readonly onProgress?: (progress: LoadProgress) => void
   /** The mapping's (metered) door to Salesforce. */
   readonly salesforce: SalesforceAdapter
@@ -33,8 +42,11 @@ export interface BulkLoadOptions {
 }
 
 /**
- * Loads a mapping through a Bulk 2.0 query (paged by the adapter, one page in memory at a time),
- * writing to Postgres in set-based batches. The cursor moves to the newest record seen only at
+ * Loads a mapping through Bulk 2.0 query jobs (paged by the adapter), writing to Postgres in
+ * set-based batches. A load of more than `chunkSize` records is split by Id range into jobs of
+ * about that size, read one after the other while the next `parallelism - 1` are already created
+ * and processed by Salesforce (their first page waiting): the time a job takes to start overlaps
+ * writing the one before (docs/concepts/performance.md, "Initial load"). The cursor moves to the newest record seen only at
  * the end, with the last batch: Bulk results are unordered, so no earlier point is safe. A reload
  * never empties the table first: rows are upserted, then rows whose records were not seen (and
  * did not change since the load began) are removed, in the final transaction. A record Postgres
@@ -52,7 +64,22 @@ export async function bulkLoad(
     ...(plan.mapping.where ? [`(${plan.mapping.where})`] : []),
     ...(options.since ? [`SystemModstamp >= ${options.since.systemModstamp}`] : []),
   ]
-  const soql = `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`
+  const soql = (range: string | undefined) => {
+    const all = range ? [...conditions, range] : conditions
+    return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${all.length ? ` WHERE ${all.join(' AND ')}` : ''}`
+  }
+  const ranges = await idRanges(plan, conditions, options)
+  const records = readAhead(
+    ranges.map(
+      (range) => () =>
+        salesforce.bulkQuery(soql(range), {
+          includeDeleted: true,
+          pageSize: 10_000,
+          signal: options.signal,
+        }),
+    ),
+    Math.max(1, options.parallelism ?? 2) - 1,
+  )
   const counts: PullCounts = { inserted: 0, updated: 0, deleted: 0, failed: 0 }
   const size = options.batchSize ?? 5_000
   let newest: PullCursor | undefined
@@ -102,17 +129,38 @@ export async function bulkLoad(
     // next ship() (or the end) awaits it and throws.
     applying.catch(() => {})
   }
-  for await (const record of salesforce.bulkQuery(soql, {
-    includeDeleted: true,
-    pageSize: 10_000,
-    signal: options.signal,
-  })) {
+  for await (const record of records) {
     batch.push(record)
     if (batch.length >= size) await ship(false)
   }
   await ship(true)
   await applying
   return counts
+}
+
+/**
+ * The Id ranges a load of `options.total` records is read in: one job per `chunkSize` records,
+ * cut between the first and the last Id matching `conditions` (two REST calls); a single
+ * unbounded range for a load that fits in one job.
+ */
+async function idRanges(
+  plan: MappingSchema,
+  conditions: readonly string[],
+  options: BulkLoadOptions,
+): Promise<(string | undefined)[]> {
+  const parts = options.chunkSize ? Math.ceil(options.total / options.chunkSize) : 1
+  if (parts < 2) return [undefined]
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''
+  const edge = async (order: 'ASC' | 'DESC') => {
+    const soql = `SELECT Id FROM ${plan.object}${where} ORDER BY Id ${order} LIMIT 1`
+    for await (const record of options.salesforce.queryAll(soql, { signal: options.signal }))
+      return String(record.Id)
+    return undefined
+  }
+  const first = await edge('ASC')
+  const last = first === undefined ? undefined : await edge('DESC')
+  if (first === undefined || last === undefined) return [undefined]
+  return idRangeConditions(idBoundaries(first, last, parts))
 }
 
 /**

@@ -15,6 +15,12 @@ import type { PullReport } from './pull-report.js'
 import { byIdSoql, countSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
 import { stampOf } from './record-field.js'
 
+/**
+ * Most Bulk 2.0 query jobs one load is split into: each job costs a create and a poll on top of
+ * its pages, so a very large load gets larger jobs rather than more of them.
+ */
+export const MAX_BULK_JOBS = 8
+
 /** How pulls behave, resolved once with the engine's options (`tuning`). @internal */
 export interface PullTuning {
   /** How far before the stored cursor each pull starts. */
@@ -25,6 +31,13 @@ export interface PullTuning {
   readonly bulkThreshold: number
   /** Records per Bulk 2.0 load batch written to Postgres in one transaction. */
   readonly bulkBatchSize: number
+  /**
+   * Records per Bulk 2.0 query job: a larger load is split by Id range into jobs of about this
+   * size (at most {@link MAX_BULK_JOBS}), read in order while the next ones are processed.
+   */
+  readonly bulkChunkSize: number
+  /** Bulk 2.0 query jobs of one split load running at a time. */
+  readonly bulkParallelism: number
   /**
    * How long a record Postgres refused waits before a pull reads it again by id (it is attempted
    * at once when it changes in Salesforce).
@@ -326,6 +339,8 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         reload,
         total,
         batchSize: this.tuning.bulkBatchSize,
+        chunkSize: Math.max(this.tuning.bulkChunkSize, Math.ceil(total / MAX_BULK_JOBS)),
+        parallelism: this.tuning.bulkParallelism,
         onProgress: (progress) => this.emit('load:progress', progress),
         pages,
         signal: context.signal,

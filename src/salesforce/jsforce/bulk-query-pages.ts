@@ -1,9 +1,9 @@
-import { parse } from 'csv-parse/sync'
 import type { Connection } from 'jsforce'
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import type { JsforceModules } from '../load-http-stack.js'
 import type { QueryOptions } from '../salesforce-adapter.js'
 import type { FieldDescribe, SObjectDescribe, SObjectRecord } from '../salesforce-types.js'
+import { parseCsv } from './parse-csv.js'
 
 interface JobInfo {
   id: string
@@ -14,7 +14,8 @@ interface JobInfo {
 /**
  * Runs a Bulk 2.0 query job and yields its records page by page, paging the results itself with
  * `maxRecords` and the `Sforce-Locator` header (jsforce's own multi-page bulk query crashes,
- * salesforce-wire.md §0.3). Memory holds one page at a time. CSV values are converted to the types
+ * salesforce-wire.md §0.3). The next page is fetched while the reader works through the current
+ * one: memory holds at most two pages. CSV values are converted to the types
  * REST queries return, with the object's describe. `HttpApi` is jsforce's, loaded lazily. @internal
  */
 export async function* bulkQueryPages(
@@ -45,28 +46,51 @@ export async function* bulkQueryPages(
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
   const root = await describe(objectName)
+  const page = (locator: string | undefined) =>
+    resultPage(conn, HttpApi, `${base}/${job.id}/results`, options.pageSize ?? 50_000, locator)
   let convert: ((cells: readonly string[]) => SObjectRecord) | undefined
-  let locator: string | undefined
-  do {
+  let next: Promise<ResultPage> | undefined = page(undefined)
+  while (next) {
     options.signal?.throwIfAborted()
-    const api = new HttpApi(conn, { responseType: 'text/plain' })
-    api.on('response', (response: { headers: Record<string, string> }) => {
-      locator = response.headers['sforce-locator']
-    })
-    const query = new URLSearchParams({ maxRecords: String(options.pageSize ?? 50_000) })
-    if (locator && locator !== 'null') query.set('locator', locator)
-    const csv = await api.request<string>({
-      method: 'GET',
-      url: `${conn.instanceUrl}${base}/${job.id}/results?${query.toString()}`,
-      headers: { Accept: 'text/csv' },
-    })
+    const { csv, locator }: ResultPage = await next
+    // The next page is on its way while this one is parsed and its records are applied.
+    next = locator && locator !== 'null' ? page(locator) : undefined
+    next?.catch(() => {}) // awaited on the next turn; not unhandled if the reader stops first
     // Rows as arrays, one typed pass each; the header is resolved to converters once per job.
-    const rows = parse(csv, { skip_empty_lines: true }) as string[][]
-    const [header, ...data] = rows
+    const [header, ...data] = parseCsv(csv)
     if (!header) continue
     convert ??= await rowConverter(header, root, describe)
     for (const cells of data) yield convert(cells)
-  } while (locator && locator !== 'null')
+  }
+}
+
+interface ResultPage {
+  readonly csv: string
+  /** `Sforce-Locator` of the response: the next page's, or `null` on the last one. */
+  readonly locator: string | undefined
+}
+
+/** One page of a query job's results, as CSV text, and the locator of the next page. */
+async function resultPage(
+  conn: Connection,
+  HttpApi: JsforceModules['HttpApi'],
+  url: string,
+  maxRecords: number,
+  locator: string | undefined,
+): Promise<ResultPage> {
+  let next: string | undefined
+  const api = new HttpApi(conn, { responseType: 'text/plain' })
+  api.on('response', (response: { headers: Record<string, string> }) => {
+    next = response.headers['sforce-locator']
+  })
+  const query = new URLSearchParams({ maxRecords: String(maxRecords) })
+  if (locator) query.set('locator', locator)
+  const csv = await api.request<string>({
+    method: 'GET',
+    url: `${conn.instanceUrl}${url}?${query.toString()}`,
+    headers: { Accept: 'text/csv' },
+  })
+  return { csv, locator: next }
 }
 
 /**

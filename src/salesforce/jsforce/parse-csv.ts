@@ -1,0 +1,68 @@
+/**
+ * Parses CSV text (RFC 4180, as Bulk 2.0 query results are written) into rows of cells: fields
+ * separated by commas, rows by LF or CRLF, a field in double quotes may hold commas, line breaks
+ * and `""` for a quote. Empty lines are skipped. One synchronous pass over the text that slices
+ * each cell out of it (no per-character string building), several times faster than a general
+ * streaming CSV parser on a 10 000-row page (docs/concepts/performance.md, "Initial load").
+ * Malformed text (an unterminated quote, text after a closing quote) throws: a page is never read
+ * half right. @internal
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  const end = text.length
+  let i = 0
+  let row: string[] = []
+  while (i < end) {
+    const first = text.charCodeAt(i)
+    if (row.length === 0 && (first === LF || first === CR)) {
+      i += 1 // an empty line
+      continue
+    }
+    if (first === QUOTE) {
+      let value = ''
+      let from = i + 1
+      for (;;) {
+        const quote = text.indexOf('"', from)
+        if (quote === -1) throw new SyntaxError(`CSV: unterminated quoted field at offset ${i}`)
+        if (text.charCodeAt(quote + 1) === QUOTE) {
+          value += text.slice(from, quote + 1)
+          from = quote + 2
+          continue
+        }
+        value += text.slice(from, quote)
+        i = quote + 1
+        break
+      }
+      row.push(value)
+    } else {
+      let j = i
+      while (j < end) {
+        const c = text.charCodeAt(j)
+        if (c === COMMA || c === LF || c === CR) break
+        j += 1
+      }
+      row.push(text.slice(i, j))
+      i = j
+    }
+    if (i >= end) break
+    const next = text.charCodeAt(i)
+    if (next === COMMA) {
+      i += 1
+      if (i === end) row.push('') // a last field that is empty
+      continue
+    }
+    if (next === CR) i += 1
+    if (i < end && text.charCodeAt(i) === LF) i += 1
+    else if (next !== CR)
+      throw new SyntaxError(`CSV: unexpected character after a field at offset ${i}`)
+    rows.push(row)
+    row = []
+  }
+  if (row.length > 0) rows.push(row)
+  return rows
+}
+
+const QUOTE = 34
+const COMMA = 44
+const LF = 10
+const CR = 13
