@@ -159,6 +159,7 @@ export const DEFAULT_TUNING: { readonly pull: PullTuning; readonly push: PushTun
     bulkBatchSize: 5_000,
     bulkChunkSize: 25_000,
     bulkParallelism: 2,
+    bulkWriters: 2,
     failureRetryMs: 600_000,
   },
   push: { claimSize: 2_000 },

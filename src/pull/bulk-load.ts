@@ -33,6 +33,8 @@ export interface BulkLoadOptions {
   readonly chunkSize?: number
   /** Jobs running at a time when a load is split: the next ones start while one is read. */
   readonly parallelism?: number
+  /** Batches written to Postgres at a time, each in its own transaction. @default 1 */
+  readonly writers?: number
   readonly onProgress?: (progress: LoadProgress) => void
   /** The mapping's (metered) door to Salesforce. */
   readonly salesforce: SalesforceAdapter
@@ -115,26 +117,37 @@ export async function bulkLoad(
     done += batch.length
     options.onProgress?.({ mapping: plan.object, done, total: options.total })
   }
-  // Fetching and parsing the next records overlaps applying the previous batch: one batch is
-  // in Postgres while the next one fills (batches still commit one after the other, in order).
-  let applying: Promise<void> = Promise.resolve()
+  // Fetching and parsing the next records overlaps applying earlier batches: up to `writers`
+  // batches are in Postgres at once, each in its own transaction (a load's records are distinct,
+  // so they touch different rows). The last batch, which moves the cursor, commits after all.
+  const writers = Math.max(1, options.writers ?? 1)
+  const inFlight = new Set<Promise<void>>()
   let batch: SObjectRecord[] = []
   const ship = async (last: boolean) => {
-    await applying
     const full = batch
     batch = []
     newest = newestOf(full, newest)
-    applying = flush(full, last)
+    if (last) {
+      await Promise.all(inFlight)
+      await flush(full, true)
+      return
+    }
+    while (inFlight.size >= writers) await Promise.race(inFlight)
+    const applying: Promise<void> = flush(full, false).finally(() => inFlight.delete(applying))
     // Handled here so a failure while the next batch fills is not an unhandled rejection; the
-    // next ship() (or the end) awaits it and throws.
+    // next ship() awaits it and throws.
     applying.catch(() => {})
+    inFlight.add(applying)
   }
-  for await (const record of records) {
-    batch.push(record)
-    if (batch.length >= size) await ship(false)
+  try {
+    for await (const record of records) {
+      batch.push(record)
+      if (batch.length >= size) await ship(false)
+    }
+    await ship(true)
+  } finally {
+    await Promise.allSettled(inFlight) // no transaction outlives the load
   }
-  await ship(true)
-  await applying
   return counts
 }
 

@@ -38,6 +38,8 @@ export interface PullTuning {
   readonly bulkChunkSize: number
   /** Bulk 2.0 query jobs of one split load running at a time. */
   readonly bulkParallelism: number
+  /** Batches of a Bulk 2.0 load written to Postgres at a time, each in its own transaction. */
+  readonly bulkWriters: number
   /**
    * How long a record Postgres refused waits before a pull reads it again by id (it is attempted
    * at once when it changes in Salesforce).
@@ -341,6 +343,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         batchSize: this.tuning.bulkBatchSize,
         chunkSize: Math.max(this.tuning.bulkChunkSize, Math.ceil(total / MAX_BULK_JOBS)),
         parallelism: this.tuning.bulkParallelism,
+        writers: this.tuning.bulkWriters,
         onProgress: (progress) => this.emit('load:progress', progress),
         pages,
         signal: context.signal,
