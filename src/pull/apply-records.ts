@@ -2,6 +2,7 @@ import format from 'pg-format'
 import type { ConflictEvent } from '../mappings/conflict-policy.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { PgClientLike } from '../postgres/pg-pool-like.js'
+import { textArrayLiteral } from '../postgres/text-array-literal.js'
 import type { ChangeEvent } from '../runs/change-event.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { StoreTransaction } from '../store/sync-store.js'
@@ -239,13 +240,17 @@ function upsertStatement(
   plan: MappingSchema,
   records: readonly SObjectRecord[],
   unsent: ReadonlySet<string>,
-): { sql: string; arrays: (string | null)[][] } {
+): { sql: string; arrays: string[] } {
   const columns = plan.columns
   const arrays = columns.map((column) =>
-    records.map((record) => asParameter(fieldValue(record, column.field), column)),
+    textArrayLiteral(
+      records.map((record) => asParameter(fieldValue(record, column.field), column)),
+    ),
   )
   // NULL for rows that keep their status; 'SYNCED' for the others.
-  arrays.push(records.map((record) => (unsent.has(record.Id as string) ? null : 'SYNCED')))
+  arrays.push(
+    textArrayLiteral(records.map((record) => (unsent.has(record.Id as string) ? null : 'SYNCED'))),
+  )
   const aliases = [...columns.map((_, i) => `c${i}`), 'lastop']
   const select = columns.map((c, i) => `u.c${i}::${castType(c.pgType)}`).join(', ')
   const names = columns.map((c) => format.ident(c.column))

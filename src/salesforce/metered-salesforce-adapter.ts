@@ -99,17 +99,35 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     await this.spend(firstPageCost)
     let seen = 0
     const iterator = records()[Symbol.asyncIterator]()
+    // One listener for the whole iteration, not one per record.
+    const abandoned = this.abandonment()
     try {
       for (;;) {
-        const next = await this.unlessAbandoned(iterator.next())
+        const pending = iterator.next()
+        const next = abandoned ? await Promise.race([pending, abandoned.promise]) : await pending
         if (next.done) return
         seen += 1
         if (seen > pageSize && seen % pageSize === 1) await this.spend(1)
         yield next.value
       }
     } finally {
+      abandoned?.dispose()
       void iterator.return?.()?.catch(() => {})
     }
+  }
+
+  /** A promise rejected when `abandon` is aborted (already, or later), until disposed. */
+  private abandonment(): { promise: Promise<never>; dispose(): void } | undefined {
+    const abandon = this.abandon
+    if (!abandon) return undefined
+    let onAbort = () => {}
+    const promise = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abandon.reason)
+      if (abandon.aborted) onAbort()
+      else abandon.addEventListener('abort', onAbort, { once: true })
+    })
+    promise.catch(() => {}) // raced against every record; rejects only when abandoned
+    return { promise, dispose: () => abandon.removeEventListener('abort', onAbort) }
   }
 
   get apiUsage(): ApiUsage | undefined {
