@@ -89,8 +89,17 @@ export class DoorKeeper {
     this.retry = undefined
     await this.chain
     if (!this.holding) return
-    // Best effort: a door left held opens by itself after holdMs.
-    await this.options.doorbell.release().catch(() => false)
+    // Best effort, for at most a second (Postgres may be gone): a door left held opens by itself
+    // after holdMs.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.options.doorbell.release().catch(() => false),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1_000)
+        timer.unref()
+      }),
+    ])
+    clearTimeout(timer)
   }
 
   private hold(): Promise<void> {
