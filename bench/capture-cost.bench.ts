@@ -1,16 +1,23 @@
 /**
  * Cost of change capture on the app's own writes: single-row INSERT and UPDATE throughput,
- * autocommit, on a mapped table with no trigger, with the capture trigger, and with capture + the
- * trigger-log NOTIFY (a session LISTENs, as the engine does), at 1 and 4 concurrent clients. The
- * three variants run in short slices (`BENCH_SLICE_MS`, 1 000), rotated, over `BENCH_CYCLES` (6)
- * cycles: each ratio is taken within a cycle, and printed as median [min–max].
+ * autocommit, on a mapped table with no trigger, with the capture trigger, with capture + the
+ * trigger-log NOTIFY while the doorbell is open (every write notifies: no engine is draining; a
+ * session LISTENs, as the engine does), and with capture while an engine drains (a session LISTENs
+ * and, as the engine does, holds the doorbell on a notification: the writes after it skip the
+ * NOTIFY; it reopens the door after each slice, as the engine does once the queue is empty), at 1
+ * and 4 concurrent clients (docs/concepts/design.md §5, "The doorbell"). The four variants run in
+ * short slices (`BENCH_SLICE_MS`, 1 000), rotated, over `BENCH_CYCLES` (6) cycles: each ratio is
+ * taken within a cycle, and printed as median [min–max].
  *
  *   npm run bench -- capture-cost
  */
 import pg from 'pg'
+import format from 'pg-format'
 import { defineMapping } from '../src/mappings/define-mapping.js'
 import { planMappings } from '../src/mappings/plan-mappings.js'
 import { SchemaInstaller } from '../src/postgres/install/schema-installer.js'
+import { triggerLogChannel } from '../src/postgres/install/system-tables-sql.js'
+import { Doorbell } from '../src/store/doorbell.js'
 import { accountDescribe } from '../test/fixtures/describe-fixture.js'
 import { benchPostgres, table } from './bench-postgres.js'
 import { ratios, spread } from './harness/rounds.js'
@@ -18,7 +25,7 @@ import { ratios, spread } from './harness/rounds.js'
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 1_000)
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6)
 const ROWS = 200_000
-const VARIANTS = ['plain', 'capture', 'notify'] as const
+const VARIANTS = ['plain', 'capture', 'notify', 'draining'] as const
 type Variant = (typeof VARIANTS)[number]
 
 async function setup(pool: pg.Pool): Promise<void> {
@@ -59,6 +66,35 @@ async function seed(pool: pg.Pool, variant: Variant): Promise<void> {
   await pool.query(`BEGIN; SET LOCAL xmlbinary = 'hex';
     INSERT INTO ${schema}.account (name, industry, annualrevenue, _hc_lastop)
       SELECT 'n' || g, 'Energy', g, 'SYNCED' FROM generate_series(1, ${ROWS}) g; COMMIT`)
+}
+
+/**
+ * The engine's side of the doorbell in `bench_draining`: LISTENs, holds the door on a notification
+ * (writers then skip theirs), and reopens it when told the drain is over (after each slice).
+ */
+async function drainingEngine(url: string, pool: pg.Pool) {
+  const doorbell = new Doorbell(pool, 'bench_draining')
+  const listener = new pg.Client({ connectionString: url })
+  await listener.connect()
+  let notifications = 0
+  let holding: Promise<void> | undefined
+  listener.on('notification', () => {
+    notifications += 1
+    holding ??= doorbell.hold()
+  })
+  await listener.query(format('LISTEN %I', triggerLogChannel('bench_draining')))
+  return {
+    get notifications() {
+      return notifications
+    },
+    /** The queue is empty: reopen the door once no writer that skipped the notify is in flight. */
+    async drained(): Promise<void> {
+      await holding
+      holding = undefined
+      while (!(await doorbell.release())) await new Promise((resolve) => setTimeout(resolve, 5))
+    },
+    end: () => listener.end(),
+  }
 }
 
 /** One slice of `op` on `variant` by every client; writes per second. */
@@ -102,28 +138,37 @@ try {
   // The engine LISTENs on the trigger log's channel: notifications are delivered, not dropped.
   const listener = new pg.Client({ connectionString: postgres.url })
   await listener.connect()
-  await listener.query('LISTEN "bench_notify.hc_trigger_log"')
+  await listener.query(format('LISTEN %I', triggerLogChannel('bench_notify')))
   listener.on('notification', () => {})
+  const engine = await drainingEngine(postgres.url, pool)
+  let writes = 0
   const rows: (string | number)[][] = [
     [
       'operation',
       'clients',
       'no trigger/s',
       'capture/s',
-      'capture+notify/s',
+      'door open/s',
+      'draining/s',
       'capture ×',
-      'capture+notify ×',
+      'door open ×',
+      'draining ×',
     ],
   ]
   for (const op of ['insert', 'update'] as const) {
     if (op === 'update') for (const variant of VARIANTS) await seed(pool, variant)
     for (const clients of [1, 4]) {
       const connections = await connect(postgres.url, clients)
-      const rates: Record<Variant, number[]> = { plain: [], capture: [], notify: [] }
+      const rates: Record<Variant, number[]> = { plain: [], capture: [], notify: [], draining: [] }
       for (let cycle = 0; cycle < CYCLES; cycle += 1) {
         for (let k = 0; k < VARIANTS.length; k += 1) {
           const variant = VARIANTS[(k + cycle) % VARIANTS.length] as Variant
-          rates[variant].push(await slice(connections, variant, op, cycle * 1_000_000))
+          const rate = await slice(connections, variant, op, cycle * 1_000_000)
+          rates[variant].push(rate)
+          if (variant === 'draining') {
+            writes += Math.round(rate * (SLICE_MS / 1000))
+            await engine.drained()
+          }
         }
       }
       await Promise.all(connections.map((client) => client.end()))
@@ -133,16 +178,22 @@ try {
         spread(rates.plain),
         spread(rates.capture),
         spread(rates.notify),
+        spread(rates.draining),
         spread(ratios(rates.capture, rates.plain), 2),
         spread(ratios(rates.notify, rates.plain), 2),
+        spread(ratios(rates.draining, rates.plain), 2),
       ])
     }
   }
   await listener.end()
+  await engine.end()
   console.log(
     `Capture cost on single-row autocommit writes (${postgres.kind}; ${CYCLES} cycles of ${SLICE_MS} ms slices, median [min–max])\n`,
   )
   console.log(table(rows))
+  console.log(
+    `\nWhile draining, ${engine.notifications} of about ${writes} writes notified (those before the door was held).`,
+  )
 } finally {
   await pool.end()
   await postgres.stop()

@@ -3,9 +3,11 @@ import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource } from '../sources/change-source.js'
+import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
 import type { PullLeadership } from '../store/pull-leadership.js'
 import type { SyncStore } from '../store/sync-store.js'
 import type { ApiBudget } from './api-budget.js'
+import { DoorKeeper } from './door-keeper.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
 import { readsBack } from './read-back.js'
@@ -66,6 +68,8 @@ export class RunningEngine {
   private readonly currentPlans: () => ReadonlyMap<string, MappingSchema>
   private readonly scheduler: LaneScheduler<ChangeSignal>
   private readonly leadership: PullLeadership
+  /** Holds the trigger log's doorbell while pushes drain it; only when this engine LISTENs. */
+  private readonly door: DoorKeeper | undefined
   private readonly stopping = new AbortController()
   private readonly abandon = new AbortController()
   private readonly timers: NodeJS.Timeout[] = []
@@ -95,6 +99,19 @@ export class RunningEngine {
         this.reportTerminalSession(error)
       },
     })
+    // Writers skip their NOTIFY while an engine holds the door: only one that listens holds it.
+    this.door = host.sources.some((source) => source instanceof PostgresNotifySource)
+      ? new DoorKeeper({
+          doorbell: host.store.doorbell,
+          pushAll: () => this.pushAll('drain'),
+          onError: (error) =>
+            emit('error', {
+              error:
+                error instanceof Error ? error : new PgforceError('ENGINE_STATE', String(error)),
+              context: 'doorbell',
+            }),
+        })
+      : undefined
   }
 
   private get plans(): ReadonlyMap<string, MappingSchema> {
@@ -174,6 +191,7 @@ export class RunningEngine {
     } finally {
       clearTimeout(deadline)
     }
+    await this.door?.close()
     await this.leadership.close()
   }
 
@@ -253,12 +271,14 @@ export class RunningEngine {
     // a pull that kept some — or that failed after committing pages, which may have — push.
     const pushAfterPull = () =>
       this.signal({ object: plan.object, direction: 'push', reason: 'pull' })
+    if (direction === 'push') await this.door?.beforePush(hints.map((h) => h.reason))
     const report = await this.host.runs
       .run(direction, plan, hints, { signal: this.stopping.signal, abandon: this.abandon.signal })
       .catch((error: unknown) => {
         if (direction === 'pull' && plan.mapping.access === 'read_write') pushAfterPull()
         throw error
       })
+    if (report.direction === 'push') await this.door?.afterPush(plan.object, report.sent)
     if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
     if (report.direction === 'push' && readsBack(plan, report)) await this.readBack(plan)
     if (report.direction === 'pull' && report.keptUnsent > 0) pushAfterPull()
@@ -281,6 +301,12 @@ export class RunningEngine {
         context: 'read-back request',
       }),
     )
+  }
+
+  /** Asks for a push of every read/write mapping. */
+  private pushAll(reason: ChangeSignal['reason']): void {
+    for (const plan of this.plans.values())
+      this.signal({ object: plan.object, direction: 'push', reason })
   }
 
   /** After a parent's push: children held back waiting for it can go now. */

@@ -28,6 +28,11 @@ export type ChangeReason =
   /** A worker checks whether it can take over the pull of a mapping no live worker leads. */
   | 'takeover'
   | 'resume'
+  /**
+   * The engine holds the trigger log's doorbell while it drains it, so app writes do not notify:
+   * it pushes every mapping again itself (docs/concepts/design.md §5, "The doorbell").
+   */
+  | 'drain'
   /** `verify({ repair: true })` or a reconcile re-pulls the records it found drifted (`recordIds`). */
   | 'verify'
 

@@ -5,6 +5,7 @@ import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 import { ApiUsageStore } from './api-usage.js'
 import { BackfillStore } from './backfills.js'
 import { CursorStore } from './cursors.js'
+import { Doorbell } from './doorbell.js'
 import { FailedEntryStore } from './failed-entries.js'
 import { InsertFence, passInsertFence } from './insert-fence.js'
 import { assertInstalled, recordedMappings } from './installation.js'
@@ -77,6 +78,8 @@ export class SyncStore extends StoreModules {
   readonly pauseSwitch: PauseSwitch
   /** The warnings workers raise (`_pgforce_warning`). */
   readonly warnings: WarningStore
+  /** Whether app writes notify the engines (`_pgforce_doorbell`), held while an engine drains. */
+  readonly doorbell: Doorbell
 
   constructor(pool: PgPoolLike, schema: string) {
     super(pool, schema)
@@ -85,6 +88,7 @@ export class SyncStore extends StoreModules {
     this.failedEntries = new FailedEntryStore(pool, schema)
     this.pauseSwitch = new PauseSwitch(pool, schema)
     this.warnings = new WarningStore(pool, schema)
+    this.doorbell = new Doorbell(pool, schema)
   }
 
   /** FAILED trigger-log entries, newest first (`objectOf` names a table's mapping). */

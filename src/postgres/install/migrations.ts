@@ -1,5 +1,6 @@
 import format from 'pg-format'
 import { captureHelpersSql } from './capture-helpers-sql.js'
+import { doorbellSql } from './doorbell-sql.js'
 import { systemTablesSql, triggerLogNotifySql } from './system-tables-sql.js'
 
 /** One step of the schema-level migration: the statements that bring version `n - 1` to `n`. */
@@ -185,6 +186,12 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: (schema) => [
       format('ALTER TABLE %I._pgforce_cursor ADD COLUMN IF NOT EXISTS replay_bytes bytea', schema),
     ],
+  },
+  {
+    version: 12,
+    description:
+      "The trigger log's doorbell: app writes skip the NOTIFY (which commits notifying transactions one at a time) while an engine drains the log",
+    statements: doorbellSql,
   },
 ]
 

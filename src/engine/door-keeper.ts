@@ -1,0 +1,141 @@
+import type { Doorbell } from '../store/doorbell.js'
+import { DOOR_HOLD_MS } from '../store/doorbell.js'
+
+/** Options of {@link DoorKeeper}. @internal */
+export interface DoorKeeperOptions {
+  /** The schema's doorbell (`hold()` / `release()`). */
+  readonly doorbell: Pick<Doorbell, 'hold' | 'release'>
+  /** Asks for a push of every read/write mapping. */
+  readonly pushAll: () => void
+  /** A hold or release that failed (the engine reports it as an `error` event). */
+  readonly onError: (error: unknown) => void
+  /** How long a hold lasts unless refreshed. @default 30 000 */
+  readonly holdMs?: number
+  /** A held door is refreshed by a push that sends something at most this often. @default 10 000 */
+  readonly refreshMs?: number
+  /** First delay before trying again to reopen a door writers still hold; doubles. @default 100 */
+  readonly retryMs?: number
+  /** Longest delay between tries. @default 500 */
+  readonly maxRetryMs?: number
+}
+
+/**
+ * The engine's side of the trigger log's doorbell (docs/concepts/design.md §5, "The doorbell"):
+ * while pushes find changes, it holds the door, so app writes skip their `pg_notify`, and since
+ * nobody rings meanwhile it asks for pushes of every mapping itself after each push that sent
+ * something. When every mapping's latest push found nothing it reopens the door; that succeeds
+ * only once every writer that skipped the notify has committed (else it tries again after
+ * `retryMs`, pushing meanwhile, never waiting on the app), and is followed by one more push of
+ * every mapping, which sees their changes. Started as if holding: a door an engine left held (it
+ * stopped or died) is reopened by the first push that finds nothing. @internal
+ */
+export class DoorKeeper {
+  private readonly options: DoorKeeperOptions
+  private readonly holdMs: number
+  private readonly refreshMs: number
+  private readonly retryMs: number
+  private readonly maxRetryMs: number
+  /** Mappings whose latest push sent something: the door stays held until none is left. */
+  private readonly busy = new Set<string>()
+  private holding = true
+  /** When this engine last held the door (0: never, or it may have expired). */
+  private heldAt = 0
+  private retryDelay: number
+  private retry: NodeJS.Timeout | undefined
+  /** Holds and releases, one at a time. */
+  private chain: Promise<void> = Promise.resolve()
+  private closed = false
+
+  constructor(options: DoorKeeperOptions) {
+    this.options = options
+    this.holdMs = options.holdMs ?? DOOR_HOLD_MS
+    this.refreshMs = options.refreshMs ?? 10_000
+    this.retryMs = options.retryMs ?? 100
+    this.maxRetryMs = options.maxRetryMs ?? 500
+    this.retryDelay = this.retryMs
+  }
+
+  /** Whether this engine holds the door, as far as it knows (for status and tests). */
+  get held(): boolean {
+    return this.holding
+  }
+
+  /** Before a push: one asked for by a notification starts a drain, so the door is held now. */
+  beforePush(reasons: readonly string[]): Promise<void> {
+    return reasons.includes('notify') ? this.hold() : Promise.resolve()
+  }
+
+  /** After a push of `object` that did not throw and sent `sent` entries. */
+  async afterPush(object: string, sent: number): Promise<void> {
+    if (this.closed) return
+    if (sent > 0) {
+      this.busy.add(object)
+      await this.hold()
+      // Writers do not ring while the door is held: keep draining every mapping.
+      this.options.pushAll()
+      return
+    }
+    this.busy.delete(object)
+    if (this.holding && this.busy.size === 0 && !this.retry) await this.release()
+  }
+
+  /**
+   * Stops trying; reopens a door this engine holds if no writer that skipped the notify is in
+   * flight, so writers ring the other engines at once rather than after the hold runs out.
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.retry)
+    this.retry = undefined
+    await this.chain
+    if (!this.holding) return
+    // Best effort, for at most a second (Postgres may be gone): a door left held opens by itself
+    // after holdMs.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.options.doorbell.release().catch(() => false),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1_000)
+        timer.unref()
+      }),
+    ])
+    clearTimeout(timer)
+  }
+
+  private hold(): Promise<void> {
+    return this.serially(async () => {
+      if (this.holding && Date.now() - this.heldAt < this.refreshMs) return
+      await this.options.doorbell.hold(this.holdMs)
+      this.holding = true
+      this.heldAt = Date.now()
+    })
+  }
+
+  private release(): Promise<void> {
+    return this.serially(async () => {
+      if (!this.holding || this.busy.size > 0) return
+      if (await this.options.doorbell.release()) {
+        this.holding = false
+        this.heldAt = 0
+        this.retryDelay = this.retryMs
+        // The final drain: every change captured without a notify is committed now.
+        this.options.pushAll()
+        return
+      }
+      // Writers that skipped the notify are still in flight: push what is committed, try again.
+      this.options.pushAll()
+      this.retry = setTimeout(() => {
+        this.retry = undefined
+        if (!this.closed) void this.release()
+      }, this.retryDelay)
+      this.retry.unref()
+      this.retryDelay = Math.min(this.retryDelay * 2, this.maxRetryMs)
+    })
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(() => (this.closed ? undefined : step()))
+    this.chain = next.catch((error: unknown) => this.options.onError(error))
+    return this.chain
+  }
+}

@@ -1,0 +1,74 @@
+import format from 'pg-format'
+import { doorbellLockKey } from '../postgres/install/doorbell-sql.js'
+import type { Queryable } from './queryable.js'
+
+/** How long a held door lasts unless its holder refreshes it: an engine that died reopens it. */
+export const DOOR_HOLD_MS = 30_000
+
+/**
+ * `_pgforce_doorbell`: whether app writes ring the engine (`pg_notify`) when they capture a
+ * change (docs/concepts/design.md §5, "The doorbell"). An engine that drains the trigger log
+ * holds the door (`hold()`): until `rung_until`, writers at READ COMMITTED skip the notify, which
+ * would make their commits queue behind each other's. When the queue is empty it reopens it
+ * (`release()`), which succeeds only once every writer that skipped has committed: after it the
+ * engine pushes once more, so no entry waits for a notification that was never sent. Every
+ * statement is one autocommit transaction with transaction-scoped locks, so it works behind a
+ * transaction pooler. @internal
+ */
+export class Doorbell {
+  private readonly db: Queryable
+  private readonly schema: string
+  private readonly key: string
+
+  constructor(db: Queryable, schema: string) {
+    this.db = db
+    this.schema = schema
+    this.key = doorbellLockKey(schema)
+  }
+
+  /** Holds the door for `holdMs` from now: writers stop notifying (the row is made if missing). */
+  async hold(holdMs: number = DOOR_HOLD_MS): Promise<void> {
+    await this.db.query(
+      format(
+        `INSERT INTO %I._pgforce_doorbell (singleton, rung_until)
+         VALUES (true, now() + make_interval(secs => $1 / 1000.0))
+         ON CONFLICT (singleton) DO UPDATE SET rung_until = EXCLUDED.rung_until`,
+        this.schema,
+      ),
+      [holdMs],
+    )
+  }
+
+  /**
+   * Reopens the door if no writer that skipped the notify is still in flight (the doorbell's lock
+   * taken exclusive, without waiting: writers hold it shared to their commit). `false`: some are;
+   * try again shortly, and push meanwhile. `true`: writers notify again, and every change
+   * captured without a notify is committed, visible to the next claim.
+   */
+  async release(): Promise<boolean> {
+    // One statement, one transaction: the lock is held from here to its commit, a moment in which
+    // writers wait. Tried even when the row is missing (writers then notify anyway).
+    const { rows } = await this.db.query<{ taken: boolean }>(
+      format(
+        `WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS taken),
+           reopened AS (UPDATE %I._pgforce_doorbell SET rung_until = NULL
+                        WHERE (SELECT taken FROM lock))
+         SELECT taken FROM lock`,
+        this.schema,
+      ),
+      [this.key],
+    )
+    return rows[0]?.taken === true
+  }
+
+  /** When the door opens again (`undefined`: open), for status and tests. */
+  async heldUntil(): Promise<Date | undefined> {
+    const { rows } = await this.db.query<{ rung_until: Date | null }>(
+      format(
+        'SELECT rung_until FROM %I._pgforce_doorbell WHERE rung_until > clock_timestamp()',
+        this.schema,
+      ),
+    )
+    return rows[0]?.rung_until ?? undefined
+  }
+}

@@ -1,0 +1,113 @@
+import pg from 'pg'
+import { afterEach, expect, it } from 'vitest'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { triggerLogChannel } from '../../../src/postgres/install/system-tables-sql.js'
+import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
+import { Doorbell } from '../../../src/store/doorbell.js'
+import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
+import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
+
+const db = useTestDatabase()
+const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
+let fixture: SyncFixture | undefined
+const clients: pg.Client[] = []
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.end()
+  await fixture?.engine.stop()
+  await fixture?.close()
+  fixture = undefined
+})
+
+async function client(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: db().url })
+  await c.connect()
+  clients.push(c)
+  return c
+}
+
+/** Account names in the org. */
+function inSalesforce(names: readonly string[]): boolean {
+  const records = fixture?.org.query('SELECT Name FROM Account').records ?? []
+  const there = new Set(records.map((r) => r.Name))
+  return names.every((name) => there.has(name))
+}
+
+it('a change captured without a notify while the door was held reaches Salesforce once its transaction commits', async () => {
+  fixture = await syncFixture(db(), [account], {
+    sources: [new PostgresNotifySource()],
+    over: 'http',
+  })
+  const { schema } = fixture.connection
+  const doorbell = new Doorbell(db().pool, schema)
+  // A worker that was draining left the door held; an app transaction captures a row meanwhile:
+  // it does not ring, and nothing polls the trigger log here.
+  await doorbell.hold()
+  const app = await client()
+  await app.query('BEGIN')
+  await app.query(`INSERT INTO "${schema}".account (name) VALUES ('Late')`)
+  let pushes = 0
+  fixture.engine.on('push:completed', () => {
+    pushes += 1
+  })
+  await fixture.engine.start()
+  // The engine finds the queue empty and tries to reopen the door: refused while the writer is
+  // in flight, it pushes and tries again.
+  await waitFor(() => pushes >= 4, 10_000, 'pushes while the door cannot be reopened')
+  expect(await doorbell.heldUntil()).toBeInstanceOf(Date)
+  expect(inSalesforce(['Late'])).toBe(false)
+
+  await app.query('COMMIT')
+  await waitFor(() => inSalesforce(['Late']), 10_000, "'Late' in Salesforce")
+  await waitFor(async () => (await doorbell.heldUntil()) === undefined, 10_000, 'the door open')
+  await waitFor(async () => Boolean((await fixture?.rows('account'))?.[0]?.sfid), 10_000, 'sfid')
+})
+
+it('while the engine drains the trigger log, app writes do not notify, and still reach Salesforce', async () => {
+  fixture = await syncFixture(db(), [account], {
+    sources: [new PostgresNotifySource()],
+    over: 'http',
+  })
+  const { schema } = fixture.connection
+  const channel = triggerLogChannel(schema)
+  const doorbell = new Doorbell(db().pool, schema)
+  const listener = await client()
+  const pings: string[] = []
+  listener.on('notification', (message) => {
+    if (message.payload === 'ping' || message.payload?.startsWith('sentinel')) {
+      pings.push(message.payload)
+    }
+  })
+  await listener.query(`LISTEN "${channel}"`)
+  const sent: number[] = []
+  fixture.engine.on('push:completed', (report) => sent.push(report.sent))
+  const connected = new Promise((resolve) => fixture?.engine.once('source:connected', resolve))
+  await fixture.engine.start()
+  await connected
+  // Settle: a first change is pushed, the next push finds nothing and reopens the door, and the
+  // push after that (the final drain) finds nothing either; then the engine waits for a ring.
+  await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Warm-up')`)
+  await waitFor(() => sent.indexOf(1) >= 0 && sent.length - sent.indexOf(1) >= 3, 10_000, 'idle')
+  expect(sent.slice(sent.indexOf(1) + 1)).toEqual([0, 0])
+  expect(await doorbell.heldUntil()).toBeUndefined()
+  // Slow Salesforce calls: the drain lasts.
+  fixture.org.faults.setLatency(500)
+
+  await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('First')`)
+  await waitFor(async () => (await doorbell.heldUntil()) !== undefined, 5_000, 'the door held')
+  for (const name of ['Second', 'Third'])
+    await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ($1)`, [name])
+  // Notifications arrive in commit order: once this sentinel is heard, theirs would have been.
+  await db().pool.query('SELECT pg_notify($1, $2)', [channel, 'sentinel'])
+  await waitFor(() => pings.includes('sentinel'), 5_000, 'the sentinel')
+  expect(pings).toEqual(['ping', 'ping', 'sentinel'])
+
+  await waitFor(() => inSalesforce(['First', 'Second', 'Third']), 15_000, 'all three in Salesforce')
+  fixture.org.faults.setLatency(0)
+  await waitFor(async () => (await doorbell.heldUntil()) === undefined, 10_000, 'the door open')
+  // Open again: the next write rings.
+  await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Fourth')`)
+  await waitFor(() => pings.length === 4, 5_000, 'a ping for the write after the drain')
+  expect(pings).toEqual(['ping', 'ping', 'sentinel', 'ping'])
+  await waitFor(() => inSalesforce(['Fourth']), 10_000, "'Fourth' in Salesforce")
+})

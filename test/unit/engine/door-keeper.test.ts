@@ -1,0 +1,154 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { DoorKeeper } from '../../../src/engine/door-keeper.js'
+
+/** A doorbell that records what it was asked, and refuses to reopen while `inFlight`. */
+function fakeDoorbell() {
+  const calls: string[] = []
+  const bell = {
+    calls,
+    inFlight: false,
+    async hold(ms?: number) {
+      calls.push(`hold ${ms}`)
+    },
+    async release() {
+      calls.push(bell.inFlight ? 'release refused' : 'release')
+      return !bell.inFlight
+    },
+  }
+  return bell
+}
+
+let bell: ReturnType<typeof fakeDoorbell>
+let pushes: number
+let errors: unknown[]
+let door: DoorKeeper
+
+beforeEach(() => {
+  vi.useFakeTimers()
+  bell = fakeDoorbell()
+  pushes = 0
+  errors = []
+  door = new DoorKeeper({
+    doorbell: bell,
+    pushAll: () => {
+      pushes += 1
+    },
+    onError: (error) => errors.push(error),
+  })
+})
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('DoorKeeper', () => {
+  it('reopens a door left held by an engine before it, on its first push that finds nothing', async () => {
+    await door.afterPush('Account', 0)
+    expect(bell.calls).toEqual(['release'])
+    expect(pushes).toBe(1) // the final drain
+    expect(door.held).toBe(false)
+    await door.afterPush('Account', 0)
+    expect(bell.calls).toEqual(['release'])
+  })
+
+  it('holds the door while pushes send, pushing every mapping itself; reopens it when all come back empty', async () => {
+    await door.afterPush('Account', 0) // reopens the start's door
+    bell.calls.length = 0
+    pushes = 0
+    await door.beforePush(['notify'])
+    expect(bell.calls).toEqual(['hold 30000'])
+    await door.afterPush('Account', 3)
+    expect(pushes).toBe(1) // nobody rings meanwhile: the engine asks itself
+    await door.afterPush('Contact', 2)
+    expect(pushes).toBe(2)
+    expect(bell.calls).toEqual(['hold 30000']) // refreshed at most every 10 s
+    await door.afterPush('Account', 0)
+    expect(bell.calls).toEqual(['hold 30000']) // Contact still sends
+    await door.afterPush('Contact', 0)
+    expect(bell.calls).toEqual(['hold 30000', 'release'])
+    expect(pushes).toBe(3) // the final drain
+    expect(door.held).toBe(false)
+  })
+
+  it('refreshes a held door while pushes keep sending, at most every 10 s', async () => {
+    await door.beforePush(['notify'])
+    await door.afterPush('Account', 1)
+    vi.advanceTimersByTime(9_000)
+    await door.afterPush('Account', 1)
+    expect(bell.calls).toEqual(['hold 30000'])
+    vi.advanceTimersByTime(2_000)
+    await door.afterPush('Account', 1)
+    await door.beforePush(['notify'])
+    expect(bell.calls).toEqual(['hold 30000', 'hold 30000'])
+  })
+
+  it('pushes without a notification hold nothing', async () => {
+    await door.beforePush(['poll', 'startup', 'drain'])
+    expect(bell.calls).toEqual([])
+  })
+
+  it('while writers that skipped the notify are in flight, pushes and tries again, 100 ms doubling to 500 ms', async () => {
+    await door.beforePush(['notify'])
+    await door.afterPush('Account', 1)
+    bell.inFlight = true
+    pushes = 0
+    await door.afterPush('Account', 0)
+    expect(bell.calls.slice(1)).toEqual(['release refused'])
+    expect(pushes).toBe(1) // what committed meanwhile goes now
+    expect(door.held).toBe(true)
+    // Empty pushes meanwhile leave the retry to its timer.
+    await door.afterPush('Account', 0)
+    expect(bell.calls.slice(1)).toEqual(['release refused'])
+    await vi.advanceTimersByTimeAsync(99)
+    expect(bell.calls.slice(1)).toEqual(['release refused'])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(bell.calls.slice(1)).toEqual(['release refused', 'release refused'])
+    await vi.advanceTimersByTimeAsync(200)
+    await vi.advanceTimersByTimeAsync(400)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(bell.calls.slice(1)).toEqual(Array(5).fill('release refused'))
+    expect(pushes).toBe(5)
+
+    bell.inFlight = false
+    await vi.advanceTimersByTimeAsync(500)
+    expect(bell.calls.at(-1)).toBe('release')
+    expect(pushes).toBe(6) // the final drain, which sees their changes
+    expect(door.held).toBe(false)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(bell.calls.at(-1)).toBe('release')
+    expect(bell.calls).toHaveLength(7)
+  })
+
+  it('a retry waits while a push sends again: the last empty push tries', async () => {
+    await door.beforePush(['notify'])
+    bell.inFlight = true
+    await door.afterPush('Account', 0)
+    await door.afterPush('Account', 2)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(bell.calls).toEqual(['hold 30000', 'release refused'])
+    bell.inFlight = false
+    await door.afterPush('Account', 0)
+    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release'])
+  })
+
+  it('a failing hold is reported and does not stop the drain', async () => {
+    bell.hold = async () => {
+      throw new Error('connection refused')
+    }
+    await door.afterPush('Account', 1)
+    expect(errors).toHaveLength(1)
+    expect(pushes).toBe(1)
+  })
+
+  it('close() reopens a door it holds, when it can, and stops retrying', async () => {
+    await door.beforePush(['notify'])
+    bell.inFlight = true
+    await door.afterPush('Account', 0)
+    await door.close()
+    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release refused'])
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(bell.calls).toHaveLength(3)
+    await door.afterPush('Account', 1)
+    expect(bell.calls).toHaveLength(3)
+  })
+})
