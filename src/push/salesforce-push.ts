@@ -14,6 +14,7 @@ import type {
   WriteContext,
   WriteStrategy,
 } from '../strategies/write-strategy.js'
+import { afterPreviousRound, type FinishedRound } from './after-previous-round.js'
 import { entriesWaitingForParents } from './parent-hold-back.js'
 import type { PushEvents } from './push-events.js'
 import type { PushReport } from './push-report.js'
@@ -87,22 +88,35 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     const stillHeld = new Set<number>()
     // A pass claims everything NEW once (ids only go up within a pass). Entries deferred behind an
     // insert that succeeded in the same pass can go now: run another pass while passes make progress.
+    const claimSize = strategy.claimSize ?? this.options.claimSize
     passes: for (let pass = 0; pass < 3; pass += 1) {
       let afterId = 0
       let progressed = false
       let deferred = false
+      if (context.signal.aborted) break
+      // The next claim is made while the round before it runs (the API keeps busy); `previous`
+      // is that round, whose outcomes the claim is brought up to date with.
+      let next = ahead(this.queue.claim(plan, claimSize, afterId))
+      let previous: FinishedRound | undefined
       for (;;) {
-        if (context.signal.aborted) break passes
-        const { entries, scannedTo, left } = await this.queue.claim(
-          plan,
-          strategy.claimSize ?? this.options.claimSize,
-          afterId,
-        )
+        const claim = await next.settled()
+        if (context.signal.aborted) {
+          await this.queue.release(claim.entries.map((e) => e.id))
+          break passes
+        }
+        const { scannedTo, left } = claim
         if (scannedTo === undefined) break
         afterId = scannedTo
         // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
         if (left > 0) deferred = true
-        if (entries.length === 0) continue
+        const { entries, behind } = previous
+          ? afterPreviousRound(claim.entries, previous)
+          : { entries: claim.entries, behind: new Set<number>() }
+        previous = undefined
+        if (entries.length === 0) {
+          next = ahead(this.queue.claim(plan, claimSize, afterId))
+          continue
+        }
         const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(
           async (error: unknown) => {
             await this.queue.release(entries.map((e) => e.id))
@@ -112,7 +126,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
         const round = new PushRound({
           plan,
           entries,
-          held,
+          held: behind.size > 0 ? new Set([...held, ...behind]) : held,
           strategy,
           context,
           queue: this.queue,
@@ -122,7 +136,20 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           changes: this.options.changes,
           onChange: (change) => this.options.emit('change', change),
         })
-        const { results, stopped } = await round.run()
+        const running = round.run()
+        next = ahead(
+          this.queue.claim(
+            plan,
+            claimSize,
+            afterId,
+            entries.map((e) => e.id),
+          ),
+        )
+        const { results, stopped } = await running.catch(async (error: unknown) => {
+          await next.giveBack(this.queue)
+          throw error
+        })
+        previous = { entries, results }
         for (const id of held) stillHeld.add(id)
         for (const r of results) if (r.outcome !== 'deferred') stillHeld.delete(r.entryId)
         this.reportFailures(plan, entries, results)
@@ -136,7 +163,10 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           if (result.outcome === 'success' || result.outcome === 'failed') report.sent += 1
           if (result.outcome !== 'deferred') progressed = true
         }
-        if (stopped) break passes
+        if (stopped) {
+          await next.giveBack(this.queue)
+          break passes
+        }
       }
       if (!deferred || !progressed) break
     }
@@ -167,5 +197,30 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
         })
       }
     }
+  }
+}
+
+type Claim = Awaited<ReturnType<TriggerLogQueue['claim']>>
+
+/**
+ * A claim under way while a round runs: `settled()` is its outcome (throws if it failed),
+ * `giveBack()` returns what it claimed to NEW when the round ended the push (never rejects).
+ */
+function ahead(claiming: Promise<Claim>) {
+  const outcome = claiming.then(
+    (claim) => ({ claim }),
+    (error: unknown) => ({ error }),
+  )
+  return {
+    async settled(): Promise<Claim> {
+      const result = await outcome
+      if ('error' in result) throw result.error
+      return result.claim
+    },
+    async giveBack(queue: TriggerLogQueue): Promise<void> {
+      const result = await outcome
+      if ('claim' in result)
+        await queue.release(result.claim.entries.map((e) => e.id)).catch(() => {}) // retried before the next claim
+    },
   }
 }

@@ -65,11 +65,17 @@ export class TriggerLogQueue {
    * entry (values as recorded) and marked `REQUEUED`, one set to `IGNORE` becomes `IGNORED`.
    * `scannedTo` is the last id looked at (claimed or left), where the next round goes on from;
    * `left` how many were looked at and left NEW.
+   *
+   * `inFlight` are entries this queue's caller claimed and is sending now, whose outcomes it
+   * commits before it sends anything of this claim (a claim made ahead, while the round before
+   * runs): a later entry of their records is claimed instead of left NEW. The caller then holds it
+   * back if the earlier entry does not go through (see `SalesforcePush`).
    */
   async claim(
     plan: MappingSchema,
     limit: number,
     afterId: number,
+    inFlight: readonly number[] = [],
   ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
     const { schema } = this.options
     const table = plan.mapping.table
@@ -97,7 +103,7 @@ export class TriggerLogQueue {
              WHERE e.table_name = $1 AND e.state IN ('NEW', 'PENDING', 'REQUEUE')
                AND e.id < (SELECT max(id) FROM candidates)
                AND e.record_id IN (SELECT record_id FROM candidates)
-               AND e.id NOT IN (SELECT id FROM candidates)
+               AND e.id NOT IN (SELECT id FROM candidates UNION ALL SELECT unnest($5::bigint[]))
              GROUP BY e.record_id
            ), claimed AS (
              UPDATE %1$I._trigger_log AS l SET state = 'PENDING', updated_at = now(), processed_tx = txid_current()
@@ -115,7 +121,7 @@ export class TriggerLogQueue {
           schema,
           table,
         ),
-        [table, afterId, this.options.leaseMs / 1000, limit],
+        [table, afterId, this.options.leaseMs / 1000, limit, inFlight],
       )
       return result.rows
     })
