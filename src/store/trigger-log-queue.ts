@@ -46,6 +46,8 @@ export class TriggerLogQueue {
   private readonly requeued = new Set<number>()
   /** When this queue last refreshed statistics, per mapped table (see `analyzeWhenGrown`). */
   private readonly analyzedAt = new Map<string, number>()
+  /** A refresh of statistics under way (see `analyzeWhenGrown`): the next claim waits for it. */
+  private analyzing: Promise<{ readonly error?: unknown }> | undefined
 
   constructor(options: TriggerLogQueueOptions) {
     this.options = options
@@ -79,6 +81,10 @@ export class TriggerLogQueue {
   ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
     const { schema } = this.options
     const table = plan.mapping.table
+    const analyzing = this.analyzing
+    this.analyzing = undefined
+    const analyzed = await analyzing
+    if (analyzed?.error) throw analyzed.error
     if (this.unreleased.size > 0) await this.release([...this.unreleased])
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
       const result = await client.query<
@@ -126,7 +132,12 @@ export class TriggerLogQueue {
       return result.rows
     })
     const scanned = rows[0]?.scanned_to
-    if ((rows[0]?.scanned ?? 0) >= limit) await this.analyzeWhenGrown(table)
+    // The round of this claim runs meanwhile; the next claim waits for the statistics.
+    if ((rows[0]?.scanned ?? 0) >= limit)
+      this.analyzing = this.analyzeWhenGrown(table).then(
+        () => ({}),
+        (error: unknown) => ({ error }),
+      )
     for (const row of rows)
       if (row.id !== null && row.was === 'REQUEUE') this.requeued.add(Number(row.id))
     const entries = rows
@@ -152,7 +163,8 @@ export class TriggerLogQueue {
    * near-empty queue loops over every entry it claims, a settle scans the whole table
    * (docs/concepts/design.md §5). `ANALYZE` samples, so it costs the same
    * for 10 000 entries as for 1 000 000, and it blocks no writer; it is skipped rather than waited
-   * for when autovacuum holds the table.
+   * for when autovacuum holds the table. It runs beside the round of the claim that found the
+   * batch (whose settles name their rows by key); the next claim waits for it.
    */
   private async analyzeWhenGrown(table: string): Promise<void> {
     const now = Date.now()
