@@ -19,6 +19,7 @@ import { entriesWaitingForParents } from './parent-hold-back.js'
 import type { PushEvents } from './push-events.js'
 import type { PushReport } from './push-report.js'
 import { PushRound } from './push-round.js'
+import { sharesRecords } from './shares-records.js'
 import { recordBuilder } from './to-salesforce-record.js'
 
 /** Options of {@link SalesforcePush}. @internal */
@@ -89,70 +90,17 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     // A pass claims everything NEW once (ids only go up within a pass). Entries deferred behind an
     // insert that succeeded in the same pass can go now: run another pass while passes make progress.
     const claimSize = strategy.claimSize ?? this.options.claimSize
-    passes: for (let pass = 0; pass < 3; pass += 1) {
+    for (let pass = 0; pass < 3; pass += 1) {
       let afterId = 0
       let progressed = false
       let deferred = false
       if (context.signal.aborted) break
-      // The next claim is made while the round before it runs (the API keeps busy); `previous`
-      // is that round, whose outcomes the claim is brought up to date with.
-      let next = ahead(this.queue.claim(plan, claimSize, afterId))
-      let previous: FinishedRound | undefined
-      for (;;) {
-        const claim = await next.settled()
-        if (context.signal.aborted) {
-          await this.queue.release(claim.entries.map((e) => e.id))
-          break passes
-        }
-        const { scannedTo, left } = claim
-        if (scannedTo === undefined) break
-        afterId = scannedTo
-        // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
-        if (left > 0) deferred = true
-        const { entries, behind } = previous
-          ? afterPreviousRound(claim.entries, previous)
-          : { entries: claim.entries, behind: new Set<number>() }
-        previous = undefined
-        if (entries.length === 0) {
-          next = ahead(this.queue.claim(plan, claimSize, afterId))
-          continue
-        }
-        const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(
-          async (error: unknown) => {
-            await this.queue.release(entries.map((e) => e.id))
-            throw error
-          },
-        )
-        const round = new PushRound({
-          plan,
-          entries,
-          held: behind.size > 0 ? new Set([...held, ...behind]) : held,
-          strategy,
-          context,
-          queue: this.queue,
-          store: this.options.store,
-          retryPolicy: policy,
-          leaseMs: this.options.leaseMs,
-          changes: this.options.changes,
-          onChange: (change) => this.options.emit('change', change),
-        })
-        const running = round.run()
-        next = ahead(
-          this.queue.claim(
-            plan,
-            claimSize,
-            afterId,
-            entries.map((e) => e.id),
-          ),
-        )
-        const { results, stopped } = await running.catch(async (error: unknown) => {
-          await next.giveBack(this.queue)
-          throw error
-        })
-        previous = { entries, results }
-        for (const id of held) stillHeld.add(id)
+      /** A round's outcomes, counted and reported once it has committed them all. */
+      const finish = async (round: Running): Promise<FinishedRound & { stopped: boolean }> => {
+        const { results, stopped } = await round.done
+        for (const id of round.held) stillHeld.add(id)
         for (const r of results) if (r.outcome !== 'deferred') stillHeld.delete(r.entryId)
-        this.reportFailures(plan, entries, results)
+        this.reportFailures(plan, round.entries, results)
         for (const result of results) {
           if (result.outcome === 'success') report.succeeded += 1
           else if (result.outcome === 'failed') report.failed += 1
@@ -163,11 +111,128 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           if (result.outcome === 'success' || result.outcome === 'failed') report.sent += 1
           if (result.outcome !== 'deferred') progressed = true
         }
-        if (stopped) {
-          await next.giveBack(this.queue)
-          break passes
-        }
+        return { entries: round.entries, results, stopped }
       }
+      // Rounds overlap (docs/concepts/delivery-guarantees.md): the next claim is made while a round
+      // runs, and the next round's calls go out while the last commits of the one before land
+      // (`finishing`), unless it holds a change of a record that round sent.
+      let next: Ahead | undefined = ahead(this.queue.claim(plan, claimSize, afterId))
+      let finishing: Running | undefined
+      /** Waits for `finishing` to commit everything; `stopped` when the engine's stop cut it short. */
+      const drain = async (): Promise<(FinishedRound & { stopped: boolean }) | undefined> => {
+        const round = finishing
+        finishing = undefined
+        return round ? finish(round) : undefined
+      }
+      let stop = false
+      let thrown: { readonly error: unknown } | undefined
+      try {
+        for (;;) {
+          const claim = await next.settled()
+          next = undefined
+          const { scannedTo, left } = claim
+          let entries = claim.entries
+          let behind = new Set<number>()
+          if (
+            finishing &&
+            (context.signal.aborted ||
+              scannedTo === undefined ||
+              sharesRecords(plan, entries, finishing.entries))
+          ) {
+            const previous = await drain().catch(async (error: unknown) => {
+              await this.queue.release(entries.map((e) => e.id)).catch(() => {})
+              throw error
+            })
+            if (previous) ({ entries, behind } = afterPreviousRound(entries, previous))
+            if (previous?.stopped) {
+              await this.queue.release(entries.map((e) => e.id))
+              stop = true
+              break
+            }
+          }
+          if (context.signal.aborted) {
+            await this.queue.release(entries.map((e) => e.id))
+            stop = true
+            break
+          }
+          if (scannedTo === undefined) break
+          afterId = scannedTo
+          // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
+          if (left > 0) deferred = true
+          if (entries.length === 0) {
+            next = ahead(this.queue.claim(plan, claimSize, afterId))
+            continue
+          }
+          const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(
+            async (error: unknown) => {
+              await this.queue.release(entries.map((e) => e.id))
+              throw error
+            },
+          )
+          let written: () => void = () => {}
+          const answered = new Promise<void>((resolve) => {
+            written = resolve
+          })
+          const round = new PushRound({
+            plan,
+            entries,
+            held: behind.size > 0 ? new Set([...held, ...behind]) : held,
+            strategy,
+            context,
+            queue: this.queue,
+            store: this.options.store,
+            retryPolicy: policy,
+            leaseMs: this.options.leaseMs,
+            changes: this.options.changes,
+            onChange: (change) => this.options.emit('change', change),
+            after: finishing?.done,
+          })
+          const running: Running = { entries, held, done: round.run(written) }
+          // Later changes of this round's records are claimed too (they go after it); those of
+          // the round still finishing are left NEW, for a later round.
+          next = ahead(
+            this.queue.claim(
+              plan,
+              claimSize,
+              afterId,
+              entries.map((e) => e.id),
+            ),
+          )
+          // Every call of the round answered (or it failed): the round before has committed by
+          // now or soon, since this round's commits come after its.
+          const failed = await Promise.race([
+            answered.then(() => false),
+            running.done.then(
+              () => false,
+              () => true,
+            ),
+          ])
+          const before = finishing
+          finishing = running
+          const previous = before ? await finish(before) : undefined
+          if (failed) break // its error is thrown below
+          if (previous?.stopped) {
+            stop = true
+            break
+          }
+          if (context.signal.aborted) {
+            await drain()
+            stop = true
+            break
+          }
+        }
+      } catch (error) {
+        thrown = { error }
+      }
+      // A round that failed fails the ones after it; the first error is thrown.
+      const failure = await drain().then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+      )
+      await next?.giveBack(this.queue)
+      const error = thrown ?? failure
+      if (error) throw error.error
+      if (stop) break
       if (!deferred || !progressed) break
     }
     if (retryable?.error && !context.signal.aborted) {
@@ -202,11 +267,23 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
 
 type Claim = Awaited<ReturnType<TriggerLogQueue['claim']>>
 
+/** A round under way: its entries, those it held back for a parent, and its outcome. */
+interface Running {
+  readonly entries: readonly ChangeEntry[]
+  readonly held: ReadonlySet<number>
+  readonly done: Promise<{ results: EntryResult[]; stopped: boolean }>
+}
+
+interface Ahead {
+  settled(): Promise<Claim>
+  giveBack(queue: TriggerLogQueue): Promise<void>
+}
+
 /**
  * A claim under way while a round runs: `settled()` is its outcome (throws if it failed),
  * `giveBack()` returns what it claimed to NEW when the round ended the push (never rejects).
  */
-function ahead(claiming: Promise<Claim>) {
+function ahead(claiming: Promise<Claim>): Ahead {
   const outcome = claiming.then(
     (claim) => ({ claim }),
     (error: unknown) => ({ error }),
