@@ -116,7 +116,14 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
       // Rounds overlap (docs/concepts/delivery-guarantees.md): the next claim is made while a round
       // runs, and the next round's calls go out while the last commits of the one before land
       // (`finishing`), unless it holds a change of a record that round sent.
-      let next: Ahead | undefined = ahead(this.queue.claim(plan, claimSize, afterId))
+      // The first claim of a pass is smaller when the strategy does not ask for a size: its calls
+      // go out sooner, and the full claim after it is made while they run.
+      const firstClaim = strategy.claimSize ?? Math.min(claimSize, FIRST_CLAIM)
+      let next: Ahead | undefined = ahead(
+        this.queue.claim(plan, firstClaim, afterId, {
+          refreshStatistics: firstClaim === claimSize,
+        }),
+      )
       let finishing: Running | undefined
       /** Waits for `finishing` to commit everything; `stopped` when the engine's stop cut it short. */
       const drain = async (): Promise<(FinishedRound & { stopped: boolean }) | undefined> => {
@@ -191,12 +198,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           // Later changes of this round's records are claimed too (they go after it); those of
           // the round still finishing are left NEW, for a later round.
           next = ahead(
-            this.queue.claim(
-              plan,
-              claimSize,
-              afterId,
-              entries.map((e) => e.id),
-            ),
+            this.queue.claim(plan, claimSize, afterId, { inFlight: entries.map((e) => e.id) }),
           )
           // Every call of the round answered (or it failed): the round before has committed by
           // now or soon, since this round's commits come after its.
@@ -264,6 +266,9 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     }
   }
 }
+
+/** Entries in the first claim of a pass (four calls of 200), unless the strategy sets a size. */
+const FIRST_CLAIM = 800
 
 type Claim = Awaited<ReturnType<TriggerLogQueue['claim']>>
 

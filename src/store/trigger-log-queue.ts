@@ -71,13 +71,15 @@ export class TriggerLogQueue {
    * `inFlight` are entries this queue's caller claimed and is sending now, whose outcomes it
    * commits before it sends anything of this claim (a claim made ahead, while the round before
    * runs): a later entry of their records is claimed instead of left NEW. The caller then holds it
-   * back if the earlier entry does not go through (see `SalesforcePush`).
+   * back if the earlier entry does not go through (see `SalesforcePush`). `refreshStatistics:
+   * false` leaves the statistics alone even when the claim is full (a small first claim: the full
+   * one after it refreshes them).
    */
   async claim(
     plan: MappingSchema,
     limit: number,
     afterId: number,
-    inFlight: readonly number[] = [],
+    options: { readonly inFlight?: readonly number[]; readonly refreshStatistics?: boolean } = {},
   ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
     const { schema } = this.options
     const table = plan.mapping.table
@@ -127,13 +129,13 @@ export class TriggerLogQueue {
           schema,
           table,
         ),
-        [table, afterId, this.options.leaseMs / 1000, limit, inFlight],
+        [table, afterId, this.options.leaseMs / 1000, limit, options.inFlight ?? []],
       )
       return result.rows
     })
     const scanned = rows[0]?.scanned_to
     // The round of this claim runs meanwhile; the next claim waits for the statistics.
-    if ((rows[0]?.scanned ?? 0) >= limit)
+    if ((rows[0]?.scanned ?? 0) >= limit && options.refreshStatistics !== false)
       this.analyzing = this.analyzeWhenGrown(table).then(
         () => ({}),
         (error: unknown) => ({ error }),
