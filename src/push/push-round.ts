@@ -59,7 +59,8 @@ export interface PushRoundOptions {
  *   many digits) is not sent: it fails with `PGFORCE_INVALID_VALUE`, and the record's later
  *   changes in the round wait behind it.
  * A round that may create records raises the table's insert fence first, and lifts it once every
- * outcome is committed.
+ * outcome is committed. A round started while the one before it still commits (`after`) commits
+ * after it, makes no create before its commits landed, and fails if they fail.
  * @internal
  */
 export class PushRound {

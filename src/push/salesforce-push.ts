@@ -47,7 +47,10 @@ export interface SalesforcePushOptions {
  * Salesforce call answers. If the strategy throws (Salesforce down, limits, an expired session),
  * what was not committed goes back to NEW and the error reaches the scheduler, which retries with
  * backoff: nothing is marked failed, nothing is lost. When the engine stops, the run ends after the
- * call in flight, giving back what it had not sent.
+ * call in flight, giving back what it had not sent. Rounds follow each other without a gap: the
+ * next batch is claimed while a round runs, and the next round starts once every call of the one
+ * before answered, while its last commits land, unless it holds a change of a record that round
+ * sent (docs/concepts/delivery-guarantees.md, "Rounds in a row").
  * @internal
  */
 export class SalesforcePush implements DirectionRunner<PushReport> {
