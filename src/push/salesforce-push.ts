@@ -15,6 +15,7 @@ import type {
   WriteStrategy,
 } from '../strategies/write-strategy.js'
 import { afterPreviousRound, type FinishedRound } from './after-previous-round.js'
+import { type Ahead, ahead } from './claim-ahead.js'
 import { entriesWaitingForParents } from './parent-hold-back.js'
 import type { PushEvents } from './push-events.js'
 import type { PushReport } from './push-report.js'
@@ -273,39 +274,9 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
 /** Entries in the first claim of a pass (four calls of 200), unless the strategy sets a size. */
 const FIRST_CLAIM = 800
 
-type Claim = Awaited<ReturnType<TriggerLogQueue['claim']>>
-
 /** A round under way: its entries, those it held back for a parent, and its outcome. */
 interface Running {
   readonly entries: readonly ChangeEntry[]
   readonly held: ReadonlySet<number>
   readonly done: Promise<{ results: EntryResult[]; stopped: boolean }>
-}
-
-interface Ahead {
-  settled(): Promise<Claim>
-  giveBack(queue: TriggerLogQueue): Promise<void>
-}
-
-/**
- * A claim under way while a round runs: `settled()` is its outcome (throws if it failed),
- * `giveBack()` returns what it claimed to NEW when the round ended the push (never rejects).
- */
-function ahead(claiming: Promise<Claim>): Ahead {
-  const outcome = claiming.then(
-    (claim) => ({ claim }),
-    (error: unknown) => ({ error }),
-  )
-  return {
-    async settled(): Promise<Claim> {
-      const result = await outcome
-      if ('error' in result) throw result.error
-      return result.claim
-    },
-    async giveBack(queue: TriggerLogQueue): Promise<void> {
-      const result = await outcome
-      if ('claim' in result)
-        await queue.release(result.claim.entries.map((e) => e.id)).catch(() => {}) // retried before the next claim
-    },
-  }
 }
