@@ -32,6 +32,11 @@ export interface PushRoundOptions {
   readonly changes?: ChangeCapture
   /** Told of each record Salesforce accepted, after its outcome committed. */
   readonly onChange?: (change: ChangeEvent) => void
+  /**
+   * The round before this one, still committing (its Salesforce calls have all answered): this
+   * round's commits and creates come after its commits, and fail if it fails.
+   */
+  readonly after?: Promise<unknown>
 }
 
 /**
@@ -54,7 +59,8 @@ export interface PushRoundOptions {
  *   many digits) is not sent: it fails with `PGFORCE_INVALID_VALUE`, and the record's later
  *   changes in the round wait behind it.
  * A round that may create records raises the table's insert fence first, and lifts it once every
- * outcome is committed.
+ * outcome is committed. A round started while the one before it still commits (`after`) commits
+ * after it, makes no create before its commits landed, and fails if they fail.
  * @internal
  */
 export class PushRound {
@@ -94,10 +100,22 @@ export class PushRound {
     this.ready = ready
     this.readyIds = new Set(ready.map((e) => e.id))
     this.decided = decided
+    if (options.after) {
+      this.committing = options.after.then(
+        () => {},
+        (error: unknown) => {
+          this.commitFailure ??= { error }
+        },
+      )
+    }
   }
 
-  /** Writes and commits the round; `stopped` when the engine's stop cut it short. */
-  async run(): Promise<{ results: EntryResult[]; stopped: boolean }> {
+  /**
+   * Writes and commits the round; `stopped` when the engine's stop cut it short. `onWritten` is
+   * called once the strategy has returned (every Salesforce call answered), while the last
+   * commits may still be under way.
+   */
+  async run(onWritten?: () => void): Promise<{ results: EntryResult[]; stopped: boolean }> {
     const { strategy, context, plan, store } = this.options
     const creates = this.ready.some((e) => e.sfid === null && e.action !== 'DELETE')
     const fence = creates
@@ -124,6 +142,7 @@ export class PushRound {
       if (context.signal.aborted) return { results: [...this.committed.values()], stopped: true }
       throw error
     }
+    onWritten?.()
     await this.committing
     if (this.commitFailure) {
       await this.giveBack(fence)

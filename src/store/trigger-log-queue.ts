@@ -46,6 +46,8 @@ export class TriggerLogQueue {
   private readonly requeued = new Set<number>()
   /** When this queue last refreshed statistics, per mapped table (see `analyzeWhenGrown`). */
   private readonly analyzedAt = new Map<string, number>()
+  /** A refresh of statistics under way (see `analyzeWhenGrown`): the next claim waits for it. */
+  private analyzing: Promise<{ readonly error?: unknown }> | undefined
 
   constructor(options: TriggerLogQueueOptions) {
     this.options = options
@@ -65,14 +67,26 @@ export class TriggerLogQueue {
    * entry (values as recorded) and marked `REQUEUED`, one set to `IGNORE` becomes `IGNORED`.
    * `scannedTo` is the last id looked at (claimed or left), where the next round goes on from;
    * `left` how many were looked at and left NEW.
+   *
+   * `inFlight` are entries this queue's caller claimed and is sending now, whose outcomes it
+   * commits before it sends anything of this claim (a claim made ahead, while the round before
+   * runs): a later entry of their records is claimed instead of left NEW. The caller then holds it
+   * back if the earlier entry does not go through (see `SalesforcePush`). `refreshStatistics:
+   * false` leaves the statistics alone even when the claim is full (a small first claim: the full
+   * one after it refreshes them).
    */
   async claim(
     plan: MappingSchema,
     limit: number,
     afterId: number,
+    options: { readonly inFlight?: readonly number[]; readonly refreshStatistics?: boolean } = {},
   ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
     const { schema } = this.options
     const table = plan.mapping.table
+    const analyzing = this.analyzing
+    this.analyzing = undefined
+    const analyzed = await analyzing
+    if (analyzed?.error) throw analyzed.error
     if (this.unreleased.size > 0) await this.release([...this.unreleased])
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
       const result = await client.query<
@@ -97,7 +111,7 @@ export class TriggerLogQueue {
              WHERE e.table_name = $1 AND e.state IN ('NEW', 'PENDING', 'REQUEUE')
                AND e.id < (SELECT max(id) FROM candidates)
                AND e.record_id IN (SELECT record_id FROM candidates)
-               AND e.id NOT IN (SELECT id FROM candidates)
+               AND e.id NOT IN (SELECT id FROM candidates UNION ALL SELECT unnest($5::bigint[]))
              GROUP BY e.record_id
            ), claimed AS (
              UPDATE %1$I._trigger_log AS l SET state = 'PENDING', updated_at = now(), processed_tx = txid_current()
@@ -115,12 +129,17 @@ export class TriggerLogQueue {
           schema,
           table,
         ),
-        [table, afterId, this.options.leaseMs / 1000, limit],
+        [table, afterId, this.options.leaseMs / 1000, limit, options.inFlight ?? []],
       )
       return result.rows
     })
     const scanned = rows[0]?.scanned_to
-    if ((rows[0]?.scanned ?? 0) >= limit) await this.analyzeWhenGrown(table)
+    // The round of this claim runs meanwhile; the next claim waits for the statistics.
+    if ((rows[0]?.scanned ?? 0) >= limit && options.refreshStatistics !== false)
+      this.analyzing = this.analyzeWhenGrown(table).then(
+        () => ({}),
+        (error: unknown) => ({ error }),
+      )
     for (const row of rows)
       if (row.id !== null && row.was === 'REQUEUE') this.requeued.add(Number(row.id))
     const entries = rows
@@ -146,7 +165,8 @@ export class TriggerLogQueue {
    * near-empty queue loops over every entry it claims, a settle scans the whole table
    * (docs/concepts/design.md §5). `ANALYZE` samples, so it costs the same
    * for 10 000 entries as for 1 000 000, and it blocks no writer; it is skipped rather than waited
-   * for when autovacuum holds the table.
+   * for when autovacuum holds the table. It runs beside the round of the claim that found the
+   * batch (whose settles name their rows by key); the next claim waits for it.
    */
   private async analyzeWhenGrown(table: string): Promise<void> {
     const now = Date.now()

@@ -43,7 +43,9 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
     read.finish()
   }
 
-  async write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]> {
+  async write(entries: readonly ChangeEntry[], given: WriteContext): Promise<EntryResult[]> {
+    // Each insert's record is built once: for its external id key (layers), then for its call.
+    const context = { ...given, toRecord: builtOnce(given.toRecord) }
     const results = new Map<number, EntryResult>()
     // What earlier calls of this batch learned: the sfids of records they inserted, and the
     // records whose change did not go through (their later entries wait).
@@ -223,5 +225,22 @@ function externalIdKey(context: WriteContext): (entry: ChangeEntry) => string | 
     if (entry.action === 'DELETE') return undefined
     const value = context.toRecord(entry.values, 'INSERT')[field]
     return value === undefined || value === null ? undefined : String(value)
+  }
+}
+
+/**
+ * `toRecord` that builds a record once per values object and action (the records it returns are
+ * shared: read them, do not change them).
+ */
+function builtOnce(toRecord: WriteContext['toRecord']): WriteContext['toRecord'] {
+  const built = { INSERT: new WeakMap(), UPDATE: new WeakMap(), DELETE: new WeakMap() } as const
+  return (values, action) => {
+    const cache: WeakMap<object, ReturnType<WriteContext['toRecord']>> = built[action]
+    let record = cache.get(values)
+    if (!record) {
+      record = toRecord(values, action)
+      cache.set(values, record)
+    }
+    return record
   }
 }

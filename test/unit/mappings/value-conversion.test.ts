@@ -70,5 +70,13 @@ describe('value conversion', () => {
       industry: null,
       q: 'say "hi" \\ bye',
     })
+    // Empty values, a value that is only an escape, an escaped key.
+    expect(parseHstore('"a"=>"", "b"=>"\\\\", "c"=>"x\\"", "d"=>NULL, "e\\"k"=>"v"')).toEqual({
+      a: '',
+      b: '\\',
+      c: 'x"',
+      d: null,
+      'e"k': 'v',
+    })
   })
 })

@@ -52,6 +52,7 @@ function round(
   count: number,
   kind: Kind = 'update',
   actions: readonly Kind[] = Array(count).fill(kind),
+  after?: Promise<unknown>,
 ) {
   const entries = actions.map((action, i) =>
     action === 'update'
@@ -84,6 +85,7 @@ function round(
     store: { raiseInsertFence: async () => fence } as unknown as SyncStore,
     retryPolicy: quickRetry,
     leaseMs: 60_000,
+    after,
   })
 }
 type Kind = 'update' | 'create' | 'upsert'
@@ -165,6 +167,39 @@ describe('PushRound', () => {
       'call create',
       'commit 50 started',
     ])
+  })
+
+  it('after a round still committing: no create and no commit before its commits landed', async () => {
+    const before = gate()
+    const fake = fakeQueue(0)
+    const running = round(fake, 250, 'create', undefined, before.closed).run()
+    await settle()
+    expect(fake.log).toEqual([])
+    before.open()
+    await running
+    expect(fake.log).toEqual([
+      'call create',
+      'commit 200 started',
+      'call create',
+      'commit 50 started',
+    ])
+  })
+
+  it('after a round whose commits failed: no create, nothing committed, every entry given back', async () => {
+    const lost = new PostgresError('connection lost', { sqlState: '08006' })
+    const creates = fakeQueue(0)
+    await expect(round(creates, 250, 'create', undefined, Promise.reject(lost)).run()).rejects.toBe(
+      lost,
+    )
+    expect(creates.log).toEqual([])
+    expect(creates.released).toEqual([Array.from({ length: 250 }, (_, i) => i + 1)])
+    // Updates (harmless to send again) may go out; their outcomes are not committed either.
+    const updates = fakeQueue(0)
+    await expect(round(updates, 250, 'update', undefined, Promise.reject(lost)).run()).rejects.toBe(
+      lost,
+    )
+    expect(updates.settled).toEqual([])
+    expect(updates.released).toEqual([Array.from({ length: 250 }, (_, i) => i + 1)])
   })
 
   it('sends no create while an earlier commit is under way, and none after it failed', async () => {
