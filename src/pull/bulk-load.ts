@@ -170,8 +170,7 @@ async function idRanges(
       return String(record.Id)
     return undefined
   }
-  const first = await edge('ASC')
-  const last = first === undefined ? undefined : await edge('DESC')
+  const [first, last] = await Promise.all([edge('ASC'), edge('DESC')])
   if (first === undefined || last === undefined) return [undefined]
   return idRangeConditions(idBoundaries(first, last, parts))
 }

@@ -1,8 +1,8 @@
 /**
  * The items of `sources`, one source after the other, with the next `ahead` sources already
- * started: each is opened and asked for its first item while an earlier one is read, so the
- * time a source takes to start (a Bulk 2.0 job being created and processed by Salesforce)
- * overlaps reading and applying the one before. At most `ahead + 1` sources run at a time; their
+ * started: once a source gave its first item, the next ones are opened and asked for theirs while
+ * it is read, so the time a source takes to start (a Bulk 2.0 job being created and processed by
+ * Salesforce) overlaps reading and applying the one before. At most `ahead + 1` sources run at a time; their
  * items still come in source order. When the reader stops early (an error, an abort), sources
  * started and not finished are closed. @internal
  */
@@ -21,9 +21,11 @@ export async function* readAhead<T>(
   }
   try {
     for (let current = 0; current < sources.length; current += 1) {
-      for (let k = current; k <= current + Math.max(0, ahead); k += 1) start(k)
+      start(current)
       const running = started[current] as Started<T>
       let result = await running.first
+      // The next sources start once this one answered: they do not compete with its start.
+      for (let k = current + 1; k <= current + Math.max(0, ahead); k += 1) start(k)
       while (!result.done) {
         yield result.value
         result = await running.iterator.next()
