@@ -99,12 +99,13 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     await this.spend(firstPageCost)
     let seen = 0
     const iterator = records()[Symbol.asyncIterator]()
-    // One listener for the whole iteration, not one per record.
+    // One listener for the whole iteration, not one per record. (Not `Promise.race` against one
+    // long-lived promise: every race leaves a reaction on it, holding that record until the end.)
     const abandoned = this.abandonment()
     try {
       for (;;) {
         const pending = iterator.next()
-        const next = abandoned ? await Promise.race([pending, abandoned.promise]) : await pending
+        const next = abandoned ? await abandoned.race(pending) : await pending
         if (next.done) return
         seen += 1
         if (seen > pageSize && seen % pageSize === 1) await this.spend(1)
@@ -116,18 +117,32 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     }
   }
 
-  /** A promise rejected when `abandon` is aborted (already, or later), until disposed. */
-  private abandonment(): { promise: Promise<never>; dispose(): void } | undefined {
+  /**
+   * `race(call)`: `call` settled, or rejected as soon as `abandon` is aborted (already, or while
+   * it runs); one listener on `abandon` until disposed.
+   */
+  private abandonment(): { race<T>(call: Promise<T>): Promise<T>; dispose(): void } | undefined {
     const abandon = this.abandon
     if (!abandon) return undefined
-    let onAbort = () => {}
-    const promise = new Promise<never>((_, reject) => {
-      onAbort = () => reject(abandon.reason)
-      if (abandon.aborted) onAbort()
-      else abandon.addEventListener('abort', onAbort, { once: true })
-    })
-    promise.catch(() => {}) // raced against every record; rejects only when abandoned
-    return { promise, dispose: () => abandon.removeEventListener('abort', onAbort) }
+    let reject: ((reason: unknown) => void) | undefined
+    const onAbort = () => reject?.(abandon.reason)
+    abandon.addEventListener('abort', onAbort, { once: true })
+    return {
+      race: <T>(call: Promise<T>) => {
+        if (abandon.aborted) {
+          call.catch(() => {}) // its outcome no longer matters to anyone
+          return Promise.reject(abandon.reason)
+        }
+        return new Promise<T>((resolve, fail) => {
+          reject = (reason) => {
+            call.catch(() => {})
+            fail(reason)
+          }
+          call.then(resolve, fail)
+        })
+      },
+      dispose: () => abandon.removeEventListener('abort', onAbort),
+    }
   }
 
   get apiUsage(): ApiUsage | undefined {
