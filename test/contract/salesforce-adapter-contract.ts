@@ -217,6 +217,24 @@ export function salesforceAdapterContract(name: string, open: () => Promise<Cont
       })
     })
 
+    it('gives text with quotes, commas and line breaks from a Bulk 2.0 query as REST does', async () => {
+      const awkward = ['Say "hi", then\nleave', '"', ',', 'a""b', 'line\r\nbreak', ' padded ']
+      const created = await adapter.create(
+        'Account',
+        awkward.map((Description, i) => ({ Name: `Awkward ${i}`, Description })),
+      )
+      const ids = created.map((r) => `'${r.id}'`).join(', ')
+      const soql = `SELECT Id, Name, Description FROM Account WHERE Id IN (${ids}) ORDER BY Name`
+      const bulk = await collect(adapter.bulkQuery(soql, { pageSize: 4 }))
+      const rest = await collect(adapter.query(soql))
+      const plain = (records: readonly Record<string, unknown>[]) =>
+        records
+          .map(({ Id, Name, Description }) => ({ Id, Name, Description }))
+          .sort((a, b) => String(a.Name).localeCompare(String(b.Name)))
+      expect(plain(bulk)).toEqual(plain(rest))
+      expect(plain(bulk).map((r) => r.Description)).toEqual(awkward)
+    })
+
     it('delivers Change Data Capture and PushTopic events, replays from an id and from -2', async () => {
       await adapter.create('PushTopic', [
         {

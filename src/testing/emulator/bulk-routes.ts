@@ -196,7 +196,7 @@ export class BulkJobs {
     const end = offset + page.length
     x.setHeader('Sforce-Locator', end < job.rows.length ? String(end) : 'null')
     x.setHeader('Sforce-NumberOfRecords', String(page.length))
-    x.send(200, 'text/csv', stringify([job.header, ...page]))
+    x.send(200, 'text/csv', queryCsv(job.header, page))
   }
 
   private ingestJob(id: string | undefined): IngestJob {
@@ -313,6 +313,23 @@ function flatten(
     else out[`${prefix}${key}`] = value
   }
   return out
+}
+
+/**
+ * A query result page as Bulk 2.0 writes it: a header row, then one row per record, every value in
+ * double quotes (`""` for a quote inside), a null as an empty field, LF line ends. Written by hand
+ * rather than with csv-stringify, which took most of the emulator's time on large loads.
+ */
+function queryCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell) =>
+        cell === '' ? '' : `"${cell.includes('"') ? cell.replaceAll('"', '""') : cell}"`,
+      )
+      .join(',')
+  let csv = `${line(header)}\n`
+  for (const row of rows) csv += `${line(row)}\n`
+  return csv
 }
 
 function csvValue(value: unknown): string {
