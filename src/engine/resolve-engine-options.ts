@@ -90,12 +90,12 @@ export interface SyncEngineOptions {
    */
   readonly pullFailureRetryMs?: number
   /**
-   * A pull reads its records through a Bulk 2.0 query job, instead of REST pages of 2 000, when
+   * A pull reads its records through Bulk 2.0 query jobs, instead of REST pages of 2 000, when
    * more than this many wait (a first load, a reload, a long catch-up). On a real org, Bulk costs
-   * far fewer API calls (100 000 records: about 14 calls instead of 50) and its jobs run in
-   * Salesforce's time, not yours; REST answers sooner for small loads, and on the emulator, whose
-   * Bulk path is slower than its REST path, REST is faster at any size. `Infinity` keeps pulls on
-   * REST (`reload()` always goes through Bulk 2.0). @default 10 000
+   * far fewer API calls (100 000 records: about 25 calls instead of 52) and its jobs run in
+   * Salesforce's time, not yours; REST answers sooner for small loads. Loads over 25 000 records
+   * are split by Id range into jobs read two at a time (docs/concepts/performance.md). `Infinity`
+   * keeps pulls on REST (`reload()` always goes through Bulk 2.0). @default 10 000
    */
   readonly bulkLoadThreshold?: number
   /**
