@@ -65,6 +65,16 @@ export class DoorKeeper {
     return reasons.includes('notify') ? this.hold() : Promise.resolve()
   }
 
+  /**
+   * A push's round is about to send entries: the door is held (refreshed at most every
+   * `refreshMs`), so a push that started for any reason and keeps finding changes while the app
+   * writes stops their notifies from its first round, not after it ends.
+   */
+  sending(): void {
+    if (this.closed) return
+    void this.hold()
+  }
+
   /** After a push of `object` that did not throw and sent `sent` entries. */
   async afterPush(object: string, sent: number): Promise<void> {
     if (this.closed) return

@@ -18,6 +18,8 @@ import type { SyncEngineEvents } from './sync-engine-events.js'
 export interface RunControl {
   readonly signal: AbortSignal
   readonly abandon: AbortSignal
+  /** Told each time a push's round is about to send entries (see `RunContext.onSending`). */
+  readonly onSending?: () => void
 }
 
 /** A control that never stops: for `syncOnce()` and `reload()`. @internal */
@@ -131,7 +133,7 @@ export class MappingRuns {
     control: RunControl,
   ): Promise<RunReport> {
     const salesforce = this.meter.for(plan.object, control.abandon)
-    const context = { salesforce, signal: control.signal }
+    const context = { salesforce, signal: control.signal, onSending: control.onSending }
     try {
       if (direction === 'pull') {
         this.emit('pull:started', { mapping: plan.object, reason: hints[0]?.reason ?? 'poll' })

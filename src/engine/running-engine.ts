@@ -273,7 +273,12 @@ export class RunningEngine {
       this.signal({ object: plan.object, direction: 'push', reason: 'pull' })
     if (direction === 'push') await this.door?.beforePush(hints.map((h) => h.reason))
     const report = await this.host.runs
-      .run(direction, plan, hints, { signal: this.stopping.signal, abandon: this.abandon.signal })
+      .run(direction, plan, hints, {
+        signal: this.stopping.signal,
+        abandon: this.abandon.signal,
+        // A push that keeps finding changes holds the door from its first round, whatever woke it.
+        onSending: () => this.door?.sending(),
+      })
       .catch((error: unknown) => {
         if (direction === 'pull' && plan.mapping.access === 'read_write') pushAfterPull()
         throw error

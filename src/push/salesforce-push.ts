@@ -174,6 +174,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
             next = ahead(this.queue.claim(plan, claimSize, afterId))
             continue
           }
+          run.onSending?.()
           const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(
             async (error: unknown) => {
               await this.queue.release(entries.map((e) => e.id))

@@ -14,6 +14,11 @@ import type { ChangeSignal } from '../sources/change-source.js'
 export interface RunContext {
   readonly salesforce: SalesforceAdapter
   readonly signal: AbortSignal
+  /**
+   * A push calls it each time a round is about to send entries: the engine holds the trigger
+   * log's doorbell while it drains (docs/concepts/design.md §5, "The doorbell").
+   */
+  readonly onSending?: () => void
 }
 
 /**

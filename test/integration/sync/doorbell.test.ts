@@ -111,3 +111,25 @@ it('while the engine drains the trigger log, app writes do not notify, and still
   expect(pings).toEqual(['ping', 'ping', 'sentinel', 'ping'])
   await waitFor(() => inSalesforce(['Fourth']), 10_000, "'Fourth' in Salesforce")
 })
+
+it('a push woken by anything but a notification holds the door from its first round', async () => {
+  fixture = await syncFixture(db(), [account], {
+    sources: [new PostgresNotifySource()],
+    over: 'http',
+  })
+  const { schema } = fixture.connection
+  const doorbell = new Doorbell(db().pool, schema)
+  // Queued before the engine listens: its first push is woken at start-up, not by a notification.
+  await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Queued 1'), ('Queued 2')`)
+  fixture.org.faults.setLatency(1_000)
+  const sent: number[] = []
+  fixture.engine.on('push:completed', (report) => sent.push(report.sent))
+  await fixture.engine.start()
+  await waitFor(async () => (await doorbell.heldUntil()) !== undefined, 5_000, 'the door held')
+  // Held while that push is still sending, not only once it ends (a push that keeps finding the
+  // app's changes may not end for as long as the app writes).
+  expect(sent.filter((n) => n > 0)).toEqual([])
+  fixture.org.faults.setLatency(0)
+  await waitFor(() => inSalesforce(['Queued 1', 'Queued 2']), 10_000, 'both in Salesforce')
+  await waitFor(async () => (await doorbell.heldUntil()) === undefined, 10_000, 'the door open')
+})

@@ -82,7 +82,21 @@ describe('DoorKeeper', () => {
     expect(bell.calls).toEqual(['hold 30000', 'hold 30000'])
   })
 
-  it('pushes without a notification hold nothing', async () => {
+  it('a push that sends holds the door from its first round, refreshed at most every 10 s', async () => {
+    await door.afterPush('Account', 0) // reopens the start's door
+    bell.calls.length = 0
+    await door.beforePush(['poll'])
+    door.sending()
+    door.sending()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(bell.calls).toEqual(['hold 30000'])
+    await vi.advanceTimersByTimeAsync(10_000)
+    door.sending()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(bell.calls).toEqual(['hold 30000', 'hold 30000'])
+  })
+
+  it('pushes without a notification hold nothing until they send', async () => {
     await door.beforePush(['poll', 'startup', 'drain'])
     expect(bell.calls).toEqual([])
   })
