@@ -91,7 +91,9 @@ export class DoorKeeper {
 
   /**
    * Stops trying; reopens a door this engine holds if no writer that skipped the notify is in
-   * flight, so writers ring the other engines at once rather than after the hold runs out.
+   * flight, so writers ring the other engines at once rather than after the hold runs out, and
+   * rings them itself: changes that skipped the notify after this engine's last claim are
+   * committed, and this engine will not push them.
    */
   async close(): Promise<void> {
     this.closed = true
@@ -103,7 +105,7 @@ export class DoorKeeper {
     // after holdMs.
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
-      this.options.doorbell.release().catch(() => false),
+      this.options.doorbell.release(true).catch(() => false),
       new Promise((resolve) => {
         timer = setTimeout(resolve, 1_000)
         timer.unref()

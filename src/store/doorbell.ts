@@ -1,5 +1,6 @@
 import format from 'pg-format'
 import { doorbellLockKey } from '../postgres/install/doorbell-sql.js'
+import { triggerLogChannel } from '../postgres/install/system-tables-sql.js'
 import type { Queryable } from './queryable.js'
 
 /** How long a held door lasts unless its holder refreshes it: an engine that died reopens it. */
@@ -43,9 +44,11 @@ export class Doorbell {
    * Reopens the door if no writer that skipped the notify is still in flight (the doorbell's lock
    * taken exclusive, without waiting: writers hold it shared to their commit). `false`: some are;
    * try again shortly, and push meanwhile. `true`: writers notify again, and every change
-   * captured without a notify is committed, visible to the next claim.
+   * captured without a notify is committed, visible to the next claim. With `ring`, a door that
+   * reopens also notifies the engines, on its commit: an engine that stops rings for the changes
+   * it will not drain itself.
    */
-  async release(): Promise<boolean> {
+  async release(ring = false): Promise<boolean> {
     // One statement, one transaction: the lock is held from here to its commit, a moment in which
     // writers wait. Tried even when the row is missing (writers then notify anyway).
     const { rows } = await this.db.query<{ taken: boolean }>(
@@ -53,10 +56,11 @@ export class Doorbell {
         `WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS taken),
            reopened AS (UPDATE %I._pgforce_doorbell SET rung_until = NULL
                         WHERE (SELECT taken FROM lock))
-         SELECT taken FROM lock`,
+         SELECT taken FROM lock
+         LEFT JOIN LATERAL (SELECT pg_notify($2, 'ping') WHERE taken AND $3) AS rang ON true`,
         this.schema,
       ),
-      [this.key],
+      [this.key, triggerLogChannel(this.schema), ring],
     )
     return rows[0]?.taken === true
   }

@@ -234,6 +234,8 @@ export class TriggerLogQueue {
     const rowSfids: (string | null)[] = []
     const rowOps: string[] = []
     const rowErrors: (string | null)[] = []
+    /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
+    const created = new Map<number, string>()
     // In id order: the log's rows are locked in the order a pull locks them.
     for (const result of [...results].sort((a, b) => a.entryId - b.entryId)) {
       const entry = byId.get(result.entryId)
@@ -249,6 +251,8 @@ export class TriggerLogQueue {
         rowOps.push(op)
         rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
       }
+      if (entry.action !== 'DELETE' && result.outcome === 'success' && result.sfid)
+        created.set(entry.recordId, result.sfid)
     }
     await withEngineTransaction(this.options.pool, async (client) => {
       // The log first, then the rows, as a pull locks them (no deadlock between the two). The
@@ -283,7 +287,7 @@ export class TriggerLogQueue {
         [ids, states, messages, fence?.id ?? null],
       )
       if (rowIds.length === 0) return
-      await client.query(
+      const { rows: written } = await client.query<{ id: number }>(
         format(
           `UPDATE %1$I.%2$I AS t
            SET sfid = COALESCE(t.sfid, u.sfid),
@@ -298,11 +302,30 @@ export class TriggerLogQueue {
              GROUP BY n.record_id
            ) AS newer ON newer.record_id = u.id
            -- (the id list again: the planner uses the key even before the table is analysed)
-           WHERE t.id = u.id AND t.id = ANY($1::int[])`,
+           WHERE t.id = u.id AND t.id = ANY($1::int[])
+           RETURNING t.id`,
           schema,
           table,
         ),
         [rowIds, rowSfids, rowOps, rowErrors, rowEntryIds, table],
+      )
+      // A created record whose row the app deleted meanwhile: its later entries were captured
+      // without an sfid, and the row that would give them one is gone. They get it here, after the
+      // rows (a delete that committed while this waited for the row is seen), or the delete would
+      // be ignored and the record stay in Salesforce (docs/concepts/delivery-guarantees.md). These
+      // entries are locked after the rows, but no pull locks them (they have no row), and claims
+      // skip locked entries.
+      for (const row of written) created.delete(Number(row.id))
+      if (created.size === 0) return
+      await client.query(
+        format(
+          `UPDATE %1$I._trigger_log AS l SET sfid = u.sfid
+           FROM unnest($1::int[], $2::text[]) AS u(id, sfid)
+           WHERE l.table_name = $3 AND l.record_id = u.id AND l.sfid IS NULL
+             AND l.action IN ('UPDATE', 'DELETE') AND l.state IN ('NEW', 'PENDING', 'REQUEUE')`,
+          schema,
+        ),
+        [[...created.keys()], [...created.values()], table],
       )
     })
     for (const id of ids) this.requeued.delete(id)

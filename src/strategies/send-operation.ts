@@ -24,9 +24,9 @@ export const COLLECTION_LIMIT = 200
  * Sends an operation in calls of at most 200 records and turns each `SaveResult` into the
  * {@link EntryResult} of its entry: success with the record's Id; a record-level rejection as
  * `failed`; a retryable record error (e.g. `UNABLE_TO_LOCK_ROW`, or a code the engine's
- * `retryPolicy` lists) as `deferred`, so the entry stays NEW. Each call's outcomes are committed
- * (`context.commit`) before the next call is made, and no call starts once the engine is stopping
- * (`context.signal`). A whole-call error (503, limits, session) is thrown for the engine to retry.
+ * `retryPolicy` lists) as `deferred`, so the entry stays NEW. Each call's outcomes are handed to
+ * `context.commit` as it answers (the commit runs while the next call is made; a call that creates
+ * records waits for it), and no call starts once the engine is stopping (`context.signal`). A whole-call error (503, limits, session) is thrown for the engine to retry.
  */
 export async function sendOperation(
   operation: WriteOperation,

@@ -116,3 +116,61 @@ it("one schema's writers in flight do not keep another schema's door shut", asyn
     await other.close()
   }
 })
+
+it('a write that skipped the notify in a subtransaction keeps the door shut until its commit', async () => {
+  await doorbell.hold()
+  // The lock taken in a subtransaction passes to the transaction when the savepoint is released,
+  // and when a PL/pgSQL block with an exception clause (a subtransaction too) ends normally.
+  await app.query('BEGIN')
+  await app.query('SAVEPOINT a')
+  await insert(app, 'under a savepoint')
+  await app.query('RELEASE SAVEPOINT a')
+  expect(await doorbell.release()).toBe(false)
+  await app.query('COMMIT')
+  expect(await doorbell.release()).toBe(true)
+
+  await doorbell.hold()
+  await app.query('BEGIN')
+  await app.query(`DO $$ BEGIN
+                     INSERT INTO "${fixture.connection.schema}".account (name) VALUES ('in a block');
+                   EXCEPTION WHEN OTHERS THEN NULL; END $$`)
+  expect(await doorbell.release()).toBe(false)
+  await app.query('COMMIT')
+  expect(await doorbell.release()).toBe(true)
+  expect((await fixture.log()).map((e) => e.state)).toEqual(['NEW', 'NEW'])
+  expect(await heardSoFar()).toEqual([])
+})
+
+it('a transaction that rang before the door was held and writes again keeps it shut', async () => {
+  await app.query('BEGIN')
+  await insert(app, 'before the hold')
+  await doorbell.hold()
+  await insert(app, 'after the hold')
+  expect(await doorbell.release()).toBe(false)
+  await app.query('COMMIT')
+  expect(await heardSoFar()).toEqual(['ping'])
+  expect(await doorbell.release()).toBe(true)
+})
+
+it('a write rolled back to a savepoint gives the lock back: the door reopens', async () => {
+  await doorbell.hold()
+  await app.query('BEGIN')
+  await app.query('SAVEPOINT a')
+  await insert(app, 'undone')
+  await app.query('ROLLBACK TO SAVEPOINT a')
+  expect(await doorbell.release()).toBe(true)
+  await app.query('COMMIT')
+  expect(await fixture.log()).toEqual([])
+})
+
+it('a door reopened with a ring notifies once, on the commit that reopens it', async () => {
+  await doorbell.hold()
+  await app.query('BEGIN')
+  await insert(app, 'skipped the notify')
+  expect(await doorbell.release(true)).toBe(false)
+  await app.query('COMMIT')
+  expect(await heardSoFar()).toEqual([])
+  expect(await doorbell.release(true)).toBe(true)
+  expect(await heardSoFar()).toEqual(['ping'])
+  expect(await doorbell.heldUntil()).toBeUndefined()
+})

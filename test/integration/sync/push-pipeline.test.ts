@@ -152,3 +152,87 @@ it('a change of a record the round before sent goes after that round committed, 
     [1, 'UPDATE', 'NEW'],
   ])
 })
+
+it("a change claimed ahead waits behind the record's change the round before rejected", async () => {
+  fixture = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
+  await sql(
+    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 250) g`,
+  )
+  await fixture.engine.syncOnce()
+  // Row 1's first edit is the first record of the first round (200 entries), rejected; its second
+  // edit is the last entry, in the batch claimed while that round runs.
+  await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 1`)
+  await sql(`UPDATE $schema.account SET name = name || ' (edited)' WHERE id BETWEEN 2 AND 250`)
+  await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 1`)
+  fixture.org.faults.setLatency(30)
+  fixture.org.faults.failRecords({ objectName: 'Account', statusCode: 'FIELD_INTEGRITY_EXCEPTION' })
+  const report = await fixture.engine.syncOnce()
+  expect(report.pushes[0]).toMatchObject({ failed: 1, succeeded: 249 })
+  // Salesforce still has the record as it was: 'second' was not sent over the rejected 'first'.
+  const [row] = await sql(`SELECT sfid FROM $schema.account WHERE id = 1`)
+  const record = fixture.org.all('Account').find((r) => r.Id === row?.sfid)
+  expect(record?.Name).toBe('Plain 1')
+  expect((await fixture.log()).map((e) => [e.record_id, e.action, e.state])).toEqual([
+    [1, 'UPDATE', 'FAILED'],
+    [1, 'UPDATE', 'NEW'],
+  ])
+})
+
+it('a delete claimed ahead of the round that creates its record deletes that record', async () => {
+  fixture = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
+  await sql(
+    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 300) g`,
+  )
+  // Row 1 is created by the first round; its delete is in the batch claimed while that round runs.
+  await sql(`DELETE FROM $schema.account WHERE id = 1`)
+  await fixture.engine.syncOnce()
+  const names = fixture.org.all('Account').map((r) => r.Name)
+  expect(names).toHaveLength(299)
+  expect(names).not.toContain('Plain 1')
+  expect(await fixture.log()).toEqual([])
+})
+
+it('a delete of a row whose create committed its sfid after the row was gone deletes the record', async () => {
+  fixture = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
+  await sql(
+    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 500) g`,
+  )
+  // Row 1 is created by the first round, after the app edited and deleted it (those entries have
+  // no sfid, and there is no row to write the sfid to); they are claimed two rounds later.
+  await sql(`UPDATE $schema.account SET name = 'Edited' WHERE id = 1`)
+  await sql(`DELETE FROM $schema.account WHERE id = 1`)
+  await fixture.engine.syncOnce()
+  const names = fixture.org.all('Account').map((r) => r.Name)
+  expect(names).toHaveLength(499)
+  expect(names).not.toContain('Plain 1')
+  expect(names).not.toContain('Edited')
+  expect(await fixture.log()).toEqual([])
+})
+
+it('a change claimed ahead is not sent while the round before may still give back its earlier change', async () => {
+  fixture = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
+  await sql(
+    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 250) g`,
+  )
+  await fixture.engine.syncOnce()
+  await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 1`)
+  await sql(`UPDATE $schema.account SET name = name || ' (edited)' WHERE id BETWEEN 2 AND 250`)
+  await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 1`)
+  // The commit of the first round (row 1's 'first' among them) fails for good: an app trigger
+  // refuses it. 'second', claimed while that round ran, must not go out meanwhile.
+  await sql(`CREATE FUNCTION $schema.refuse_row_1() RETURNS trigger LANGUAGE plpgsql AS $f$
+               BEGIN
+                 IF NEW.id = 1 AND NEW._hc_lastop = 'UPDATED' THEN RAISE EXCEPTION 'refused'; END IF;
+                 RETURN NEW;
+               END $f$`)
+  await sql(`CREATE TRIGGER refuse_row_1 BEFORE UPDATE ON $schema.account
+             FOR EACH ROW EXECUTE FUNCTION $schema.refuse_row_1()`)
+  fixture.org.faults.setLatency(30)
+  await expect(fixture.engine.syncOnce()).rejects.toThrow(/refused/)
+  const [row] = await sql(`SELECT sfid FROM $schema.account WHERE id = 1`)
+  const name = () => fixture?.org.all('Account').find((r) => r.Id === row?.sfid)?.Name
+  expect(name()).toBe('first')
+  const log = await fixture.log()
+  expect(log).toHaveLength(251)
+  expect(log.every((e) => e.state === 'NEW')).toBe(true)
+})

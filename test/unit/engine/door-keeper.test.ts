@@ -10,8 +10,8 @@ function fakeDoorbell() {
     async hold(ms?: number) {
       calls.push(`hold ${ms}`)
     },
-    async release() {
-      calls.push(bell.inFlight ? 'release refused' : 'release')
+    async release(ring?: boolean) {
+      calls.push((bell.inFlight ? 'release refused' : 'release') + (ring ? ' ringing' : ''))
       return !bell.inFlight
     },
   }
@@ -159,10 +159,19 @@ describe('DoorKeeper', () => {
     bell.inFlight = true
     await door.afterPush('Account', 0)
     await door.close()
-    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release refused'])
+    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release refused ringing'])
     await vi.advanceTimersByTimeAsync(5_000)
     expect(bell.calls).toHaveLength(3)
     await door.afterPush('Account', 1)
     expect(bell.calls).toHaveLength(3)
+  })
+
+  it('close() rings the other engines when it reopens the door: it will not drain what skipped the notify', async () => {
+    await door.beforePush(['notify'])
+    await door.afterPush('Account', 2)
+    pushes = 0
+    await door.close()
+    expect(bell.calls).toEqual(['hold 30000', 'release ringing'])
+    expect(pushes).toBe(0)
   })
 })
