@@ -155,36 +155,41 @@ describe('Postgres connections terminated under load', () => {
       const r = await open({ writeStrategy: strategy, externalId })
       await r.start()
       await waitFor(pushed(r, 2), 10_000, 'pushes before the kill')
-      const killed = await new Promise<Backend>((resolve, reject) => {
-        strategy.hooks = {
-          aroundCommit: async (results, entries, commit) => {
-            // Rows Salesforce accepted (a loaded machine can defer a call: its commit writes no row).
-            const rows = entries
-              .filter(
-                (e) =>
-                  e.action !== 'DELETE' &&
-                  results.some((x) => x.entryId === e.id && x.outcome === 'success'),
+      const killed = await new Promise<Backend>((resolve) => {
+        const arm = () => {
+          strategy.hooks = {
+            aroundCommit: async (results, entries, commit) => {
+              // Rows Salesforce accepted (a deferred call's commit writes no row to block on).
+              const rows = entries
+                .filter(
+                  (e) =>
+                    e.action !== 'DELETE' &&
+                    results.some((x) => x.entryId === e.id && x.outcome === 'success'),
+                )
+                .map((e) => e.recordId)
+              if (rows.length === 0) return commit()
+              strategy.hooks = {}
+              // The commit's row updates wait on these locks, inside its transaction.
+              const lock = await r.hold(
+                'SELECT 1 FROM $schema.account WHERE id = ANY($1) FOR UPDATE',
+                [rows],
               )
-              .map((e) => e.recordId)
-            if (rows.length === 0) return commit()
-            strategy.hooks = {}
-            // The commit's row updates wait on these locks, inside its transaction.
-            const lock = await r.hold(
-              'SELECT 1 FROM $schema.account WHERE id = ANY($1) FOR UPDATE',
-              [rows],
-            )
-            const committing = commit()
-            committing.catch(() => {})
-            try {
-              resolve(await r.terminateWhenBlocked('%COALESCE(t.sfid, u.sfid)%'))
-            } catch (error) {
-              reject(error)
-            } finally {
-              await lock.release()
-            }
-            await committing
-          },
+              const committing = commit()
+              committing.catch(() => {})
+              try {
+                resolve(await r.terminateWhenBlocked('%COALESCE(t.sfid, u.sfid)%', 3_000))
+              } catch {
+                // A pull that reached these rows first blocked on the lock, and the commit waits
+                // on that pull rather than on the lock: try again on a later commit.
+                arm()
+              } finally {
+                await lock.release()
+              }
+              await committing
+            },
+          }
         }
+        arm()
       })
       expect(killed.waitEventType).toBe('Lock')
       await r.workload.untilRounds(2)
