@@ -42,7 +42,8 @@ interface Decision {
  *   entry's `old` holds the values the row had before the change, so a Salesforce value that
  *   differs from them was written by someone else since (whatever SystemModstamp says: it has
  *   second precision), and pgforce's own pushes, which Salesforce now holds, are not taken for
- *   anyone's change. Salesforce's changes to other fields are simply applied. For entries captured
+ *   anyone's change — nor is a value one of the unsent entries gives the field (a push Salesforce
+ *   carried out whose commit failed: its entries are NEW again). Salesforce's changes to other fields are simply applied. For entries captured
  *   without `old` (before 0.2) it falls back to times: the last sync is the later of the row's last
  *   pull and pgforce's last successful write of the record (its `_trigger_log_archive` entry);
  * - while a push of the record is in flight (an entry PENDING), its newer SystemModstamp may be
@@ -141,20 +142,22 @@ function changedInSalesforce(
 ): boolean {
   if (pending.entries.every((e) => e.old !== null)) {
     // The value each column had before its first unsent change: the row's last agreed value.
+    // And every value the unsent changes give it: Salesforce holding one of them is pgforce's own
+    // push, carried out but not recorded (its commit failed), not someone else's change.
     const before = new Map<string, string | null>()
+    const ours = new Map<string, (string | null)[]>()
     for (const entry of pending.entries) {
       for (const [column, text] of Object.entries(parseHstore(entry.old)))
         if (!before.has(column)) before.set(column, text)
+      for (const [column, text] of Object.entries(parseHstore(entry.values)))
+        ours.set(column, [...(ours.get(column) ?? []), text])
     }
-    return plan.columns.some(
-      (column) =>
-        before.has(column.column) &&
-        !equalsCaptured(
-          fieldValue(record, column.field),
-          before.get(column.column) ?? null,
-          column.sfType,
-        ),
-    )
+    return plan.columns.some((column) => {
+      if (!before.has(column.column)) return false
+      const value = fieldValue(record, column.field)
+      const same = (text: string | null) => equalsCaptured(value, text, column.sfType)
+      return !same(before.get(column.column) ?? null) && !(ours.get(column.column) ?? []).some(same)
+    })
   }
   return pending.lastSyncedMs === undefined || salesforceChangedAt.getTime() > pending.lastSyncedMs
 }

@@ -109,6 +109,23 @@ describe("pgforce's own writes are not conflicts", () => {
     expect(await archived()).not.toContain('IGNORED')
   })
 
+  it('a push Salesforce accepted whose commit failed is not a conflict: the later change still goes', async () => {
+    fixture = await syncFixture(db(), [account])
+    const conflicts: ConflictEvent[] = []
+    fixture.engine.on('conflict', (c) => conflicts.push(c))
+    const id = await syncedRow()
+    await update('U1')
+    await update('U2')
+    // Salesforce carried out the push of U1, and its commit failed for good: both entries are NEW
+    // again, and the next pull reads U1 back, stamped after the row's last sync.
+    fixture.org.clock.advance(5_000)
+    fixture.org.modify('Account', id, { Industry: 'U1' })
+    await fixture.engine.syncOnce()
+    expect(conflicts).toEqual([])
+    expect(fixture.org.get(id)).toMatchObject({ Industry: 'U2' })
+    expect(await fixture.rows('account', 'industry')).toEqual([{ industry: 'U2' }])
+  })
+
   it('a real change by someone else is still a conflict, and the event names the side kept', async () => {
     fixture = await syncFixture(db(), [account])
     const conflicts: ConflictEvent[] = []
