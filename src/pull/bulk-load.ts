@@ -14,7 +14,10 @@ export interface LoadProgress {
   readonly mapping: string
   /** Records applied so far. */
   readonly done: number
-  /** Records Salesforce counted at the start (deleted ones included). */
+  /**
+   * Records Salesforce counted at the start (deleted ones included); when records created since
+   * are read too, it grows with `done`, so progress never passes 100 %.
+   */
   readonly total: number
 }
 
@@ -115,7 +118,8 @@ export async function bulkLoad(
     counts.deleted += outcome.counts.deleted
     counts.failed += outcome.failed.length
     done += batch.length
-    options.onProgress?.({ mapping: plan.object, done, total: options.total })
+    // Records created after the count are read too: the total grows with them, never past 100 %.
+    options.onProgress?.({ mapping: plan.object, done, total: Math.max(options.total, done) })
   }
   // Fetching and parsing the next records overlaps applying earlier batches: up to `writers`
   // batches are in Postgres at once, each in its own transaction (a load's records are distinct,

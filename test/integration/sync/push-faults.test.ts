@@ -144,6 +144,8 @@ describe('push faults (real jsforce, HTTP emulator)', () => {
     running.on('source:reconnecting', () => events.push('reconnecting'))
     running.on('source:connected', () => events.push('connected'))
     await running.start()
+    // LISTEN is connected once its probe came back, which can be after start() resolves.
+    await waitFor(() => events.includes('connected'), 10_000, 'LISTEN connected')
     await sql(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
        WHERE query ILIKE 'LISTEN %' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`,
