@@ -1,3 +1,5 @@
+import { BASE62 } from '../salesforce/salesforce-id.js'
+
 /**
  * Splitting a large Bulk 2.0 load into jobs by record Id (docs/concepts/performance.md, "Initial
  * load"). Salesforce Ids order by their first 15 characters, which are a base-62 number
@@ -7,7 +9,6 @@
  * an uneven spread only makes some jobs larger than others. @internal
  */
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const WIDTH = 15
 
 /**

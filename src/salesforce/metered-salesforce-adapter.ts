@@ -65,30 +65,14 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
   }
 
   /** `call` settled, or rejected as soon as `abandon` is aborted. */
-  private unlessAbandoned<T>(call: Promise<T>): Promise<T> {
-    const abandon = this.abandon
-    if (!abandon) return call
-    if (abandon.aborted) {
-      call.catch(() => {})
-      return Promise.reject(abandon.reason)
+  private async unlessAbandoned<T>(call: Promise<T>): Promise<T> {
+    const abandoned = this.abandonment()
+    if (!abandoned) return call
+    try {
+      return await abandoned.race(call)
+    } finally {
+      abandoned.dispose()
     }
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        call.catch(() => {}) // its outcome no longer matters to anyone
-        reject(abandon.reason)
-      }
-      abandon.addEventListener('abort', onAbort, { once: true })
-      call.then(
-        (value) => {
-          abandon.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (error: unknown) => {
-          abandon.removeEventListener('abort', onAbort)
-          reject(error)
-        },
-      )
-    })
   }
 
   private async *paged<T>(

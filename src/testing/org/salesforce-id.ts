@@ -1,28 +1,6 @@
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'
+import { BASE62, idChecksum, to18 } from '../../salesforce/salesforce-id.js'
 
-/**
- * The 3-character suffix that makes a 15-character Salesforce id case-insensitive: for each
- * 5-character chunk, a bit per upper-case letter, as an index into `A…Z0…5`.
- */
-export function idChecksum(id15: string): string {
-  let suffix = ''
-  for (let chunk = 0; chunk < 3; chunk += 1) {
-    let bits = 0
-    for (let i = 0; i < 5; i += 1) {
-      const char = id15.charAt(chunk * 5 + i)
-      if (char >= 'A' && char <= 'Z') bits |= 1 << i
-    }
-    suffix += SUFFIX.charAt(bits)
-  }
-  return suffix
-}
-
-/** The 18-character form of a 15- or 18-character id; other strings are returned unchanged. */
-export function to18(id: string): string {
-  if (id.length === 15) return id + idChecksum(id)
-  return id
-}
+export { idChecksum, to18 }
 
 /** A new 18-character id: key prefix, the sequence number in base 62 (12 chars), checksum. */
 export function makeId(keyPrefix: string, sequence: number, pod = '0'): string {
