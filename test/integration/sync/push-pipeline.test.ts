@@ -47,6 +47,24 @@ function trackInFlight(adapter: SalesforceAdapter, method: 'create' | 'upsert') 
 
 const duplicates = (values: readonly unknown[]) => values.length - new Set(values).size
 
+/**
+ * 250 synced rows in rounds of 200, then row 1 edited to 'first', every other row edited, and row
+ * 1 edited to 'second': the first edit is the first entry of the first round, the second the last
+ * entry, in the batch claimed while that round runs.
+ */
+async function twoEditsAcrossRounds(): Promise<SyncFixture> {
+  const f = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
+  fixture = f // what sql() writes to, and afterEach closes
+  await sql(
+    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 250) g`,
+  )
+  await f.engine.syncOnce()
+  await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 1`)
+  await sql(`UPDATE $schema.account SET name = name || ' (edited)' WHERE id BETWEEN 2 AND 250`)
+  await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 1`)
+  return f
+}
+
 it('inserts with an external id go out as upserts, two calls at a time; creates one at a time', async () => {
   fixture = await syncFixture(db(), [keyed])
   fixture.org.faults.setLatency(30)
@@ -154,16 +172,9 @@ it('a change of a record the round before sent goes after that round committed, 
 })
 
 it("a change claimed ahead waits behind the record's change the round before rejected", async () => {
-  fixture = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
-  await sql(
-    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 250) g`,
-  )
-  await fixture.engine.syncOnce()
   // Row 1's first edit is the first record of the first round (200 entries), rejected; its second
   // edit is the last entry, in the batch claimed while that round runs.
-  await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 1`)
-  await sql(`UPDATE $schema.account SET name = name || ' (edited)' WHERE id BETWEEN 2 AND 250`)
-  await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 1`)
+  fixture = await twoEditsAcrossRounds()
   fixture.org.faults.setLatency(30)
   fixture.org.faults.failRecords({ objectName: 'Account', statusCode: 'FIELD_INTEGRITY_EXCEPTION' })
   const report = await fixture.engine.syncOnce()
@@ -210,14 +221,7 @@ it('a delete of a row whose create committed its sfid after the row was gone del
 })
 
 it('a change claimed ahead is not sent while the round before may still give back its earlier change', async () => {
-  fixture = await syncFixture(db(), [unkeyed], { tuning: { push: { claimSize: 200 } } })
-  await sql(
-    `INSERT INTO $schema.account (name) SELECT 'Plain ' || g FROM generate_series(1, 250) g`,
-  )
-  await fixture.engine.syncOnce()
-  await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 1`)
-  await sql(`UPDATE $schema.account SET name = name || ' (edited)' WHERE id BETWEEN 2 AND 250`)
-  await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 1`)
+  fixture = await twoEditsAcrossRounds()
   // The commit of the first round (row 1's 'first' among them) fails for good: an app trigger
   // refuses it. 'second', claimed while that round ran, must not go out meanwhile.
   await sql(`CREATE FUNCTION $schema.refuse_row_1() RETURNS trigger LANGUAGE plpgsql AS $f$
