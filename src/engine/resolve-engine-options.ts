@@ -65,9 +65,10 @@ export interface SyncEngineOptions {
    */
   readonly describeRefreshIntervalMs?: number
   /**
-   * How long a push's claim on `_trigger_log` entries holds. Entries a worker claimed and never
-   * settled (it died mid-push) go back to the queue after this; keep it above your longest push
-   * round (a Bulk 2.0 job can take minutes). @default 600 000 (10 minutes)
+   * How long a push's claim on `_trigger_log` entries holds without a renewal. Entries a worker
+   * claimed and never settled (it died mid-push) go back to the queue after this; a live worker
+   * renews its claims every third of it, however long a round (a Bulk 2.0 job) takes
+   * (docs/concepts/delivery-guarantees.md#claims-and-leases). @default 600 000 (10 minutes)
    */
   readonly pushLeaseMs?: number
   /**

@@ -174,6 +174,21 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
             next = ahead(this.queue.claim(plan, claimSize, afterId))
             continue
           }
+          // A batch that waited long (claimed ahead of a slow round): its claims are renewed while
+          // held, but if renewals failed for a lease, another worker may have taken some over.
+          if (Date.now() - claim.claimedAt > this.options.leaseMs / 3) {
+            const stillOurs = await this.queue
+              .takeUp(entries.map((e) => e.id))
+              .catch(async (error: unknown) => {
+                await this.queue.release(entries.map((e) => e.id)).catch(() => {})
+                throw error
+              })
+            entries = entries.filter((e) => stillOurs.has(e.id))
+            if (entries.length === 0) {
+              next = ahead(this.queue.claim(plan, claimSize, afterId))
+              continue
+            }
+          }
           run.onSending?.()
           const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(
             async (error: unknown) => {

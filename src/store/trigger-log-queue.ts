@@ -4,13 +4,17 @@ import { withEngineTransaction } from '../postgres/engine-transaction.js'
 import { parseHstore } from '../postgres/parse-hstore.js'
 import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ChangeAction, ChangeEntry, EntryResult } from '../strategies/write-strategy.js'
+import { HeldClaims } from './held-claims.js'
 import type { InsertFence } from './insert-fence.js'
 
 /** Options of {@link TriggerLogQueue}. @internal */
 export interface TriggerLogQueueOptions {
   readonly pool: PgPoolLike
   readonly schema: string
-  /** How long a claim holds: PENDING entries older than this are claimable again. */
+  /**
+   * How long a claim holds without a renewal: PENDING entries not renewed for this long (their
+   * worker died) are claimable again. Held claims are renewed every third of it.
+   */
   readonly leaseMs: number
 }
 
@@ -28,7 +32,9 @@ interface EntryRow {
  * moves NEW entries (and PENDING ones whose lease ran out: their worker died) to PENDING with
  * `FOR UPDATE SKIP LOCKED`, so
  * concurrent workers never claim the same entry. `settle()` records every outcome and the row
- * updates it implies in one engine transaction; `release()` gives claimed entries back.
+ * updates it implies in one engine transaction; `release()` gives claimed entries back. Claims
+ * held are renewed while held, and `takeUp()` checks a batch claimed ahead before it goes out
+ * ({@link HeldClaims}).
  * @internal
  */
 export class TriggerLogQueue {
@@ -38,7 +44,9 @@ export class TriggerLogQueue {
    * failed): given back before the next claim, so they go out once Postgres is back instead of
    * waiting out the lease (10 minutes by default).
    */
-  private readonly unreleased = new Set<number>()
+  private readonly unreleased = new Map<number, string>()
+  /** Claims made and not yet settled or given back, renewed while held. */
+  private readonly claims: HeldClaims
   /**
    * Entries this queue claimed from `REQUEUE` (an operator asked for them to be sent again): they
    * end `REQUEUED` when Salesforce accepts them, and go back to `REQUEUE` when given back.
@@ -51,6 +59,7 @@ export class TriggerLogQueue {
 
   constructor(options: TriggerLogQueueOptions) {
     this.options = options
+    this.claims = new HeldClaims(options)
   }
 
   /**
@@ -80,17 +89,24 @@ export class TriggerLogQueue {
     limit: number,
     afterId: number,
     options: { readonly inFlight?: readonly number[]; readonly refreshStatistics?: boolean } = {},
-  ): Promise<{ entries: ChangeEntry[]; scannedTo: number | undefined; left: number }> {
+  ): Promise<{
+    entries: ChangeEntry[]
+    scannedTo: number | undefined
+    left: number
+    /** When the claim was asked for (`Date.now()`): its lease is at most this old. */
+    claimedAt: number
+  }> {
     const { schema } = this.options
     const table = plan.mapping.table
     const analyzing = this.analyzing
     this.analyzing = undefined
     const analyzed = await analyzing
     if (analyzed?.error) throw analyzed.error
-    if (this.unreleased.size > 0) await this.release([...this.unreleased])
+    if (this.unreleased.size > 0) await this.release([...this.unreleased.keys()])
+    const claimedAt = Date.now()
     const rows = await withEngineTransaction(this.options.pool, async (client) => {
       const result = await client.query<
-        EntryRow & { scanned_to: string | null; scanned: number; was: string | null }
+        EntryRow & { scanned_to: string | null; scanned: number; was: string | null; tx: string }
       >(
         format(
           `WITH candidates AS (
@@ -121,7 +137,7 @@ export class TriggerLogQueue {
              RETURNING l.id, l.action, l.record_id, l.sfid, l."values", c.state AS was)
            ${OPERATOR_STATES}
            SELECT c.id, c.action, c.record_id, c.sfid, r.sfid AS row_sfid, c."values", s.scanned_to, s.scanned,
-                  c.was
+                  c.was, txid_current()::text AS tx
            FROM (SELECT max(id) AS scanned_to, count(*)::int AS scanned FROM candidates) AS s
            LEFT JOIN claimed AS c ON true
            LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
@@ -151,11 +167,26 @@ export class TriggerLogQueue {
         sfid: row.row_sfid ?? row.sfid,
         values: parseHstore(row.values),
       }))
+    if (entries.length > 0)
+      this.claims.add(
+        entries.map((e) => e.id),
+        rows[0]?.tx ?? '0',
+      )
     return {
       entries,
       scannedTo: scanned === null || scanned === undefined ? undefined : Number(scanned),
       left: (rows[0]?.scanned ?? 0) - entries.length,
+      claimedAt,
     }
+  }
+
+  /**
+   * Renews the claims of `entryIds` and returns those still this worker's, before they go out: a
+   * batch that waited longer than the lease (claimed ahead of a slow round, with renewals failing)
+   * may have been claimed by another worker, which sends it instead.
+   */
+  takeUp(entryIds: readonly number[]): Promise<Set<number>> {
+    return this.claims.takeUp(entryIds)
   }
 
   /**
@@ -183,26 +214,39 @@ export class TriggerLogQueue {
 
   /**
    * Returns claimed entries to NEW (to REQUEUE if claimed from it): the push failed as a whole and
-   * will be retried. If that fails too, the entries are remembered and given back before the next
-   * claim.
+   * will be retried. Only this worker's claims are given back (an entry another worker claimed
+   * once the lease ran out stays its). If that fails too, the entries are remembered, no longer
+   * renewed, and given back before the next claim.
    */
   async release(entryIds: readonly number[]): Promise<void> {
     if (entryIds.length === 0) return
-    const requeued = entryIds.filter((id) => this.requeued.has(id))
+    const held = this.claims.claimsOf(entryIds)
+    for (const id of entryIds) {
+      const tx = this.unreleased.get(id)
+      if (tx === undefined || held.ids.includes(id)) continue
+      held.ids.push(id)
+      held.txs.push(tx)
+    }
+    this.claims.drop(held.ids)
+    const requeued = held.ids.filter((id) => this.requeued.has(id))
     try {
       await withEngineTransaction(this.options.pool, (client) =>
         client.query(
           format(
-            `UPDATE %I._trigger_log SET state = CASE WHEN id = ANY($2::bigint[]) THEN 'REQUEUE' ELSE 'NEW' END,
+            `UPDATE %I._trigger_log AS l
+             SET state = CASE WHEN l.id = ANY($3::bigint[]) THEN 'REQUEUE' ELSE 'NEW' END,
                updated_at = now()
-             WHERE id = ANY($1::bigint[]) AND state = 'PENDING'`,
+             FROM unnest($1::bigint[], $2::bigint[]) AS u(id, tx)
+             WHERE l.id = u.id AND l.processed_tx = u.tx AND l.state = 'PENDING'`,
             this.options.schema,
           ),
-          [entryIds, requeued],
+          [held.ids, held.txs, requeued],
         ),
       )
     } catch (error) {
-      for (const id of entryIds) this.unreleased.add(id)
+      held.ids.forEach((id, i) => {
+        this.unreleased.set(id, held.txs[i] ?? '0')
+      })
       throw error
     }
     for (const id of entryIds) {
@@ -329,6 +373,7 @@ export class TriggerLogQueue {
       )
     })
     for (const id of ids) this.requeued.delete(id)
+    this.claims.drop(ids)
     fence?.stopRenewing()
   }
 }

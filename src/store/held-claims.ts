@@ -1,0 +1,104 @@
+import format from 'pg-format'
+import type { PgPoolLike } from '../postgres/pg-pool-like.js'
+
+/** Options of {@link HeldClaims}. @internal */
+export interface HeldClaimsOptions {
+  readonly pool: PgPoolLike
+  readonly schema: string
+  /** How long a claim holds without a renewal (`pushLeaseMs`). */
+  readonly leaseMs: number
+}
+
+/**
+ * The `_trigger_log` entries this worker has claimed and not yet settled or given back, each with
+ * the transaction that claimed it (`processed_tx`, which says whose claim an entry is). While any
+ * are held they are renewed every third of the lease, so a lease runs out only for a worker that
+ * died (or lost its database for that long), never for one whose round, or whose batch claimed
+ * ahead of a round, simply takes long. `takeUp()` checks, before a batch goes out, which of its
+ * entries are still this worker's (docs/concepts/delivery-guarantees.md, "Claims and leases").
+ * @internal
+ */
+export class HeldClaims {
+  private readonly options: HeldClaimsOptions
+  private readonly held = new Map<number, string>()
+  private renewal: NodeJS.Timeout | undefined
+
+  constructor(options: HeldClaimsOptions) {
+    this.options = options
+  }
+
+  /** Entries claimed by transaction `tx`: held (and renewed) from now on. */
+  add(ids: readonly number[], tx: string): void {
+    for (const id of ids) this.held.set(id, tx)
+    if (this.held.size > 0 && !this.renewal) {
+      this.renewal = setInterval(() => {
+        void this.renew().catch(() => {}) // a missed renewal only shortens the lease; the next retries
+      }, this.options.leaseMs / 3)
+      this.renewal.unref()
+    }
+  }
+
+  /** The claiming transaction of each of `ids` this worker holds (the others are left out). */
+  claimsOf(ids: readonly number[]): { ids: number[]; txs: string[] } {
+    const held = { ids: [] as number[], txs: [] as string[] }
+    for (const id of ids) {
+      const tx = this.held.get(id)
+      if (tx === undefined) continue
+      held.ids.push(id)
+      held.txs.push(tx)
+    }
+    return held
+  }
+
+  /** No longer held: settled, given back, or found to be another worker's. */
+  drop(ids: readonly number[]): void {
+    for (const id of ids) this.held.delete(id)
+    if (this.held.size === 0 && this.renewal) {
+      clearInterval(this.renewal)
+      this.renewal = undefined
+    }
+  }
+
+  /**
+   * Renews the claims of `ids` (waiting for entries another session has locked) and returns those
+   * still this worker's: an entry another worker claimed once its lease ran out is dropped, and
+   * must not be sent.
+   */
+  async takeUp(ids: readonly number[]): Promise<Set<number>> {
+    const claims = this.claimsOf(ids)
+    const { rows } = await this.options.pool.query<{ id: string }>(
+      format(
+        `UPDATE %I._trigger_log AS l SET updated_at = now()
+         FROM unnest($1::bigint[], $2::bigint[]) AS u(id, tx)
+         WHERE l.id = u.id AND l.processed_tx = u.tx AND l.state = 'PENDING'
+         RETURNING l.id`,
+        this.options.schema,
+      ),
+      [claims.ids, claims.txs],
+    )
+    const kept = new Set(rows.map((row) => Number(row.id)))
+    this.drop(claims.ids.filter((id) => !kept.has(id)))
+    return kept
+  }
+
+  /**
+   * Renews every held claim that no other session has locked (an entry being settled is skipped:
+   * its claim ends with that commit). Claims another worker took meanwhile are left alone.
+   */
+  async renew(): Promise<void> {
+    const claims = this.claimsOf([...this.held.keys()])
+    if (claims.ids.length === 0) return
+    await this.options.pool.query(
+      format(
+        `UPDATE %1$I._trigger_log AS l SET updated_at = now()
+         WHERE l.id IN (
+           SELECT e.id FROM %1$I._trigger_log AS e
+           JOIN unnest($1::bigint[], $2::bigint[]) AS u(id, tx) ON e.id = u.id
+           WHERE e.processed_tx = u.tx AND e.state = 'PENDING'
+           FOR UPDATE OF e SKIP LOCKED)`,
+        this.options.schema,
+      ),
+      [claims.ids, claims.txs],
+    )
+  }
+}

@@ -1,0 +1,97 @@
+import { afterEach, expect, it } from 'vitest'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { schemaSql } from '../../support/schema-sql.js'
+import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
+import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
+
+// Claims of the trigger log are leases (docs/concepts/delivery-guarantees.md, "Claims and
+// leases"): renewed while a worker holds them, so a round slower than the lease is not sent
+// twice; and a batch claimed ahead is checked before it goes out.
+const db = useTestDatabase()
+// No external id: every create is a new record, so a change sent twice shows as a duplicate.
+const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
+const LEASE_MS = 1_000
+const options = { pushLeaseMs: LEASE_MS, tuning: { push: { claimSize: 200 } } }
+let fixture: SyncFixture | undefined
+const engines: SyncEngine[] = []
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.stop()
+  await fixture?.close()
+  fixture = undefined
+})
+
+const sql = (text: string, values?: unknown[]) =>
+  schemaSql(db().pool, fixture?.connection.schema as string, text, values)
+
+/**
+ * 600 app inserts, and an org whose creates answer after twice the lease (its other calls, a
+ * pull's, answer at once). `firstCreate` resolves when the first create call arrives.
+ */
+async function slowOrgWithBacklog() {
+  const f = await syncFixture(db(), [account], options)
+  fixture = f
+  await sql(`INSERT INTO $schema.account (name) SELECT 'Row ' || g FROM generate_series(1, 600) g`)
+  let arrived: () => void = () => {}
+  const firstCreate = new Promise<void>((resolve) => {
+    arrived = resolve
+  })
+  const create = f.adapter.create.bind(f.adapter)
+  f.adapter.create = async (...args) => {
+    arrived()
+    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
+    return create(...args)
+  }
+  return { f, firstCreate }
+}
+
+it('a round slower than the lease keeps its claims: a second worker sends nothing twice', async () => {
+  const { f, firstCreate } = await slowOrgWithBacklog()
+  const first = f.engine.syncOnce()
+  await firstCreate
+  // Past the lease of the round in flight and of the batch claimed ahead of it.
+  await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 1.5))
+  const second = new SyncEngine({ ...options, connection: f.connection, mappings: [account] })
+  engines.push(second)
+  const [a, b] = await Promise.all([first, second.syncOnce()])
+  expect((a.pushes[0]?.succeeded ?? 0) + (b.pushes[0]?.succeeded ?? 0)).toBe(600)
+  const names = f.org.all('Account').map((r) => r.Name)
+  expect(names).toHaveLength(600)
+  expect(new Set(names).size).toBe(600)
+  const [{ unsynced }] = (await sql(
+    'SELECT count(*)::int AS unsynced FROM $schema.account WHERE sfid IS NULL',
+  )) as [{ unsynced: number }]
+  expect(unsynced).toBe(0)
+})
+
+it('a batch claimed ahead that another worker took over meanwhile is not sent, nor given back', async () => {
+  const { f, firstCreate } = await slowOrgWithBacklog()
+  const push = f.engine.syncOnce()
+  await firstCreate
+  // While the first round waits for Salesforce: entries 201–400, claimed ahead, are taken over
+  // by another worker (as when renewals failed for a lease): their claim is no longer this one's.
+  await waitFor(async () => {
+    const [{ ahead }] = (await sql(
+      `SELECT count(*)::int AS ahead FROM $schema._trigger_log
+       WHERE state = 'PENDING' AND record_id BETWEEN 201 AND 400`,
+    )) as [{ ahead: number }]
+    return ahead === 200
+  })
+  await sql(
+    `UPDATE $schema._trigger_log SET processed_tx = 1, updated_at = now()
+     WHERE state = 'PENDING' AND record_id BETWEEN 201 AND 400`,
+  )
+  // Waited on, the batch is older than a third of the lease: checked before it goes out.
+  const report = await push
+  expect(report.pushes[0]?.succeeded).toBe(400)
+  const names = new Set(f.org.all('Account').map((r) => r.Name))
+  expect(names.size).toBe(400)
+  expect(names.has('Row 250')).toBe(false)
+  // Still the other worker's, as it left them.
+  const taken = await sql(
+    `SELECT count(*)::int AS n FROM $schema._trigger_log
+     WHERE state = 'PENDING' AND processed_tx = 1`,
+  )
+  expect(taken).toEqual([{ n: 200 }])
+})
