@@ -220,7 +220,7 @@ describe('when Salesforce changes under a running engine', () => {
   })
 
   it('keeps a column whose new type would lose values, reports it, and fails only what does not fit', async () => {
-    const { org, engine, drift } = await startEngine(['Name', 'Rank__c'], (o) =>
+    const { org, engine, drift, errors } = await startEngine(['Name', 'Rank__c'], (o) =>
       o.addField('Account', { name: 'Rank__c', type: 'double' }),
     )
     const [a, b] = org.insert('Account', [
@@ -228,7 +228,12 @@ describe('when Salesforce changes under a running engine', () => {
       { Name: 'B', Rank__c: 4 },
     ])
     await engine.start()
-    await waitFor(async () => (await rowOf(b as string))?.rank__c === 4)
+    // Timed out once on a loaded CI machine (not seen since): say what the engine went through.
+    await waitFor(
+      async () => (await rowOf(b as string))?.rank__c === 4,
+      10_000,
+      () => `the first pull (engine errors: ${errors.map((e) => e.message).join('; ') || 'none'})`,
+    )
 
     // Number → Text in Setup: a double precision column cannot become text without changing values.
     org.changeField('Account', 'Rank__c', { type: 'string', length: 20 })
