@@ -6,6 +6,7 @@ import type { PgPoolLike } from '../postgres/pg-pool-like.js'
 import type { ChangeAction, ChangeEntry, EntryResult } from '../strategies/write-strategy.js'
 import { HeldClaims } from './held-claims.js'
 import type { InsertFence } from './insert-fence.js'
+import { settleOutcomes } from './settle-outcomes.js'
 
 /** Options of {@link TriggerLogQueue}. @internal */
 export interface TriggerLogQueueOptions {
@@ -256,10 +257,8 @@ export class TriggerLogQueue {
   }
 
   /**
-   * Records outcomes in one transaction: entry states (SUCCESS/MERGED/IGNORED moved to the archive,
-   * FAILED kept with `sf_message`, deferred back to NEW), `sfid` written back on inserts, and the
-   * rows' `_hc_lastop` / `_hc_err`; and lifts the round's insert fence, if given, in the same
-   * transaction as the sfids it guarded.
+   * Records outcomes in one transaction ({@link settleOutcomes}); the entries settled are no
+   * longer held.
    */
   async settle(
     plan: MappingSchema,
@@ -267,131 +266,14 @@ export class TriggerLogQueue {
     results: readonly EntryResult[],
     fence?: InsertFence,
   ): Promise<void> {
-    const { schema } = this.options
-    const table = plan.mapping.table
-    const byId = new Map(entries.map((e) => [e.id, e]))
-    const ids: number[] = []
-    const states: string[] = []
-    const messages: (string | null)[] = []
-    const rowIds: number[] = []
-    const rowEntryIds: number[] = []
-    const rowSfids: (string | null)[] = []
-    const rowOps: string[] = []
-    const rowErrors: (string | null)[] = []
-    /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
-    const created = new Map<number, string>()
-    // In id order: the log's rows are locked in the order a pull locks them.
-    for (const result of [...results].sort((a, b) => a.entryId - b.entryId)) {
-      const entry = byId.get(result.entryId)
-      if (!entry) continue
-      ids.push(entry.id)
-      states.push(stateAfter(result.outcome, this.requeued.has(entry.id)))
-      messages.push(result.error ? `${result.error.statusCode}: ${result.error.message}` : null)
-      const op = rowOperation(entry.action, result.outcome)
-      if (op && entry.action !== 'DELETE') {
-        rowIds.push(entry.recordId)
-        rowEntryIds.push(entry.id)
-        rowSfids.push(result.sfid ?? null)
-        rowOps.push(op)
-        rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
-      }
-      if (entry.action !== 'DELETE' && result.outcome === 'success' && result.sfid)
-        created.set(entry.recordId, result.sfid)
-    }
-    await withEngineTransaction(this.options.pool, async (client) => {
-      // The log first, then the rows, as a pull locks them (no deadlock between the two). The
-      // log's changes are one statement, whose parts touch disjoint entries.
-      await client.query(
-        format(
-          `WITH outcome AS (
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, state, message)
-           ), moved AS (
-             -- done entries go straight to the archive, with their final state
-             DELETE FROM %1$I._trigger_log AS l USING outcome AS o
-             WHERE l.id = o.id AND o.state IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
-             RETURNING l.id, l.txid, l.created_at, now() AS updated_at, now() AS processed_at,
-                       l.processed_tx, o.state, l.action, l.table_name, l.record_id, l.sfid, l.old,
-                       l."values", l.sf_result, o.message AS sf_message
-           ), kept AS (
-             -- FAILED entries stay with their message; deferred ones go back to NEW
-             UPDATE %1$I._trigger_log AS l
-             SET state = o.state, sf_message = o.message, updated_at = now(),
-                 processed_at = CASE WHEN o.state IN ('NEW', 'REQUEUE') THEN NULL ELSE now() END
-             FROM outcome AS o
-             WHERE l.id = o.id AND o.state NOT IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
-           ), fence AS (
-             DELETE FROM %1$I._pgforce_insert_fence WHERE id = $4
-           )
-           INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
-                       processed_tx, state, action, table_name, record_id, sfid, old, "values",
-                       sf_result, sf_message)
-           SELECT * FROM moved ON CONFLICT (id) DO NOTHING`,
-          schema,
-        ),
-        [ids, states, messages, fence?.id ?? null],
-      )
-      if (rowIds.length === 0) return
-      const { rows: written } = await client.query<{ id: number }>(
-        format(
-          `UPDATE %1$I.%2$I AS t
-           SET sfid = COALESCE(t.sfid, u.sfid),
-               -- a failure always shows; a success leaves a row with a newer edit waiting PENDING
-               _hc_lastop = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
-               _hc_err = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.err ELSE t._hc_err END
-           FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(id, sfid, op, err, entry_id)
-           -- the newest entry still waiting per row, in one pass over the queue index
-           LEFT JOIN (
-             SELECT n.record_id, max(n.id) AS max_id FROM %1$I._trigger_log AS n
-             WHERE n.table_name = $6 AND n.state = 'NEW' AND n.record_id = ANY($1::int[])
-             GROUP BY n.record_id
-           ) AS newer ON newer.record_id = u.id
-           -- (the id list again: the planner uses the key even before the table is analysed)
-           WHERE t.id = u.id AND t.id = ANY($1::int[])
-           RETURNING t.id`,
-          schema,
-          table,
-        ),
-        [rowIds, rowSfids, rowOps, rowErrors, rowEntryIds, table],
-      )
-      // A created record whose row the app deleted meanwhile: its later entries were captured
-      // without an sfid, and the row that would give them one is gone. They get it here, after the
-      // rows (a delete that committed while this waited for the row is seen), or the delete would
-      // be ignored and the record stay in Salesforce (docs/concepts/delivery-guarantees.md). These
-      // entries are locked after the rows, but no pull locks them (they have no row), and claims
-      // skip locked entries.
-      for (const row of written) created.delete(Number(row.id))
-      if (created.size === 0) return
-      await client.query(
-        format(
-          `UPDATE %1$I._trigger_log AS l SET sfid = u.sfid
-           FROM unnest($1::int[], $2::text[]) AS u(id, sfid)
-           WHERE l.table_name = $3 AND l.record_id = u.id AND l.sfid IS NULL
-             AND l.action IN ('UPDATE', 'DELETE') AND l.state IN ('NEW', 'PENDING', 'REQUEUE')`,
-          schema,
-        ),
-        [[...created.keys()], [...created.values()], table],
-      )
+    const settled = await settleOutcomes(this.options, plan, entries, results, {
+      requeued: this.requeued,
+      ...(fence && { fence }),
     })
-    for (const id of ids) this.requeued.delete(id)
-    this.claims.drop(ids)
+    for (const id of settled) this.requeued.delete(id)
+    this.claims.drop(settled)
     fence?.stopRenewing()
   }
-}
-
-/** An entry's state after an outcome (Heroku Connect's states, reference heroku-connect.md §1.5). */
-const STATE = {
-  success: 'SUCCESS',
-  failed: 'FAILED',
-  merged: 'MERGED',
-  ignored: 'IGNORED',
-  deferred: 'NEW',
-} as const
-
-/** The state for an outcome; an entry an operator requeued ends `REQUEUED`, or waits as `REQUEUE`. */
-function stateAfter(outcome: EntryResult['outcome'], requeued: boolean): string {
-  if (requeued && outcome === 'success') return 'REQUEUED'
-  if (requeued && outcome === 'deferred') return 'REQUEUE'
-  return STATE[outcome]
 }
 
 /**
@@ -425,9 +307,3 @@ const OPERATOR_STATES = `, dropped AS (
              SELECT txid_current(), 'NEW', action, table_name, record_id, sfid, old, "values"
              FROM requeued ORDER BY id
            )`
-
-function rowOperation(action: ChangeAction, outcome: EntryResult['outcome']): string | undefined {
-  if (outcome === 'failed') return 'FAILED'
-  if (outcome !== 'success') return undefined
-  return action === 'INSERT' ? 'INSERTED' : action === 'UPDATE' ? 'UPDATED' : 'DELETED'
-}
