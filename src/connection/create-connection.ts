@@ -90,6 +90,13 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
   if (!isSalesforceAdapter(options.salesforce)) assertSupportedNode()
 
   const postgres = openPool()
+  // Every client of a pool pgforce owns keeps an error listener for its whole life: a server that
+  // drops a connection pgforce holds between statements must fail that connection's next
+  // statement (the guard, guarded-pool.ts), never end the host process with an unhandled 'error'
+  // event. A child worker died so once in CI, with every connection terminated twice.
+  for (const pool of [postgres.pool, postgres.sessionPool])
+    if (postgres.owned && pool)
+      (pool as pg.Pool).on('connect', (client) => client.on('error', () => {}))
   try {
     // Fail fast, with where it tried, when the database cannot be reached.
     await guardPool(postgres.pool).query('SELECT 1')
@@ -109,8 +116,8 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
       warnings: salesforce.warnings,
     })
     for (const pool of [postgres.pool, postgres.sessionPool]) {
-      if (postgres.owned && pool)
-        (pool as pg.Pool).on('error', (error) => connection.emit('error', error))
+      if (!postgres.owned || !pool) continue
+      ;(pool as pg.Pool).on('error', (error) => connection.emit('error', error))
     }
     return connection
   } catch (error) {
