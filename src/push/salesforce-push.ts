@@ -183,7 +183,10 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
                 await this.queue.release(entries.map((e) => e.id)).catch(() => {})
                 throw error
               })
+            // A record's later changes wait behind an earlier one another worker now sends.
+            const lost = new Set(entries.filter((e) => !stillOurs.has(e.id)).map((e) => e.recordId))
             entries = entries.filter((e) => stillOurs.has(e.id))
+            for (const e of entries) if (lost.has(e.recordId)) behind.add(e.id)
             if (entries.length === 0) {
               next = ahead(this.queue.claim(plan, claimSize, afterId))
               continue

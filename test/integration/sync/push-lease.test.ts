@@ -95,3 +95,57 @@ it('a batch claimed ahead that another worker took over meanwhile is not sent, n
   )
   expect(taken).toEqual([{ n: 200 }])
 })
+
+it("a record's later change waits behind an earlier one another worker took over", async () => {
+  const f = await syncFixture(db(), [account], options)
+  fixture = f
+  await sql(`INSERT INTO $schema.account (name) SELECT 'Row ' || g FROM generate_series(1, 300) g`)
+  await f.engine.syncOnce()
+  // 200 edits, then row 250 renamed twice: the batch claimed ahead holds both of its changes.
+  await sql(`UPDATE $schema.account SET name = name || ' v2' WHERE id <= 200`)
+  await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 250`)
+  await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 250`)
+  let arrived: () => void = () => {}
+  const firstUpdate = new Promise<void>((resolve) => {
+    arrived = resolve
+  })
+  const update = f.adapter.update.bind(f.adapter)
+  f.adapter.update = async (...args) => {
+    arrived()
+    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
+    return update(...args)
+  }
+  const push = f.engine.syncOnce()
+  await firstUpdate
+  await waitFor(async () => {
+    const rows = await sql(
+      `SELECT count(*)::int AS n FROM $schema._trigger_log WHERE state = 'PENDING' AND record_id = 250`,
+    )
+    return rows[0]?.n === 2
+  })
+  // Another worker took over the first rename only, and renews its claim while it lives.
+  await sql(
+    `UPDATE $schema._trigger_log SET processed_tx = 1, updated_at = now()
+     WHERE id = (SELECT min(id) FROM $schema._trigger_log WHERE record_id = 250)`,
+  )
+  const renewing = setInterval(() => {
+    void sql('UPDATE $schema._trigger_log SET updated_at = now() WHERE processed_tx = 1').catch(
+      () => {},
+    )
+  }, LEASE_MS / 5)
+  try {
+    await push
+  } finally {
+    clearInterval(renewing)
+  }
+  // The second rename was not sent before the first: it waits, NEW.
+  const [row] = await sql('SELECT sfid FROM $schema.account WHERE id = 250')
+  expect(f.org.get(row?.sfid as string)?.Name).toBe('Row 250')
+  const log = await sql(
+    'SELECT state, processed_tx::int AS tx FROM $schema._trigger_log WHERE record_id = 250 ORDER BY id',
+  )
+  expect(log).toEqual([
+    { state: 'PENDING', tx: 1 },
+    { state: 'NEW', tx: expect.anything() },
+  ])
+})
