@@ -12,7 +12,7 @@ import { waitFor } from '../../support/wait-for.js'
 const db = useTestDatabase()
 // No external id: every create is a new record, so a change sent twice shows as a duplicate.
 const account = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
-const LEASE_MS = 1_000
+const LEASE_MS = 2_000
 const options = { pushLeaseMs: LEASE_MS, tuning: { push: { claimSize: 200 } } }
 let fixture: SyncFixture | undefined
 const engines: SyncEngine[] = []
