@@ -42,8 +42,9 @@ export function systemTablesSql(schema: string): string[] {
     s(`CREATE TABLE IF NOT EXISTS %I._hcmeta (
          id serial PRIMARY KEY, hcver integer, org_id varchar(50), details text)`),
     s(`CREATE TABLE IF NOT EXISTS %I._trigger_log (id bigserial PRIMARY KEY, ${logColumns})`),
-    // One index besides the key: the work queue's. Every index here costs every captured write,
-    // so the live log keeps only what claim() needs; the archive has Heroku Connect's others.
+    // Every index here costs every captured write, so the live log keeps only what the queue
+    // needs: this one, the FAILED entries by record (version 3) and the NEW ones by record
+    // (version 13; migrations.ts); the archive has Heroku Connect's others.
     s(`CREATE INDEX IF NOT EXISTS _trigger_log_idx_queue ON %I._trigger_log (table_name, id)
          WHERE state IN ('NEW', 'PENDING')`),
     s(`CREATE TABLE IF NOT EXISTS %I._trigger_log_archive (id bigint PRIMARY KEY, ${logColumns})`),
