@@ -271,8 +271,24 @@ describe('when Salesforce changes under a running engine', () => {
     ])
     expect(status?.pullFailed).toBe(1)
     // The rest of the mapping goes on.
+    const pullFailures: string[] = []
+    engine.on('pull:failed', ({ error, retryInMs }) =>
+      pullFailures.push(`${error.message} (retry in ${retryInMs} ms)`),
+    )
     org.modify('Account', a as string, { Name: 'A2', Rank__c: '8' })
-    await waitFor(async () => (await rowOf(a as string))?.name === 'A2')
+    // Timed out once at 10 s on a loaded CI machine (a pull that failed there is retried with a
+    // backoff of up to 30 s): say what the engine went through, and when it took that long.
+    const modified = Date.now()
+    await waitFor(
+      async () => (await rowOf(a as string))?.name === 'A2',
+      30_000,
+      () =>
+        `the fixed record (engine errors: ${errors.map((e) => e.message).join('; ') || 'none'}; failed pulls: ${pullFailures.join('; ') || 'none'})`,
+    )
+    if (Date.now() - modified > 10_000)
+      console.log(
+        `schema-drift: the fixed record took ${Date.now() - modified} ms; failed pulls: ${pullFailures.join('; ') || 'none'}; errors: ${errors.map((e) => e.message).join('; ') || 'none'}`,
+      )
     expect((await rowOf(a as string))?.rank__c).toBe(8)
   })
 
