@@ -10,18 +10,31 @@ export interface HeldClaimsOptions {
 }
 
 /**
+ * How many leases a claim is renewed for at most: a round that never ends (a write strategy that
+ * ignores its abort signal) gives its entries up to another worker after this, as it did before
+ * claims were renewed after one lease.
+ */
+export const MAX_HELD_LEASES = 12
+
+/** The longest interval Node's timers take (a longer one fires every millisecond). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
  * The `_trigger_log` entries this worker has claimed and not yet settled or given back, each with
  * the transaction that claimed it (`processed_tx`, which says whose claim an entry is). While any
  * are held they are renewed every third of the lease, so a lease runs out only for a worker that
  * died (or lost its database for that long), never for one whose round, or whose batch claimed
- * ahead of a round, simply takes long. `takeUp()` checks, before a batch goes out, which of its
- * entries are still this worker's (docs/concepts/delivery-guarantees.md, "Claims and leases").
+ * ahead of a round, simply takes long — up to {@link MAX_HELD_LEASES} leases. `takeUp()` checks,
+ * before a batch goes out, which of its entries are still this worker's
+ * (docs/concepts/delivery-guarantees.md, "Claims and leases").
  * @internal
  */
 export class HeldClaims {
   private readonly options: HeldClaimsOptions
-  private readonly held = new Map<number, string>()
+  /** Entry id → the claiming transaction and when it was claimed (`Date.now()`). */
+  private readonly held = new Map<number, { readonly tx: string; readonly since: number }>()
   private renewal: NodeJS.Timeout | undefined
+  private renewing = false
 
   constructor(options: HeldClaimsOptions) {
     this.options = options
@@ -29,11 +42,22 @@ export class HeldClaims {
 
   /** Entries claimed by transaction `tx`: held (and renewed) from now on. */
   add(ids: readonly number[], tx: string): void {
-    for (const id of ids) this.held.set(id, tx)
+    const since = Date.now()
+    for (const id of ids) this.held.set(id, { tx, since })
     if (this.held.size > 0 && !this.renewal) {
-      this.renewal = setInterval(() => {
-        void this.renew().catch(() => {}) // a missed renewal only shortens the lease; the next retries
-      }, this.options.leaseMs / 3)
+      this.renewal = setInterval(
+        () => {
+          // One renewal at a time: a slow database does not pile them up in the pool.
+          if (this.renewing) return
+          this.renewing = true
+          void this.renew()
+            .catch(() => {}) // a missed renewal only shortens the lease; the next one retries
+            .finally(() => {
+              this.renewing = false
+            })
+        },
+        Math.min(this.options.leaseMs / 3, MAX_TIMER_MS),
+      )
       this.renewal.unref()
     }
   }
@@ -42,10 +66,10 @@ export class HeldClaims {
   claimsOf(ids: readonly number[]): { ids: number[]; txs: string[] } {
     const held = { ids: [] as number[], txs: [] as string[] }
     for (const id of ids) {
-      const tx = this.held.get(id)
-      if (tx === undefined) continue
+      const claim = this.held.get(id)
+      if (claim === undefined) continue
       held.ids.push(id)
-      held.txs.push(tx)
+      held.txs.push(claim.tx)
     }
     return held
   }
@@ -60,17 +84,20 @@ export class HeldClaims {
   }
 
   /**
-   * Renews the claims of `ids` (waiting for entries another session has locked) and returns those
-   * still this worker's: an entry another worker claimed once its lease ran out is dropped, and
-   * must not be sent.
+   * Renews the claims of `ids` and returns those still this worker's: an entry another worker
+   * claimed once its lease ran out is dropped, and must not be sent. Entries another session has
+   * locked are waited for, in id order (the order a pull locks them in).
    */
   async takeUp(ids: readonly number[]): Promise<Set<number>> {
     const claims = this.claimsOf(ids)
     const { rows } = await this.options.pool.query<{ id: string }>(
       format(
-        `UPDATE %I._trigger_log AS l SET updated_at = now()
-         FROM unnest($1::bigint[], $2::bigint[]) AS u(id, tx)
-         WHERE l.id = u.id AND l.processed_tx = u.tx AND l.state = 'PENDING'
+        `UPDATE %1$I._trigger_log AS l SET updated_at = now()
+         WHERE l.id IN (
+           SELECT e.id FROM %1$I._trigger_log AS e
+           JOIN unnest($1::bigint[], $2::bigint[]) AS u(id, tx) ON e.id = u.id
+           WHERE e.processed_tx = u.tx AND e.state = 'PENDING'
+           ORDER BY e.id FOR UPDATE OF e)
          RETURNING l.id`,
         this.options.schema,
       ),
@@ -83,9 +110,13 @@ export class HeldClaims {
 
   /**
    * Renews every held claim that no other session has locked (an entry being settled is skipped:
-   * its claim ends with that commit). Claims another worker took meanwhile are left alone.
+   * its claim ends with that commit). Claims another worker took meanwhile are left alone; claims
+   * held for {@link MAX_HELD_LEASES} leases are no longer renewed, and expire.
    */
   async renew(): Promise<void> {
+    const oldest = Date.now() - MAX_HELD_LEASES * this.options.leaseMs
+    const stale = [...this.held].filter(([, claim]) => claim.since < oldest).map(([id]) => id)
+    this.drop(stale)
     const claims = this.claimsOf([...this.held.keys()])
     if (claims.ids.length === 0) return
     await this.options.pool.query(

@@ -157,8 +157,11 @@ export class TriggerLogQueue {
         () => ({}),
         (error: unknown) => ({ error }),
       )
-    for (const row of rows)
-      if (row.id !== null && row.was === 'REQUEUE') this.requeued.add(Number(row.id))
+    for (const row of rows) {
+      if (row.id === null) continue
+      if (row.was === 'REQUEUE') this.requeued.add(Number(row.id))
+      else this.requeued.delete(Number(row.id))
+    }
     const entries = rows
       .filter((row) => row.id !== null)
       .map((row) => ({
@@ -186,8 +189,10 @@ export class TriggerLogQueue {
    * batch that waited longer than the lease (claimed ahead of a slow round, with renewals failing)
    * may have been claimed by another worker, which sends it instead.
    */
-  takeUp(entryIds: readonly number[]): Promise<Set<number>> {
-    return this.claims.takeUp(entryIds)
+  async takeUp(entryIds: readonly number[]): Promise<Set<number>> {
+    const kept = await this.claims.takeUp(entryIds)
+    for (const id of entryIds) if (!kept.has(id)) this.requeued.delete(id)
+    return kept
   }
 
   /**
