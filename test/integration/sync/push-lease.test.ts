@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { schemaSql } from '../../support/schema-sql.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
@@ -147,5 +148,41 @@ it("a record's later change waits behind an earlier one another worker took over
   expect(log).toEqual([
     { state: 'PENDING', tx: 1 },
     { state: 'NEW', tx: expect.anything() },
+  ])
+})
+
+it('a failed round gives back only its own claims, not one another worker took meanwhile', async () => {
+  const f = await syncFixture(db(), [account], options)
+  fixture = f
+  await sql(`INSERT INTO $schema.account (name) SELECT 'Row ' || g FROM generate_series(1, 3) g`)
+  // The create call waits until row 2's entry is taken over, then fails as a whole (retryable):
+  // the round gives its entries back to NEW.
+  let inFlight: () => void = () => {}
+  const sent = new Promise<void>((resolve) => {
+    inFlight = resolve
+  })
+  let takenOver: () => void = () => {}
+  const taken = new Promise<void>((resolve) => {
+    takenOver = resolve
+  })
+  f.adapter.create = async () => {
+    inFlight()
+    await taken
+    throw new SalesforceApiError('socket hang up', { errorCode: 'ECONNRESET', retryable: true })
+  }
+  const push = f.engine.syncOnce().catch((error: unknown) => error)
+  await sent
+  await sql(
+    `UPDATE $schema._trigger_log SET processed_tx = 1, updated_at = now() WHERE record_id = 2`,
+  )
+  takenOver()
+  expect(await push).toBeInstanceOf(SalesforceApiError)
+  const log = await sql(
+    `SELECT record_id, state, processed_tx::int = 1 AS theirs FROM $schema._trigger_log ORDER BY record_id`,
+  )
+  expect(log).toEqual([
+    { record_id: 1, state: 'NEW', theirs: false },
+    { record_id: 2, state: 'PENDING', theirs: true },
+    { record_id: 3, state: 'NEW', theirs: false },
   ])
 })
