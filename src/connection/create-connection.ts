@@ -116,8 +116,8 @@ export async function createConnection(options: ConnectionOptions): Promise<Conn
       warnings: salesforce.warnings,
     })
     for (const pool of [postgres.pool, postgres.sessionPool]) {
-      if (!postgres.owned || !pool) continue
-      ;(pool as pg.Pool).on('error', (error) => connection.emit('error', error))
+      if (postgres.owned && pool)
+        (pool as pg.Pool).on('error', (error) => connection.emit('error', error))
     }
     return connection
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { TriggerLogQueue } from '../store/trigger-log-queue.js'
+import type { ChangeEntry } from '../strategies/write-strategy.js'
 
 /** What a claim gives. @internal */
 export type Claim = Awaited<ReturnType<TriggerLogQueue['claim']>>
@@ -31,4 +32,30 @@ export function ahead(claiming: Promise<Claim>): Ahead {
         await queue.release(result.claim.entries.map((e) => e.id)).catch(() => {}) // retried before the next claim
     },
   }
+}
+
+/**
+ * The entries of a batch still this worker's as it goes out (docs/concepts/delivery-guarantees.md,
+ * "Claims and leases"). Claims are renewed while held, but a batch that waited more than a third
+ * of the lease is checked (`takeUp`): entries another worker took over, when renewals failed for a
+ * whole lease, are dropped, and the same records' later entries in the batch are `behind` them
+ * (they wait, as behind a rejected change). If the check fails the batch is given back.
+ * @internal
+ */
+export async function stillOurs(
+  queue: TriggerLogQueue,
+  entries: readonly ChangeEntry[],
+  claimedAt: number,
+  leaseMs: number,
+): Promise<{ entries: ChangeEntry[]; behind: number[] }> {
+  if (entries.length === 0 || Date.now() - claimedAt <= leaseMs / 3)
+    return { entries: [...entries], behind: [] }
+  const ids = entries.map((e) => e.id)
+  const kept = await queue.takeUp(ids).catch(async (error: unknown) => {
+    await queue.release(ids).catch(() => {})
+    throw error
+  })
+  const lost = new Set(entries.filter((e) => !kept.has(e.id)).map((e) => e.recordId))
+  const ours = entries.filter((e) => kept.has(e.id))
+  return { entries: ours, behind: ours.filter((e) => lost.has(e.recordId)).map((e) => e.id) }
 }

@@ -15,7 +15,7 @@ import type {
   WriteStrategy,
 } from '../strategies/write-strategy.js'
 import { afterPreviousRound, type FinishedRound } from './after-previous-round.js'
-import { type Ahead, ahead } from './claim-ahead.js'
+import { type Ahead, ahead, stillOurs } from './claim-ahead.js'
 import { entriesWaitingForParents } from './parent-hold-back.js'
 import type { PushEvents } from './push-events.js'
 import type { PushReport } from './push-report.js'
@@ -170,27 +170,14 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
           afterId = scannedTo
           // Left NEW behind an earlier entry of their record: a later pass (or worker) sends them.
           if (left > 0) deferred = true
+          // A batch that waited (claimed ahead of a slow round) may have lost entries to another
+          // worker: those are not sent, and their records' later entries wait behind them.
+          const taken = await stillOurs(this.queue, entries, claim.claimedAt, this.options.leaseMs)
+          entries = taken.entries
+          for (const id of taken.behind) behind.add(id)
           if (entries.length === 0) {
             next = ahead(this.queue.claim(plan, claimSize, afterId))
             continue
-          }
-          // A batch that waited long (claimed ahead of a slow round): its claims are renewed while
-          // held, but if renewals failed for a lease, another worker may have taken some over.
-          if (Date.now() - claim.claimedAt > this.options.leaseMs / 3) {
-            const stillOurs = await this.queue
-              .takeUp(entries.map((e) => e.id))
-              .catch(async (error: unknown) => {
-                await this.queue.release(entries.map((e) => e.id)).catch(() => {})
-                throw error
-              })
-            // A record's later changes wait behind an earlier one another worker now sends.
-            const lost = new Set(entries.filter((e) => !stillOurs.has(e.id)).map((e) => e.recordId))
-            entries = entries.filter((e) => stillOurs.has(e.id))
-            for (const e of entries) if (lost.has(e.recordId)) behind.add(e.id)
-            if (entries.length === 0) {
-              next = ahead(this.queue.claim(plan, claimSize, afterId))
-              continue
-            }
           }
           run.onSending?.()
           const held = await entriesWaitingForParents(this.options.store, plan, entries).catch(

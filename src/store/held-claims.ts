@@ -90,20 +90,7 @@ export class HeldClaims {
    */
   async takeUp(ids: readonly number[]): Promise<Set<number>> {
     const claims = this.claimsOf(ids)
-    const { rows } = await this.options.pool.query<{ id: string }>(
-      format(
-        `UPDATE %1$I._trigger_log AS l SET updated_at = now()
-         WHERE l.id IN (
-           SELECT e.id FROM %1$I._trigger_log AS e
-           JOIN unnest($1::bigint[], $2::bigint[]) AS u(id, tx) ON e.id = u.id
-           WHERE e.processed_tx = u.tx AND e.state = 'PENDING'
-           ORDER BY e.id FOR UPDATE OF e)
-         RETURNING l.id`,
-        this.options.schema,
-      ),
-      [claims.ids, claims.txs],
-    )
-    const kept = new Set(rows.map((row) => Number(row.id)))
+    const kept = await this.extend(claims, 'ORDER BY e.id FOR UPDATE OF e')
     this.drop(claims.ids.filter((id) => !kept.has(id)))
     return kept
   }
@@ -115,21 +102,30 @@ export class HeldClaims {
    */
   async renew(): Promise<void> {
     const oldest = Date.now() - MAX_HELD_LEASES * this.options.leaseMs
-    const stale = [...this.held].filter(([, claim]) => claim.since < oldest).map(([id]) => id)
-    this.drop(stale)
+    this.drop([...this.held].filter(([, claim]) => claim.since < oldest).map(([id]) => id))
     const claims = this.claimsOf([...this.held.keys()])
-    if (claims.ids.length === 0) return
-    await this.options.pool.query(
+    if (claims.ids.length > 0) await this.extend(claims, 'FOR UPDATE OF e SKIP LOCKED')
+  }
+
+  /** Moves `updated_at` of the entries still claimed by `claims`' transactions; their ids. */
+  private async extend(
+    claims: { ids: number[]; txs: string[] },
+    locking: 'ORDER BY e.id FOR UPDATE OF e' | 'FOR UPDATE OF e SKIP LOCKED',
+  ): Promise<Set<number>> {
+    const { rows } = await this.options.pool.query<{ id: string }>(
       format(
         `UPDATE %1$I._trigger_log AS l SET updated_at = now()
          WHERE l.id IN (
            SELECT e.id FROM %1$I._trigger_log AS e
            JOIN unnest($1::bigint[], $2::bigint[]) AS u(id, tx) ON e.id = u.id
            WHERE e.processed_tx = u.tx AND e.state = 'PENDING'
-           FOR UPDATE OF e SKIP LOCKED)`,
+           %2$s)
+         RETURNING l.id`,
         this.options.schema,
+        locking,
       ),
       [claims.ids, claims.txs],
     )
+    return new Set(rows.map((row) => Number(row.id)))
   }
 }

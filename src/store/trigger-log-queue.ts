@@ -227,9 +227,10 @@ export class TriggerLogQueue {
   async release(entryIds: readonly number[]): Promise<void> {
     if (entryIds.length === 0) return
     const held = this.claims.claimsOf(entryIds)
+    const holding = new Set(held.ids)
     for (const id of entryIds) {
       const tx = this.unreleased.get(id)
-      if (tx === undefined || held.ids.includes(id)) continue
+      if (tx === undefined || holding.has(id)) continue
       held.ids.push(id)
       held.txs.push(tx)
     }

@@ -27,24 +27,28 @@ const sql = (text: string, values?: unknown[]) =>
   schemaSql(db().pool, fixture?.connection.schema as string, text, values)
 
 /**
- * 600 app inserts, and an org whose creates answer after twice the lease (its other calls, a
- * pull's, answer at once). `firstCreate` resolves when the first create call arrives.
+ * Makes the adapter's `method` answer after twice the lease (the other calls, a pull's, answer at
+ * once); resolves when the first such call arrives.
  */
+function slowCalls(f: SyncFixture, method: 'create' | 'update'): Promise<void> {
+  return new Promise((arrived) => {
+    const original = f.adapter[method].bind(f.adapter) as (...args: unknown[]) => Promise<unknown>
+    Object.assign(f.adapter, {
+      [method]: async (...args: unknown[]) => {
+        arrived()
+        await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
+        return original(...args)
+      },
+    })
+  })
+}
+
+/** 600 app inserts, and an org whose creates answer after twice the lease. */
 async function slowOrgWithBacklog() {
   const f = await syncFixture(db(), [account], options)
   fixture = f
   await sql(`INSERT INTO $schema.account (name) SELECT 'Row ' || g FROM generate_series(1, 600) g`)
-  let arrived: () => void = () => {}
-  const firstCreate = new Promise<void>((resolve) => {
-    arrived = resolve
-  })
-  const create = f.adapter.create.bind(f.adapter)
-  f.adapter.create = async (...args) => {
-    arrived()
-    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
-    return create(...args)
-  }
-  return { f, firstCreate }
+  return { f, firstCreate: slowCalls(f, 'create') }
 }
 
 it('a round slower than the lease keeps its claims: a second worker sends nothing twice', async () => {
@@ -106,16 +110,7 @@ it("a record's later change waits behind an earlier one another worker took over
   await sql(`UPDATE $schema.account SET name = name || ' v2' WHERE id <= 200`)
   await sql(`UPDATE $schema.account SET name = 'first' WHERE id = 250`)
   await sql(`UPDATE $schema.account SET name = 'second' WHERE id = 250`)
-  let arrived: () => void = () => {}
-  const firstUpdate = new Promise<void>((resolve) => {
-    arrived = resolve
-  })
-  const update = f.adapter.update.bind(f.adapter)
-  f.adapter.update = async (...args) => {
-    arrived()
-    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS))
-    return update(...args)
-  }
+  const firstUpdate = slowCalls(f, 'update')
   const push = f.engine.syncOnce()
   await firstUpdate
   await waitFor(async () => {

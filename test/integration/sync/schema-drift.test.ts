@@ -227,12 +227,18 @@ describe('when Salesforce changes under a running engine', () => {
       { Name: 'A', Rank__c: 3 },
       { Name: 'B', Rank__c: 4 },
     ])
+    // Its waits timed out twice on a loaded CI machine: they say what the engine went through.
+    const pullFailures: string[] = []
+    engine.on('pull:failed', ({ error, retryInMs }) =>
+      pullFailures.push(`${error.message} (retry in ${retryInMs} ms)`),
+    )
+    const wentThrough = () =>
+      `engine errors: ${errors.map((e) => e.message).join('; ') || 'none'}; failed pulls: ${pullFailures.join('; ') || 'none'}`
     await engine.start()
-    // Timed out once on a loaded CI machine (not seen since): say what the engine went through.
     await waitFor(
       async () => (await rowOf(b as string))?.rank__c === 4,
       10_000,
-      () => `the first pull (engine errors: ${errors.map((e) => e.message).join('; ') || 'none'})`,
+      () => `the first pull (${wentThrough()})`,
     )
 
     // Number → Text in Setup: a double precision column cannot become text without changing values.
@@ -271,23 +277,17 @@ describe('when Salesforce changes under a running engine', () => {
     ])
     expect(status?.pullFailed).toBe(1)
     // The rest of the mapping goes on.
-    const pullFailures: string[] = []
-    engine.on('pull:failed', ({ error, retryInMs }) =>
-      pullFailures.push(`${error.message} (retry in ${retryInMs} ms)`),
-    )
     org.modify('Account', a as string, { Name: 'A2', Rank__c: '8' })
-    // Timed out once at 10 s on a loaded CI machine (a pull that failed there is retried with a
-    // backoff of up to 30 s): say what the engine went through, and when it took that long.
+    // It timed out once at 10 s: a pull that failed is retried with a backoff of up to 30 s.
     const modified = Date.now()
     await waitFor(
       async () => (await rowOf(a as string))?.name === 'A2',
       30_000,
-      () =>
-        `the fixed record (engine errors: ${errors.map((e) => e.message).join('; ') || 'none'}; failed pulls: ${pullFailures.join('; ') || 'none'})`,
+      () => `the fixed record (${wentThrough()})`,
     )
     if (Date.now() - modified > 10_000)
       console.log(
-        `schema-drift: the fixed record took ${Date.now() - modified} ms; failed pulls: ${pullFailures.join('; ') || 'none'}; errors: ${errors.map((e) => e.message).join('; ') || 'none'}`,
+        `schema-drift: the fixed record took ${Date.now() - modified} ms (${wentThrough()})`,
       )
     expect((await rowOf(a as string))?.rank__c).toBe(8)
   })

@@ -65,7 +65,7 @@ describe('HeldClaims (claims of the trigger log kept alive)', () => {
     claims.drop([1])
   })
 
-  it('keeps a lease too long for a timer to a timer Node takes (not one renewal per millisecond)', async () => {
+  it("clamps the renewal interval of a lease too long for Node's timers (not one renewal per millisecond)", async () => {
     const pool = renewalPool()
     const claims = new HeldClaims({ pool, schema: 's', leaseMs: 2 ** 40 })
     claims.add([1], '100')
