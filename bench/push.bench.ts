@@ -68,6 +68,7 @@ try {
         'all API calls',
         'peak RSS MB',
         'CPU s',
+        'machine CPU s',
       ],
       ...variants.map((v) => [
         v,
@@ -83,6 +84,10 @@ try {
         spread(of(v).map((t) => t.peakRssMb)),
         spread(
           of(v).map((t) => t.cpuSeconds),
+          2,
+        ),
+        spread(
+          of(v).map((t) => t.machineCpuSeconds),
           2,
         ),
       ]),

@@ -117,7 +117,16 @@ function print(title: string, kind: string, results: Map<LoadVariant, LoadTrial[
   )
   console.log(
     table([
-      ['variant', 'records', 'seconds', 'records/s', 'API calls', 'peak RSS MB', 'CPU s'],
+      [
+        'variant',
+        'records',
+        'seconds',
+        'records/s',
+        'API calls',
+        'peak RSS MB',
+        'CPU s',
+        'machine CPU s',
+      ],
       ...VARIANTS.map((v) => [
         v,
         of(v)[0]?.records ?? 0,
@@ -130,6 +139,10 @@ function print(title: string, kind: string, results: Map<LoadVariant, LoadTrial[
         spread(of(v).map((t) => t.peakRssMb)),
         spread(
           of(v).map((t) => t.cpuSeconds),
+          2,
+        ),
+        spread(
+          of(v).map((t) => t.machineCpuSeconds),
           2,
         ),
       ]),

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 /** What a trial process reports: its own figures, plus peak RSS and CPU of that process. */
@@ -10,6 +11,11 @@ export interface TrialReport {
   readonly peakRssMb: number
   /** CPU time of the trial process during the window, s. */
   readonly cpuSeconds: number
+  /**
+   * CPU time the whole machine spent during the window (every process: the trial, the emulator,
+   * Postgres, and whatever else runs), s; from /proc/stat, 0 where there is none.
+   */
+  readonly machineCpuSeconds: number
   readonly [figure: string]: number
 }
 
@@ -54,10 +60,12 @@ export async function measure(work: () => Promise<Record<string, number>>): Prom
     peak = Math.max(peak, process.memoryUsage().rss)
   }, 20)
   const cpu = process.cpuUsage()
+  const machine = machineBusySeconds()
   const started = performance.now()
   const figures = await work()
   const seconds = (performance.now() - started) / 1000
   const used = process.cpuUsage(cpu)
+  const machineUsed = machineBusySeconds() - machine
   clearInterval(sampler)
   peak = Math.max(peak, process.memoryUsage().rss)
   const report: TrialReport = {
@@ -65,6 +73,18 @@ export async function measure(work: () => Promise<Record<string, number>>): Prom
     seconds,
     peakRssMb: peak / 1024 / 1024,
     cpuSeconds: (used.user + used.system) / 1e6,
+    machineCpuSeconds: machineUsed,
   }
   process.stdout.write(`TRIAL ${JSON.stringify(report)}\n`)
+}
+
+/** Busy CPU time of the whole machine since boot (user, nice, system, irq, softirq), s. */
+function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? ''
+    const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number)
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) / 100
+  } catch {
+    return 0
+  }
 }

@@ -3,6 +3,7 @@ import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { SyncStore } from '../store/sync-store.js'
 import type { LoadProgress } from './bulk-load.js'
+import { inBatches } from './in-batches.js'
 import type { PageApplier, PullCounts } from './page-applier.js'
 import { countSoql, PULL_PAGE_SIZE } from './pull-soql.js'
 
@@ -63,20 +64,15 @@ export async function backfillColumns(
     options.onProgress({ mapping: plan.object, done, total })
   }
   if (bulk) {
-    let batch: SObjectRecord[] = []
-    for await (const record of options.salesforce.bulkQuery(backfillSoql(plan, columns), {
+    const pages = options.salesforce.bulkQuery(backfillSoql(plan, columns), {
       includeDeleted: true,
       pageSize: 10_000,
       signal: options.signal,
-    })) {
-      batch.push(record)
-      if (batch.length >= options.batchSize) {
-        options.signal.throwIfAborted()
-        await apply(batch, undefined)
-        batch = []
-      }
+    })
+    for await (const batch of inBatches(pages, options.batchSize)) {
+      options.signal.throwIfAborted()
+      await apply(batch, undefined)
     }
-    if (batch.length > 0) await apply(batch, undefined)
   } else {
     let after = pending.after
     for (;;) {

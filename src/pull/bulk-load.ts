@@ -4,6 +4,7 @@ import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { PullCursor } from '../store/cursors.js'
 import type { SyncStore } from '../store/sync-store.js'
 import { idBoundaries, idRangeConditions } from './id-ranges.js'
+import { inBatches } from './in-batches.js'
 import type { PageApplier, PullCounts } from './page-applier.js'
 import { selectFields } from './pull-soql.js'
 import { readAhead } from './read-ahead.js'
@@ -74,7 +75,7 @@ export async function bulkLoad(
     return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${all.length ? ` WHERE ${all.join(' AND ')}` : ''}`
   }
   const ranges = await idRanges(plan, conditions, options)
-  const records = readAhead(
+  const pages = readAhead(
     ranges.map(
       (range) => () =>
         salesforce.bulkQuery(soql(range), {
@@ -126,10 +127,7 @@ export async function bulkLoad(
   // so they touch different rows). The last batch, which moves the cursor, commits after all.
   const writers = Math.max(1, options.writers ?? 1)
   const inFlight = new Set<Promise<void>>()
-  let batch: SObjectRecord[] = []
-  const ship = async (last: boolean) => {
-    const full = batch
-    batch = []
+  const ship = async (full: SObjectRecord[], last: boolean) => {
     newest = newestOf(full, newest)
     if (last) {
       await Promise.all(inFlight)
@@ -144,11 +142,9 @@ export async function bulkLoad(
     inFlight.add(applying)
   }
   try {
-    for await (const record of records) {
-      batch.push(record)
-      if (batch.length >= size) await ship(false)
-    }
-    await ship(true)
+    // Whole batches; the last, which moves the cursor, is an empty one after them.
+    for await (const batch of inBatches(pages, size)) await ship(batch, false)
+    await ship([], true)
   } finally {
     await Promise.allSettled(inFlight) // no transaction outlives the load
   }

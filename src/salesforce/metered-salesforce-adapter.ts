@@ -24,8 +24,8 @@ import type {
 const chunks = (n: number) => Math.max(1, Math.ceil(n / 200))
 /** Records per REST query page (Salesforce's default batch size). */
 const QUERY_PAGE = 2000
-/** Records per Bulk 2.0 query result page pgforce asks for. */
-const BULK_PAGE = 10_000
+/** One call more for each REST query page after the first (`nextRecordsUrl`). */
+const nextQueryPage = (record: number) => (record > QUERY_PAGE && record % QUERY_PAGE === 1 ? 1 : 0)
 
 /** Options of {@link MeteredSalesforceAdapter}. @internal */
 export interface MeterOptions {
@@ -75,14 +75,18 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     }
   }
 
+  /**
+   * The items of `items` (records, or pages of them), spending `firstCost` calls before the
+   * first and `costOf(n)` before the n-th (1-based) after it.
+   */
   private async *paged<T>(
-    records: () => AsyncIterable<T>,
-    pageSize: number,
-    firstPageCost: number,
+    items: () => AsyncIterable<T>,
+    firstCost: number,
+    costOf: (seen: number) => number,
   ): AsyncIterable<T> {
-    await this.spend(firstPageCost)
+    await this.spend(firstCost)
     let seen = 0
-    const iterator = records()[Symbol.asyncIterator]()
+    const iterator = items()[Symbol.asyncIterator]()
     // One listener for the whole iteration, not one per record. (Not `Promise.race` against one
     // long-lived promise: every race leaves a reaction on it, holding that record until the end.)
     const abandoned = this.abandonment()
@@ -92,7 +96,8 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
         const next = abandoned ? await abandoned.race(pending) : await pending
         if (next.done) return
         seen += 1
-        if (seen > pageSize && seen % pageSize === 1) await this.spend(1)
+        const cost = costOf(seen)
+        if (cost > 0) await this.spend(cost)
         yield next.value
       }
     } finally {
@@ -144,13 +149,13 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     soql: string,
     options?: QueryOptions,
   ): AsyncIterable<T> {
-    return this.paged(() => this.inner.query<T>(soql, options), QUERY_PAGE, 1)
+    return this.paged(() => this.inner.query<T>(soql, options), 1, nextQueryPage)
   }
   queryAll<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options?: QueryOptions,
   ): AsyncIterable<T> {
-    return this.paged(() => this.inner.queryAll<T>(soql, options), QUERY_PAGE, 1)
+    return this.paged(() => this.inner.queryAll<T>(soql, options), 1, nextQueryPage)
   }
   async count(soql: string): Promise<number> {
     await this.spend(1)
@@ -204,9 +209,13 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options?: QueryOptions & { readonly includeDeleted?: boolean },
-  ): AsyncIterable<T> {
-    // Create, poll, then one call per result page.
-    return this.paged(() => this.inner.bulkQuery<T>(soql, options), BULK_PAGE, 3)
+  ): AsyncIterable<readonly T[]> {
+    // Create, poll and the first result page; then one call per page after it.
+    return this.paged(
+      () => this.inner.bulkQuery<T>(soql, options),
+      3,
+      (page) => (page > 1 ? 1 : 0),
+    )
   }
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {
     return this.inner.subscribe(request)

@@ -184,14 +184,17 @@ export interface SalesforceAdapter {
   /** Runs a Bulk 2.0 ingest job to the end and maps every result back to its record. */
   bulkIngest(request: BulkIngestRequest): Promise<BulkIngestResult>
   /**
-   * Runs a Bulk 2.0 query job and yields every record, paging the results itself. Values have the
+   * Runs a Bulk 2.0 query job and yields its records a result page at a time (`pageSize` records
+   * per page at most; an empty job yields nothing), paging the results itself. Values have the
    * same types as {@link query} gives (numbers, booleans, `null`), converted from CSV with the
-   * object's describe; relationship columns such as `Owner.Name` become nested objects.
+   * object's describe; relationship columns such as `Owner.Name` become nested objects. Pages,
+   * not records: a load of a million records makes a few hundred steps, not a million
+   * (docs/concepts/performance.md, "Memory").
    */
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options?: QueryOptions & { readonly includeDeleted?: boolean },
-  ): AsyncIterable<T>
+  ): AsyncIterable<readonly T[]>
   /** Subscribes to a PushTopic or Change Data Capture channel; resolves once subscribed. */
   subscribe(request: SubscribeRequest): Promise<StreamSubscription>
   /**

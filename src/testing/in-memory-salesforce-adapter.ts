@@ -196,7 +196,7 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options: QueryOptions & { readonly includeDeleted?: boolean } = {},
-  ): AsyncIterable<T> {
+  ): AsyncIterable<readonly T[]> {
     const adapter = this
     return {
       async *[Symbol.asyncIterator]() {
@@ -207,8 +207,9 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
         for (let start = 0; start < result.records.length; start += size) {
           options.signal?.throwIfAborted()
           if (start > 0) await adapter.call('GET', '/jobs/query/results', () => undefined)
-          for (const record of result.records.slice(start, start + size))
-            yield withoutAttributes(record) as T
+          yield result.records
+            .slice(start, start + size)
+            .map((record) => withoutAttributes(record) as T)
         }
       },
     }

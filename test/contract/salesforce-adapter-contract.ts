@@ -202,13 +202,15 @@ export function salesforceAdapterContract(name: string, open: () => Promise<Cont
     })
 
     it('runs a Bulk 2.0 query of 25 000 records over several pages, typed like REST', async () => {
-      const records = await collect(
+      const pages = await collect(
         adapter.bulkQuery(
           'SELECT Id, Name, CloseDate, Amount, IsDeleted, Owner.Name FROM Opportunity',
           { pageSize: 10_000 },
         ),
       )
-      expect(records).toHaveLength(25_000)
+      expect(pages.map((page) => page.length)).toEqual([10_000, 10_000, 5_000])
+      const records = pages.flat()
+      expect(new Set(records.map((r) => r.Id)).size).toBe(25_000)
       expect(records[0]).toMatchObject({
         IsDeleted: false,
         CloseDate: '2026-12-31',
@@ -225,7 +227,9 @@ export function salesforceAdapterContract(name: string, open: () => Promise<Cont
       )
       const ids = created.map((r) => `'${r.id}'`).join(', ')
       const soql = `SELECT Id, Name, Description FROM Account WHERE Id IN (${ids}) ORDER BY Name`
-      const bulk = await collect(adapter.bulkQuery(soql, { pageSize: 4 }))
+      const pages = await collect(adapter.bulkQuery(soql, { pageSize: 4 }))
+      expect(pages.map((page) => page.length)).toEqual([4, 2])
+      const bulk = pages.flat()
       const rest = await collect(adapter.query(soql))
       const plain = (records: readonly Record<string, unknown>[]) =>
         records

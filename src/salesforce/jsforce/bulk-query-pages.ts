@@ -25,7 +25,7 @@ export async function* bulkQueryPages(
   describe: (objectName: string) => Promise<SObjectDescribe>,
   objectName: string,
   options: QueryOptions & { includeDeleted?: boolean },
-): AsyncGenerator<SObjectRecord> {
+): AsyncGenerator<SObjectRecord[]> {
   const base = `/services/data/v${conn.version}/jobs/query`
   const job = await conn.request<JobInfo>({
     method: 'POST',
@@ -57,10 +57,13 @@ export async function* bulkQueryPages(
     next = locator && locator !== 'null' ? page(locator) : undefined
     next?.catch(() => {}) // awaited on the next turn; not unhandled if the reader stops first
     // Rows as arrays, one typed pass each; the header is resolved to converters once per job.
-    const [header, ...data] = parseCsv(csv)
-    if (!header) continue
+    const rows = parseCsv(csv)
+    const header = rows[0]
+    if (!header || rows.length < 2) continue
     convert ??= await rowConverter(header, root, describe)
-    for (const cells of data) yield convert(cells)
+    const records: SObjectRecord[] = new Array(rows.length - 1)
+    for (let i = 1; i < rows.length; i += 1) records[i - 1] = convert(rows[i] as string[])
+    yield records
   }
 }
 

@@ -225,14 +225,14 @@ export class JsforceAdapter implements SalesforceAdapter {
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,
     options: QueryOptions & { readonly includeDeleted?: boolean } = {},
-  ): AsyncIterable<T> {
+  ): AsyncIterable<readonly T[]> {
     const objectName = /\bFROM\s+([A-Za-z0-9_]+)/i.exec(soql)?.[1] ?? ''
     const adapter = this
     return {
       async *[Symbol.asyncIterator]() {
         adapter.assertUsable()
         try {
-          for await (const record of bulkQueryPages(
+          for await (const page of bulkQueryPages(
             adapter.connection,
             adapter.jsforce.HttpApi,
             soql,
@@ -240,7 +240,7 @@ export class JsforceAdapter implements SalesforceAdapter {
             objectName,
             options,
           )) {
-            yield record as T
+            yield page as unknown as readonly T[]
           }
         } catch (error) {
           throw adapter.translate(error)
