@@ -92,12 +92,13 @@ export async function settleOutcomes(
                _hc_lastop = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
                _hc_err = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.err ELSE t._hc_err END
            FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS u(id, sfid, op, err, entry_id)
-           -- the newest entry still waiting per row, by record (_trigger_log_idx_new_by_record)
-           LEFT JOIN (
-             SELECT n.record_id, max(n.id) AS max_id FROM %1$I._trigger_log AS n
-             WHERE n.table_name = $6 AND n.state = 'NEW' AND n.record_id = ANY($1::int[])
-             GROUP BY n.record_id
-           ) AS newer ON newer.record_id = u.id
+           -- the newest entry still waiting for each row: one lookup of _trigger_log_idx_new_by_record
+           -- per row (a join over the whole list was planned as a scan of every waiting entry,
+           -- repeated for each row, when the log's statistics were stale)
+           LEFT JOIN LATERAL (
+             SELECT max(n.id) AS max_id FROM %1$I._trigger_log AS n
+             WHERE n.table_name = $6 AND n.state = 'NEW' AND n.record_id = u.id
+           ) AS newer ON true
            -- (the id list again: the planner uses the key even before the table is analysed)
            WHERE t.id = u.id AND t.id = ANY($1::int[])
            RETURNING t.id`,
