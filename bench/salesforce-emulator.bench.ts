@@ -56,11 +56,11 @@ try {
   })
   await time('Bulk 2.0 query (JsforceAdapter.bulkQuery)', 100_000, async () => {
     let n = 0
-    for await (const _ of adapter.bulkQuery(
+    for await (const page of adapter.bulkQuery(
       'SELECT Id, Name, Industry, AnnualRevenue, NumberOfEmployees, SystemModstamp FROM Account',
       { pageSize: 50_000 },
     ))
-      n += 1
+      n += page.length
     if (n < 100_000) throw new Error(`only ${n} records`)
   })
   console.log(

@@ -1,7 +1,7 @@
 /**
  * A `text[]` parameter written as PostgreSQL's array literal, for `unnest($1::text[], …)`:
  * `{"a","b \"quoted\"",null}`. Made by `JSON.stringify`, whose output is a valid array literal
- * for the same values whenever none holds a control character or a surrogate: strings quoted,
+ * for the same values whenever none holds a control character or a lone surrogate: strings quoted,
  * `"` and `\` escaped with a backslash as Postgres reads them, and `null` unquoted, which Postgres
  * reads as NULL (in any case). One native pass and one flat string, where building the literal
  * value by value made several times the batch's size in short-lived strings: on a 300 000-record
@@ -18,9 +18,12 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
   return `{${json.slice(1, -1)}}`
 }
 
-/** Characters JSON writes as an escape Postgres would read differently. */
+/**
+ * Characters JSON writes as an escape Postgres would read differently: control characters, and
+ * lone surrogates (`u`: a well-formed pair, an emoji, is one character JSON leaves as it is).
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const JSON_ESCAPES_APART = /[\u0000-\u001f\ud800-\udfff]/
+const JSON_ESCAPES_APART = /[\u0000-\u001f\ud800-\udfff]/u
 
 /** The literal built value by value, as node-postgres writes it. */
 function escapedOneByOne(values: readonly (string | null)[]): string {

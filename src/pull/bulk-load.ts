@@ -127,18 +127,29 @@ export async function bulkLoad(
   // so they touch different rows). The last batch, which moves the cursor, commits after all.
   const writers = Math.max(1, options.writers ?? 1)
   const inFlight = new Set<Promise<void>>()
+  /** The first batch that failed: the load fails with it, and no later batch is shipped. */
+  let failed: { readonly error: unknown } | undefined
+  const throwIfFailed = () => {
+    if (failed) throw failed.error
+  }
   const ship = async (full: SObjectRecord[], last: boolean) => {
     newest = newestOf(full, newest)
+    throwIfFailed()
     if (last) {
       await Promise.all(inFlight)
+      throwIfFailed()
       await flush(full, true)
       return
     }
     while (inFlight.size >= writers) await Promise.race(inFlight)
-    const applying: Promise<void> = flush(full, false).finally(() => inFlight.delete(applying))
-    // Handled here so a failure while the next batch fills is not an unhandled rejection; the
-    // next ship() awaits it and throws.
-    applying.catch(() => {})
+    throwIfFailed()
+    // A batch that fails is remembered, not only awaited: it leaves `inFlight` when it settles,
+    // maybe while the next page is read, and the load must not go on to move the cursor past it.
+    const applying: Promise<void> = flush(full, false)
+      .catch((error: unknown) => {
+        failed ??= { error }
+      })
+      .finally(() => inFlight.delete(applying))
     inFlight.add(applying)
   }
   try {

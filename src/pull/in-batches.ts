@@ -8,6 +8,8 @@ export async function* inBatches<T>(
   pages: AsyncIterable<readonly T[]>,
   size: number,
 ): AsyncGenerator<T[]> {
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`a batch holds a whole number of records, at least 1 (got ${size})`)
   let batch: T[] = []
   for await (const page of pages) {
     let from = 0

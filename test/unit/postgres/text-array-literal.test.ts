@@ -59,10 +59,10 @@ const randomArrays = (alphabet: readonly string[]) =>
     ),
   )
 
-/** A character JSON writes as `\n`, `\u…`: a control character or (half) a surrogate pair. */
+/** A character JSON writes as `\n`, `\u…`: a control character or a lone surrogate. */
 const escapedApartByJson = (ch: string) => {
   const code = ch.charCodeAt(0)
-  return code < 0x20 || (code >= 0xd800 && code <= 0xdfff)
+  return code < 0x20 || (ch.length === 1 && code >= 0xd800 && code <= 0xdfff)
 }
 
 describe('textArrayLiteral', () => {
@@ -84,12 +84,26 @@ describe('textArrayLiteral', () => {
       expect(readLiteral(textArrayLiteral(values))).toEqual(values)
   })
 
-  it('writes values with control characters or surrogates exactly as node-postgres does', () => {
-    for (const values of randomArrays(['a', '"', '\\', '\n', '\t', '\u0000', '😀', 'NULL'])) {
+  it('writes values with control characters or lone surrogates exactly as node-postgres does', () => {
+    for (const values of randomArrays([
+      'a',
+      '"',
+      '\\',
+      '\n',
+      '\t',
+      '\u0000',
+      '😀',
+      '\ud83d',
+      'NULL',
+    ])) {
       const literal = textArrayLiteral(values)
       if (values.some((v) => v !== null && [...v].some(escapedApartByJson)))
         expect(literal).toBe(prepareValue(values))
       expect(readLiteral(literal)).toEqual(values)
     }
+  })
+
+  it('keeps emoji on the one-pass path: a well-formed pair is not escaped by JSON', () => {
+    expect(textArrayLiteral(['😀', null])).toBe('{"😀",null}')
   })
 })

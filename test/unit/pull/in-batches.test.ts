@@ -32,4 +32,9 @@ describe('inBatches', () => {
     expect(batches.map((b) => b.length)).toEqual([5, 5, 4])
     expect(batches.flat()).toEqual(Array.from({ length: 14 }, (_, i) => i))
   })
+
+  it('refuses a batch size that is not a whole number of records (it would never fill)', async () => {
+    for (const size of [0, -1, 2.5, Number.NaN])
+      await expect(sizes(pagesOf(3), size)).rejects.toThrow(RangeError)
+  })
 })
