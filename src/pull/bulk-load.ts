@@ -75,6 +75,11 @@ export async function bulkLoad(
     return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${all.length ? ` WHERE ${all.join(' AND ')}` : ''}`
   }
   const ranges = await idRanges(plan, conditions, options)
+  // Each job reads its range as the org is when the job starts: a record of an early range
+  // changed while a later job ran is in no job. A split load's cursor therefore goes no further
+  // than the org's newest change before the first job, so the next pull reads what changed
+  // during the load (docs/concepts/performance.md, "Initial load").
+  const before = ranges.length > 1 ? await newestChange(plan, conditions, options) : undefined
   const pages = readAhead(
     ranges.map(
       (range) => () =>
@@ -109,7 +114,7 @@ export async function bulkLoad(
             cutoff,
           )
         }
-        if (newest) await tx.cursors.writePull(table, newest)
+        if (newest) await tx.cursors.writePull(table, notAfter(newest, before))
       }
       return applied
     })
@@ -184,6 +189,28 @@ async function idRanges(
   const [first, last] = await Promise.all([edge('ASC'), edge('DESC')])
   if (first === undefined || last === undefined) return [undefined]
   return idRangeConditions(idBoundaries(first, last, parts))
+}
+
+/**
+ * The SystemModstamp of the newest change among the records `conditions` select (one REST call),
+ * or undefined when there are none.
+ */
+async function newestChange(
+  plan: MappingSchema,
+  conditions: readonly string[],
+  options: BulkLoadOptions,
+): Promise<string | undefined> {
+  const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''
+  const soql = `SELECT Id, SystemModstamp FROM ${plan.object}${where} ORDER BY SystemModstamp DESC LIMIT 1`
+  for await (const record of options.salesforce.queryAll(soql, { signal: options.signal }))
+    return stampOf(record)
+  return undefined
+}
+
+/** `cursor`, or the start of `stamp`'s second when `cursor` is past it. */
+function notAfter(cursor: PullCursor, stamp: string | undefined): PullCursor {
+  if (stamp === undefined || cursor.systemModstamp <= stamp) return cursor
+  return { systemModstamp: stamp, id: '' }
 }
 
 /**

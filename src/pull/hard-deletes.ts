@@ -13,7 +13,9 @@ const DAY = 86_400_000
  * which `queryAll` can no longer see, with `getDeleted` over the window since the last check, and
  * removes (or soft-deletes) their rows. The window's end is stored in `_pgforce_cursor` in the
  * same transaction. Salesforce asks callers not to poll `getDeleted` more than every 5 minutes,
- * so checks closer than `minIntervalMs` are skipped. Returns how many rows it removed. @internal
+ * so checks closer than `minIntervalMs` are skipped. The rows are changed once `notBefore`
+ * settles (the pages of the pull it runs beside are applied). Returns how many rows it removed.
+ * @internal
  */
 export async function applyHardDeletes(
   store: SyncStore,
@@ -24,6 +26,7 @@ export async function applyHardDeletes(
     readonly changes: ChangeCapture
     readonly onChange: (change: ChangeEvent) => void
   } = { changes: () => undefined, onChange: () => {} },
+  notBefore: Promise<unknown> = Promise.resolve(),
 ): Promise<number> {
   const table = plan.mapping.table
   const now = Date.now()
@@ -40,6 +43,7 @@ export async function applyHardDeletes(
       return 0
     throw error
   }
+  await notBefore.catch(() => {})
   const ids = result.deletedRecords.map((d) => d.id)
   const soft = plan.mapping.deleteMode === 'soft'
   const request = report.changes()

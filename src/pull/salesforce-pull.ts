@@ -166,44 +166,59 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     if (reload || (!stored && !onlyNamedRecords))
       cursor = (await this.loadIfLarge(plan, context, pages, counts, undefined, reload)) ?? cursor
     // Hard deletes (purged records) never show in queryAll: getDeleted finds them, every few
-    // minutes. Purged records are in no page, so the check runs beside the pages (once the first
-    // answered: a refused pull makes one call, not two).
+    // minutes. Its call runs beside the pages (once the first answered: a refused pull makes one
+    // call, not two), and its deletions are applied after them.
     let hardDeletes: Promise<number> = Promise.resolve(0)
+    // Deletions are applied once every page of this pull is: a page read before a record was
+    // purged would otherwise write its row back after the deletion removed it.
+    let pagesDone: () => void = () => {}
+    const pagesApplied = new Promise<void>((resolve) => {
+      pagesDone = resolve
+    })
     if (!onlyNamedRecords) {
       // One REST query from the cursor, paged by Salesforce (queryMore), each page applied while
       // the next is read; most pulls end with its first page. Its first answer says how many
       // records follow: more than the Bulk 2.0 threshold are loaded through Bulk 2.0 instead (a
       // first load has decided already), then the query is made again from where the load ended.
-      const rest = await this.restFrom(plan, context, pages, counts, cursor, {
-        afterFirstPage: async (first, totalSize) => {
-          if (stored)
-            hardDeletes = applyHardDeletes(
-              this.store,
-              salesforce,
-              plan,
-              this.tuning.hardDeleteIntervalMs,
-              { changes: this.changes, onChange: (change) => this.emit('change', change) },
-            )
-          hardDeletes.catch(() => {}) // awaited below
-          const last = first.at(-1)
-          if (!stored || !last || first.length < PULL_PAGE_SIZE) return undefined
-          // An adapter that does not tell the total size costs a COUNT() of what follows.
-          const remaining =
-            totalSize === undefined
-              ? await context.salesforce.count(
-                  countSoql(plan, { systemModstamp: stampOf(last), id: String(last.Id) }),
-                )
-              : totalSize - first.length
-          return remaining > this.tuning.bulkThreshold ? remaining : undefined
-        },
-      })
-      cursor = rest.cursor
-      if (rest.stoppedForBulk !== undefined) {
-        cursor =
-          (await this.bulkFrom(plan, context, pages, counts, cursor, rest.stoppedForBulk)) ?? cursor
-        cursor = (await this.restFrom(plan, context, pages, counts, cursor)).cursor
+      try {
+        const rest = await this.restFrom(plan, context, pages, counts, cursor, {
+          afterFirstPage: async (first, totalSize) => {
+            if (stored)
+              hardDeletes = applyHardDeletes(
+                this.store,
+                salesforce,
+                plan,
+                this.tuning.hardDeleteIntervalMs,
+                { changes: this.changes, onChange: (change) => this.emit('change', change) },
+                pagesApplied,
+              )
+            hardDeletes.catch(() => {}) // awaited below
+            const last = first.at(-1)
+            if (!stored || !last || first.length < PULL_PAGE_SIZE) return undefined
+            // An adapter that does not tell the total size costs a COUNT() of what follows.
+            const remaining =
+              totalSize === undefined
+                ? await context.salesforce.count(
+                    countSoql(plan, { systemModstamp: stampOf(last), id: String(last.Id) }),
+                  )
+                : totalSize - first.length
+            return remaining > this.tuning.bulkThreshold ? remaining : undefined
+          },
+        })
+        cursor = rest.cursor
+        if (rest.stoppedForBulk !== undefined) {
+          cursor =
+            (await this.bulkFrom(plan, context, pages, counts, cursor, rest.stoppedForBulk)) ??
+            cursor
+          cursor = (await this.restFrom(plan, context, pages, counts, cursor)).cursor
+        }
+      } catch (error) {
+        pagesDone()
+        await hardDeletes.catch(() => {}) // its transaction, too, ends before the pull does
+        throw error
       }
     }
+    pagesDone()
     counts.deleted += await hardDeletes
     // Columns added to the mapping (or back in Salesforce) are loaded for the rows there are.
     if (!onlyNamedRecords) {
@@ -304,20 +319,27 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       applying = this.apply(pages, page, at).then((applied) => add(counts, applied))
       applying.catch(() => {}) // awaited by the next ship() or at the end
     }
-    for await (const record of context.salesforce.queryAll(keysetSoql(plan, from, null), {
-      signal: context.signal,
-      onTotalSize: (n) => {
-        totalSize = n
-      },
-    })) {
-      batch.push(record)
-      if (batch.length >= PULL_PAGE_SIZE) {
-        context.signal.throwIfAborted()
-        await ship()
-        if (stoppedForBulk !== undefined) break
+    try {
+      for await (const record of context.salesforce.queryAll(keysetSoql(plan, from, null), {
+        signal: context.signal,
+        onTotalSize: (n) => {
+          totalSize = n
+        },
+      })) {
+        batch.push(record)
+        if (batch.length >= PULL_PAGE_SIZE) {
+          context.signal.throwIfAborted()
+          await ship()
+          if (stoppedForBulk !== undefined) break
+        }
       }
+      if (stoppedForBulk === undefined) await ship()
+    } catch (error) {
+      // A failed read (or a stop) waits for the page being applied: no transaction of this pull
+      // outlives it, to commit older values beside the pull that retries it.
+      await applying.catch(() => {})
+      throw error
     }
-    if (stoppedForBulk === undefined) await ship()
     await applying
     return stoppedForBulk === undefined ? { cursor } : { cursor, stoppedForBulk }
   }
