@@ -33,6 +33,8 @@ export async function settleOutcomes(
   const rowErrors: (string | null)[] = []
   /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
   const created = new Map<number, string>()
+  /** Where each row's update is in the row arrays: one per row (see below). */
+  const rowAt = new Map<number, number>()
   // In id order: the log's rows are locked in the order a pull locks them.
   for (const result of [...results].sort((a, b) => a.entryId - b.entryId)) {
     const entry = byId.get(result.entryId)
@@ -42,11 +44,25 @@ export async function settleOutcomes(
     messages.push(result.error ? `${result.error.statusCode}: ${result.error.message}` : null)
     const op = rowOperation(entry.action, result.outcome)
     if (op && entry.action !== 'DELETE') {
-      rowIds.push(entry.recordId)
-      rowEntryIds.push(entry.id)
-      rowSfids.push(result.sfid ?? null)
-      rowOps.push(op)
-      rowErrors.push(result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null)
+      const error = result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null
+      const at = rowAt.get(entry.recordId)
+      if (at === undefined) {
+        rowAt.set(entry.recordId, rowIds.length)
+        rowIds.push(entry.recordId)
+        rowEntryIds.push(entry.id)
+        rowSfids.push(result.sfid ?? null)
+        rowOps.push(op)
+        rowErrors.push(error)
+      } else {
+        // Two outcomes of one row in one commit (calls that answered while the commit before
+        // ran): one UPDATE … FROM would apply either, by chance. The later entry's outcome is
+        // the row's (in order, it is the one that counts: a failure after an insert shows
+        // FAILED), and an sfid either learned is kept.
+        rowEntryIds[at] = entry.id
+        rowSfids[at] = result.sfid ?? rowSfids[at] ?? null
+        rowOps[at] = op
+        rowErrors[at] = error
+      }
     }
     if (entry.action !== 'DELETE' && result.outcome === 'success' && result.sfid)
       created.set(entry.recordId, result.sfid)
