@@ -74,6 +74,11 @@ export class HeldClaims {
     return held
   }
 
+  /** The claim (claiming transaction's id) `id` is held under, if this worker holds it. */
+  claimOf(id: number): string | undefined {
+    return this.held.get(id)?.tx
+  }
+
   /** No longer held: settled, given back, or found to be another worker's. */
   drop(ids: readonly number[]): void {
     for (const id of ids) this.held.delete(id)

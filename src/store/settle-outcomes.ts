@@ -18,7 +18,12 @@ export async function settleOutcomes(
   plan: MappingSchema,
   entries: readonly ChangeEntry[],
   results: readonly EntryResult[],
-  how: { readonly requeued: ReadonlySet<number>; readonly fence?: InsertFence },
+  how: {
+    readonly requeued: ReadonlySet<number>
+    /** The claim (the claiming transaction's id) this worker holds an entry under, if any. */
+    readonly claimOf: (entryId: number) => string | undefined
+    readonly fence?: InsertFence
+  },
 ): Promise<number[]> {
   const { schema } = options
   const table = plan.mapping.table
@@ -26,6 +31,7 @@ export async function settleOutcomes(
   const ids: number[] = []
   const states: string[] = []
   const messages: (string | null)[] = []
+  const claims: (string | null)[] = []
   const rowIds: number[] = []
   const rowEntryIds: number[] = []
   const rowSfids: (string | null)[] = []
@@ -40,6 +46,7 @@ export async function settleOutcomes(
     const entry = byId.get(result.entryId)
     if (!entry) continue
     ids.push(entry.id)
+    claims.push(how.claimOf(entry.id) ?? null)
     states.push(stateAfter(result.outcome, how.requeued.has(entry.id)))
     messages.push(result.error ? `${result.error.statusCode}: ${result.error.message}` : null)
     const op = rowOperation(entry.action, result.outcome)
@@ -70,14 +77,18 @@ export async function settleOutcomes(
   await withEngineTransaction(options.pool, async (client) => {
     // The log first, then the rows, as a pull locks them (no deadlock between the two). The
     // log's changes are one statement, whose parts touch disjoint entries.
-    await client.query(
+    // Only entries still claimed under this worker's claim: one whose lease ran out during its
+    // call may be another worker's now, sending it again; its outcome is that worker's to record
+    // (the entry and the row), or the record's next change could overtake the one in flight.
+    const { rows: applied } = await client.query<{ id: string }>(
       format(
         `WITH outcome AS (
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, state, message)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $5::bigint[]) AS u(id, state, message, tx)
            ), moved AS (
              -- done entries go straight to the archive, with their final state
              DELETE FROM %1$I._trigger_log AS l USING outcome AS o
-             WHERE l.id = o.id AND o.state IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
+             WHERE l.id = o.id AND l.state = 'PENDING' AND l.processed_tx = o.tx
+               AND o.state IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
              RETURNING l.id, l.txid, l.created_at, now() AS updated_at, now() AS processed_at,
                        l.processed_tx, o.state, l.action, l.table_name, l.record_id, l.sfid, l.old,
                        l."values", l.sf_result, o.message AS sf_message
@@ -87,18 +98,31 @@ export async function settleOutcomes(
              SET state = o.state, sf_message = o.message, updated_at = now(),
                  processed_at = CASE WHEN o.state IN ('NEW', 'REQUEUE') THEN NULL ELSE now() END
              FROM outcome AS o
-             WHERE l.id = o.id AND o.state NOT IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
+             WHERE l.id = o.id AND l.state = 'PENDING' AND l.processed_tx = o.tx
+               AND o.state NOT IN ('SUCCESS', 'REQUEUED', 'MERGED', 'IGNORED')
+             RETURNING l.id
            ), fence AS (
              DELETE FROM %1$I._pgforce_insert_fence WHERE id = $4
+           ), archived AS (
+             INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
+                         processed_tx, state, action, table_name, record_id, sfid, old, "values",
+                         sf_result, sf_message)
+             SELECT * FROM moved ON CONFLICT (id) DO NOTHING
            )
-           INSERT INTO %1$I._trigger_log_archive (id, txid, created_at, updated_at, processed_at,
-                       processed_tx, state, action, table_name, record_id, sfid, old, "values",
-                       sf_result, sf_message)
-           SELECT * FROM moved ON CONFLICT (id) DO NOTHING`,
+           SELECT id FROM moved UNION ALL SELECT id FROM kept`,
         schema,
       ),
-      [ids, states, messages, how.fence?.id ?? null],
+      [ids, states, messages, how.fence?.id ?? null, claims],
     )
+    const ours = new Set(applied.map((row) => Number(row.id)))
+    if (ours.size < ids.length) {
+      // Leave the rows of entries that were not ours to their new holder.
+      for (let i = rowIds.length - 1; i >= 0; i -= 1) {
+        if (ours.has(rowEntryIds[i] as number)) continue
+        created.delete(rowIds[i] as number)
+        for (const list of [rowIds, rowEntryIds, rowSfids, rowOps, rowErrors]) list.splice(i, 1)
+      }
+    }
     if (rowIds.length === 0) return
     const { rows: written } = await client.query<{ id: number }>(
       format(

@@ -274,6 +274,7 @@ export class TriggerLogQueue {
   ): Promise<void> {
     const settled = await settleOutcomes(this.options, plan, entries, results, {
       requeued: this.requeued,
+      claimOf: (id) => this.claims.claimOf(id),
       ...(fence && { fence }),
     })
     for (const id of settled) this.requeued.delete(id)

@@ -181,3 +181,33 @@ it('a failed round gives back only its own claims, not one another worker took m
     { record_id: 3, state: 'NEW', theirs: false },
   ])
 })
+
+it('an answer that comes after another worker took the entry over leaves it, and its row, to that worker', async () => {
+  const f = await syncFixture(db(), [account], options)
+  fixture = f
+  await sql(`INSERT INTO $schema.account (name) VALUES ('Row 1')`)
+  await f.engine.syncOnce()
+  await sql(`UPDATE $schema.account SET name = 'Row 1 v2'`)
+  // The call is in flight when the lease runs out and another worker claims the entry.
+  const update = f.adapter.update.bind(f.adapter) as (...args: unknown[]) => Promise<unknown>
+  Object.assign(f.adapter, {
+    update: async (...args: unknown[]) => {
+      await sql(
+        `UPDATE $schema._trigger_log SET processed_tx = 1, updated_at = now() WHERE state = 'PENDING'`,
+      )
+      return update(...args)
+    },
+  })
+  await f.engine.syncOnce()
+  // Still the other worker's claim, not archived SUCCESS under it (the record's next change
+  // would otherwise be claimable while that worker still sends this one).
+  expect(
+    await sql(`SELECT action, state, processed_tx::int AS tx FROM $schema._trigger_log`),
+  ).toEqual([{ action: 'UPDATE', state: 'PENDING', tx: 1 }])
+  expect(
+    await sql(
+      `SELECT count(*)::int AS n FROM $schema._trigger_log_archive WHERE action = 'UPDATE'`,
+    ),
+  ).toEqual([{ n: 0 }])
+  expect(await sql(`SELECT _hc_lastop FROM $schema.account`)).toEqual([{ _hc_lastop: 'PENDING' }])
+})
