@@ -27,7 +27,8 @@ export interface OrderedWriteStrategyOptions {
  * updates of many records costs a few calls per 200 records, not one per change. An INSERT becomes an upsert on the mapping's external id when
  * the row has one, so a retry never duplicates a record. A change Salesforce rejects holds back
  * the later entries of that record only (they stay NEW until it is retried or ignored), not the
- * rest of the queue. The default strategy.
+ * rest of the queue; a delete that does not go through also holds back the keyed inserts after it
+ * in the batch (one may reuse the deleted row's external id). The default strategy.
  */
 export class OrderedWriteStrategy extends BaseWriteStrategy {
   readonly name: string = 'ordered'
@@ -53,9 +54,19 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
     const blocked = new Set<number>()
     for (const entry of entries) if (entry.sfid) sfids.set(entry.recordId, entry.sfid)
     const sameRecord = externalIdKey(context)
+    // A delete that did not go through may be of the record an insert's external id names (a
+    // delete carries no values, so no key): such an insert would upsert onto that record, and
+    // the delete, retried, would then remove it. Once a delete waits, keyed inserts wait too.
+    let deleteWaits = false
     for (const layer of layers(entries, sameRecord)) {
       for (const action of ACTIONS) {
-        const ofAction = layer.filter((e) => e.action === action)
+        const ofAction = layer.filter((e) => {
+          if (e.action !== action) return false
+          if (!deleteWaits || action !== 'INSERT' || sameRecord(e) === undefined) return true
+          results.set(e.id, { entryId: e.id, outcome: 'deferred' })
+          blocked.add(e.recordId)
+          return false
+        })
         const runs: ChangeEntry[][] = []
         for (let start = 0; start < ofAction.length; start += this.maxRunLength)
           runs.push(ofAction.slice(start, start + this.maxRunLength))
@@ -71,8 +82,10 @@ export class OrderedWriteStrategy extends BaseWriteStrategy {
             if (result.outcome === 'success' && result.sfid && action !== 'DELETE')
               sfids.set(entry.recordId, result.sfid)
             // A change that did not go through keeps the record's later changes back (its order).
-            if (result.outcome === 'failed' || result.outcome === 'deferred')
+            if (result.outcome === 'failed' || result.outcome === 'deferred') {
               blocked.add(entry.recordId)
+              if (action === 'DELETE') deleteWaits = true
+            }
           }
         })
       }
