@@ -113,9 +113,11 @@ export class PushRound {
   /**
    * Writes and commits the round; `stopped` when the engine's stop cut it short. `onWritten` is
    * called once the strategy has returned (every Salesforce call answered), while the last
-   * commits may still be under way.
+   * commits may still be under way, with every entry's outcome (not committed yet).
    */
-  async run(onWritten?: () => void): Promise<{ results: EntryResult[]; stopped: boolean }> {
+  async run(
+    onWritten?: (results: readonly EntryResult[]) => void,
+  ): Promise<{ results: EntryResult[]; stopped: boolean }> {
     const { strategy, context, plan, store } = this.options
     const creates = this.ready.some((e) => e.sfid === null && e.action !== 'DELETE')
     const fence = creates
@@ -142,7 +144,7 @@ export class PushRound {
       if (context.signal.aborted) return { results: [...this.committed.values()], stopped: true }
       throw error
     }
-    onWritten?.()
+    onWritten?.([...written, ...this.decided])
     await this.committing
     if (this.commitFailure) {
       await this.giveBack(fence)

@@ -16,6 +16,7 @@ import type {
 } from '../strategies/write-strategy.js'
 import { afterPreviousRound, type FinishedRound } from './after-previous-round.js'
 import { type Ahead, ahead, stillOurs } from './claim-ahead.js'
+import { DeletesWaiting } from './deletes-waiting.js'
 import { entriesWaitingForParents } from './parent-hold-back.js'
 import type { PushEvents } from './push-events.js'
 import type { PushReport } from './push-report.js'
@@ -96,6 +97,7 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
     const claimSize = strategy.claimSize ?? this.options.claimSize
     for (let pass = 0; pass < 3; pass += 1) {
       let afterId = 0
+      const deletesWaiting = new DeletesWaiting()
       let progressed = false
       let deferred = false
       if (context.signal.aborted) break
@@ -186,14 +188,18 @@ export class SalesforcePush implements DirectionRunner<PushReport> {
               throw error
             },
           )
-          let written: () => void = () => {}
+          let written: (results: readonly EntryResult[]) => void = () => {}
           const answered = new Promise<void>((resolve) => {
-            written = resolve
+            written = (results) => {
+              deletesWaiting.note(entries, results)
+              resolve()
+            }
           })
+          const waiting = [...behind, ...deletesWaiting.held(entries, context)]
           const round = new PushRound({
             plan,
             entries,
-            held: behind.size > 0 ? new Set([...held, ...behind]) : held,
+            held: waiting.length > 0 ? new Set([...held, ...waiting]) : held,
             strategy,
             context,
             queue: this.queue,

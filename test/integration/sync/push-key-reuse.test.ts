@@ -18,29 +18,36 @@ afterEach(async () => {
 })
 
 describe('a row deleted and another inserted with its external id', () => {
-  it('keeps the new record when the delete has to wait: the insert waits behind it', async () => {
-    fixture = await syncFixture(db(), [account])
-    const { org, engine, connection } = fixture
-    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
-    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
-    await engine.syncOnce()
-    await q(`DELETE FROM $s.account WHERE name = 'A'`)
-    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
-    // The delete meets a locked record once: it is retried later.
-    org.faults.failRecords({
-      objectName: 'Account',
-      operation: 'delete',
-      statusCode: 'UNABLE_TO_LOCK_ROW',
-    })
-    await engine.syncOnce().catch((error: unknown) => {
-      if (!(error instanceof SalesforceApiError) || !error.retryable) throw error
-    })
-    await engine.syncOnce()
-    // Salesforce: the old record deleted, one live record with key K, B's; Postgres: B's row on it.
-    const live = org.all('Account').filter((r) => r.External_Id__c === 'K' && !r.IsDeleted)
-    expect(live.map((r) => r.Name)).toEqual(['B'])
-    const rows = await q(`SELECT name, sfid FROM $s.account`)
-    expect(rows.rows).toEqual([{ name: 'B', sfid: live[0]?.Id }])
-    expect((await q(`SELECT count(*)::int AS n FROM $s._trigger_log`)).rows).toEqual([{ n: 0 }])
-  }, 30_000)
+  it.each([
+    ['in one batch', {}],
+    ['in different rounds', { tuning: { push: { claimSize: 1 } } }],
+  ] as const)(
+    'keeps the new record when the delete has to wait (%s): the insert waits behind it',
+    async (_, options) => {
+      fixture = await syncFixture(db(), [account], options)
+      const { org, engine, connection } = fixture
+      const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
+      await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
+      await engine.syncOnce()
+      await q(`DELETE FROM $s.account WHERE name = 'A'`)
+      await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
+      // The delete meets a locked record once: it is retried later.
+      org.faults.failRecords({
+        objectName: 'Account',
+        operation: 'delete',
+        statusCode: 'UNABLE_TO_LOCK_ROW',
+      })
+      await engine.syncOnce().catch((error: unknown) => {
+        if (!(error instanceof SalesforceApiError) || !error.retryable) throw error
+      })
+      await engine.syncOnce()
+      // Salesforce: the old record deleted, one live record with key K, B's; Postgres: B's row on it.
+      const live = org.all('Account').filter((r) => r.External_Id__c === 'K' && !r.IsDeleted)
+      expect(live.map((r) => r.Name)).toEqual(['B'])
+      const rows = await q(`SELECT name, sfid FROM $s.account`)
+      expect(rows.rows).toEqual([{ name: 'B', sfid: live[0]?.Id }])
+      expect((await q(`SELECT count(*)::int AS n FROM $s._trigger_log`)).rows).toEqual([{ n: 0 }])
+    },
+    30_000,
+  )
 })
