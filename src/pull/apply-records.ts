@@ -77,12 +77,15 @@ export async function applyRecords(
       : new Set<string>()
   if (deletedHere.size > 0)
     live.splice(0, live.length, ...live.filter((r) => !deletedHere.has(r.Id as string)))
+  // Rows the app inserted with a record's external id get its sfid first: the conflict check
+  // finds a row's unsent changes by sfid, and would not see those of a row linked after it (an
+  // app edit made while the row's insert was in flight would be overwritten).
+  if (live.length > 0) await linkByExternalId(client, schema, plan, live)
   const resolved = await resolveConflicts(tx, plan, live)
   live.splice(0, live.length, ...resolved.records)
   counts.conflicts = resolved.conflicts
   counts.unsent = resolved.waiting
   if (live.length > 0) {
-    await linkByExternalId(client, schema, plan, live)
     const upserted = changes
       ? await upsertWithChanges(client, schema, plan, live, resolved.unsent, changes, counts)
       : await upsert(client, schema, plan, live, resolved.unsent)
