@@ -28,7 +28,8 @@ import { attachLogger } from './engine-logger.js'
 import { type EngineRunners, runnersOverride } from './engine-runners.js'
 import { type EngineStatus, mappingStatuses, RunHistory } from './engine-status.js'
 import { MappingPlanner } from './mapping-planner.js'
-import { MappingRuns, runToCompletion } from './mapping-runs.js'
+import { MappingRuns } from './mapping-runs.js'
+import { OneOffRuns } from './one-off-runs.js'
 import { readsBack } from './read-back.js'
 import { type ReconcileReport, reconcileMapping } from './reconcile.js'
 import {
@@ -85,6 +86,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   private installed: Promise<void> | undefined
   private readonly emitter: Emit<SyncEngineEvents>
   private running: RunningEngine | undefined
+  /** The runs of `syncOnce()`, `reload()` and repairs, which `stop()` stops too. */
+  private readonly oneOff = new OneOffRuns()
   /** The running engine `stop()` is stopping, so an impatient second `stop()` can hurry it. */
   private stopping: RunningEngine | undefined
 
@@ -247,7 +250,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     this.reportWarnings()
     return this.lifecycle.call('syncOnce', async () => {
       const plans = await this.installedPlans()
-      const control = runToCompletion()
+      const control = this.oneOff.control()
       const pulls: PullReport[] = []
       const pushes: PushReport[] = []
       const once = async <D extends SyncDirection>(
@@ -256,11 +259,8 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
         reason: ChangeReason = 'poll',
       ) => {
         try {
-          return await this.runs.run(
-            direction,
-            plan,
-            [{ object: plan.object, direction, reason }],
-            control,
+          return await this.oneOff.track(
+            this.runs.run(direction, plan, [{ object: plan.object, direction, reason }], control),
           )
         } catch (error) {
           this.runs.failed(direction, plan.object, error, undefined)
@@ -475,11 +475,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           'reload',
         )
       }
-      const report = await this.runs.run(
-        'pull',
-        plan,
-        [{ object: plan.object, direction: 'pull', reason: 'reload' }],
-        runToCompletion(),
+      const report = await this.oneOff.track(
+        this.runs.run(
+          'pull',
+          plan,
+          [{ object: plan.object, direction: 'pull', reason: 'reload' }],
+          this.oneOff.control(),
+        ),
       )
       // As after any pull that kept unsent changes: a push that ran meanwhile skipped them.
       if (report.keptUnsent > 0)
@@ -620,7 +622,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
     this.running = undefined
     this.stopping = running
     try {
-      await running?.stop(options)
+      await Promise.all([running?.stop(options), this.oneOff.stop(options)])
       await this.warnings.settled()
     } finally {
       this.stopping = undefined
@@ -641,11 +643,13 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
 
   /** Re-pulls records by id through the normal pull (`verify`'s and `reconcile`'s repair). */
   private async repull(plan: MappingSchema, sfids: readonly string[]): Promise<PullReport> {
-    const report = await this.runs.run(
-      'pull',
-      plan,
-      [{ object: plan.object, direction: 'pull', reason: 'verify', recordIds: sfids }],
-      runToCompletion(),
+    const report = await this.oneOff.track(
+      this.runs.run(
+        'pull',
+        plan,
+        [{ object: plan.object, direction: 'pull', reason: 'verify', recordIds: sfids }],
+        this.oneOff.control(),
+      ),
     )
     // As after any pull that kept unsent changes: a push that ran meanwhile skipped them.
     if (report.keptUnsent > 0)
