@@ -146,6 +146,10 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     const cursors = new CursorStore(context.connection.pool, context.connection.schema)
     const tables = [...new Set(mappings.map((m) => m.table))]
     const objects = [...new Set(mappings.map((m) => m.object))]
+    // Tables with a pull asked for by an event and not committed yet (however long it takes: a
+    // batch stops waiting after commitTimeoutMs): no replay id is written for them meanwhile, or
+    // a restart would resume past the event whose records they have not read.
+    const pending: PendingPulls = { tables: new Map(), tableOf: tableOfObject(mappings) }
     const pullEach = (reason: ChangeReason) => {
       for (const object of objects) this.signal({ object, direction: 'pull', reason })
     }
@@ -170,15 +174,16 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       onEvents: async (events) => {
         inFlight += 1
         try {
-          await this.onEvents(mappings, topic, cursors, events)
+          await this.onEvents(mappings, topic, cursors, events, pending)
         } finally {
           inFlight -= 1
         }
       },
       // A quiet topic: keep the stored replay id fresh, so it never falls out of retention.
       onKeepalive: async (latest) => {
-        if (inFlight === 0 && (await cursors.hasReplayBytes(tables, topic)))
-          await cursors.writeReplayBytesFor(tables, topic, latest)
+        const quiet = tables.filter((table) => !pending.tables.has(table))
+        if (inFlight === 0 && quiet.length > 0 && (await cursors.hasReplayBytes(quiet, topic)))
+          await cursors.writeReplayBytesFor(quiet, topic, latest)
       },
       onConnect: () => {
         context.reportConnection({ source: this.name, state: 'connected', target: topic })
@@ -214,6 +219,7 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     topic: string,
     cursors: CursorStore,
     events: readonly ReceivedEvent[],
+    pending: PendingPulls,
   ): Promise<void> {
     const last = events.at(-1)
     if (!last || !this.running) return
@@ -224,7 +230,8 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     })
     // Nothing to read for these (pgforce's own changes, fields or objects they do not map, or no
     // event of theirs): the replay id alone moves.
-    await cursors.writeReplayBytesFor(plan.idleTables, topic, last.replayId)
+    const idle = plan.idleTables.filter((table) => !pending.tables.has(table))
+    if (idle.length > 0) await cursors.writeReplayBytesFor(idle, topic, last.replayId)
     if (plan.pulls.length === 0) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.commitTimeoutMs)
@@ -239,6 +246,8 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       }
       for (const pull of plan.pulls) {
         let committed = false
+        const table = pending.tableOf.get(pull.object.toLowerCase())
+        if (table !== undefined) pending.tables.set(table, (pending.tables.get(table) ?? 0) + 1)
         this.signal({
           object: pull.object,
           direction: 'pull',
@@ -249,6 +258,11 @@ export class SalesforcePubSubSource extends BaseChangeSource {
           onCommitted: () => {
             if (committed) return
             committed = true
+            if (table !== undefined) {
+              const left = (pending.tables.get(table) ?? 1) - 1
+              if (left > 0) pending.tables.set(table, left)
+              else pending.tables.delete(table)
+            }
             waiting -= 1
             if (waiting === 0) done()
           },
@@ -264,4 +278,15 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     const mapped = new Set(mapping.fields.map((f) => f.field.toLowerCase()))
     return event.changedFields.some((field) => mapped.has(field.toLowerCase()))
   }
+}
+
+/** The tables of a subscription whose event-asked pulls have not committed, by count. */
+interface PendingPulls {
+  readonly tables: Map<string, number>
+  /** A mapping's table by its object (lower case). */
+  readonly tableOf: ReadonlyMap<string, string>
+}
+
+function tableOfObject(mappings: readonly Mapping[]): Map<string, string> {
+  return new Map(mappings.map((m) => [m.object.toLowerCase(), m.table]))
 }
