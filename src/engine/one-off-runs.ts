@@ -1,6 +1,6 @@
-import { PgforceError } from '../errors/pgforce-error.js'
 import type { RunControl } from './mapping-runs.js'
 import type { StopOptions } from './running-engine.js'
+import { ABANDONED, STOPPING, stopDeadline } from './stop-deadline.js'
 
 /**
  * The runs `syncOnce()`, `reload()` and repairs start outside the scheduler. `stop()` asks them to
@@ -37,22 +37,11 @@ export class OneOffRuns {
     this.abandoning = new AbortController()
     if (this.active.size === 0) return
     stopping.abort(STOPPING)
-    let deadline: NodeJS.Timeout | undefined
-    if (options.graceful === false) abandoning.abort(ABANDONED)
-    else {
-      deadline = setTimeout(() => abandoning.abort(ABANDONED), options.timeoutMs ?? 10_000)
-      deadline.unref()
-    }
+    const cancel = stopDeadline(options, () => abandoning.abort(ABANDONED))
     try {
       await Promise.all([...this.active])
     } finally {
-      clearTimeout(deadline)
+      cancel()
     }
   }
 }
-
-const STOPPING = new PgforceError('ABORTED', 'pgforce is stopping: no new Salesforce call is made')
-const ABANDONED = new PgforceError(
-  'ABORTED',
-  'pgforce stopped without waiting for this Salesforce call; its entries go back to NEW',
-)

@@ -13,6 +13,7 @@ import type { MappingRuns } from './mapping-runs.js'
 import { readsBack } from './read-back.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
 import type { SalesforceMeter } from './salesforce-meter.js'
+import { ABANDONED, STOPPING, stopDeadline } from './stop-deadline.js'
 import type { SyncEngineEvents } from './sync-engine-events.js'
 
 /** How `stop()` treats runs in flight. */
@@ -48,12 +49,6 @@ export interface RunningEngineParts {
     run(): Promise<unknown>
   }[]
 }
-
-const STOPPING = new PgforceError('ABORTED', 'pgforce is stopping: no new Salesforce call is made')
-const ABANDONED = new PgforceError(
-  'ABORTED',
-  'pgforce stopped without waiting for this Salesforce call; its entries go back to NEW',
-)
 
 /**
  * A started `SyncEngine`: the one object that owns what runs — the change sources, the lane
@@ -180,16 +175,11 @@ export class RunningEngine {
     this.stopping.abort(STOPPING)
     const sourcesStopped = Promise.allSettled(this.host.sources.map((source) => source.stop()))
     const runsStopped = this.scheduler.close()
-    let deadline: NodeJS.Timeout | undefined
-    if (options.graceful === false) this.abandonRuns()
-    else {
-      deadline = setTimeout(() => this.abandonRuns(), options.timeoutMs ?? 10_000)
-      deadline.unref()
-    }
+    const cancel = stopDeadline(options, () => this.abandonRuns())
     try {
       await Promise.all([sourcesStopped, runsStopped])
     } finally {
-      clearTimeout(deadline)
+      cancel()
     }
     await this.door?.close()
     await this.leadership.close()

@@ -181,10 +181,11 @@ async function idRanges(
   if (parts < 2) return [undefined]
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''
   const edge = async (order: 'ASC' | 'DESC') => {
-    const soql = `SELECT Id FROM ${plan.object}${where} ORDER BY Id ${order} LIMIT 1`
-    for await (const record of options.salesforce.queryAll(soql, { signal: options.signal }))
-      return String(record.Id)
-    return undefined
+    const record = await firstRecord(
+      `SELECT Id FROM ${plan.object}${where} ORDER BY Id ${order} LIMIT 1`,
+      options,
+    )
+    return record && String(record.Id)
   }
   const [first, last] = await Promise.all([edge('ASC'), edge('DESC')])
   if (first === undefined || last === undefined) return [undefined]
@@ -201,9 +202,20 @@ async function newestChange(
   options: BulkLoadOptions,
 ): Promise<string | undefined> {
   const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''
-  const soql = `SELECT Id, SystemModstamp FROM ${plan.object}${where} ORDER BY SystemModstamp DESC LIMIT 1`
+  const record = await firstRecord(
+    `SELECT Id, SystemModstamp FROM ${plan.object}${where} ORDER BY SystemModstamp DESC LIMIT 1`,
+    options,
+  )
+  return record && stampOf(record)
+}
+
+/** The first record a REST query (deleted records included) answers, if any. */
+async function firstRecord(
+  soql: string,
+  options: Pick<BulkLoadOptions, 'salesforce' | 'signal'>,
+): Promise<SObjectRecord | undefined> {
   for await (const record of options.salesforce.queryAll(soql, { signal: options.signal }))
-    return stampOf(record)
+    return record
   return undefined
 }
 

@@ -1,3 +1,4 @@
+import { externalIdKey } from '../strategies/ordered-write-strategy.js'
 import type { ChangeEntry, EntryResult, WriteContext } from '../strategies/write-strategy.js'
 
 /**
@@ -28,14 +29,10 @@ export class DeletesWaiting {
     context: Pick<WriteContext, 'externalIdField' | 'toRecord'>,
   ): number[] {
     const from = this.from
-    const field = context.externalIdField
-    if (from === undefined || field === undefined) return []
+    if (from === undefined || context.externalIdField === undefined) return []
+    const keyOf = externalIdKey(context)
     return entries
-      .filter((e) => e.action === 'INSERT' && e.id > from)
-      .filter((e) => {
-        const key = context.toRecord(e.values, 'INSERT')[field]
-        return key !== undefined && key !== null
-      })
+      .filter((e) => e.action === 'INSERT' && e.id > from && keyOf(e) !== undefined)
       .map((e) => e.id)
   }
 }

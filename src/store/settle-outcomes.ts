@@ -32,15 +32,13 @@ export async function settleOutcomes(
   const states: string[] = []
   const messages: (string | null)[] = []
   const claims: (string | null)[] = []
-  const rowIds: number[] = []
-  const rowEntryIds: number[] = []
-  const rowSfids: (string | null)[] = []
-  const rowOps: string[] = []
-  const rowErrors: (string | null)[] = []
-  /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
-  const created = new Map<number, string>()
-  /** Where each row's update is in the row arrays: one per row (see below). */
-  const rowAt = new Map<number, number>()
+  /**
+   * Each row's update, by row id: one per row. Two outcomes of one row can share a commit (calls
+   * that answered while the commit before ran), and one UPDATE … FROM would apply either, by
+   * chance: the later entry's outcome is the row's (a failure after an insert shows FAILED), and
+   * an sfid either learned is kept.
+   */
+  const rows = new Map<number, RowUpdate>()
   // In id order: the log's rows are locked in the order a pull locks them.
   for (const result of [...results].sort((a, b) => a.entryId - b.entryId)) {
     const entry = byId.get(result.entryId)
@@ -51,28 +49,13 @@ export async function settleOutcomes(
     messages.push(result.error ? `${result.error.statusCode}: ${result.error.message}` : null)
     const op = rowOperation(entry.action, result.outcome)
     if (op && entry.action !== 'DELETE') {
-      const error = result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null
-      const at = rowAt.get(entry.recordId)
-      if (at === undefined) {
-        rowAt.set(entry.recordId, rowIds.length)
-        rowIds.push(entry.recordId)
-        rowEntryIds.push(entry.id)
-        rowSfids.push(result.sfid ?? null)
-        rowOps.push(op)
-        rowErrors.push(error)
-      } else {
-        // Two outcomes of one row in one commit (calls that answered while the commit before
-        // ran): one UPDATE … FROM would apply either, by chance. The later entry's outcome is
-        // the row's (in order, it is the one that counts: a failure after an insert shows
-        // FAILED), and an sfid either learned is kept.
-        rowEntryIds[at] = entry.id
-        rowSfids[at] = result.sfid ?? rowSfids[at] ?? null
-        rowOps[at] = op
-        rowErrors[at] = error
-      }
+      rows.set(entry.recordId, {
+        entryId: entry.id,
+        sfid: result.sfid ?? rows.get(entry.recordId)?.sfid ?? null,
+        op,
+        error: result.error ? JSON.stringify({ op: entry.action, ...result.error }) : null,
+      })
     }
-    if (entry.action !== 'DELETE' && result.outcome === 'success' && result.sfid)
-      created.set(entry.recordId, result.sfid)
   }
   await withEngineTransaction(options.pool, async (client) => {
     // The log first, then the rows, as a pull locks them (no deadlock between the two). The
@@ -114,16 +97,10 @@ export async function settleOutcomes(
       ),
       [ids, states, messages, how.fence?.id ?? null, claims],
     )
+    // The rows of entries that were not ours are left to their new holder.
     const ours = new Set(applied.map((row) => Number(row.id)))
-    if (ours.size < ids.length) {
-      // Leave the rows of entries that were not ours to their new holder.
-      for (let i = rowIds.length - 1; i >= 0; i -= 1) {
-        if (ours.has(rowEntryIds[i] as number)) continue
-        created.delete(rowIds[i] as number)
-        for (const list of [rowIds, rowEntryIds, rowSfids, rowOps, rowErrors]) list.splice(i, 1)
-      }
-    }
-    if (rowIds.length === 0) return
+    const mine = [...rows].filter(([, row]) => ours.has(row.entryId))
+    if (mine.length === 0) return
     const { rows: written } = await client.query<{ id: number }>(
       format(
         `UPDATE %1$I.%2$I AS t
@@ -145,7 +122,18 @@ export async function settleOutcomes(
         schema,
         table,
       ),
-      [rowIds, rowSfids, rowOps, rowErrors, rowEntryIds, table],
+      [
+        mine.map(([id]) => id),
+        mine.map(([, row]) => row.sfid),
+        mine.map(([, row]) => row.op),
+        mine.map(([, row]) => row.error),
+        mine.map(([, row]) => row.entryId),
+        table,
+      ],
+    )
+    /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
+    const created = new Map(
+      mine.flatMap(([id, row]) => (row.sfid === null ? [] : [[id, row.sfid] as const])),
     )
     // A created record whose row the app deleted meanwhile: its later entries were captured
     // without an sfid, and the row that would give them one is gone. They get it here, after the
@@ -167,6 +155,14 @@ export async function settleOutcomes(
     )
   })
   return ids
+}
+
+/** What a settle writes to one row. */
+interface RowUpdate {
+  readonly entryId: number
+  readonly sfid: string | null
+  readonly op: string
+  readonly error: string | null
 }
 
 /** An entry's state after an outcome (Heroku Connect's states, reference heroku-connect.md §1.5). */

@@ -230,8 +230,13 @@ export function layers(
   return out
 }
 
-/** The external id value an entry carries (set by an insert, or changed by an update), if any. */
-function externalIdKey(context: WriteContext): (entry: ChangeEntry) => string | undefined {
+/**
+ * The external id value an entry carries (set by an insert, or changed by an update), if any.
+ * @internal
+ */
+export function externalIdKey(
+  context: Pick<WriteContext, 'externalIdField' | 'toRecord'>,
+): (entry: ChangeEntry) => string | undefined {
   const field = context.externalIdField
   if (field === undefined) return () => undefined
   return (entry) => {

@@ -54,6 +54,7 @@ describe('outcomes of one row committed together', () => {
     } finally {
       locker.release()
     }
+    expect(locked).toBe(true) // the delete's commit did wait, so X's outcomes were committed together
     const { rows } = await q(`SELECT name, sfid, _hc_lastop, _hc_err FROM $s.account`)
     expect(rows).toEqual([
       {
