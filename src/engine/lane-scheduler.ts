@@ -52,7 +52,8 @@ interface Lane<Hint> {
  * lanes run at once (p-queue). A failed run is retried after the delay `retryDelay` gives, and
  * the delay holds: signals that arrive meanwhile are remembered and handed to the retry, so a
  * rate-limited org is not asked again before the backoff that was announced
- * (docs/concepts/architecture.md). `drain()` waits until nothing is queued or running; `close()`
+ * (docs/concepts/architecture.md). A run that fails for good is not retried, but its hints stay
+ * for the lane's next run. `drain()` waits until nothing is queued or running; `close()`
  * stops accepting signals, drops queued runs and retries, and waits for runs in flight.
  * @internal
  */
@@ -139,8 +140,11 @@ export class LaneScheduler<Hint> {
       lane.attempt += 1
       const retryInMs = this.closed ? undefined : this.options.retryDelay(error, lane.attempt)
       this.options.onOutcome?.({ lane: lane.key, error, retryInMs })
+      // The hints stay with the lane, retried or not: a run that failed for good hands them to
+      // the lane's next run, so that run re-reads their records before it stores their stream
+      // position (dropping them let a later event's replay id pass them).
+      if (!this.closed) lane.hints.unshift(...hints)
       if (retryInMs !== undefined) {
-        lane.hints.unshift(...hints)
         lane.rerun = false
         lane.retryTimer = setTimeout(() => {
           lane.retryTimer = undefined

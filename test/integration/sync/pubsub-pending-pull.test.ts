@@ -74,4 +74,49 @@ describe('Pub/Sub replay id while an event’s pull is pending', () => {
     expect(((await stored()) ?? '') < gapEvent).toBe(true)
     org.faults.setLatency(0)
   }, 30_000)
+
+  it('a pull that failed for good hands its events to the next pull, which re-reads their records', async () => {
+    const org = new InMemoryOrg()
+    fixture = await syncFixture(db(), [account], { org })
+    const f = fixture
+    emulator = await SalesforceEmulator.start({ org })
+    const emu = emulator
+    const [first, second] = org.insert('Account', [{ Name: 'a1' }, { Name: 'b1' }]) as string[]
+    engine = new SyncEngine({
+      connection: f.connection,
+      mappings: [account],
+      sources: [
+        new SalesforcePubSubSource({
+          endpoint: emu.pubSubEndpoint,
+          ca: emu.pubSubCertificate,
+          retryMs: 20,
+          commitTimeoutMs: 200,
+        }),
+      ],
+    })
+    const failures: unknown[] = []
+    engine.on('pull:failed', (event) => failures.push(event))
+    await engine.start()
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the stream')
+    await waitFor(async () => (await f.rows('account')).length === 2, 5_000, 'the first load')
+    // A change only its event reveals; the pull it asks for fails for good (not retried).
+    org.faults.failRequests({
+      method: 'GET',
+      path: '/queryAll',
+      status: 400,
+      body: [{ errorCode: 'INVALID_FIELD', message: 'refused for the test' }],
+    })
+    org.recalculate('Account', first as string, { Name: 'a2' })
+    org.publishGap('Account', [first as string])
+    await waitFor(() => failures.length > 0, 5_000, 'the failed pull')
+    // The next event's pull reads the first event's record too, before its replay id is stored.
+    org.modify('Account', second as string, { Name: 'b2' })
+    await waitFor(
+      async () => (await f.rows('account')).some((row) => row.name === 'b2'),
+      5_000,
+      'the next pull',
+    )
+    const names = (await f.rows('account')).map((row) => row.name).sort()
+    expect(names).toEqual(['a2', 'b2'])
+  }, 30_000)
 })

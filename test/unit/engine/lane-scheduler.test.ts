@@ -101,6 +101,25 @@ describe('LaneScheduler', () => {
     expect(outcomes).toEqual([5_000, 5_000, 'ok'])
   })
 
+  it('hands the hints of a run that failed for good to the next run, without retrying it', async () => {
+    const seen: (readonly string[])[] = []
+    const scheduler = new LaneScheduler<string>({
+      concurrency: 1,
+      retryDelay: () => undefined,
+      run: async ({ hints }) => {
+        seen.push(hints)
+        if (seen.length === 1) throw new Error('INVALID_FIELD')
+      },
+    })
+    scheduler.signal(pull('Account'), 'event-1')
+    await scheduler.drain()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(seen).toEqual([['event-1']]) // not retried
+    scheduler.signal(pull('Account'), 'event-2')
+    await scheduler.drain()
+    expect(seen).toEqual([['event-1'], ['event-1', 'event-2']])
+  })
+
   it('holds the announced delay: signals during a backoff wait for it and ride along', async () => {
     const seen: (readonly string[])[] = []
     const scheduler = new LaneScheduler<string>({
