@@ -4,7 +4,7 @@ import type { DirectionRunner, RunContext } from '../runs/direction-runner.js'
 import type { Emit } from '../runs/emit.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
 import type { ChangeSignal } from '../sources/change-source.js'
-import type { CursorStore, PullCursor } from '../store/cursors.js'
+import type { CursorStore, PullCursor, ReplayPosition } from '../store/cursors.js'
 import type { SyncStore } from '../store/sync-store.js'
 import { backfillColumns } from './backfill-columns.js'
 import { bulkLoad } from './bulk-load.js'
@@ -401,18 +401,22 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
 /** The replay ids of a pull's hints per channel: CometD's numbers (highest) and Pub/Sub's bytes (last). */
 interface StreamPositions {
   readonly numbers: Map<string, number>
-  readonly bytes: Map<string, Uint8Array>
+  readonly bytes: Map<string, ReplayPosition>
 }
 
 function streamPositions(hints: readonly ChangeSignal[]): StreamPositions {
   const numbers = new Map<string, number>()
-  const bytes = new Map<string, Uint8Array>()
+  const bytes = new Map<string, ReplayPosition>()
   for (const hint of hints) {
     if (!hint.channel || hint.replayId === undefined) continue
     if (typeof hint.replayId === 'number')
       numbers.set(hint.channel, Math.max(hint.replayId, numbers.get(hint.channel) ?? -Infinity))
     // Opaque ids have no order: the hints are in the order the events arrived, so the last wins.
-    else bytes.set(hint.channel, hint.replayId)
+    else
+      bytes.set(hint.channel, {
+        replayId: hint.replayId,
+        ...(hint.receivedAt === undefined ? {} : { receivedAt: hint.receivedAt }),
+      })
   }
   return { numbers, bytes }
 }

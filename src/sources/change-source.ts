@@ -62,6 +62,12 @@ export interface ChangeSignal {
   /** The channel of that event, e.g. `/data/AccountChangeEvent`. */
   readonly channel?: string
   /**
+   * When the source received the event (ms since the epoch, increasing within a subscription),
+   * stored with its replay id. Opaque Pub/Sub replay ids cannot be ordered, so a channel shared by
+   * several tables resumes from the replay id received earliest. @default when it is stored
+   */
+  readonly receivedAt?: number
+  /**
    * When the change committed in Salesforce (the event's `commitTimestamp`, else when it arrived),
    * in ms since the epoch: the stream lag is measured from it.
    */

@@ -163,27 +163,36 @@ export class SalesforcePubSubSource extends BaseChangeSource {
             ),
           )
     let inFlight = 0
+    // When each batch or keepalive arrived, strictly increasing: stored with the replay ids, it
+    // orders the opaque ids of a shared channel (earliestReplayBytes).
+    let lastReceivedAt = 0
+    const received = () => {
+      lastReceivedAt = Math.max(Date.now(), lastReceivedAt + 0.001)
+      return lastReceivedAt
+    }
     const subscription = await openPubSubSubscription({
       endpoint: this.endpoint,
       ...(this.ca ? { ca: this.ca } : {}),
       topic,
       retryMs: this.retryMs,
       session: (refreshedSince) => session(refreshedSince === undefined ? {} : { refreshedSince }),
-      // A channel shared by several tables resumes from the replay id written longest ago.
+      // A channel shared by several tables resumes from the replay id received earliest.
       startAfter: () => cursors.earliestReplayBytes(tables, topic),
       onEvents: async (events) => {
+        const receivedAt = received()
         inFlight += 1
         try {
-          await this.onEvents(mappings, topic, cursors, events, pending)
+          await this.onEvents(mappings, topic, cursors, events, pending, receivedAt)
         } finally {
           inFlight -= 1
         }
       },
       // A quiet topic: keep the stored replay id fresh, so it never falls out of retention.
       onKeepalive: async (latest) => {
+        const receivedAt = received()
         const quiet = tables.filter((table) => !pending.tables.has(table))
         if (inFlight === 0 && quiet.length > 0 && (await cursors.hasReplayBytes(quiet, topic)))
-          await cursors.writeReplayBytesFor(quiet, topic, latest)
+          await cursors.writeReplayBytesFor(quiet, topic, { replayId: latest, receivedAt })
       },
       onConnect: () => {
         context.reportConnection({ source: this.name, state: 'connected', target: topic })
@@ -220,6 +229,7 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     cursors: CursorStore,
     events: readonly ReceivedEvent[],
     pending: PendingPulls,
+    receivedAt: number,
   ): Promise<void> {
     const last = events.at(-1)
     if (!last || !this.running) return
@@ -231,7 +241,8 @@ export class SalesforcePubSubSource extends BaseChangeSource {
     // Nothing to read for these (pgforce's own changes, fields or objects they do not map, or no
     // event of theirs): the replay id alone moves.
     const idle = plan.idleTables.filter((table) => !pending.tables.has(table))
-    if (idle.length > 0) await cursors.writeReplayBytesFor(idle, topic, last.replayId)
+    if (idle.length > 0)
+      await cursors.writeReplayBytesFor(idle, topic, { replayId: last.replayId, receivedAt })
     if (plan.pulls.length === 0) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, this.commitTimeoutMs)
@@ -254,6 +265,7 @@ export class SalesforcePubSubSource extends BaseChangeSource {
           reason: pull.reason,
           recordIds: pull.recordIds,
           replayId: last.replayId,
+          receivedAt,
           channel: topic,
           onCommitted: () => {
             if (committed) return

@@ -11,6 +11,12 @@ export interface PullCursor {
   readonly id: string
 }
 
+/** A Pub/Sub replay id and when its event was received (ms since the epoch). @internal */
+export interface ReplayPosition {
+  readonly replayId: Uint8Array
+  readonly receivedAt?: number
+}
+
 /**
  * The `_pgforce_cursor` rows of a schema (docs/reference/database-objects.md): per mapped table,
  * the pull cursor (`pull`), the end of the window `getDeleted` covered (`deleted`), and the replay
@@ -123,19 +129,29 @@ export class CursorStore {
 
   /**
    * Stores Pub/Sub replay ids as received. They are opaque (no order can be read from them), so
-   * the last one written wins: callers write them in the order the events arrived.
+   * the last one written wins: callers write them in the order the events arrived. Each is stored
+   * with when it was received (`updated_at`; now when not given), which orders a shared channel's.
    */
-  async writeReplayBytes(table: string, replayIds: ReadonlyMap<string, Uint8Array>): Promise<void> {
-    for (const [topic, replayId] of replayIds) {
+  async writeReplayBytes(
+    table: string,
+    replayIds: ReadonlyMap<string, ReplayPosition>,
+  ): Promise<void> {
+    for (const [topic, position] of replayIds) {
       await this.db.query(
         format(
           `INSERT INTO %I._pgforce_cursor (table_name, name, replay_bytes, channel, updated_at)
-           VALUES ($1, $2, $3, $4, now())
+           VALUES ($1, $2, $3, $4, COALESCE(to_timestamp($5::float8 / 1000), now()))
            ON CONFLICT (table_name, name) DO UPDATE
-             SET replay_bytes = excluded.replay_bytes, updated_at = now()`,
+             SET replay_bytes = excluded.replay_bytes, updated_at = excluded.updated_at`,
           this.schema,
         ),
-        [table, streamName(topic), Buffer.from(replayId), topic],
+        [
+          table,
+          streamName(topic),
+          Buffer.from(position.replayId),
+          topic,
+          position.receivedAt ?? null,
+        ],
       )
     }
   }
@@ -143,7 +159,7 @@ export class CursorStore {
   /**
    * The replay id to resume a topic shared by several tables (a channel such as
    * `/data/ChangeEvents`) from: each table stores the channel's replay id with its own rows, and
-   * the one written longest ago is the most conservative, since opaque ids cannot be ordered
+   * the one received earliest is the furthest behind, since opaque ids cannot be ordered
    * (docs/guides/change-sources.md, "One channel for several objects"). `undefined` when no table
    * has one.
    */
@@ -167,18 +183,25 @@ export class CursorStore {
   async writeReplayBytesFor(
     tables: readonly string[],
     topic: string,
-    replayId: Uint8Array,
+    position: ReplayPosition,
   ): Promise<void> {
     if (tables.length === 0) return
     await this.db.query(
       format(
         `INSERT INTO %I._pgforce_cursor (table_name, name, replay_bytes, channel, updated_at)
-         SELECT t, $2, $3, $4, now() FROM unnest($1::text[]) AS t
+         SELECT t, $2, $3, $4, COALESCE(to_timestamp($5::float8 / 1000), now())
+         FROM unnest($1::text[]) AS t
          ON CONFLICT (table_name, name) DO UPDATE
-           SET replay_bytes = excluded.replay_bytes, updated_at = now()`,
+           SET replay_bytes = excluded.replay_bytes, updated_at = excluded.updated_at`,
         this.schema,
       ),
-      [tables, streamName(topic), Buffer.from(replayId), topic],
+      [
+        tables,
+        streamName(topic),
+        Buffer.from(position.replayId),
+        topic,
+        position.receivedAt ?? null,
+      ],
     )
   }
 
