@@ -182,6 +182,7 @@ export class MappingRuns {
       updated: first.report.updated + again.updated,
       deleted: first.report.deleted + again.deleted,
       keptUnsent: first.report.keptUnsent + again.keptUnsent,
+      awaitingPush: [...(first.report.awaitingPush ?? []), ...(again.awaitingPush ?? [])],
       durationMs: first.report.durationMs + again.durationMs,
     }
   }

@@ -10,6 +10,7 @@ import type { ApiBudget } from './api-budget.js'
 import { DoorKeeper } from './door-keeper.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
+import { PushSettledRereads } from './push-settled-rereads.js'
 import { readsBack } from './read-back.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
 import type { SalesforceMeter } from './salesforce-meter.js'
@@ -51,6 +52,12 @@ export interface RunningEngineParts {
 }
 
 /**
+ * How long records read while another worker's push of them was in flight wait to be read again,
+ * when no push of their mapping ends on this engine first.
+ */
+const REREAD_FALLBACK_MS = 2_000
+
+/**
  * A started `SyncEngine`: the one object that owns what runs — the change sources, the lane
  * scheduler (one run per mapping and direction at a time), pull leadership among several workers,
  * pause, budget thinning and background upkeep. Made by `start()`, ended by `stop()`
@@ -71,6 +78,12 @@ export class RunningEngine {
   private readonly heldWhilePaused = new Map<string, ChangeSignal>()
   private readonly delayedPushes = new Map<string, NodeJS.Timeout>()
   private readonly lastPullAt = new Map<string, number>()
+  /** Records a pull read while their push was in flight: read again once it settles. */
+  private readonly rereads = new PushSettledRereads({
+    fallbackMs: REREAD_FALLBACK_MS,
+    reread: (object, sfids) =>
+      this.signal({ object, direction: 'pull', reason: 'verify', recordIds: sfids }),
+  })
   private sessionErrorReported = false
   private isPaused = false
 
@@ -172,6 +185,7 @@ export class RunningEngine {
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     for (const timer of this.delayedPushes.values()) clearTimeout(timer)
     this.delayedPushes.clear()
+    this.rereads.close()
     this.stopping.abort(STOPPING)
     const sourcesStopped = Promise.allSettled(this.host.sources.map((source) => source.stop()))
     const runsStopped = this.scheduler.close()
@@ -273,10 +287,14 @@ export class RunningEngine {
         if (direction === 'pull' && plan.mapping.access === 'read_write') pushAfterPull()
         throw error
       })
+      .finally(() => {
+        if (direction === 'push') this.rereads.pushEnded(plan.object)
+      })
     if (report.direction === 'push') await this.door?.afterPush(plan.object, report.sent)
     if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
     if (report.direction === 'push' && readsBack(plan, report)) await this.readBack(plan)
     if (report.direction === 'pull' && report.keptUnsent > 0) pushAfterPull()
+    if (report.direction === 'pull') this.rereads.add(plan.object, report.awaitingPush ?? [])
   }
 
   /**

@@ -19,6 +19,8 @@ export interface ApplyCounts {
   conflicts?: ConflictEvent[]
   /** Records whose NEW (unsent, unclaimed) changes were kept over Salesforce's values. */
   unsent?: number
+  /** Records read while a push of theirs was in flight: to be read again once it settles. */
+  awaitingPush?: readonly string[]
   /** The rows written, when the caller asked for them (`change` events, after commit). */
   changes?: ChangeEvent[]
 }
@@ -85,6 +87,7 @@ export async function applyRecords(
   live.splice(0, live.length, ...resolved.records)
   counts.conflicts = resolved.conflicts
   counts.unsent = resolved.waiting
+  if (resolved.inFlight.length > 0) counts.awaitingPush = resolved.inFlight
   if (live.length > 0) {
     const upserted = changes
       ? await upsertWithChanges(client, schema, plan, live, resolved.unsent, changes, counts)

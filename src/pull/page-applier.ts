@@ -14,6 +14,8 @@ export interface PullCounts extends ApplyCounts {
   failed: number
   /** Records whose unsent Postgres changes the pull kept (see `PageApplier.keptUnsent`). */
   keptUnsent?: number
+  /** Records read while a push of theirs was in flight (see `PageApplier.awaitingPush`). */
+  awaitingPush?: readonly string[]
 }
 
 /** What applying one page did, to report once its transaction committed. */
@@ -60,6 +62,7 @@ export class PageApplier {
   private readonly options: PageApplierOptions
   private knownFailures: boolean
   private unsentKept = 0
+  private readonly inFlight = new Set<string>()
 
   constructor(plan: MappingSchema, options: PageApplierOptions) {
     this.plan = plan
@@ -73,6 +76,14 @@ export class PageApplier {
    */
   get keptUnsent(): number {
     return this.unsentKept
+  }
+
+  /**
+   * Records committed pages read while a push of theirs was in flight: nothing was decided for
+   * them (the row kept its changes), so the engine reads them again once the push settles.
+   */
+  get awaitingPush(): readonly string[] {
+    return [...this.inFlight]
   }
 
   /** The mapped table pages are applied to. */
@@ -144,6 +155,7 @@ export class PageApplier {
   committed(outcome: PageOutcome): void {
     if (outcome.failed.length > 0) this.knownFailures = true
     this.unsentKept += outcome.counts.unsent ?? 0
+    for (const sfid of outcome.counts.awaitingPush ?? []) this.inFlight.add(sfid)
     for (const conflict of outcome.counts.conflicts ?? []) this.options.onConflict?.(conflict)
     for (const failure of outcome.failed) this.options.onRecordFailed?.(failure)
     for (const change of outcome.counts.changes ?? []) this.options.onChange?.(change)
@@ -171,6 +183,8 @@ export class PageApplier {
         counts.deleted += applied.deleted
         counts.conflicts?.push(...(applied.conflicts ?? []))
         counts.unsent = (counts.unsent ?? 0) + (applied.unsent ?? 0)
+        if (applied.awaitingPush)
+          counts.awaitingPush = [...(counts.awaitingPush ?? []), ...applied.awaitingPush]
         if (applied.changes) counts.changes = [...(counts.changes ?? []), ...applied.changes]
       } catch (error) {
         const refusal = refusalOf(error)

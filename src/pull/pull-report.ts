@@ -12,6 +12,12 @@ export interface PullReport {
    * Salesforce's values (no conflict, or the policy chose Postgres), and a push follows.
    */
   readonly keptUnsent: number
+  /**
+   * Records read while a push of theirs was in flight (sfids): the pull decided nothing for them
+   * and kept the row's changes; the engine reads them again by id once the push has settled, and
+   * that pull checks for a conflict (docs/concepts/delivery-guarantees.md).
+   */
+  readonly awaitingPush?: readonly string[]
   /** Salesforce API calls the pull made. */
   readonly apiCalls: number
   readonly durationMs: number

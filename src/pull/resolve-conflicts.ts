@@ -47,8 +47,9 @@ interface Decision {
  *   without `old` (before 0.2) it falls back to times: the last sync is the later of the row's last
  *   pull and pgforce's last successful write of the record (its `_trigger_log_archive` entry);
  * - while a push of the record is in flight (an entry PENDING), its newer SystemModstamp may be
- *   that push's own write: nothing is decided now, the row's changes are kept, and the next pull
- *   compares again once the push has committed;
+ *   that push's own write: nothing is decided now, the row's changes are kept, and the record is
+ *   returned in `inFlight`: the engine reads it again by id once the push has settled
+ *   (`PushSettledRereads`), and that pull compares again;
  * - otherwise, when Salesforce changed the record after the last sync, it is a conflict decided by
  *   the mapping's `conflictPolicy`: a Salesforce win drops the row's unsent changes (archived
  *   IGNORED), a Postgres win keeps them. The `conflict` event names the side that was kept.
@@ -67,15 +68,19 @@ export async function resolveConflicts(
   conflicts: ConflictEvent[]
   /** Rows whose NEW entries were kept: locked here, a push running meanwhile skipped them. */
   waiting: number
+  /** Records with a push in flight: nothing was decided for them, to be read again once it settles. */
+  inFlight: string[]
 }> {
   const conflicts: ConflictEvent[] = []
   const unsent = new Set<string>()
+  const inFlightIds: string[] = []
   let waiting = 0
   const policy = plan.mapping.conflictPolicy
   if (records.length === 0 || plan.mapping.access !== 'read_write')
-    return { records: [...records], unsent, conflicts, waiting }
+    return { records: [...records], unsent, conflicts, waiting, inFlight: inFlightIds }
   const pendingBySfid = await lockPending(tx, plan, records)
-  if (pendingBySfid.size === 0) return { records: [...records], unsent, conflicts, waiting }
+  if (pendingBySfid.size === 0)
+    return { records: [...records], unsent, conflicts, waiting, inFlight: inFlightIds }
   const decided: Decision[] = []
   for (const record of records) {
     const pending = pendingBySfid.get(record.Id as string)
@@ -87,6 +92,7 @@ export async function resolveConflicts(
     for (const entry of pending.entries) Object.assign(changes, parseHstore(entry.values))
     const salesforceChangedAt = new Date(String(record.SystemModstamp))
     const inFlight = pending.entries.some((e) => e.state === 'PENDING')
+    if (inFlight) inFlightIds.push(pending.sfid)
     if (inFlight || !changedInSalesforce(record, pending, plan, salesforceChangedAt)) {
       decided.push({ record, pending, changes, winner: 'postgres' })
       continue
@@ -127,7 +133,7 @@ export async function resolveConflicts(
       if (pending.entries.some((e) => e.state === 'NEW' || e.state === 'REQUEUE')) waiting += 1
     }
   }
-  return { records: out, unsent, conflicts, waiting }
+  return { records: out, unsent, conflicts, waiting, inFlight: inFlightIds }
 }
 
 /**

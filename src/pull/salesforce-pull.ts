@@ -102,6 +102,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       deleted: counts.deleted,
       failed: counts.failed,
       keptUnsent: counts.keptUnsent ?? 0,
+      ...(counts.awaitingPush?.length ? { awaitingPush: counts.awaitingPush } : {}),
       durationMs: Date.now() - started,
     }
   }
@@ -238,6 +239,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       )
     }
     counts.keptUnsent = pages.keptUnsent
+    counts.awaitingPush = pages.awaitingPush
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
     if (!replayIdsStored && (replayIds.numbers.size > 0 || replayIds.bytes.size > 0))
       await this.store.transaction((tx) =>
