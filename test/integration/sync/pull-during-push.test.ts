@@ -75,7 +75,12 @@ it('a Salesforce change read while the push of the record was in flight reaches 
     5_000,
     'a pull past the change',
   )
-  expect(pulls.some((report) => report.awaitingPush?.includes(id as string))).toBe(true)
+  // The pull's report (emitted after its last page committed) names the record.
+  await waitFor(
+    () => pulls.some((report) => report.awaitingPush?.includes(id as string)),
+    5_000,
+    'the pull report naming the record',
+  )
   expect((await f.rows('account', 'sfid, name')).find((r) => r.sfid === id)?.name).toBe(
     'from the app', // kept while the push was in flight
   )
