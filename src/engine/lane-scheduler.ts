@@ -42,6 +42,8 @@ interface Lane<Hint> {
   /** Signalled while running: run again right after. */
   rerun: boolean
   attempt: number
+  /** Runs in a row that failed for good (their hints are carried to the next run, up to a limit). */
+  failedForGood: number
   /** Waiting out a retryable failure: signals are kept for when it fires, not acted on. */
   retryTimer: NodeJS.Timeout | undefined
 }
@@ -53,7 +55,7 @@ interface Lane<Hint> {
  * the delay holds: signals that arrive meanwhile are remembered and handed to the retry, so a
  * rate-limited org is not asked again before the backoff that was announced
  * (docs/concepts/architecture.md). A run that fails for good is not retried, but its hints stay
- * for the lane's next run. `drain()` waits until nothing is queued or running; `close()`
+ * for the lane's next run (dropped after three such runs in a row). `drain()` waits until nothing is queued or running; `close()`
  * stops accepting signals, drops queued runs and retries, and waits for runs in flight.
  * @internal
  */
@@ -109,6 +111,7 @@ export class LaneScheduler<Hint> {
         running: false,
         rerun: false,
         attempt: 0,
+        failedForGood: 0,
         retryTimer: undefined,
       }
       this.lanes.set(id, lane)
@@ -135,6 +138,7 @@ export class LaneScheduler<Hint> {
     try {
       await this.options.run({ lane: lane.key, hints })
       lane.attempt = 0
+      lane.failedForGood = 0
       this.options.onOutcome?.({ lane: lane.key })
     } catch (error) {
       lane.attempt += 1
@@ -142,8 +146,12 @@ export class LaneScheduler<Hint> {
       this.options.onOutcome?.({ lane: lane.key, error, retryInMs })
       // The hints stay with the lane, retried or not: a run that failed for good hands them to
       // the lane's next run, so that run re-reads their records before it stores their stream
-      // position (dropping them let a later event's replay id pass them).
-      if (!this.closed) lane.hints.unshift(...hints)
+      // position (dropping them let a later event's replay id pass them). After
+      // MAX_CARRIED_FAILURES such runs in a row they are dropped: a hint that itself fails every
+      // run must not stop the lane for good, nor a lane that keeps failing hold hints forever.
+      if (retryInMs === undefined) lane.failedForGood += 1
+      if (!this.closed && (retryInMs !== undefined || lane.failedForGood < MAX_CARRIED_FAILURES))
+        lane.hints.unshift(...hints)
       if (retryInMs !== undefined) {
         lane.rerun = false
         lane.retryTimer = setTimeout(() => {
@@ -162,6 +170,9 @@ export class LaneScheduler<Hint> {
     }
   }
 }
+
+/** Runs in a row that may fail for good before their hints are dropped. */
+const MAX_CARRIED_FAILURES = 3
 
 function laneId(key: LaneKey): string {
   return `${key.direction}:${key.object.toLowerCase()}`

@@ -183,6 +183,14 @@ export class MappingRuns {
       deleted: first.report.deleted + again.deleted,
       keptUnsent: first.report.keptUnsent + again.keptUnsent,
       awaitingPush: [...(first.report.awaitingPush ?? []), ...(again.awaitingPush ?? [])],
+      ...(first.report.recheckInMs === undefined && again.recheckInMs === undefined
+        ? {}
+        : {
+            recheckInMs: Math.min(
+              first.report.recheckInMs ?? Infinity,
+              again.recheckInMs ?? Infinity,
+            ),
+          }),
       durationMs: first.report.durationMs + again.durationMs,
     }
   }

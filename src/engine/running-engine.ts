@@ -10,8 +10,8 @@ import type { ApiBudget } from './api-budget.js'
 import { DoorKeeper } from './door-keeper.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
-import { PushSettledRereads } from './push-settled-rereads.js'
 import { readsBack } from './read-back.js'
+import { RecheckTimers } from './recheck-timers.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
 import type { SalesforceMeter } from './salesforce-meter.js'
 import { ABANDONED, STOPPING, stopDeadline } from './stop-deadline.js'
@@ -52,12 +52,6 @@ export interface RunningEngineParts {
 }
 
 /**
- * How long records read while another worker's push of them was in flight wait to be read again,
- * when no push of their mapping ends on this engine first.
- */
-const REREAD_FALLBACK_MS = 2_000
-
-/**
  * A started `SyncEngine`: the one object that owns what runs — the change sources, the lane
  * scheduler (one run per mapping and direction at a time), pull leadership among several workers,
  * pause, budget thinning and background upkeep. Made by `start()`, ended by `stop()`
@@ -75,15 +69,17 @@ export class RunningEngine {
   private readonly stopping = new AbortController()
   private readonly abandon = new AbortController()
   private readonly timers: NodeJS.Timeout[] = []
-  private readonly heldWhilePaused = new Map<string, ChangeSignal>()
+  /**
+   * Signals held while paused, per lane: one plain signal, and every one that names records or
+   * carries a stream position (those must reach the pull they asked for).
+   */
+  private readonly heldWhilePaused = new Map<string, ChangeSignal[]>()
   private readonly delayedPushes = new Map<string, NodeJS.Timeout>()
   private readonly lastPullAt = new Map<string, number>()
-  /** Records a pull read while their push was in flight: read again once it settles. */
-  private readonly rereads = new PushSettledRereads({
-    fallbackMs: REREAD_FALLBACK_MS,
-    reread: (object, sfids) =>
-      this.signal({ object, direction: 'pull', reason: 'verify', recordIds: sfids }),
-  })
+  /** A pull per mapping at the time records read while their push was in flight are due. */
+  private readonly rechecks = new RecheckTimers((object) =>
+    this.signal({ object, direction: 'pull', reason: 'recheck' }),
+  )
   private sessionErrorReported = false
   private isPaused = false
 
@@ -185,7 +181,7 @@ export class RunningEngine {
     for (const timer of this.timers.splice(0)) clearInterval(timer)
     for (const timer of this.delayedPushes.values()) clearTimeout(timer)
     this.delayedPushes.clear()
-    this.rereads.close()
+    this.rechecks.close()
     this.stopping.abort(STOPPING)
     const sourcesStopped = Promise.allSettled(this.host.sources.map((source) => source.stop()))
     const runsStopped = this.scheduler.close()
@@ -211,7 +207,7 @@ export class RunningEngine {
     const lane: LaneKey = { direction: change.direction, object: plan.object }
     const key = `${lane.direction}:${lane.object}`
     if (this.isPaused) {
-      if (!this.heldWhilePaused.has(key)) this.heldWhilePaused.set(key, change)
+      this.holdWhilePaused(key, [change])
       return
     }
     const level = this.host.budget.level(plan.object)
@@ -248,7 +244,7 @@ export class RunningEngine {
   resume(): void {
     if (!this.isPaused) return
     this.isPaused = false
-    const held = [...this.heldWhilePaused.values()]
+    const held = [...this.heldWhilePaused.values()].flat()
     this.heldWhilePaused.clear()
     for (const change of held) this.signal(change)
     for (const plan of this.plans.values()) {
@@ -263,9 +259,10 @@ export class RunningEngine {
     if (!plan || this.stopping.signal.aborted) return
     if (this.isPaused) {
       // Queued before pause(): keep the request for resume().
-      const hint = hints[0] ?? { object: plan.object, direction, reason: 'resume' }
-      const key = `${direction}:${plan.object}`
-      if (!this.heldWhilePaused.has(key)) this.heldWhilePaused.set(key, hint)
+      this.holdWhilePaused(
+        `${direction}:${plan.object}`,
+        hints.length > 0 ? hints : [{ object: plan.object, direction, reason: 'resume' }],
+      )
       return
     }
     if (direction === 'pull' && !(await this.leadership.lead(plan.object))) return
@@ -287,14 +284,12 @@ export class RunningEngine {
         if (direction === 'pull' && plan.mapping.access === 'read_write') pushAfterPull()
         throw error
       })
-      .finally(() => {
-        if (direction === 'push') this.rereads.pushEnded(plan.object)
-      })
     if (report.direction === 'push') await this.door?.afterPush(plan.object, report.sent)
     if (report.direction === 'push' && report.succeeded > 0) this.signalChildren(plan)
     if (report.direction === 'push' && readsBack(plan, report)) await this.readBack(plan)
     if (report.direction === 'pull' && report.keptUnsent > 0) pushAfterPull()
-    if (report.direction === 'pull') this.rereads.add(plan.object, report.awaitingPush ?? [])
+    if (report.direction === 'pull' && report.recheckInMs !== undefined)
+      this.rechecks.in(plan.object, report.recheckInMs)
   }
 
   /**
@@ -314,6 +309,19 @@ export class RunningEngine {
         context: 'read-back request',
       }),
     )
+  }
+
+  /** Keeps signals of a lane for `resume()`: every one with records or a position, one plain. */
+  private holdWhilePaused(key: string, changes: readonly ChangeSignal[]): void {
+    const held = this.heldWhilePaused.get(key) ?? []
+    for (const change of changes) {
+      const informative =
+        (change.recordIds?.length ?? 0) > 0 ||
+        change.replayId !== undefined ||
+        change.onCommitted !== undefined
+      if (informative || held.length === 0) held.push(change)
+    }
+    this.heldWhilePaused.set(key, held)
   }
 
   /** Asks for a push of every read/write mapping. */

@@ -16,6 +16,8 @@ export interface PullCounts extends ApplyCounts {
   keptUnsent?: number
   /** Records read while a push of theirs was in flight (see `PageApplier.awaitingPush`). */
   awaitingPush?: readonly string[]
+  /** When the earliest of them is due to be read again, in ms from now. */
+  recheckInMs?: number
 }
 
 /** What applying one page did, to report once its transaction committed. */
@@ -23,12 +25,16 @@ export interface PageOutcome {
   readonly counts: ApplyCounts
   /** Records Postgres refused, now in `_pgforce_pull_failure`. */
   readonly failed: readonly PullRecordFailure[]
+  /** Records read while their push was in flight, now in `_pgforce_pull_recheck`: due in ms. */
+  readonly recheckInMs?: number | undefined
 }
 
 /** Options of a {@link PageApplier}. */
 export interface PageApplierOptions {
   /** `_pgforce_pull_failure` had rows for the table when the pull began. */
   readonly knownFailures: boolean
+  /** `_pgforce_pull_recheck` had rows for the table when the pull began. */
+  readonly knownRechecks?: boolean
   /** How long a refused record waits before it is read again by id (unless it changes). */
   readonly retryMs: number
   /** Attempt refused records even when unchanged and not due (a reload). */
@@ -61,13 +67,16 @@ export class PageApplier {
   private readonly plan: MappingSchema
   private readonly options: PageApplierOptions
   private knownFailures: boolean
+  private knownRechecks: boolean
   private unsentKept = 0
   private readonly inFlight = new Set<string>()
+  private recheckDueInMs: number | undefined
 
   constructor(plan: MappingSchema, options: PageApplierOptions) {
     this.plan = plan
     this.options = options
     this.knownFailures = options.knownFailures
+    this.knownRechecks = options.knownRechecks ?? false
   }
 
   /**
@@ -84,6 +93,11 @@ export class PageApplier {
    */
   get awaitingPush(): readonly string[] {
     return [...this.inFlight]
+  }
+
+  /** When the earliest of {@link awaitingPush} is due to be read again, in ms from its commit. */
+  get recheckInMs(): number | undefined {
+    return this.recheckDueInMs
   }
 
   /** The mapped table pages are applied to. */
@@ -127,7 +141,16 @@ export class PageApplier {
       ...attempted.filter((r) => failing.has(r.Id) && !refusedIds.has(r.Id)).map((r) => r.Id),
       ...requested.filter((id) => failing.has(id) && !returned.has(id)),
     ])
-    return { counts, failed }
+    // Records read while their push was in flight wait in `_pgforce_pull_recheck`, in this
+    // transaction; every other record of the page (or requested and gone) is decided.
+    const awaiting = new Set(counts.awaitingPush ?? [])
+    if (this.knownRechecks)
+      await tx.pullRechecks.clear(table, [
+        ...unique.map((r) => r.Id).filter((id) => !awaiting.has(id)),
+        ...requested.filter((id) => !returned.has(id)),
+      ])
+    const recheckInMs = await tx.pullRechecks.add(table, [...awaiting])
+    return { counts, failed, recheckInMs }
   }
 
   /**
@@ -156,6 +179,10 @@ export class PageApplier {
     if (outcome.failed.length > 0) this.knownFailures = true
     this.unsentKept += outcome.counts.unsent ?? 0
     for (const sfid of outcome.counts.awaitingPush ?? []) this.inFlight.add(sfid)
+    if (outcome.recheckInMs !== undefined) {
+      this.knownRechecks = true
+      this.recheckDueInMs = Math.min(this.recheckDueInMs ?? Infinity, outcome.recheckInMs)
+    }
     for (const conflict of outcome.counts.conflicts ?? []) this.options.onConflict?.(conflict)
     for (const failure of outcome.failed) this.options.onRecordFailed?.(failure)
     for (const change of outcome.counts.changes ?? []) this.options.onChange?.(change)

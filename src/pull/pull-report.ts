@@ -14,10 +14,12 @@ export interface PullReport {
   readonly keptUnsent: number
   /**
    * Records read while a push of theirs was in flight (sfids): the pull decided nothing for them
-   * and kept the row's changes; the engine reads them again by id once the push has settled, and
-   * that pull checks for a conflict (docs/concepts/delivery-guarantees.md).
+   * and kept the row's changes. They wait in `_pgforce_pull_recheck` and a later pull reads them
+   * again by id once due, and checks for a conflict then (docs/concepts/delivery-guarantees.md).
    */
   readonly awaitingPush?: readonly string[]
+  /** When the earliest of `awaitingPush` is due to be read again, in ms from the pull's end. */
+  readonly recheckInMs?: number
   /** Salesforce API calls the pull made. */
   readonly apiCalls: number
   readonly durationMs: number

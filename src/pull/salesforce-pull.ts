@@ -103,6 +103,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       failed: counts.failed,
       keptUnsent: counts.keptUnsent ?? 0,
       ...(counts.awaitingPush?.length ? { awaitingPush: counts.awaitingPush } : {}),
+      ...(counts.recheckInMs === undefined ? {} : { recheckInMs: counts.recheckInMs }),
       durationMs: Date.now() - started,
     }
   }
@@ -115,9 +116,12 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
   ): Promise<void> {
     const { salesforce, signal } = context
     const failures = await this.store.pullFailures.due(plan.mapping.table, PULL_PAGE_SIZE)
+    // Records an earlier pull read while a push of theirs was in flight, due to be read again.
+    const rechecks = await this.store.pullRechecks.due(plan.mapping.table, PULL_PAGE_SIZE)
     const reload = hints.some((h) => h.reason === 'reload')
     const pages = new PageApplier(plan, {
       knownFailures: failures.any,
+      knownRechecks: rechecks.any,
       retryMs: this.tuning.failureRetryMs,
       retryAll: reload,
       onConflict: (conflict) => this.emit('conflict', conflict),
@@ -132,18 +136,22 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       onChange: (change) => this.emit('change', change),
     })
     // Streaming hints name their records, and so does a verify's repair: re-reading those was the
-    // whole pull (polling stays the safety net). Any other reason (poll, reconnect, gap, overflow)
-    // follows the cursor.
+    // whole pull (polling stays the safety net), as it is for records due to be read again after
+    // their push. Any other reason (poll, reconnect, gap, overflow) follows the cursor.
     const onlyNamedRecords =
       hints.length > 0 &&
       hints.every(
-        (h) => (h.reason === 'stream' || h.reason === 'verify') && (h.recordIds?.length ?? 0) > 0,
+        (h) =>
+          h.reason === 'recheck' ||
+          ((h.reason === 'stream' || h.reason === 'verify') && (h.recordIds?.length ?? 0) > 0),
       )
     // The replay ids of the events behind this pull: stored with the last records they cover.
     const replayIds = streamPositions(hints)
     let replayIdsStored = false
     // Records named by streaming hints, and refused records whose retry is due, by id.
-    const byId = [...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due])]
+    const byId = [
+      ...new Set([...hints.flatMap((h) => h.recordIds ?? []), ...failures.due, ...rechecks.due]),
+    ]
     for (let i = 0; i < byId.length; i += 200) {
       signal.throwIfAborted()
       const ids = byId.slice(i, i + 200)
@@ -240,6 +248,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
     counts.keptUnsent = pages.keptUnsent
     counts.awaitingPush = pages.awaitingPush
+    counts.recheckInMs = pages.recheckInMs
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
     if (!replayIdsStored && (replayIds.numbers.size > 0 || replayIds.bytes.size > 0))
       await this.store.transaction((tx) =>

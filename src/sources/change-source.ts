@@ -35,6 +35,11 @@ export type ChangeReason =
   | 'drain'
   /** `verify({ repair: true })` or a reconcile re-pulls the records it found drifted (`recordIds`). */
   | 'verify'
+  /**
+   * Records a pull read while a push of theirs was in flight are due to be read again
+   * (`_pgforce_pull_recheck`): the pull reads those by id, and nothing else.
+   */
+  | 'recheck'
 
 /**
  * "Changes may exist for this mapping in this direction." A signal is only a hint: the engine

@@ -163,11 +163,12 @@ export class SalesforcePubSubSource extends BaseChangeSource {
             ),
           )
     let inFlight = 0
-    // When each batch or keepalive arrived, strictly increasing: stored with the replay ids, it
-    // orders the opaque ids of a shared channel (earliestReplayBytes).
+    // When each batch or keepalive arrived, by Postgres' clock (every worker's positions are
+    // ordered by one clock) and strictly increasing here: stored with the replay ids, it orders
+    // the opaque ids of a shared channel (earliestReplayBytes).
     let lastReceivedAt = 0
-    const received = () => {
-      lastReceivedAt = Math.max(Date.now(), lastReceivedAt + 0.001)
+    const received = async () => {
+      lastReceivedAt = Math.max(await cursors.databaseNowMs(), lastReceivedAt + 0.001)
       return lastReceivedAt
     }
     const subscription = await openPubSubSubscription({
@@ -179,9 +180,9 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       // A channel shared by several tables resumes from the replay id received earliest.
       startAfter: () => cursors.earliestReplayBytes(tables, topic),
       onEvents: async (events) => {
-        const receivedAt = received()
         inFlight += 1
         try {
+          const receivedAt = await received()
           await this.onEvents(mappings, topic, cursors, events, pending, receivedAt)
         } finally {
           inFlight -= 1
@@ -189,7 +190,7 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       },
       // A quiet topic: keep the stored replay id fresh, so it never falls out of retention.
       onKeepalive: async (latest) => {
-        const receivedAt = received()
+        const receivedAt = await received()
         const quiet = tables.filter((table) => !pending.tables.has(table))
         if (inFlight === 0 && quiet.length > 0 && (await cursors.hasReplayBytes(quiet, topic)))
           await cursors.writeReplayBytesFor(quiet, topic, { replayId: latest, receivedAt })

@@ -210,6 +210,14 @@ export class CursorStore {
     return (await this.earliestReplayBytes(tables, topic)) !== undefined
   }
 
+  /** Postgres' clock, in ms since the epoch: the one clock every worker's positions share. */
+  async databaseNowMs(): Promise<number> {
+    const { rows } = await this.db.query<{ ms: number }>(
+      'SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms',
+    )
+    return rows[0]?.ms ?? Date.now()
+  }
+
   /** Forgets a topic's replay id for several tables (after Salesforce refused it). */
   async clearReplayIds(tables: readonly string[], topic: string): Promise<void> {
     await this.db.query(

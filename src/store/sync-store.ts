@@ -12,6 +12,7 @@ import { assertInstalled, recordedMappings } from './installation.js'
 import { PauseSwitch } from './pause-switch.js'
 import { PullFailureStore } from './pull-failures.js'
 import { PullLeadership, type PullLeadershipOptions } from './pull-leadership.js'
+import { PullRecheckStore } from './pull-rechecks.js'
 import { requestPull } from './pull-requests.js'
 import type { Queryable } from './queryable.js'
 import { SeenRecordStore } from './seen-records.js'
@@ -32,6 +33,7 @@ export class StoreModules {
   readonly schema: string
   readonly cursors: CursorStore
   readonly pullFailures: PullFailureStore
+  readonly pullRechecks: PullRecheckStore
   readonly unsentChanges: UnsentChangeStore
   readonly seenRecords: SeenRecordStore
   readonly state: SyncStateStore
@@ -42,6 +44,7 @@ export class StoreModules {
     this.backfills = new BackfillStore(db, schema)
     this.cursors = new CursorStore(db, schema)
     this.pullFailures = new PullFailureStore(db, schema)
+    this.pullRechecks = new PullRecheckStore(db, schema)
     this.unsentChanges = new UnsentChangeStore(db, schema)
     this.seenRecords = new SeenRecordStore(db, schema)
     this.state = new SyncStateStore(db, schema)

@@ -210,6 +210,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 14,
+    description:
+      'Records a pull read while a push of theirs was in flight, to read again once it settles',
+    statements: (schema) => [
+      // docs/concepts/delivery-guarantees.md, "A pull reads a record while a push of it is in
+      // flight": written in the transaction of the page that read them, read by id when due.
+      format(
+        `CREATE TABLE IF NOT EXISTS %I._pgforce_pull_recheck (
+           table_name varchar(128) NOT NULL, sfid varchar(18) NOT NULL,
+           due_at timestamptz NOT NULL, attempts integer NOT NULL DEFAULT 1,
+           PRIMARY KEY (table_name, sfid))`,
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */

@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest'
+import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { PostgresPollingSource } from '../../../src/sources/postgres-polling-source.js'
 import { SalesforcePollingSource } from '../../../src/sources/salesforce-polling-source.js'
@@ -13,8 +14,9 @@ import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
 // A pull that reads a record while a push of it is in flight cannot tell the push's own write
-// from someone else's, and decides nothing. Once the push settles the record is read again: a
-// Salesforce change made meanwhile reaches the row, even when the cursor has moved well past it.
+// from someone else's, and decides nothing. The record waits in _pgforce_pull_recheck and is read
+// again once due: a Salesforce change made meanwhile reaches the row, even when the cursor has
+// moved well past it, and even when that pull failed after committing the page.
 const db = useTestDatabase()
 const account = defineMapping({
   object: 'Account',
@@ -31,7 +33,7 @@ afterEach(async () => {
   fixture = undefined
 })
 
-it('a Salesforce change read while the push of the record was in flight reaches the row once it settles', async () => {
+async function changeDuringPush(options: { readonly pullFailsAfterPage: boolean }) {
   let holding = false
   const released = new Promise<void>((resolve) => {
     release = resolve
@@ -48,6 +50,8 @@ it('a Salesforce change read while the push of the record was in flight reaches 
   }
   fixture = await syncFixture(db(), [account], {
     writeStrategy: new SlowToCommit(),
+    // getDeleted runs with every pull, after its first page (it can fail after that page).
+    tuning: { pull: { hardDeleteIntervalMs: 0 } },
     sources: [new SalesforcePollingSource(), new PostgresPollingSource({ intervalMs: 100 })],
   })
   const f = fixture
@@ -55,6 +59,10 @@ it('a Salesforce change read while the push of the record was in flight reaches 
   const [id, other] = org.insert('Account', [{ Name: 'v0' }, { Name: 'other' }]) as string[]
   const pulls: { awaitingPush?: readonly string[] }[] = []
   f.engine.on('pull:completed', (report) => pulls.push(report))
+  let failed = 0
+  f.engine.on('pull:failed', () => {
+    failed += 1
+  })
   await f.engine.start()
   await waitFor(async () => (await f.rows('account')).length === 2, 5_000, 'the first load')
 
@@ -64,6 +72,21 @@ it('a Salesforce change read while the push of the record was in flight reaches 
     [id],
   )
   await waitFor(() => org.get(id as string)?.Name === 'from the app', 5_000, 'the push')
+  if (options.pullFailsAfterPage) {
+    // The next pull commits its page, then its getDeleted call fails.
+    const getDeleted = f.adapter.getDeleted.bind(f.adapter)
+    let failOnce = true
+    Object.assign(f.adapter, {
+      getDeleted: async (...args: Parameters<typeof getDeleted>) => {
+        if (!failOnce) return getDeleted(...args)
+        failOnce = false
+        throw new SalesforceApiError('unavailable', {
+          errorCode: 'SERVER_UNAVAILABLE',
+          retryable: true,
+        })
+      },
+    })
+  }
   // Someone changes the record in Salesforce while the push's outcome is not committed; a later
   // change elsewhere moves the pull cursor far past it.
   org.clock.advance(1_000)
@@ -75,22 +98,29 @@ it('a Salesforce change read while the push of the record was in flight reaches 
     5_000,
     'a pull past the change',
   )
-  // The pull's report (emitted after its last page committed) names the record.
-  await waitFor(
-    () => pulls.some((report) => report.awaitingPush?.includes(id as string)),
-    5_000,
-    'the pull report naming the record',
-  )
-  expect((await f.rows('account', 'sfid, name')).find((r) => r.sfid === id)?.name).toBe(
-    'from the app', // kept while the push was in flight
-  )
+  if (options.pullFailsAfterPage) await waitFor(() => failed > 0, 5_000, 'the failed pull')
+  else
+    await waitFor(
+      () => pulls.some((report) => report.awaitingPush?.includes(id as string)),
+      5_000,
+      'the pull report naming the record',
+    )
+  const nameOf = async () =>
+    (await f.rows('account', 'sfid, name')).find((r) => r.sfid === id)?.name
+  expect(await nameOf()).toBe('from the app') // kept while the push was in flight
   release()
   await waitFor(
-    async () =>
-      (await f.rows('account', 'sfid, name')).find((r) => r.sfid === id)?.name ===
-      'changed in Salesforce',
-    5_000,
+    async () => (await nameOf()) === 'changed in Salesforce',
+    8_000,
     'the record read again',
   )
   expect(org.get(id as string)?.Name).toBe('changed in Salesforce')
+}
+
+it('a Salesforce change read while the push of the record was in flight reaches the row once it settles', async () => {
+  await changeDuringPush({ pullFailsAfterPage: false })
+}, 30_000)
+
+it('… also when the pull that read it failed after committing the page', async () => {
+  await changeDuringPush({ pullFailsAfterPage: true })
 }, 30_000)

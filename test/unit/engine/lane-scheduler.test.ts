@@ -120,6 +120,23 @@ describe('LaneScheduler', () => {
     expect(seen).toEqual([['event-1'], ['event-1', 'event-2']])
   })
 
+  it('drops carried hints after three runs in a row failed for good (a hint that always fails)', async () => {
+    const seen: (readonly string[])[] = []
+    const scheduler = new LaneScheduler<string>({
+      concurrency: 1,
+      retryDelay: () => undefined,
+      run: async ({ hints }) => {
+        seen.push(hints)
+        if (hints.includes('poison')) throw new Error('MALFORMED_ID')
+      },
+    })
+    for (const hint of ['poison', 'a', 'b', 'c']) {
+      scheduler.signal(pull('Account'), hint)
+      await scheduler.drain()
+    }
+    expect(seen).toEqual([['poison'], ['poison', 'a'], ['poison', 'a', 'b'], ['c']])
+  })
+
   it('holds the announced delay: signals during a backoff wait for it and ride along', async () => {
     const seen: (readonly string[])[] = []
     const scheduler = new LaneScheduler<string>({

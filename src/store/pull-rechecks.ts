@@ -1,0 +1,81 @@
+import format from 'pg-format'
+import type { Queryable } from './queryable.js'
+
+/** First wait before a record read while its push was in flight is read again. */
+const FIRST_RECHECK_MS = 2_000
+/** Longest wait between two reads of a record whose push stays in flight (a dead worker's lease). */
+const MAX_RECHECK_MS = 60_000
+
+/**
+ * `_pgforce_pull_recheck`: records a pull read while a push of theirs was in flight (an entry
+ * PENDING). The pull decided nothing for them (Salesforce's newer SystemModstamp may be that
+ * push's own write), so they are read again by id once due: 2 s after the first time, doubling
+ * up to a minute while the push stays in flight (docs/concepts/delivery-guarantees.md). Rows are
+ * written and removed in the transaction of the page that read the record, so a record waits
+ * here across failed pulls, pauses, restarts and a change of pull leader. @internal
+ */
+export class PullRecheckStore {
+  private readonly db: Queryable
+  private readonly schema: string
+
+  constructor(db: Queryable, schema: string) {
+    this.db = db
+    this.schema = schema
+  }
+
+  /**
+   * What a pull needs to know before it starts: whether the table has any records waiting (only
+   * then do pages clear them), and up to `limit` that are due, longest waiting first.
+   */
+  async due(
+    table: string,
+    limit: number,
+  ): Promise<{ readonly any: boolean; readonly due: string[] }> {
+    const { rows } = await this.db.query<{ any: boolean; due: string[] }>(
+      format(
+        `SELECT EXISTS (SELECT 1 FROM %1$I._pgforce_pull_recheck WHERE table_name = $1) AS any,
+                ARRAY(SELECT sfid::text FROM %1$I._pgforce_pull_recheck
+                      WHERE table_name = $1 AND due_at <= now()
+                      ORDER BY due_at, sfid LIMIT $2) AS due`,
+        this.schema,
+      ),
+      [table, limit],
+    )
+    return { any: rows[0]?.any === true, due: rows[0]?.due ?? [] }
+  }
+
+  /**
+   * These records were read while their push was in flight: due again in 2 s the first time,
+   * twice as long each time after, up to a minute. Returns the delay until the earliest is due.
+   */
+  async add(table: string, sfids: readonly string[]): Promise<number | undefined> {
+    if (sfids.length === 0) return undefined
+    const { rows } = await this.db.query<{ wait_ms: number }>(
+      format(
+        `INSERT INTO %I._pgforce_pull_recheck AS r (table_name, sfid, due_at, attempts)
+         SELECT $1, s, now() + make_interval(secs => $3::float8 / 1000), 1
+         FROM unnest($2::varchar[]) AS s
+         ON CONFLICT (table_name, sfid) DO UPDATE
+           SET attempts = r.attempts + 1,
+               due_at = now() + make_interval(secs =>
+                 least($4::float8, $3::float8 * power(2, r.attempts)) / 1000)
+         RETURNING (extract(epoch FROM due_at - now()) * 1000)::float8 AS wait_ms`,
+        this.schema,
+      ),
+      [table, [...new Set(sfids)], FIRST_RECHECK_MS, MAX_RECHECK_MS],
+    )
+    return rows.length === 0 ? undefined : Math.min(...rows.map((r) => r.wait_ms))
+  }
+
+  /** These records were read and decided: they wait no more. */
+  async clear(table: string, sfids: readonly string[]): Promise<void> {
+    if (sfids.length === 0) return
+    await this.db.query(
+      format(
+        'DELETE FROM %I._pgforce_pull_recheck WHERE table_name = $1 AND sfid = ANY($2::varchar[])',
+        this.schema,
+      ),
+      [table, sfids],
+    )
+  }
+}
