@@ -15,11 +15,13 @@ export interface LaneRun<Hint> {
 }
 
 /** How a lane run ended, as the scheduler reports it. */
-export interface LaneOutcome {
+export interface LaneOutcome<Hint = unknown> {
   readonly lane: LaneKey
   readonly error?: unknown
   /** When the run failed with a retryable error: the delay before the lane runs again. */
   readonly retryInMs?: number
+  /** Hints given up after the lane's runs failed for good three times in a row. */
+  readonly dropped?: readonly Hint[]
 }
 
 /** Options of {@link LaneScheduler}. */
@@ -31,7 +33,7 @@ export interface LaneSchedulerOptions<Hint> {
   /** Delay before retrying a failed run, or `undefined` to wait for the next signal. */
   readonly retryDelay: (error: unknown, attempt: number) => number | undefined
   /** Told after every run. */
-  readonly onOutcome?: (outcome: LaneOutcome) => void
+  readonly onOutcome?: (outcome: LaneOutcome<Hint>) => void
 }
 
 interface Lane<Hint> {
@@ -143,15 +145,22 @@ export class LaneScheduler<Hint> {
     } catch (error) {
       lane.attempt += 1
       const retryInMs = this.closed ? undefined : this.options.retryDelay(error, lane.attempt)
-      this.options.onOutcome?.({ lane: lane.key, error, retryInMs })
       // The hints stay with the lane, retried or not: a run that failed for good hands them to
       // the lane's next run, so that run re-reads their records before it stores their stream
       // position (dropping them let a later event's replay id pass them). After
       // MAX_CARRIED_FAILURES such runs in a row they are dropped: a hint that itself fails every
       // run must not stop the lane for good, nor a lane that keeps failing hold hints forever.
       if (retryInMs === undefined) lane.failedForGood += 1
-      if (!this.closed && (retryInMs !== undefined || lane.failedForGood < MAX_CARRIED_FAILURES))
-        lane.hints.unshift(...hints)
+      const carried =
+        !this.closed && (retryInMs !== undefined || lane.failedForGood < MAX_CARRIED_FAILURES)
+      if (carried) lane.hints.unshift(...hints)
+      else if (!this.closed) lane.failedForGood = 0
+      this.options.onOutcome?.({
+        lane: lane.key,
+        error,
+        retryInMs,
+        ...(carried || this.closed || hints.length === 0 ? {} : { dropped: hints }),
+      })
       if (retryInMs !== undefined) {
         lane.rerun = false
         lane.retryTimer = setTimeout(() => {

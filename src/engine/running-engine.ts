@@ -10,6 +10,7 @@ import type { ApiBudget } from './api-budget.js'
 import { DoorKeeper } from './door-keeper.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
+import { informative, mergeSignals } from './merge-signals.js'
 import { readsBack } from './read-back.js'
 import { RecheckTimers } from './recheck-timers.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
@@ -69,10 +70,7 @@ export class RunningEngine {
   private readonly stopping = new AbortController()
   private readonly abandon = new AbortController()
   private readonly timers: NodeJS.Timeout[] = []
-  /**
-   * Signals held while paused, per lane: one plain signal, and every one that names records or
-   * carries a stream position (those must reach the pull they asked for).
-   */
+  /** Signals held while paused, per lane (see holdWhilePaused). */
   private readonly heldWhilePaused = new Map<string, ChangeSignal[]>()
   private readonly delayedPushes = new Map<string, NodeJS.Timeout>()
   private readonly lastPullAt = new Map<string, number>()
@@ -97,10 +95,11 @@ export class RunningEngine {
       concurrency: options.concurrency,
       retryDelay: (error, attempt) => options.retryPolicy.delayFor(error, attempt),
       run: ({ lane, hints }) => this.runLane(lane, hints),
-      onOutcome: ({ lane, error, retryInMs }) => {
+      onOutcome: ({ lane, error, retryInMs, dropped }) => {
         if (error === undefined) return
         host.runs.failed(lane.direction, lane.object, error, retryInMs)
         this.reportTerminalSession(error)
+        if (dropped) this.reportDropped(lane, dropped)
       },
     })
     // Writers skip their NOTIFY while an engine holds the door: only one that listens holds it.
@@ -311,15 +310,40 @@ export class RunningEngine {
     )
   }
 
-  /** Keeps signals of a lane for `resume()`: every one with records or a position, one plain. */
+  /**
+   * The signals of a lane whose runs failed for good three times in a row are given up: said as
+   * an `error` event naming the records, and released, so a source waiting on them goes on (its
+   * stream position then moves past their events; the cursor pulls still read every change with
+   * a newer SystemModstamp).
+   */
+  private reportDropped(lane: LaneKey, dropped: readonly ChangeSignal[]): void {
+    const ids = [...new Set(dropped.flatMap((change) => change.recordIds ?? []))]
+    this.host.emit('error', {
+      error: new PgforceError(
+        'ENGINE_STATE',
+        `The ${lane.direction} of ${lane.object} failed for good three times in a row: ${dropped.length} change signal(s) given up${ids.length > 0 ? `, naming ${ids.length} record(s) (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}); engine.verify({ repair: true }) re-reads drifted rows` : ''}`,
+      ),
+      context: `${lane.direction} ${lane.object}`,
+    })
+    for (const change of dropped) change.onCommitted?.()
+  }
+
+  /**
+   * Keeps signals of a lane for `resume()`: one plain one, and per channel one that merges every
+   * signal naming records or carrying a stream position (mergeSignals), so a long pause holds one
+   * signal per lane and channel, and the pull after it reads every record they named.
+   */
   private holdWhilePaused(key: string, changes: readonly ChangeSignal[]): void {
     const held = this.heldWhilePaused.get(key) ?? []
     for (const change of changes) {
-      const informative =
-        (change.recordIds?.length ?? 0) > 0 ||
-        change.replayId !== undefined ||
-        change.onCommitted !== undefined
-      if (informative || held.length === 0) held.push(change)
+      if (!informative(change)) {
+        if (held.length === 0) held.push(change)
+        continue
+      }
+      const same = held.findIndex((h) => informative(h) && h.channel === change.channel)
+      const earlier = held[same]
+      if (earlier) held[same] = mergeSignals(earlier, change)
+      else held.push(change)
     }
     this.heldWhilePaused.set(key, held)
   }

@@ -16,7 +16,7 @@ export interface PullCounts extends ApplyCounts {
   keptUnsent?: number
   /** Records read while a push of theirs was in flight (see `PageApplier.awaitingPush`). */
   awaitingPush?: readonly string[]
-  /** When the earliest of them is due to be read again, in ms from now. */
+  /** When the table's next record waiting in `_pgforce_pull_recheck` is due, in ms from now. */
   recheckInMs?: number
 }
 
@@ -25,8 +25,6 @@ export interface PageOutcome {
   readonly counts: ApplyCounts
   /** Records Postgres refused, now in `_pgforce_pull_failure`. */
   readonly failed: readonly PullRecordFailure[]
-  /** Records read while their push was in flight, now in `_pgforce_pull_recheck`: due in ms. */
-  readonly recheckInMs?: number | undefined
 }
 
 /** Options of a {@link PageApplier}. */
@@ -70,7 +68,6 @@ export class PageApplier {
   private knownRechecks: boolean
   private unsentKept = 0
   private readonly inFlight = new Set<string>()
-  private recheckDueInMs: number | undefined
 
   constructor(plan: MappingSchema, options: PageApplierOptions) {
     this.plan = plan
@@ -95,9 +92,9 @@ export class PageApplier {
     return [...this.inFlight]
   }
 
-  /** When the earliest of {@link awaitingPush} is due to be read again, in ms from its commit. */
-  get recheckInMs(): number | undefined {
-    return this.recheckDueInMs
+  /** Whether the table may have records waiting in `_pgforce_pull_recheck`. */
+  get rechecksWaiting(): boolean {
+    return this.knownRechecks
   }
 
   /** The mapped table pages are applied to. */
@@ -149,8 +146,8 @@ export class PageApplier {
         ...unique.map((r) => r.Id).filter((id) => !awaiting.has(id)),
         ...requested.filter((id) => !returned.has(id)),
       ])
-    const recheckInMs = await tx.pullRechecks.add(table, [...awaiting])
-    return { counts, failed, recheckInMs }
+    await tx.pullRechecks.add(table, [...awaiting])
+    return { counts, failed }
   }
 
   /**
@@ -179,10 +176,7 @@ export class PageApplier {
     if (outcome.failed.length > 0) this.knownFailures = true
     this.unsentKept += outcome.counts.unsent ?? 0
     for (const sfid of outcome.counts.awaitingPush ?? []) this.inFlight.add(sfid)
-    if (outcome.recheckInMs !== undefined) {
-      this.knownRechecks = true
-      this.recheckDueInMs = Math.min(this.recheckDueInMs ?? Infinity, outcome.recheckInMs)
-    }
+    if ((outcome.counts.awaitingPush?.length ?? 0) > 0) this.knownRechecks = true
     for (const conflict of outcome.counts.conflicts ?? []) this.options.onConflict?.(conflict)
     for (const failure of outcome.failed) this.options.onRecordFailed?.(failure)
     for (const change of outcome.counts.changes ?? []) this.options.onChange?.(change)

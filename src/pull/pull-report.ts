@@ -18,7 +18,10 @@ export interface PullReport {
    * again by id once due, and checks for a conflict then (docs/concepts/delivery-guarantees.md).
    */
   readonly awaitingPush?: readonly string[]
-  /** When the earliest of `awaitingPush` is due to be read again, in ms from the pull's end. */
+  /**
+   * When the mapping's next record waiting to be read again (these, or earlier ones) is due, in
+   * ms from the pull's end; the running engine asks for a pull then.
+   */
   readonly recheckInMs?: number
   /** Salesforce API calls the pull made. */
   readonly apiCalls: number

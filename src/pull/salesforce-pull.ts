@@ -248,7 +248,9 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     }
     counts.keptUnsent = pages.keptUnsent
     counts.awaitingPush = pages.awaitingPush
-    counts.recheckInMs = pages.recheckInMs
+    // When the next record waiting to be read again is due (the engine asks for a pull then).
+    if (pages.rechecksWaiting)
+      counts.recheckInMs = await this.store.pullRechecks.nextDueInMs(plan.mapping.table)
     // Everything up to now is applied: the replay ids of the events behind this pull can be stored.
     if (!replayIdsStored && (replayIds.numbers.size > 0 || replayIds.bytes.size > 0))
       await this.store.transaction((tx) =>

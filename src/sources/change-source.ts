@@ -59,9 +59,11 @@ export interface ChangeSignal {
    */
   readonly replayId?: number | Uint8Array
   /**
-   * Called once the pull this signal asked for has committed (with its replay id). A Pub/Sub
-   * source asks Salesforce for more events only then. It may never be called (the engine stopped,
-   * or another worker leads the mapping's pull), so a source must not wait on it forever.
+   * Called once the pull this signal asked for has committed (with its replay id), or once the
+   * engine gave the signal up (its pulls failed for good three times in a row, said as an `error`
+   * event). A Pub/Sub source asks Salesforce for more events only then. It may never be called
+   * (the engine stopped, or another worker leads the mapping's pull), so a source must not wait on
+   * it forever.
    */
   readonly onCommitted?: () => void
   /** The channel of that event, e.g. `/data/AccountChangeEvent`. */

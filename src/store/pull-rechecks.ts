@@ -45,26 +45,40 @@ export class PullRecheckStore {
   }
 
   /**
-   * These records were read while their push was in flight: due again in 2 s the first time,
-   * twice as long each time after, up to a minute. Returns the delay until the earliest is due.
+   * These records were read while their push was in flight: due again in 2 s the first time, and
+   * each time one is read when due and still in flight, twice as long, up to a minute. One read
+   * again before it is due (the look-back of a poll) leaves its due time as it is.
    */
-  async add(table: string, sfids: readonly string[]): Promise<number | undefined> {
-    if (sfids.length === 0) return undefined
-    const { rows } = await this.db.query<{ wait_ms: number }>(
+  async add(table: string, sfids: readonly string[]): Promise<void> {
+    if (sfids.length === 0) return
+    await this.db.query(
       format(
         `INSERT INTO %I._pgforce_pull_recheck AS r (table_name, sfid, due_at, attempts)
          SELECT $1, s, now() + make_interval(secs => $3::float8 / 1000), 1
          FROM unnest($2::varchar[]) AS s
          ON CONFLICT (table_name, sfid) DO UPDATE
-           SET attempts = r.attempts + 1,
-               due_at = now() + make_interval(secs =>
-                 least($4::float8, $3::float8 * power(2, r.attempts)) / 1000)
-         RETURNING (extract(epoch FROM due_at - now()) * 1000)::float8 AS wait_ms`,
+           SET attempts = CASE WHEN r.due_at <= now() THEN r.attempts + 1 ELSE r.attempts END,
+               due_at = CASE WHEN r.due_at <= now()
+                 THEN now() + make_interval(secs =>
+                   least($4::float8, $3::float8 * power(2, r.attempts)) / 1000)
+                 ELSE r.due_at END`,
         this.schema,
       ),
       [table, [...new Set(sfids)], FIRST_RECHECK_MS, MAX_RECHECK_MS],
     )
-    return rows.length === 0 ? undefined : Math.min(...rows.map((r) => r.wait_ms))
+  }
+
+  /** In how many ms the table's next record is due (0 when one is due now), or `undefined`. */
+  async nextDueInMs(table: string): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ wait_ms: number | null }>(
+      format(
+        `SELECT greatest(0, extract(epoch FROM min(due_at) - now()) * 1000)::float8 AS wait_ms
+         FROM %I._pgforce_pull_recheck WHERE table_name = $1`,
+        this.schema,
+      ),
+      [table],
+    )
+    return rows[0]?.wait_ms ?? undefined
   }
 
   /** These records were read and decided: they wait no more. */

@@ -13,13 +13,24 @@ describe('records read while their push was in flight (_pgforce_pull_recheck)', 
     await install(db().pool, [planAccount()])
   })
 
-  it('are due after 2 s, then twice as long each time they are still in flight, up to a minute', async () => {
+  it('are due after 2 s, then twice as long each time they are read when due and still in flight, up to a minute', async () => {
     const rechecks = new PullRecheckStore(db().pool, 'salesforce')
+    const makeDue = () =>
+      db().pool.query(
+        `UPDATE salesforce._pgforce_pull_recheck SET due_at = now() - interval '1 second'`,
+      )
+    const seconds = async () => Math.round(((await rechecks.nextDueInMs('account')) ?? -1) / 1000)
     const waits: number[] = []
-    for (let i = 0; i < 8; i += 1)
-      waits.push(Math.round(((await rechecks.add('account', [A])) ?? 0) / 1000))
+    for (let i = 0; i < 8; i += 1) {
+      await rechecks.add('account', [A])
+      waits.push(await seconds())
+      // Read again before it is due (a poll's look-back): its due time stays.
+      await rechecks.add('account', [A])
+      expect(await seconds()).toBe(waits.at(-1))
+      await makeDue()
+    }
     expect(waits).toEqual([2, 4, 8, 16, 32, 60, 60, 60])
-    expect(await rechecks.due('account', 10)).toEqual({ any: true, due: [] })
+    expect(await rechecks.due('account', 10)).toEqual({ any: true, due: [A] })
   })
 
   it('are read when due, and leave once decided', async () => {

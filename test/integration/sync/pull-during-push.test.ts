@@ -124,3 +124,26 @@ it('a Salesforce change read while the push of the record was in flight reaches 
 it('… also when the pull that read it failed after committing the page', async () => {
   await changeDuringPush({ pullFailsAfterPage: true })
 }, 30_000)
+
+it('a record left waiting to be read again is read when due after a restart', async () => {
+  const quiet = defineMapping({ object: 'Account', access: 'read_write', fields: ['Name'] })
+  fixture = await syncFixture(db(), [quiet], { sources: [new SalesforcePollingSource()] })
+  const f = fixture
+  const [id] = f.org.insert('Account', [{ Name: 'v0' }]) as string[]
+  await f.engine.syncOnce()
+  // What an engine stopped while a record waited leaves: a row due in 1 s, and a Salesforce value
+  // only a read by id shows (no newer SystemModstamp for a cursor pull to find).
+  f.org.recalculate('Account', id as string, { Name: 'changed in Salesforce' })
+  await db().pool.query(
+    `INSERT INTO "${f.connection.schema}"._pgforce_pull_recheck (table_name, sfid, due_at)
+     VALUES ('account', $1, now() + interval '1 second')`,
+    [id],
+  )
+  await f.engine.start() // polls every 10 minutes: only the recheck reads it now
+  await waitFor(
+    async () => (await f.rows('account', 'name'))[0]?.name === 'changed in Salesforce',
+    5_000,
+    'the record read when due',
+  )
+  expect(await f.rows('account', 'name')).toEqual([{ name: 'changed in Salesforce' }])
+}, 30_000)

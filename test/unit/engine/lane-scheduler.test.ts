@@ -122,19 +122,36 @@ describe('LaneScheduler', () => {
 
   it('drops carried hints after three runs in a row failed for good (a hint that always fails)', async () => {
     const seen: (readonly string[])[] = []
+    const dropped: (readonly string[])[] = []
     const scheduler = new LaneScheduler<string>({
       concurrency: 1,
       retryDelay: () => undefined,
+      onOutcome: (outcome) => {
+        if (outcome.dropped) dropped.push(outcome.dropped)
+      },
       run: async ({ hints }) => {
         seen.push(hints)
-        if (hints.includes('poison')) throw new Error('MALFORMED_ID')
+        if (hints.includes('poison') || hints.includes('bad')) throw new Error('MALFORMED_ID')
       },
     })
-    for (const hint of ['poison', 'a', 'b', 'c']) {
+    for (const hint of ['poison', 'a', 'b', 'c', 'bad', 'd', 'e', 'f']) {
       scheduler.signal(pull('Account'), hint)
       await scheduler.drain()
     }
-    expect(seen).toEqual([['poison'], ['poison', 'a'], ['poison', 'a', 'b'], ['c']])
+    expect(seen).toEqual([
+      ['poison'],
+      ['poison', 'a'],
+      ['poison', 'a', 'b'],
+      ['c'], // the count starts again after a drop
+      ['bad'],
+      ['bad', 'd'],
+      ['bad', 'd', 'e'],
+      ['f'],
+    ])
+    expect(dropped).toEqual([
+      ['poison', 'a', 'b'],
+      ['bad', 'd', 'e'],
+    ])
   })
 
   it('holds the announced delay: signals during a backoff wait for it and ride along', async () => {
