@@ -115,6 +115,10 @@ function print(title: string, kind: string, results: Map<LoadVariant, LoadTrial[
   console.log(
     `${title} (${kind}; emulator in its own process; median [min–max] over ${of('pgforce').length} rounds)\n`,
   )
+  if (process.env.BENCH_LIVE_HEAP)
+    console.log(
+      `Live heap MB (BENCH_LIVE_HEAP: a collection every 100 ms, so times are not comparable): ${VARIANTS.map((v) => `${v} ${spread(of(v).map((t) => t.liveHeapMb ?? 0))}`).join(', ')}\n`,
+    )
   console.log(
     table([
       [

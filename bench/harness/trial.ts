@@ -59,6 +59,15 @@ export async function measure(work: () => Promise<Record<string, number>>): Prom
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss)
   }, 20)
+  // Diagnosis only (it changes what it measures): BENCH_LIVE_HEAP=1 collects every 100 ms and
+  // reports the largest heap left after a collection, i.e. what the trial keeps live.
+  let live = 0
+  const collector = process.env.BENCH_LIVE_HEAP
+    ? setInterval(() => {
+        ;(globalThis as { gc?: () => void }).gc?.()
+        live = Math.max(live, process.memoryUsage().heapUsed)
+      }, 100)
+    : undefined
   const cpu = process.cpuUsage()
   const machine = machineBusySeconds()
   const started = performance.now()
@@ -67,11 +76,13 @@ export async function measure(work: () => Promise<Record<string, number>>): Prom
   const used = process.cpuUsage(cpu)
   const machineUsed = machineBusySeconds() - machine
   clearInterval(sampler)
+  clearInterval(collector)
   peak = Math.max(peak, process.memoryUsage().rss)
   const report: TrialReport = {
     ...figures,
     seconds,
     peakRssMb: peak / 1024 / 1024,
+    ...(collector ? { liveHeapMb: live / 1024 / 1024 } : {}),
     cpuSeconds: (used.user + used.system) / 1e6,
     machineCpuSeconds: machineUsed,
   }
