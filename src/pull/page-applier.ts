@@ -86,7 +86,7 @@ export class PageApplier {
 
   /**
    * Records committed pages read while a push of theirs was in flight: nothing was decided for
-   * them (the row kept its changes), so the engine reads them again once the push settles.
+   * them (the row kept its changes), so they wait in `_pgforce_pull_recheck` to be read again.
    */
   get awaitingPush(): readonly string[] {
     return [...this.inFlight]

@@ -23,6 +23,22 @@ afterEach(async () => {
   engine = undefined
 })
 
+/** An engine streaming Account changes over Pub/Sub; a batch waits 200 ms for its pulls. */
+function pubSubEngine(f: SyncFixture, emu: SalesforceEmulator): SyncEngine {
+  return new SyncEngine({
+    connection: f.connection,
+    mappings: [account],
+    sources: [
+      new SalesforcePubSubSource({
+        endpoint: emu.pubSubEndpoint,
+        ca: emu.pubSubCertificate,
+        retryMs: 20,
+        commitTimeoutMs: 200,
+      }),
+    ],
+  })
+}
+
 describe('Pub/Sub replay id while an event’s pull is pending', () => {
   it('is not moved past the event by keepalives once the batch stopped waiting for the pull', async () => {
     const org = new InMemoryOrg()
@@ -43,18 +59,7 @@ describe('Pub/Sub replay id while an event’s pull is pending', () => {
       return bytes.toString('hex')
     }
     const [id] = org.insert('Account', [{ Name: 'v1' }]) as string[]
-    engine = new SyncEngine({
-      connection: f.connection,
-      mappings: [account],
-      sources: [
-        new SalesforcePubSubSource({
-          endpoint: emu.pubSubEndpoint,
-          ca: emu.pubSubCertificate,
-          retryMs: 20,
-          commitTimeoutMs: 200,
-        }),
-      ],
-    })
+    engine = pubSubEngine(f, emu)
     await engine.start()
     await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the stream')
     await waitFor(async () => (await f.rows('account')).length === 1, 5_000, 'the first load')
@@ -82,18 +87,7 @@ describe('Pub/Sub replay id while an event’s pull is pending', () => {
     emulator = await SalesforceEmulator.start({ org })
     const emu = emulator
     const [first, second] = org.insert('Account', [{ Name: 'a1' }, { Name: 'b1' }]) as string[]
-    engine = new SyncEngine({
-      connection: f.connection,
-      mappings: [account],
-      sources: [
-        new SalesforcePubSubSource({
-          endpoint: emu.pubSubEndpoint,
-          ca: emu.pubSubCertificate,
-          retryMs: 20,
-          commitTimeoutMs: 200,
-        }),
-      ],
-    })
+    engine = pubSubEngine(f, emu)
     const failures: unknown[] = []
     engine.on('pull:failed', (event) => failures.push(event))
     await engine.start()
