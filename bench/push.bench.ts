@@ -5,6 +5,9 @@
  * against a fresh emulator process, interleaved over `BENCH_ROUNDS` (3) rounds.
  *
  *   npm run bench -- push
+ *
+ * `BENCH_LATENCY_MS` (0) adds that latency to every emulator call: at 0 the machine's CPU bounds
+ * every variant; with latency, what overlaps calls with the database work counts.
  */
 import { clearProxyEnv } from '../test/support/proxy-env.js'
 import { benchPostgres, table } from './bench-postgres.js'
@@ -15,6 +18,8 @@ import { runTrial, type TrialReport } from './harness/trial.js'
 clearProxyEnv()
 const count = Number(process.env.BENCH_INSERTS ?? 10_000)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+/** Latency the emulator adds to every call: 0 measures the machine, a real org answers in 100s of ms. */
+const latency = Number(process.env.BENCH_LATENCY_MS ?? 0)
 const variants = ['pgforce', 'pgforce-noext', 'peer', 'limit'] as const
 type Variant = (typeof variants)[number]
 type Trial = TrialReport & {
@@ -31,7 +36,7 @@ try {
   for (let round = 0; round < rounds; round += 1) {
     for (let k = 0; k < variants.length; k += 1) {
       const variant = variants[(k + round) % variants.length] as Variant
-      const emulator = await startEmulatorProcess()
+      const emulator = await startEmulatorProcess({ latencyMs: latency })
       try {
         const before = await emulator.used()
         const report = await runTrial('push.ts', {
@@ -54,7 +59,7 @@ try {
   const seconds = (v: Variant) => of(v).map((t) => t.pushSeconds ?? t.seconds)
   const calls = (v: Variant) => of(v).map((t) => t.pushApiCalls ?? t.apiCalls)
   console.log(
-    `Push of ${count} app inserts (${postgres.kind}; emulator in its own process; median [min–max] over ${rounds} rounds)\n`,
+    `Push of ${count} app inserts (${postgres.kind}; emulator in its own process, ${latency} ms latency per call; median [min–max] over ${rounds} rounds)\n`,
   )
   console.log(
     table([
