@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { SalesforcePubSubSource } from '../../../src/sources/salesforce-pubsub-source.js'
+import { CursorStore } from '../../../src/store/cursors.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/index.js'
 import { InMemoryOrg } from '../../../src/testing/org/index.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
@@ -198,4 +199,65 @@ describe('SalesforcePubSubSource on one channel for several mappings', () => {
       /channel/,
     )
   })
+
+  it('resumes from the replay id received earliest: a slow pull committing an older position last does not hide it', async () => {
+    const { f, emu } = await setUp()
+    // Account's reads by id wait for the gate: its pull of an event commits after Contact's.
+    let gate: Promise<void> | undefined
+    let open: () => void = () => {}
+    const queryAll = f.adapter.queryAll.bind(f.adapter)
+    Object.assign(f.adapter, {
+      queryAll: (soql: string, options?: Parameters<typeof queryAll>[1]) => {
+        const waiting = gate
+        if (!waiting || !/ FROM Account /.test(soql)) return queryAll(soql, options)
+        return (async function* () {
+          await waiting
+          yield* queryAll(soql, options)
+        })()
+      },
+    })
+    const engine = new SyncEngine({
+      connection: f.connection,
+      mappings: [account, contact],
+      sources: [
+        new SalesforcePubSubSource({
+          channel: ALL,
+          endpoint: emu.pubSubEndpoint,
+          ca: emu.pubSubCertificate,
+          retryMs: 20,
+          commitTimeoutMs: 200,
+        }),
+      ],
+    })
+    engines.push(engine)
+    await engine.start()
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
+    const [a] = f.org.insert('Account', [{ Name: 'A' }])
+    const [c] = f.org.insert('Contact', [{ LastName: 'C' }])
+    await waitFor(() => caughtUp(f), 5_000, 'both tables at the newest event')
+    gate = new Promise((resolve) => {
+      open = resolve
+    })
+    f.org.modify('Account', a as string, { Industry: 'Energy' })
+    const accountEvent = newestEventId(f)
+    // The batch stops waiting after 200 ms; Contact's event then commits first.
+    f.org.modify('Contact', c as string, { Email: 'c@example.com' })
+    const contactEvent = newestEventId(f)
+    await waitFor(
+      async () => (await storedReplayIds(f)).contact === contactEvent,
+      5_000,
+      'Contact’s position',
+    )
+    gate = undefined
+    open()
+    await waitFor(
+      async () => (await storedReplayIds(f)).account === accountEvent,
+      5_000,
+      'Account’s position, written last',
+    )
+    // A restart resumes after Account's event, the one received earliest, not after Contact's.
+    const cursors = new CursorStore(db().pool, f.connection.schema)
+    const resume = await cursors.earliestReplayBytes(['account', 'contact'], ALL)
+    expect(Buffer.from(resume ?? []).toString('hex')).toBe(accountEvent)
+  }, 30_000)
 })
