@@ -31,10 +31,15 @@ export function keysetSoql(
   return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object}${where} ORDER BY SystemModstamp ASC, Id ASC${limit === null ? '' : ` LIMIT ${limit}`}`
 }
 
-/** The query that re-reads specific records (streaming hints), deleted ones included. */
+/**
+ * The query that re-reads specific records (streaming hints, retries, rechecks, repairs), deleted
+ * ones included, within the mapping's row filter like every other read: a change event names
+ * records whatever the filter, and those outside it are not the mapping's.
+ */
 export function byIdSoql(plan: MappingSchema, ids: readonly string[]): string {
   const list = ids.map((id) => `'${id.replace(/[^A-Za-z0-9]/g, '')}'`).join(', ')
-  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object} WHERE Id IN (${list})`
+  const filter = plan.mapping.where ? ` AND (${plan.mapping.where})` : ''
+  return `SELECT ${selectFields(plan).join(', ')} FROM ${plan.object} WHERE Id IN (${list})${filter}`
 }
 
 /**
