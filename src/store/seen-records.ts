@@ -46,11 +46,13 @@ export class SeenRecordStore {
   /**
    * Ends the reload: removes the rows (or, with `soft`, marks them deleted) of records the reload
    * did not see and that did not change after `cutoff` (an ISO instant), then forgets what it saw.
+   * A row with an sfid and no SystemModstamp stays: pgforce pushed it and has not read it back
+   * yet, maybe while the reload's jobs ran, whose snapshot is older than its record.
    * Returns how many rows it removed.
    */
   async removeUnseen(table: string, deleteMode: DeleteMode, cutoff: string): Promise<number> {
     const unseen = format(
-      `sfid IS NOT NULL AND (systemmodstamp IS NULL OR systemmodstamp <= $2::timestamptz AT TIME ZONE 'UTC')
+      `sfid IS NOT NULL AND systemmodstamp <= $2::timestamptz AT TIME ZONE 'UTC'
        AND NOT EXISTS (SELECT 1 FROM %I._pgforce_seen AS s WHERE s.table_name = $1 AND s.sfid = t.sfid)`,
       this.schema,
     )
