@@ -95,21 +95,23 @@ export async function bulkLoad(
   const size = options.batchSize ?? 5_000
   let newest: PullCursor | undefined
   let done = 0
-  if (options.reload) await store.seenRecords.begin(table)
+  const reloadId = options.reload ? await store.seenRecords.begin(table) : undefined
   const flush = async (batch: SObjectRecord[], last: boolean) => {
     options.signal.throwIfAborted() // stopping: batches applied so far stay, the cursor does not move
     const outcome = await store.transaction(async (tx) => {
       const applied = await options.pages.apply(tx, batch)
-      if (options.reload)
+      if (reloadId !== undefined)
         await tx.seenRecords.add(
           table,
+          reloadId,
           batch.map((r) => String(r.Id)),
         )
       if (last) {
-        if (options.reload) {
+        if (reloadId !== undefined) {
           const cutoff = newest?.systemModstamp ?? new Date().toISOString()
           counts.deleted += await tx.seenRecords.removeUnseen(
             table,
+            reloadId,
             plan.mapping.deleteMode,
             cutoff,
           )
