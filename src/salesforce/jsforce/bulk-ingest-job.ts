@@ -141,8 +141,13 @@ function flattenParents(record: Readonly<Record<string, unknown>>): Record<strin
   return flat
 }
 
+/**
+ * A value as a Bulk 2.0 CSV cell. An empty cell leaves the field as it is (on insert, its default
+ * applies), so null and the empty string, which a collections call also takes for null, are
+ * `#N/A`, Bulk's null (salesforce-wire.md): a cleared field is cleared in Salesforce too.
+ */
 function cell(value: unknown): string {
-  if (value === null) return '#N/A'
+  if (value === null || value === '') return '#N/A'
   if (value === undefined) return ''
   if (value instanceof Date) return value.toISOString()
   return typeof value === 'object'
