@@ -1,13 +1,14 @@
 import { BaseWriteStrategy } from './base-write-strategy.js'
 import { type FoldedChange, foldRecordChanges } from './fold-record-changes.js'
 import { insertOperations } from './insert-operations.js'
+import { externalIdKey } from './ordered-write-strategy.js'
 import type { WriteOperation } from './send-operation.js'
 import type { ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
 
 /**
  * Heroku Connect's "merged writes": all pending changes of a record collapse into one operation
- * (see `foldRecordChanges`), and operations are packed 200 to a call, inserts first, then updates,
- * then deletes. The fewest API calls for bursts of edits; Apex triggers and flows see only the
+ * (see `foldRecordChanges`), and operations are packed 200 to a call, deletes first, then updates,
+ * then inserts (a delete may free an external id value or a unique value an insert then takes). The fewest API calls for bursts of edits; Apex triggers and flows see only the
  * final state, not every intermediate one.
  *
  * The newest entry of a record carries the operation; the others are marked MERGED when it
@@ -46,41 +47,66 @@ export class MergedWriteStrategy extends BaseWriteStrategy {
         ;(folded.action === 'UPDATE' ? updates : deletes).push(folded)
       }
     }
-    for (const operation of this.operations(inserts, updates, deletes, context)) {
-      results.push(...(await this.send(operation, context)))
-    }
+    // Deletes go first, then updates, then inserts: a row deleted and another inserted with its
+    // external id value in one batch stand for one record, deleted and then created again (the
+    // other order upserted onto the record and then deleted it). A delete that did not go
+    // through holds back the inserts that carry an external id value: one may name its record.
+    const deleted = await this.sendAll(this.deletes(deletes), context)
+    results.push(...deleted)
+    results.push(...(await this.sendAll(this.updates(updates, context), context)))
+    const deleteWaits = deleted.some((r) => r.outcome === 'failed' || r.outcome === 'deferred')
+    const key = externalIdKey(context)
+    const keyed = (f: FoldedChange) =>
+      key({ ...carrier(f), action: 'INSERT', values: f.values }) !== undefined
+    const waiting = deleteWaits ? inserts.filter(keyed) : []
+    for (const f of waiting)
+      for (const e of f.entries) results.push({ entryId: e.id, outcome: 'deferred' })
+    const going = inserts.filter((f) => !waiting.includes(f))
+    const operations = insertOperations(
+      going.map((f) => ({ entry: carrier(f), values: f.values, followers: folded(f) })),
+      context,
+    )
+    results.push(...(await this.sendAll(operations, context)))
     return this.complete(entries, results, 'deferred')
   }
 
-  private operations(
-    inserts: readonly FoldedChange[],
-    updates: readonly FoldedChange[],
-    deletes: readonly FoldedChange[],
+  private async sendAll(
+    operations: readonly WriteOperation[],
     context: WriteContext,
-  ): WriteOperation[] {
-    const sfid = (f: FoldedChange) => f.entries.findLast((e) => e.sfid)?.sfid as string
-    const operations: WriteOperation[] = insertOperations(
-      inserts.map((f) => ({ entry: carrier(f), values: f.values, followers: folded(f) })),
-      context,
-    )
-    if (updates.length > 0) {
-      operations.push({
+  ): Promise<EntryResult[]> {
+    const results: EntryResult[] = []
+    for (const operation of operations) results.push(...(await this.send(operation, context)))
+    return results
+  }
+
+  private updates(updates: readonly FoldedChange[], context: WriteContext): WriteOperation[] {
+    if (updates.length === 0) return []
+    return [
+      {
         kind: 'update',
         entries: updates.map(carrier),
         followers: updates.map(folded),
-        records: updates.map((f) => ({ ...context.toRecord(f.values, 'UPDATE'), Id: sfid(f) })),
-      })
-    }
-    if (deletes.length > 0) {
-      operations.push({
+        records: updates.map((f) => ({ ...context.toRecord(f.values, 'UPDATE'), Id: sfidOf(f) })),
+      },
+    ]
+  }
+
+  private deletes(deletes: readonly FoldedChange[]): WriteOperation[] {
+    if (deletes.length === 0) return []
+    return [
+      {
         kind: 'delete',
         entries: deletes.map(carrier),
         followers: deletes.map(folded),
-        records: deletes.map((f) => ({ Id: sfid(f) })),
-      })
-    }
-    return operations
+        records: deletes.map((f) => ({ Id: sfidOf(f) })),
+      },
+    ]
   }
+}
+
+/** The record's sfid, from its newest entry that has one. */
+function sfidOf(change: FoldedChange): string {
+  return change.entries.findLast((e) => e.sfid)?.sfid as string
 }
 
 /** The newest entry of a record carries its folded operation. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { MergedWriteStrategy } from '../../../src/strategies/merged-write-strategy.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 
@@ -21,6 +22,7 @@ describe('a row deleted and another inserted with its external id', () => {
   it.each([
     ['in one batch', {}],
     ['in different rounds', { tuning: { push: { claimSize: 1 } } }],
+    ['merged writes', { writeStrategy: new MergedWriteStrategy() }],
   ] as const)(
     'keeps the new record when the delete has to wait (%s): the insert waits behind it',
     async (_, options) => {
@@ -50,4 +52,19 @@ describe('a row deleted and another inserted with its external id', () => {
     },
     30_000,
   )
+
+  it('merged writes: the record ends as the new row, not deleted (deletes go before inserts)', async () => {
+    fixture = await syncFixture(db(), [account], { writeStrategy: new MergedWriteStrategy() })
+    const { org, engine, connection } = fixture
+    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
+    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
+    await engine.syncOnce()
+    await q(`DELETE FROM $s.account WHERE name = 'A'`)
+    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
+    await engine.syncOnce()
+    const live = org.all('Account').filter((r) => r.External_Id__c === 'K' && !r.IsDeleted)
+    expect(live.map((r) => r.Name)).toEqual(['B'])
+    const rows = await q(`SELECT name, sfid FROM $s.account`)
+    expect(rows.rows).toEqual([{ name: 'B', sfid: live[0]?.Id }])
+  }, 30_000)
 })
