@@ -22,8 +22,11 @@ export interface BulkWriteStrategyOptions {
 /**
  * Ordered writes, with large runs sent as Bulk 2.0 ingest jobs (docs/guides/write-strategies.md):
  * 10 000 inserts cost one job (a handful of API calls) instead of 50 collection calls. Each job's
- * results are mapped back to their entries and committed; a job that fails as a whole falls back
- * to sObject Collections, so a Bulk outage slows writes down but does not stop them. Like Heroku
+ * results are mapped back to their entries and committed; a job that fails before any record was
+ * processed falls back to sObject Collections, so a Bulk outage slows writes down but does not
+ * stop them. A job that ran but whose outcome cannot be read (results unreadable, a timeout, a
+ * job failed part-way) fails its entries instead (`BULK_JOB_OUTCOME_UNKNOWN`): sent again, its
+ * records could be created twice. Like Heroku
  * Connect, it keeps ordered semantics: runs are sent in `_trigger_log` order, and a later run
  * knows the sfids of records an earlier run of the same batch inserted (an insert then a delete
  * of one row leaves nothing in Salesforce).
@@ -96,6 +99,18 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
         context.isRetryable(error)
       results = run.map((entry, index) => toEntryResult(entry, job.results[index], retryable))
     } catch (error) {
+      // The job ran but its outcome is unknown: its records may be in Salesforce, so nothing is
+      // sent again (collections, or a retry, would create them twice). Its entries fail, with
+      // the reason, for an operator to check the job before `retryFailed()`.
+      if (error instanceof SalesforceApiError && error.errorCode === 'BULK_JOB_OUTCOME_UNKNOWN') {
+        const failed: EntryResult[] = run.map((entry) => ({
+          entryId: entry.id,
+          outcome: 'failed',
+          error: { statusCode: error.errorCode ?? '', message: error.message, fields: [] },
+        }))
+        await context.commit(failed)
+        return failed
+      }
       if (error instanceof SalesforceApiError && error.retryable) throw error
       if (context.signal.aborted) throw error
       return undefined

@@ -14,6 +14,9 @@ interface JobInfo {
 
 type ResultRow = Record<string, string>
 
+/** Job failures with no record processed: nothing reached Salesforce, sending again is safe. */
+const NOTHING_PROCESSED = new WeakSet<Error>()
+
 /**
  * Runs a Bulk 2.0 ingest job to the end (create → upload CSV → close → poll → results) and maps
  * every result row back to its input record. Results are not in upload order, so rows are matched
@@ -38,6 +41,7 @@ export async function runBulkIngest(
     }),
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
   })
+  let uploaded = false
   try {
     await conn.request({
       method: 'PUT',
@@ -51,28 +55,61 @@ export async function runBulkIngest(
       body: JSON.stringify({ state: 'UploadComplete' }),
       headers: { 'Content-Type': 'application/json; charset=utf-8' },
     })
+    uploaded = true
     const info = await poll(conn, `${base}/${job.id}`, request)
-    const [ok, failed] = await Promise.all([
-      conn.request<ResultRow[] | string>({
-        method: 'GET',
-        url: `${base}/${job.id}/successfulResults`,
-        headers: { Accept: 'text/csv' },
-      }),
-      conn.request<ResultRow[] | string>({
-        method: 'GET',
-        url: `${base}/${job.id}/failedResults`,
-        headers: { Accept: 'text/csv' },
-      }),
-    ])
+    const [ok, failed] = await Promise.all(
+      ['successfulResults', 'failedResults'].map((results) =>
+        // Reading results changes nothing: a failed read is tried again, a few times.
+        again(() =>
+          conn.request<ResultRow[] | string>({
+            method: 'GET',
+            url: `${base}/${job.id}/${results}`,
+            headers: { Accept: 'text/csv' },
+          }),
+        ),
+      ),
+    )
     return {
       jobId: job.id,
-      results: mapBack(request, columns, rows, asRows(ok), asRows(failed)),
+      results: mapBack(request, columns, rows, asRows(ok ?? []), asRows(failed ?? [])),
       numberRecordsProcessed: info.numberRecordsProcessed ?? rows.length,
       numberRecordsFailed: info.numberRecordsFailed ?? 0,
     }
   } catch (error) {
-    await conn.request({ method: 'DELETE', url: `${base}/${job.id}` }).catch(() => {})
-    throw error
+    if (
+      !uploaded ||
+      (error instanceof Error && NOTHING_PROCESSED.has(error)) ||
+      request.signal?.aborted
+    ) {
+      await conn.request({ method: 'DELETE', url: `${base}/${job.id}` }).catch(() => {})
+      throw error
+    }
+    // The job ran, or may still run: some of its records may be in Salesforce. Sent again, they
+    // would be created twice (or an older value land after a newer one): the caller must not.
+    await conn
+      .request({
+        method: 'PATCH',
+        url: `${base}/${job.id}`,
+        body: JSON.stringify({ state: 'Aborted' }),
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      })
+      .catch(() => {})
+    throw new SalesforceApiError(
+      `Bulk ingest job ${job.id} ran, but its outcome could not be read (${error instanceof Error ? error.message : String(error)}): its records may be in Salesforce; check the job before retryFailed(), which sends them again`,
+      { errorCode: 'BULK_JOB_OUTCOME_UNKNOWN', retryable: false, cause: error },
+    )
+  }
+}
+
+/** `read()`, tried up to three times, 200 ms then 400 ms apart. */
+async function again<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await read()
+    } catch (error) {
+      if (attempt >= 3) throw error
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt))
+    }
   }
 }
 
@@ -83,12 +120,12 @@ async function poll(conn: Connection, url: string, request: BulkIngestRequest): 
     const info = await conn.request<JobInfo>({ method: 'GET', url })
     if (info.state === 'JobComplete') return info
     if (info.state === 'Failed' || info.state === 'Aborted') {
-      throw new SalesforceApiError(
+      const error = new SalesforceApiError(
         `Bulk ingest job ${info.id} ${info.state.toLowerCase()}: ${info.errorMessage ?? ''}`,
-        {
-          errorCode: info.state === 'Failed' ? 'BULK_JOB_FAILED' : 'BULK_JOB_ABORTED',
-        },
+        { errorCode: info.state === 'Failed' ? 'BULK_JOB_FAILED' : 'BULK_JOB_ABORTED' },
       )
+      if ((info.numberRecordsProcessed ?? 0) === 0) NOTHING_PROCESSED.add(error)
+      throw error
     }
     if (Date.now() > deadline)
       throw new SalesforceApiError(`Bulk ingest job ${info.id} did not finish in time`, {
