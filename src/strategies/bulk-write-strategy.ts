@@ -55,6 +55,20 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
     context: WriteContext,
     sfids: ReadonlyMap<number, string>,
   ): Promise<EntryResult[]> {
+    // Inserts with an external id value go as an upsert job, the others as an insert job: one
+    // record without a value made the whole run plain inserts (a keyed record that existed then
+    // failed as a duplicate).
+    const field = context.externalIdField
+    if (action === 'INSERT' && field !== undefined) {
+      const keyed = new Set(
+        entries.filter((e) => (context.toRecord(e.values, 'INSERT')[field] ?? null) !== null),
+      )
+      if (keyed.size > 0 && keyed.size < entries.length) {
+        const withKey = await this.sendRun(action, [...keyed], context, sfids)
+        const rest = entries.filter((e) => !keyed.has(e))
+        return [...withKey, ...(await this.sendRun(action, rest, context, sfids))]
+      }
+    }
     const bulk =
       entries.length >= this.threshold
         ? await this.tryBulk(action, entries, context, sfids)
@@ -85,6 +99,9 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
         externalId !== undefined && records.every((r) => (r[externalId] ?? null) !== null)
       operation = keyed ? 'upsert' : 'insert'
     }
+    // `#N/A` is Bulk's null: a value that is that text would arrive as null. Such a run goes
+    // through collections, which send it as it is.
+    if (records.some((record) => Object.values(record).includes('#N/A'))) return undefined
     context.signal.throwIfAborted()
     let results: EntryResult[]
     try {
