@@ -39,7 +39,7 @@ describe('foldRecordChanges', () => {
 })
 
 describe('MergedWriteStrategy', () => {
-  it('sends one operation per record, packed by kind, inserts first', async () => {
+  it('sends one operation per record, packed by kind: deletes, then updates, then inserts', async () => {
     const { context, calls } = fakeContext()
     const results = await new MergedWriteStrategy().write(
       [
@@ -54,9 +54,9 @@ describe('MergedWriteStrategy', () => {
       context,
     )
     expect(calls.map((c) => [c.kind, c.records.map((r) => r.Name ?? r.Id)])).toEqual([
-      ['create', ['new2']],
-      ['update', ['a2']],
       ['delete', ['S3']],
+      ['update', ['a2']],
+      ['create', ['new2']],
     ])
     expect(results.map((r) => [r.entryId, r.outcome])).toEqual([
       [1, 'merged'],
