@@ -21,11 +21,17 @@ export class MergedWriteStrategy extends BaseWriteStrategy {
   readonly claimSize: number = 100_000
 
   async write(entries: readonly ChangeEntry[], context: WriteContext): Promise<EntryResult[]> {
-    const byRecord = new Map<number, ChangeEntry[]>()
+    // A row's history up to a delete is one record, and what follows (the app inserting a row
+    // with the same id again) another: the delete is sent, not folded into the insert.
+    const byRecord = new Map<string, ChangeEntry[]>()
+    const generation = new Map<number, number>()
     for (const entry of entries) {
-      const list = byRecord.get(entry.recordId)
+      const key = `${entry.recordId}:${generation.get(entry.recordId) ?? 0}`
+      const list = byRecord.get(key)
       if (list) list.push(entry)
-      else byRecord.set(entry.recordId, [entry])
+      else byRecord.set(key, [entry])
+      if (entry.action === 'DELETE')
+        generation.set(entry.recordId, (generation.get(entry.recordId) ?? 0) + 1)
     }
     const results: EntryResult[] = []
     const inserts: FoldedChange[] = []

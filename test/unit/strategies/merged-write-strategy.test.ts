@@ -69,6 +69,27 @@ describe('MergedWriteStrategy', () => {
     ])
   })
 
+  it('sends the delete of a row the app then inserted again with the same id, before the insert', async () => {
+    const { context, calls } = fakeContext()
+    const results = await new MergedWriteStrategy().write(
+      [
+        entry(1, 'UPDATE', 7, { name: 'old2' }, 'S7'),
+        entry(2, 'DELETE', 7, {}, 'S7'),
+        entry(3, 'INSERT', 7, { name: 'again' }),
+      ],
+      context,
+    )
+    expect(calls.map((c) => [c.kind, c.records.map((r) => r.Name ?? r.Id)])).toEqual([
+      ['delete', ['S7']],
+      ['create', ['again']],
+    ])
+    expect(results.map((r) => [r.entryId, r.outcome])).toEqual([
+      [1, 'merged'],
+      [2, 'success'],
+      [3, 'success'],
+    ])
+  })
+
   it('marks every entry of a rejected record FAILED so a retry resends its whole history', async () => {
     const { context } = fakeContext()
     const results = await new MergedWriteStrategy().write(
