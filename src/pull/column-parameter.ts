@@ -21,8 +21,29 @@ export function castType(pgType: string): string {
  * refused as Postgres refuses a value (SQLSTATE 22P02), so its record fails alone. @internal
  */
 export function asParameter(value: unknown, column: ColumnSpec): string | null {
+  const drift = textForTypedField(value, column)
+  if (drift) throw new PostgresError(drift, { sqlState: '22P02' })
   const converted = toColumnValue(value, column.sfType)
   const problem = changedToFit(converted, column)
   if (problem) throw new PostgresError(problem, { sqlState: '22P02' })
   return converted === null ? null : String(converted)
+}
+
+/**
+ * Text that Salesforce sent for a field the plan knows as a number or a checkbox, and that would
+ * be stored changed (`'007'` as 7, `'No'` as false): REST sends those fields as JSON numbers and
+ * booleans, so the field's type has changed in Salesforce since the last describe. Refused like a
+ * value Postgres refuses (22P02): the record fails alone, and the refusal makes the engine
+ * describe the object again (its column then keeps its type, `changedToFit()`).
+ */
+function textForTypedField(value: unknown, column: ColumnSpec): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined
+  const changed =
+    column.sfType === 'boolean'
+      ? value !== 'true' && value !== 'false'
+      : ['int', 'double', 'currency', 'percent'].includes(column.sfType) &&
+        String(Number(value)) !== value &&
+        Number.isFinite(Number(value))
+  if (!changed) return undefined
+  return `${column.field} came from Salesforce as the text ${JSON.stringify(value)}, which column ${column.column} (${column.pgType}) would store changed: the field's type may have changed in Salesforce since it was described`
 }

@@ -292,6 +292,22 @@ describe('when Salesforce changes under a running engine', () => {
     expect((await rowOf(a as string))?.rank__c).toBe(8)
   })
 
+  it('refuses text that would be stored changed before the field is described again (007 is not 7)', async () => {
+    const { org, engine, drift } = await startEngine(['Name', 'Rank__c'], (o) =>
+      o.addField('Account', { name: 'Rank__c', type: 'double' }),
+    )
+    const [a] = org.insert('Account', [{ Name: 'A', Rank__c: 3 }])
+    await engine.start()
+    await waitFor(async () => (await rowOf(a as string))?.rank__c === 3, 10_000, 'the first pull')
+    // Number → Text in Setup; the engine has not described the object again yet.
+    org.changeField('Account', 'Rank__c', { type: 'string', length: 20 })
+    org.modify('Account', a as string, { Rank__c: '007' })
+    await waitFor(async () => (await refused()).length === 1, 10_000, 'the refusal')
+    await waitFor(() => drift.length > 0, 10_000, 'the drift event')
+    expect(await refused()).toEqual([{ sfid: a, sql_state: '22P02' }])
+    expect((await rowOf(a as string))?.rank__c).toBe(3) // not 7
+  })
+
   it('finds a deleted field on its hourly describe, with nothing running into it', async () => {
     const { org, engine, drift } = await startEngine(
       ['Name', 'Region__c'],
