@@ -549,6 +549,16 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
   }
 
   /**
+   * The periodic reconcile of a running engine: only the mappings whose pulls it leads, so that
+   * several workers do not each compare (and reload) the same mapping.
+   */
+  private async reconcileLeading(): Promise<void> {
+    const leading = this.running?.leading
+    for (const plan of (await this.planner.plans()).values())
+      if (leading?.has(plan.object)) await this.reconcile(plan.object)
+  }
+
+  /**
    * Deletes `_trigger_log_archive` entries older than `archiveRetentionDays` (or `days`), in
    * batches. A running engine does this every hour; call it yourself when it does not run.
    */
@@ -581,7 +591,7 @@ export class SyncEngine extends EventEmitter<SyncEngineEvents> {
           {
             name: 'reconcile',
             everyMs: this.options.reconcileIntervalMs,
-            run: () => this.reconcile(),
+            run: () => this.reconcileLeading(),
           },
           {
             name: 'describe refresh',

@@ -165,4 +165,32 @@ describe('several workers on one database', () => {
     expect(lines).toContain('info engine running')
     expect(lines).toContain('info leading the pulls of Account')
   })
+
+  it('only the pull leader runs the periodic reconcile of a mapping', async () => {
+    fixture = await syncFixture(db(), [account])
+    const f = fixture
+    f.org.insert('Account', [{ Name: 'A' }])
+    const reconciled = new Map<string, number>()
+    const leaders: string[] = []
+    const start = async (name: string) => {
+      const engine = new SyncEngine({
+        connection: f.connection,
+        mappings: [account],
+        sources: [new SalesforcePollingSource()],
+        takeoverCheckMs: 50,
+        reconcileIntervalMs: 200,
+      })
+      engine.on('leadership', (e) => {
+        if (e.leader) leaders.push(name)
+      })
+      engine.on('reconcile:completed', () => reconciled.set(name, (reconciled.get(name) ?? 0) + 1))
+      engines.push(engine)
+      await engine.start()
+    }
+    await start('a')
+    await start('b')
+    await waitFor(() => leaders.length > 0, 5_000, 'a leader')
+    await waitFor(() => [...reconciled.values()].some((n) => n >= 3), 10_000, 'reconciles')
+    expect([...reconciled.keys()]).toEqual([leaders[0]])
+  }, 30_000)
 })
