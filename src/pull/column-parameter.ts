@@ -37,13 +37,15 @@ export function asParameter(value: unknown, column: ColumnSpec): string | null {
  * describe the object again (its column then keeps its type, `changedToFit()`).
  */
 function textForTypedField(value: unknown, column: ColumnSpec): string | undefined {
+  const boolean = column.sfType === 'boolean'
+  if (!boolean && !NUMBER_TYPES.has(column.sfType)) return undefined
   if (typeof value !== 'string' || value === '') return undefined
-  const changed =
-    column.sfType === 'boolean'
-      ? value !== 'true' && value !== 'false'
-      : ['int', 'double', 'currency', 'percent'].includes(column.sfType) &&
-        String(Number(value)) !== value &&
-        Number.isFinite(Number(value))
+  const changed = boolean
+    ? value !== 'true' && value !== 'false'
+    : String(Number(value)) !== value && Number.isFinite(Number(value))
   if (!changed) return undefined
   return `${column.field} came from Salesforce as the text ${JSON.stringify(value)}, which column ${column.column} (${column.pgType}) would store changed: the field's type may have changed in Salesforce since it was described`
 }
+
+/** Salesforce field types REST sends as JSON numbers. */
+const NUMBER_TYPES: ReadonlySet<string> = new Set(['int', 'double', 'currency', 'percent'])
