@@ -22,23 +22,38 @@ export class SeenRecordStore {
 
   /**
    * Starts a reload of `table`: nothing seen yet. Returns the reload's id. What reloads that died
-   * left more than a day ago is forgotten.
+   * left more than a week ago is forgotten (a reload lasts minutes to hours).
    */
   async begin(table: string): Promise<string> {
     await this.db.query(
       format(
-        `CREATE UNLOGGED TABLE IF NOT EXISTS %1$I._pgforce_seen (
-           table_name varchar(128) NOT NULL, sfid varchar(18) NOT NULL);
-         ALTER TABLE %1$I._pgforce_seen ADD COLUMN IF NOT EXISTS reload_id uuid;
-         ALTER TABLE %1$I._pgforce_seen ADD COLUMN IF NOT EXISTS seen_at timestamptz DEFAULT now()`,
+        `CREATE UNLOGGED TABLE IF NOT EXISTS %I._pgforce_seen (
+           table_name varchar(128) NOT NULL, sfid varchar(18) NOT NULL,
+           reload_id uuid, seen_at timestamptz DEFAULT now())`,
         this.schema,
       ),
     )
+    // A table an earlier version made lacks the reload's columns. Altered only then: ALTER needs
+    // the table's owner (and an exclusive lock) even when the column exists.
+    const { rows: columns } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = '_pgforce_seen'
+         AND column_name IN ('reload_id', 'seen_at')`,
+      [this.schema],
+    )
+    if ((columns[0]?.n ?? 0) < 2)
+      await this.db.query(
+        format(
+          `ALTER TABLE %1$I._pgforce_seen ADD COLUMN IF NOT EXISTS reload_id uuid;
+           ALTER TABLE %1$I._pgforce_seen ADD COLUMN IF NOT EXISTS seen_at timestamptz DEFAULT now()`,
+          this.schema,
+        ),
+      )
     const { rows } = await this.db.query<{ id: string }>(
       format(
         `WITH stale AS (
            DELETE FROM %I._pgforce_seen
-           WHERE table_name = $1 AND (reload_id IS NULL OR seen_at < now() - interval '1 day')
+           WHERE table_name = $1 AND (reload_id IS NULL OR seen_at < now() - interval '7 days')
          )
          SELECT gen_random_uuid()::text AS id`,
         this.schema,

@@ -117,7 +117,8 @@ async function poll(conn: Connection, url: string, request: BulkIngestRequest): 
   const deadline = Date.now() + (request.timeoutMs ?? 600_000)
   for (;;) {
     request.signal?.throwIfAborted()
-    const info = await conn.request<JobInfo>({ method: 'GET', url })
+    // Asking for the job's state changes nothing: a failed ask is tried again.
+    const info = await again(() => conn.request<JobInfo>({ method: 'GET', url }))
     if (info.state === 'JobComplete') return info
     if (info.state === 'Failed' || info.state === 'Aborted') {
       const error = new SalesforceApiError(

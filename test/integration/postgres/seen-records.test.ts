@@ -47,4 +47,17 @@ describe('what reloads have seen (_pgforce_seen)', () => {
     expect(await seen.removeUnseen('account', reload, 'hard', cutoff)).toBe(2)
     expect(await rows()).toEqual([...ids.slice(0, 4), '001000000000099AAA'])
   })
+
+  it('takes over the table an earlier version made (no reload id), forgetting its rows', async () => {
+    await db().pool.query(
+      `CREATE UNLOGGED TABLE salesforce._pgforce_seen (table_name varchar(128) NOT NULL, sfid varchar(18) NOT NULL);
+       INSERT INTO salesforce._pgforce_seen VALUES ('account', '001000000000000AAA')`,
+    )
+    const seen = new SeenRecordStore(db().pool, 'salesforce')
+    const reload = await seen.begin('account')
+    await seen.add('account', reload, ids.slice(1))
+    expect(await seen.removeUnseen('account', reload, 'hard', cutoff)).toBe(1)
+    expect(await rows()).toEqual(ids.slice(1))
+    expect(await seen.begin('account')).toMatch(/^[0-9a-f-]{36}$/) // the columns are there now
+  })
 })

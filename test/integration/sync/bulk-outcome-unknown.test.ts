@@ -37,6 +37,14 @@ it('reads a job’s results again after a failed read: no record created twice',
   expect(f.org.all('Account')).toHaveLength(50)
 }, 60_000)
 
+it('asks for a job’s state again after a failed ask', async () => {
+  const f = await open()
+  f.org.faults.failRequests({ method: 'GET', path: /\/jobs\/ingest\/[^/]+$/, status: 503 })
+  const report = await f.engine.syncOnce()
+  expect(report.pushes[0]).toMatchObject({ succeeded: 50, failed: 0 })
+  expect(f.org.all('Account')).toHaveLength(50)
+}, 60_000)
+
 it('fails the entries of a job whose outcome cannot be read, and never sends them again', async () => {
   const f = await open()
   f.org.faults.failRequests({ method: 'GET', path: '/successfulResults', status: 503, count: 10 })
