@@ -1,4 +1,5 @@
 import format from 'pg-format'
+import { type DueRecords, dueRecords } from './due-records.js'
 import type { Queryable } from './queryable.js'
 
 /** Which refused Salesforce records `engine.retryPullFailures()` applies to. All of them when empty. */
@@ -49,21 +50,9 @@ export class PullFailureStore {
    * What a pull needs to know of a table's refused records before it starts: whether there are any
    * (only then do pages look them up), and up to `limit` whose retry is due, longest waiting first.
    */
-  async due(
-    table: string,
-    limit: number,
-  ): Promise<{ readonly any: boolean; readonly due: string[] }> {
-    const { rows } = await this.db.query<{ any: boolean; due: string[] }>(
-      format(
-        `SELECT EXISTS (SELECT 1 FROM %1$I._pgforce_pull_failure WHERE table_name = $1) AS any,
-                ARRAY(SELECT sfid::text FROM %1$I._pgforce_pull_failure
-                      WHERE table_name = $1 AND next_attempt_at <= now()
-                      ORDER BY next_attempt_at, sfid LIMIT $2) AS due`,
-        this.schema,
-      ),
-      [table, limit],
-    )
-    return { any: rows[0]?.any === true, due: rows[0]?.due ?? [] }
+  due(table: string, limit: number): Promise<DueRecords> {
+    const from = { relation: '_pgforce_pull_failure', dueColumn: 'next_attempt_at' }
+    return dueRecords(this.db, this.schema, from, table, limit)
   }
 
   /** Whether `table` has records Postgres refused with one of these SQLSTATEs. */

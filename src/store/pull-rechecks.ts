@@ -1,4 +1,5 @@
 import format from 'pg-format'
+import { type DueRecords, dueRecords } from './due-records.js'
 import type { Queryable } from './queryable.js'
 
 /** First wait before a record read while its push was in flight is read again. */
@@ -27,21 +28,9 @@ export class PullRecheckStore {
    * What a pull needs to know before it starts: whether the table has any records waiting (only
    * then do pages clear them), and up to `limit` that are due, longest waiting first.
    */
-  async due(
-    table: string,
-    limit: number,
-  ): Promise<{ readonly any: boolean; readonly due: string[] }> {
-    const { rows } = await this.db.query<{ any: boolean; due: string[] }>(
-      format(
-        `SELECT EXISTS (SELECT 1 FROM %1$I._pgforce_pull_recheck WHERE table_name = $1) AS any,
-                ARRAY(SELECT sfid::text FROM %1$I._pgforce_pull_recheck
-                      WHERE table_name = $1 AND due_at <= now()
-                      ORDER BY due_at, sfid LIMIT $2) AS due`,
-        this.schema,
-      ),
-      [table, limit],
-    )
-    return { any: rows[0]?.any === true, due: rows[0]?.due ?? [] }
+  due(table: string, limit: number): Promise<DueRecords> {
+    const from = { relation: '_pgforce_pull_recheck', dueColumn: 'due_at' }
+    return dueRecords(this.db, this.schema, from, table, limit)
   }
 
   /**

@@ -2,7 +2,7 @@ import { OptionReader } from '../config/option-reader.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { BulkIngestOperation } from '../salesforce/salesforce-adapter.js'
 import type { SObjectRecord } from '../salesforce/salesforce-types.js'
-import { OrderedWriteStrategy } from './ordered-write-strategy.js'
+import { externalIdKey, OrderedWriteStrategy } from './ordered-write-strategy.js'
 import { toEntryResult } from './send-operation.js'
 import type { ChangeAction, ChangeEntry, EntryResult, WriteContext } from './write-strategy.js'
 
@@ -58,11 +58,9 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
     // Inserts with an external id value go as an upsert job, the others as an insert job: one
     // record without a value made the whole run plain inserts (a keyed record that existed then
     // failed as a duplicate).
-    const field = context.externalIdField
-    if (action === 'INSERT' && field !== undefined) {
-      const keyed = new Set(
-        entries.filter((e) => (context.toRecord(e.values, 'INSERT')[field] ?? null) !== null),
-      )
+    if (action === 'INSERT' && context.externalIdField !== undefined) {
+      const key = externalIdKey(context)
+      const keyed = new Set(entries.filter((e) => key(e) !== undefined))
       if (keyed.size > 0 && keyed.size < entries.length) {
         const withKey = await this.sendRun(action, [...keyed], context, sfids)
         const rest = entries.filter((e) => !keyed.has(e))

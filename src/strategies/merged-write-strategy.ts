@@ -64,10 +64,10 @@ export class MergedWriteStrategy extends BaseWriteStrategy {
     const key = externalIdKey(context)
     const keyed = (f: FoldedChange) =>
       key({ ...carrier(f), action: 'INSERT', values: f.values }) !== undefined
-    const waiting = deleteWaits ? inserts.filter(keyed) : []
+    const waiting = new Set(deleteWaits ? inserts.filter(keyed) : [])
     for (const f of waiting)
       for (const e of f.entries) results.push({ entryId: e.id, outcome: 'deferred' })
-    const going = inserts.filter((f) => !waiting.includes(f))
+    const going = inserts.filter((f) => !waiting.has(f))
     const operations = insertOperations(
       going.map((f) => ({ entry: carrier(f), values: f.values, followers: folded(f) })),
       context,
