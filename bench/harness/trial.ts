@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
 
 /** What a trial process reports: its own figures, plus peak RSS and CPU of that process. */
 export interface TrialReport {
@@ -22,19 +23,16 @@ export interface TrialReport {
 /**
  * Runs `script` (a file of bench/trials/) in a fresh process with `env`, and returns what it
  * reported through {@link measure}. A fresh process per trial keeps one variant's memory, JIT and
- * pools out of another's figures.
+ * pools out of another's figures. The script runs as plain JavaScript, bundled once per bench by
+ * esbuild (packages stay imports), as an app runs the built library: under tsx every process
+ * also carried tsx's loader thread and the transpiled sources, about 45 MB of RSS that was
+ * neither pgforce's nor the peer's.
  */
 export async function runTrial(script: string, env: Record<string, string>): Promise<TrialReport> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL(`../trials/${script}`, import.meta.url)),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
-  )
+  const child = spawn(process.execPath, ['--expose-gc', await bundled(script)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -46,6 +44,36 @@ export async function runTrial(script: string, env: Record<string, string>): Pro
     .find((l) => l.startsWith('TRIAL '))
   if (code !== 0 || !line) throw new Error(`trial ${script} failed (exit ${code}):\n${output}`)
   return JSON.parse(line.slice('TRIAL '.length)) as TrialReport
+}
+
+const bundles = new Map<string, Promise<string>>()
+
+/**
+ * `script` bundled into node_modules/.cache/pgforce-bench/ (where its packages resolve from the
+ * project's node_modules), once per bench process; the bundle's path.
+ */
+function bundled(script: string): Promise<string> {
+  let bundle = bundles.get(script)
+  if (!bundle) {
+    const outfile = fileURLToPath(
+      new URL(
+        `../../node_modules/.cache/pgforce-bench/${script.replace(/\.ts$/, '.mjs')}`,
+        import.meta.url,
+      ),
+    )
+    bundle = build({
+      entryPoints: [fileURLToPath(new URL(`../trials/${script}`, import.meta.url))],
+      outfile,
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      logLevel: 'warning',
+    }).then(() => outfile)
+    bundles.set(script, bundle)
+  }
+  return bundle
 }
 
 /**

@@ -15,7 +15,9 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
     if (typeof value === 'string' && JSON_ESCAPES_APART.test(value)) return escapedOneByOne(values)
   }
   const json = JSON.stringify(values)
-  return `{${json.slice(1, -1)}}`
+  // Joined, not concatenated: one flat string, where `{` + … + `}` made a rope that node-postgres
+  // flattens into a second copy as it measures it (docs/concepts/performance.md, "Memory").
+  return ['{', json.slice(1, -1), '}'].join('')
 }
 
 /**

@@ -172,13 +172,14 @@ async function upsert(
   unsent: ReadonlySet<string>,
 ): Promise<{ inserted: number; updated: number }> {
   const { sql, arrays } = upsertStatement(schema, plan, records, unsent)
-  const { rows } = await client.query<{ inserted: boolean }>(
-    `${sql} RETURNING (xmax = 0) AS inserted`,
+  // Counted in Postgres: one row back, not one per record (performance.md, "Memory").
+  const { rows } = await client.query<{ inserted: number; written: number }>(
+    `WITH u AS (${sql} RETURNING (xmax = 0) AS inserted)
+     SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*)::int AS written FROM u`,
     arrays,
   )
-  let inserted = 0
-  for (const row of rows) if (row.inserted) inserted += 1
-  return { inserted, updated: rows.length - inserted }
+  const inserted = rows[0]?.inserted ?? 0
+  return { inserted, updated: (rows[0]?.written ?? 0) - inserted }
 }
 
 /**

@@ -17,6 +17,8 @@ export interface BackfillOptions {
   readonly sizeUp: (countQuery: string) => Promise<{ total: number; bulk: boolean }>
   /** Records per Bulk 2.0 batch written in one transaction. */
   readonly batchSize: number
+  /** Records per Bulk 2.0 result page (one API call each). */
+  readonly pageSize: number
   /** The pull was a reload: it read every column already, so what waits is done. */
   readonly reloaded: boolean
   readonly onStarted: (event: { total: number; columns: readonly string[] }) => void
@@ -66,7 +68,7 @@ export async function backfillColumns(
   if (bulk) {
     const pages = options.salesforce.bulkQuery(backfillSoql(plan, columns), {
       includeDeleted: true,
-      pageSize: 10_000,
+      pageSize: options.pageSize,
       signal: options.signal,
     })
     for await (const batch of inBatches(pages, options.batchSize)) {

@@ -30,6 +30,8 @@ export interface BulkLoadOptions {
   readonly reload: boolean
   readonly total: number
   readonly batchSize?: number
+  /** Records per Bulk 2.0 result page (one API call each). @default 5000 */
+  readonly pageSize?: number
   /**
    * Records per Bulk 2.0 query job: a load of more is split into jobs by Id range
    * ({@link idBoundaries}). Unlimited when omitted.
@@ -85,7 +87,7 @@ export async function bulkLoad(
       (range) => () =>
         salesforce.bulkQuery(soql(range), {
           includeDeleted: true,
-          pageSize: 10_000,
+          pageSize: options.pageSize ?? 5_000,
           signal: options.signal,
         }),
     ),

@@ -1,7 +1,8 @@
 import { PostgresError } from '../errors/postgres-error.js'
 import { changedToFit } from '../mappings/changed-to-fit.js'
+import { parseColumnType } from '../mappings/column-type.js'
 import type { ColumnSpec } from '../mappings/mapping-schema.js'
-import { toColumnValue } from '../mappings/value-conversion.js'
+import { isUtcWithMilliseconds, toColumnValue } from '../mappings/value-conversion.js'
 
 /**
  * The type a value is cast to in a pull's SELECT from `unnest()`: the column's own, except that
@@ -21,6 +22,12 @@ export function castType(pgType: string): string {
  * refused as Postgres refuses a value (SQLSTATE 22P02), so its record fails alone. @internal
  */
 export function asParameter(value: unknown, column: ColumnSpec): string | null {
+  // A UTC datetime goes as Salesforce wrote it, zone included, into a timestamp column of its
+  // planned type: Postgres reads the same instant from it (`timestamp` drops the zone, which is
+  // UTC; `timestamptz` keeps it), and a load converts several per record without allocating
+  // (docs/concepts/performance.md, "Memory").
+  if (typeof value === 'string' && takesUtcText(column) && isUtcWithMilliseconds(value))
+    return value
   const drift = textForTypedField(value, column)
   if (drift) throw new PostgresError(drift, { sqlState: '22P02' })
   const converted = toColumnValue(value, column.sfType)
@@ -28,6 +35,21 @@ export function asParameter(value: unknown, column: ColumnSpec): string | null {
   if (problem) throw new PostgresError(problem, { sqlState: '22P02' })
   return converted === null ? null : String(converted)
 }
+
+/** Whether `column` is a datetime field's timestamp column at its planned type. */
+function takesUtcText(column: ColumnSpec): boolean {
+  let takes = UTC_TEXT_COLUMNS.get(column)
+  if (takes === undefined) {
+    takes =
+      column.sfType === 'datetime' &&
+      column.expectedType === undefined &&
+      parseColumnType(column.pgType).family === 'timestamp'
+    UTC_TEXT_COLUMNS.set(column, takes)
+  }
+  return takes
+}
+
+const UTC_TEXT_COLUMNS = new WeakMap<ColumnSpec, boolean>()
 
 /**
  * Text that Salesforce sent for a field the plan knows as a number or a checkbox, and that would

@@ -112,9 +112,12 @@ export class PageApplier {
     requested: readonly string[] = [],
   ): Promise<PageOutcome> {
     const table = this.plan.mapping.table
-    const unique = [...new Map(records.map((r) => [r.Id, r])).values()].filter(
-      (r): r is SObjectRecord & { Id: string } => typeof r.Id === 'string',
-    )
+    // Each record once (the last read of an id wins, in the place of its first).
+    const byId = new Map<string, SObjectRecord & { Id: string }>()
+    for (const record of records)
+      if (typeof record.Id === 'string')
+        byId.set(record.Id, record as SObjectRecord & { Id: string })
+    const unique = [...byId.values()]
     const failing = this.knownFailures
       ? await tx.pullFailures.among(table, [...new Set([...unique.map((r) => r.Id), ...requested])])
       : new Map()
@@ -133,10 +136,9 @@ export class PageApplier {
     )
     const failed = await tx.pullFailures.record(table, refused, this.options.retryMs)
     const refusedIds = new Set(refused.map((r) => r.sfid))
-    const returned = new Set(unique.map((r) => r.Id))
     await tx.pullFailures.clear(table, [
       ...attempted.filter((r) => failing.has(r.Id) && !refusedIds.has(r.Id)).map((r) => r.Id),
-      ...requested.filter((id) => failing.has(id) && !returned.has(id)),
+      ...requested.filter((id) => failing.has(id) && !byId.has(id)),
     ])
     // Records read while their push was in flight wait in `_pgforce_pull_recheck`, in this
     // transaction; every other record of the page (or requested and gone) is decided.
@@ -144,7 +146,7 @@ export class PageApplier {
     if (this.knownRechecks)
       await tx.pullRechecks.clear(table, [
         ...unique.map((r) => r.Id).filter((id) => !awaiting.has(id)),
-        ...requested.filter((id) => !returned.has(id)),
+        ...requested.filter((id) => !byId.has(id)),
       ])
     await tx.pullRechecks.add(table, [...awaiting])
     return { counts, failed }

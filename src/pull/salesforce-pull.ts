@@ -31,6 +31,8 @@ export interface PullTuning {
   readonly bulkThreshold: number
   /** Records per Bulk 2.0 load batch written to Postgres in one transaction. */
   readonly bulkBatchSize: number
+  /** Records per Bulk 2.0 result page (`maxRecords`): one API call each. */
+  readonly bulkPageSize: number
   /**
    * Records per Bulk 2.0 query job: a larger load is split by Id range into jobs of about this
    * size (at most {@link MAX_BULK_JOBS}), read in order while the next ones are processed.
@@ -238,6 +240,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
           pages,
           sizeUp: (countQuery) => this.sizeUp(context, countQuery, false),
           batchSize: this.tuning.bulkBatchSize,
+          pageSize: this.tuning.bulkPageSize,
           reloaded: reload,
           onStarted: ({ total, columns }) =>
             this.emit('load:started', { mapping: plan.object, total, reload: false, columns }),
@@ -376,6 +379,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
         reload,
         total,
         batchSize: this.tuning.bulkBatchSize,
+        pageSize: this.tuning.bulkPageSize,
         chunkSize: Math.max(this.tuning.bulkChunkSize, Math.ceil(total / MAX_BULK_JOBS)),
         parallelism: this.tuning.bulkParallelism,
         writers: this.tuning.bulkWriters,

@@ -3,7 +3,7 @@ import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import type { JsforceModules } from '../load-http-stack.js'
 import type { QueryOptions } from '../salesforce-adapter.js'
 import type { FieldDescribe, SObjectDescribe, SObjectRecord } from '../salesforce-types.js'
-import { parseCsv } from './parse-csv.js'
+import { parseCsvRows } from './parse-csv.js'
 
 interface JobInfo {
   id: string
@@ -12,11 +12,12 @@ interface JobInfo {
 }
 
 /**
- * Runs a Bulk 2.0 query job and yields its records page by page, paging the results itself with
+ * Runs a Bulk 2.0 query job and yields its records 1 000 at a time, paging the results itself with
  * `maxRecords` and the `Sforce-Locator` header (jsforce's own multi-page bulk query crashes,
  * salesforce-wire.md §0.3). The next page is fetched while the reader works through the current
- * one: memory holds at most two pages. CSV values are converted to the types
- * REST queries return, with the object's describe. `HttpApi` is jsforce's, loaded lazily. @internal
+ * one: memory holds at most two pages of text, and the records of one slice. CSV values are
+ * converted to the types REST queries return, with the object's describe (datetimes keep the
+ * CSV's `…Z`, the instant REST writes `…+0000`). `HttpApi` is jsforce's, loaded lazily. @internal
  */
 export async function* bulkQueryPages(
   conn: Connection,
@@ -56,16 +57,27 @@ export async function* bulkQueryPages(
     // The next page is on its way while this one is parsed and its records are applied.
     next = locator && locator !== 'null' ? page(locator) : undefined
     next?.catch(() => {}) // awaited on the next turn; not unhandled if the reader stops first
-    // Rows as arrays, one typed pass each; the header is resolved to converters once per job.
-    const rows = parseCsv(csv)
-    const header = rows[0]
-    if (!header || rows.length < 2) continue
+    // One typed pass per row, a slice of rows at a time: only the slice's records are made
+    // before the reader takes them, so a page's records are not all alive at once.
+    let header: string[] | undefined
+    let offset = parseCsvRows(csv, 0, 1, (cells) => {
+      header = [...cells]
+    })
+    if (!header) continue
     convert ??= await rowConverter(header, root, describe)
-    const records: SObjectRecord[] = new Array(rows.length - 1)
-    for (let i = 1; i < rows.length; i += 1) records[i - 1] = convert(rows[i] as string[])
-    yield records
+    const toRecord = convert
+    while (offset < csv.length) {
+      const records: SObjectRecord[] = []
+      offset = parseCsvRows(csv, offset, RECORDS_PER_SLICE, (cells) => {
+        records.push(toRecord(cells))
+      })
+      if (records.length > 0) yield records
+    }
   }
 }
+
+/** Records of a result page converted and handed to the reader at a time. */
+const RECORDS_PER_SLICE = 1_000
 
 interface ResultPage {
   readonly csv: string
@@ -155,7 +167,9 @@ function typed(text: string, field: FieldDescribe | undefined): unknown {
       return text.trim() !== '' && Number.isFinite(number) ? number : text
     }
     case 'datetime':
-      return text.endsWith('Z') ? `${text.slice(0, -1).padEnd(23, '.000').slice(0, 23)}+0000` : text
+      // Kept as the CSV writes it, `…T12:34:56.000Z` (the instant REST writes `…+0000`): one
+      // fixed width per job, as newestOf() compares them; milliseconds added where missing.
+      return text.length === 20 && text.endsWith('Z') ? `${text.slice(0, 19)}.000Z` : text
     default:
       return text
   }

@@ -9,10 +9,27 @@
  */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = []
+  parseCsvRows(text, 0, Number.POSITIVE_INFINITY, (cells) => rows.push([...cells]))
+  return rows
+}
+
+/**
+ * Hands the next `maxRows` rows of `text`, from offset `start` (a row's first character), to
+ * `onRow` one at a time, and returns the offset where the following row starts (`text.length` at
+ * the end). The cells array is reused from row to row: `onRow` reads it and keeps none of it, so
+ * a page's rows are never held as arrays (docs/concepts/performance.md, "Memory"). @internal
+ */
+export function parseCsvRows(
+  text: string,
+  start: number,
+  maxRows: number,
+  onRow: (cells: readonly string[]) => void,
+): number {
+  let rows = 0
   const end = text.length
-  let i = 0
-  let row: string[] = []
-  while (i < end) {
+  let i = start
+  const row: string[] = []
+  while (i < end && rows < maxRows) {
     const first = text.charCodeAt(i)
     if (row.length === 0 && (first === LF || first === CR)) {
       i += 1 // an empty line
@@ -55,11 +72,12 @@ export function parseCsv(text: string): string[][] {
     if (i < end && text.charCodeAt(i) === LF) i += 1
     else if (next !== CR)
       throw new SyntaxError(`CSV: unexpected character after a field at offset ${i}`)
-    rows.push(row)
-    row = []
+    onRow(row)
+    rows += 1
+    row.length = 0
   }
-  if (row.length > 0) rows.push(row)
-  return rows
+  if (row.length > 0) onRow(row)
+  return i
 }
 
 const QUOTE = 34

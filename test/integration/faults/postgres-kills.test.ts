@@ -63,7 +63,7 @@ describe('Postgres connections terminated under load', () => {
     await waitFor(() => r.seen('load:progress').length > 0, 20_000, 'the load under way')
     let killed: Backend[] = []
     try {
-      killed.push(await r.terminateWhenBlocked('INSERT INTO %account AS t%', 20_000))
+      killed.push(await r.terminateWhenBlocked('%INSERT INTO %account AS t%', 20_000))
       killed = [...killed, ...(await r.terminate())]
     } finally {
       await blocker.release()

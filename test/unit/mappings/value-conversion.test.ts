@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   datetimeToUtcText,
   equalsCaptured,
+  isUtcWithMilliseconds,
   toColumnValue,
   toSalesforceValue,
 } from '../../../src/mappings/value-conversion.js'
@@ -10,11 +11,22 @@ import { parseHstore } from '../../../src/postgres/parse-hstore.js'
 describe('value conversion', () => {
   it.each([
     ['2024-01-31T12:34:56.000+0000', '2024-01-31 12:34:56.000'],
+    ['2024-01-31T12:34:56.789Z', '2024-01-31 12:34:56.789'],
     ['2024-01-31T12:34:56Z', '2024-01-31 12:34:56.000'],
+    ['2024-01-31T12:34:56.000+00:00', '2024-01-31 12:34:56.000'],
     ['2024-01-31T14:34:56.250+02:00', '2024-01-31 12:34:56.250'],
     ['2024-01-31T04:34:56.000-0800', '2024-01-31 12:34:56.000'],
   ])('datetime %s is stored as UTC %s', (input, expected) => {
     expect(datetimeToUtcText(input)).toBe(expected)
+  })
+
+  it('leaves text that only looks like a UTC datetime for Postgres to refuse', () => {
+    expect(datetimeToUtcText('2024-01-31T12:34:5x.000Z')).toBe('2024-01-31T12:34:5x.000Z')
+    expect(isUtcWithMilliseconds('2024-01-31T12:34:56.000Z')).toBe(true)
+    expect(isUtcWithMilliseconds('2024-01-31T12:34:56.000+0000')).toBe(true)
+    expect(isUtcWithMilliseconds('2024-01-31T12:34:56.000+0100')).toBe(false)
+    expect(isUtcWithMilliseconds('2024-01-31T12:34:56.0000Z')).toBe(false)
+    expect(isUtcWithMilliseconds('2024-01-31T12:34:56,000Z')).toBe(false)
   })
 
   it('compares Salesforce values with captured text by value, times of day included', () => {

@@ -1,9 +1,31 @@
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
 import { describe, expect, it } from 'vitest'
-import { parseCsv } from '../../../src/salesforce/jsforce/parse-csv.js'
+import { parseCsv, parseCsvRows } from '../../../src/salesforce/jsforce/parse-csv.js'
 
 describe('parseCsv', () => {
+  it('reads a page a few rows at a time, from where the last call stopped', () => {
+    const text = '"Id","Name"\n"001A","A, ""one"""\r\n\n"001B",\n"001C","line\nbreak"'
+    const slices: string[][][] = []
+    let offset = 0
+    while (offset < text.length) {
+      const rows: string[][] = []
+      offset = parseCsvRows(text, offset, 2, (cells) => rows.push([...cells]))
+      slices.push(rows)
+    }
+    expect(slices).toEqual([
+      [
+        ['Id', 'Name'],
+        ['001A', 'A, "one"'],
+      ],
+      [
+        ['001B', ''],
+        ['001C', 'line\nbreak'],
+      ],
+    ])
+    expect(slices.flat()).toEqual(parseCsv(text))
+  })
+
   it('reads a Bulk page as csv-parse does', () => {
     const text =
       '"Id","Name","AnnualRevenue","IsDeleted"\n"001A","Acme ""A""",1.5,false\n"001B","",,true\n'
