@@ -14,7 +14,9 @@ export function recordBuilder(plan: MappingSchema) {
   const byColumn = new Map(plan.writableColumns.map((c) => [c.column, c]))
   return (values: Readonly<Record<string, string | null>>, action: ChangeAction): SObjectRecord => {
     const record: SObjectRecord = {}
-    for (const [column, text] of Object.entries(values)) {
+    // `for … in`, not Object.entries(): no array per value on a push's hot path.
+    for (const column in values) {
+      const text = values[column] ?? null
       const spec = byColumn.get(column)
       if (!spec) continue
       if (action === 'INSERT' ? !spec.createable : !spec.updateable) continue

@@ -63,7 +63,8 @@ export function unsendableEntries(
   const refused = new Map<number, RecordError>()
   for (const entry of entries) {
     if (entry.action === 'DELETE') continue
-    for (const [column, text] of Object.entries(entry.values)) {
+    for (const column in entry.values) {
+      const text = entry.values[column] ?? null
       const spec = byColumn.get(column)
       if (!spec || !sends(spec, entry.action)) continue
       const problem = valueProblem(text, spec)
