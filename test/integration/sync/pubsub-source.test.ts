@@ -254,7 +254,7 @@ describe('SalesforcePubSubSource in a running engine', () => {
     await engine.start()
     await waitFor(() => emu.pubSubStats.openStreams === 1, 5_000, 'the subscription')
     f.org.insert('Account', [{ Name: 'A' }])
-    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 5_000, 'replay id')
+    await waitFor(async () => (await storedReplayId(f)) === newestEventId(f), 15_000, 'replay id')
     // Events on other topics move the org's latest replay id; the Account topic stays quiet.
     f.org.insert('Contact', [{ LastName: 'Elsewhere' }])
     const latest = Buffer.alloc(10)
