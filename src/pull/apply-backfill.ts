@@ -11,7 +11,9 @@ import { fieldValue } from './record-field.js'
  * caller's engine transaction (not captured): the backfill of columns a mapping gained
  * (docs/guides/mappings.md, "When Salesforce changes"). Other columns, `_hc_lastop` and
  * `systemmodstamp` are left as they are; so is a column the row has a change to waiting in
- * `_trigger_log` (the push sends the app's value). Records without a row are skipped: a backfill
+ * `_trigger_log` (the push sends the app's value), or one a push sent and settled since `readFrom`
+ * (the database's clock before `records` were read: Salesforce may have answered with the value
+ * before that push, and the row holds the pushed one). Records without a row are skipped: a backfill
  * never inserts. A value Postgres refuses fails the statement, for the caller (`PageApplier`) to
  * isolate its record.
  * @internal
@@ -21,18 +23,32 @@ export async function applyBackfill(
   plan: MappingSchema,
   columns: readonly ColumnSpec[],
   records: readonly SObjectRecord[],
+  readFrom: string,
 ): Promise<ApplyCounts> {
   const live = records.filter((r): r is SObjectRecord & { Id: string } => typeof r.Id === 'string')
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
   if (live.length === 0 || columns.length === 0) return counts
   const table = plan.mapping.table
   const sfids = live.map((r) => r.Id)
+  // The rows are locked first, in id order: a change the app commits from now on waits for this
+  // transaction, and one committed before is in the log the next statement reads. Otherwise an
+  // app change committed between reading the log and the UPDATE would be written over.
+  if (plan.mapping.access === 'read_write')
+    await tx.client.query(
+      format(
+        'SELECT 1 FROM %I.%I WHERE sfid = ANY($1::varchar[]) ORDER BY id FOR NO KEY UPDATE',
+        tx.schema,
+        table,
+      ),
+      [sfids],
+    )
   const waiting =
     plan.mapping.access === 'read_write'
       ? await tx.unsentChanges.waitingColumns(
           table,
           sfids,
           columns.map((c) => c.column),
+          readFrom,
         )
       : new Map<string, Set<string>>()
   const parameters: unknown[] = [sfids]

@@ -53,9 +53,10 @@ export async function backfillColumns(
   const { total, bulk } = await options.sizeUp(countSoql(plan))
   options.onStarted({ total, columns: columns.map((c) => c.column) })
   let done = 0
-  const apply = async (records: SObjectRecord[], lastId: string | undefined) => {
+  // Taken before each read of Salesforce: a push settled after it may postdate what was read.
+  const apply = async (records: SObjectRecord[], lastId: string | undefined, readFrom: string) => {
     const outcome = await store.transaction(async (tx) => {
-      const applied = await options.pages.backfill(tx, records, columns)
+      const applied = await options.pages.backfill(tx, records, columns, readFrom)
       if (lastId) await tx.backfills.progress(table, pending.columns, lastId)
       return applied
     })
@@ -66,6 +67,7 @@ export async function backfillColumns(
     options.onProgress({ mapping: plan.object, done, total })
   }
   if (bulk) {
+    const readFrom = await store.unsentChanges.clock()
     const pages = options.salesforce.bulkQuery(backfillSoql(plan, columns), {
       includeDeleted: true,
       pageSize: options.pageSize,
@@ -73,13 +75,14 @@ export async function backfillColumns(
     })
     for await (const batch of inBatches(pages, options.batchSize)) {
       options.signal.throwIfAborted()
-      await apply(batch, undefined)
+      await apply(batch, undefined, readFrom)
     }
   } else {
     let after = pending.after
     for (;;) {
       options.signal.throwIfAborted()
       const page: SObjectRecord[] = []
+      const readFrom = await store.unsentChanges.clock()
       for await (const record of options.salesforce.queryAll(
         backfillSoql(plan, columns, after, PULL_PAGE_SIZE),
       ))
@@ -87,7 +90,7 @@ export async function backfillColumns(
       const last = page.at(-1)
       if (!last) break
       after = String(last.Id)
-      await apply(page, after)
+      await apply(page, after, readFrom)
       if (page.length < PULL_PAGE_SIZE) break
     }
   }
