@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module'
-const require = createRequire(import.meta.url)
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
@@ -31,7 +29,7 @@ export interface TrialReport {
  * neither pgforce's nor the peer's.
  */
 export async function runTrial(script: string, env: Record<string, string>): Promise<TrialReport> {
-  const child = spawn(process.execPath, ['--expose-gc', ...(process.env.TRIAL_FLAGS ? process.env.TRIAL_FLAGS.split(' ') : []), await bundled(script)], {
+  const child = spawn(process.execPath, ['--expose-gc', await bundled(script)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   })
@@ -40,7 +38,6 @@ export async function runTrial(script: string, env: Record<string, string>): Pro
     output += chunk.toString()
   })
   const [code] = (await once(child, 'exit')) as [number | null]
-  require('node:fs').writeFileSync(`/tmp/trial-${env.VARIANT}${env.BULK ?? ''}.out`, output)
   const line = output
     .split('\n')
     .reverse()
@@ -99,18 +96,11 @@ export async function measure(work: () => Promise<Record<string, number>>): Prom
         live = Math.max(live, process.memoryUsage().heapUsed)
       }, 100)
     : undefined
-  const insp = process.env.HEAPSAMPLE || process.env.CPUPROF ? new (require('node:inspector').Session)() : undefined
-  const post = (m: string, p?: object) => new Promise<any>((res, rej) => insp.post(m, p, (e: unknown, r: unknown) => e ? rej(e) : res(r)))
-  if (insp) insp.connect()
-  if (insp && process.env.HEAPSAMPLE) { await post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.NOMINOR }) }
-  if (insp && process.env.CPUPROF) { await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); await post('Profiler.start') }
   const cpu = process.cpuUsage()
   const machine = machineBusySeconds()
   const started = performance.now()
   const figures = await work()
   const seconds = (performance.now() - started) / 1000
-  if (insp && process.env.CPUPROF) { const r = await post('Profiler.stop'); require('node:fs').writeFileSync(`/tmp/cpu-${process.env.VARIANT}.cpuprofile`, JSON.stringify(r.profile)) }
-  if (insp && process.env.HEAPSAMPLE) { const r = await post('HeapProfiler.stopSampling'); require('node:fs').writeFileSync(`/tmp/hs-${process.env.VARIANT}${process.env.BULK ?? ''}.heapprofile`, JSON.stringify(r.profile)) }
   const used = process.cpuUsage(cpu)
   const machineUsed = machineBusySeconds() - machine
   clearInterval(sampler)

@@ -27,20 +27,6 @@ const schema = env('SCHEMA')
 const count = Number(env('COUNT'))
 const instanceUrl = env('INSTANCE_URL')
 const accessToken = env('ACCESS_TOKEN')
-const timing = new Map<string, { n: number; ms: number }>()
-let timingOn = false
-if (process.env.QTIME) {
-  const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown
-  ;(pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '?')
-    const key = text.replace(/\s+/g, ' ').slice(0, 90)
-    const t0 = performance.now()
-    const r = orig.apply(this, args) as Promise<unknown>
-    if (r && typeof (r as Promise<unknown>).then === 'function' && timingOn)
-      (r as Promise<unknown>).then(() => { const e = timing.get(key) ?? { n: 0, ms: 0 }; e.n++; e.ms += performance.now() - t0; timing.set(key, e) }, () => {})
-    return r
-  }
-}
 const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 6 })
 const columns = ACCOUNT_FIELDS.map((f) => f.toLowerCase())
 /** The app's insert: the seed's values (account-rows.ts), one statement. */
@@ -83,10 +69,7 @@ try {
       [count],
     )
     await measure(async () => {
-      timingOn = true
       const report = await engine.syncOnce()
-      timingOn = false
-      if (process.env.QTIME) for (const [k, v] of [...timing].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) process.stderr.write(`QT ${v.ms.toFixed(0).padStart(6)} ms ${String(v.n).padStart(5)}x ${k}\n`)
       const push = report.pushes[0]
       // syncOnce() pulls first (an empty org: a few calls); the push's own time and calls are
       // what the peer's drain compares with.
@@ -102,7 +85,7 @@ try {
     await createPeerTable(pool, table)
     await pool.query(appInsert(undefined), [count])
     const conn = peerConnection(instanceUrl, accessToken)
-    await measure(async () => { timingOn = true; const n = await peerPush(conn, pool, table); timingOn = false; if (process.env.QTIME) for (const [k, v] of [...timing].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10)) process.stderr.write(`QP ${v.ms.toFixed(0).padStart(6)} ms ${String(v.n).padStart(5)}x ${k}\n`); return { records: n } })
+    await measure(async () => ({ records: await peerPush(conn, pool, table) }))
   } else if (variant === 'limit') {
     const conn = peerConnection(instanceUrl, accessToken)
     await measure(async () => {
