@@ -29,6 +29,7 @@ export interface BulkLoadOptions {
   /** A reload: rows whose records Salesforce no longer has are removed at the end. */
   readonly reload: boolean
   readonly total: number
+  /** Records written to Postgres in one transaction. @default 500 */
   readonly batchSize?: number
   /** Records per Bulk 2.0 result page (one API call each). @default 5000 */
   readonly pageSize?: number
@@ -94,7 +95,7 @@ export async function bulkLoad(
     Math.max(1, options.parallelism ?? 2) - 1,
   )
   const counts: PullCounts = { inserted: 0, updated: 0, deleted: 0, failed: 0 }
-  const size = options.batchSize ?? 5_000
+  const size = options.batchSize ?? 500
   let newest: PullCursor | undefined
   let done = 0
   const reloadId = options.reload ? await store.seenRecords.begin(table) : undefined

@@ -1,6 +1,6 @@
 /**
  * The records of `pages` regrouped in batches of `size` (the last one may be smaller), in order:
- * pages as Salesforce serves them (Bulk 2.0 result pages of 10 000) become the batches a pull
+ * arrays as the adapter yields them (Bulk 2.0 result pages, or slices of them) become the batches a pull
  * writes in one transaction each. Records are copied a slice at a time, never one by one through
  * a promise. @internal
  */

@@ -1,4 +1,5 @@
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
+import { continuesPage } from './page-slice.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
@@ -82,7 +83,7 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
   private async *paged<T>(
     items: () => AsyncIterable<T>,
     firstCost: number,
-    costOf: (seen: number) => number,
+    costOf: (seen: number, item: T) => number,
   ): AsyncIterable<T> {
     await this.spend(firstCost)
     let seen = 0
@@ -96,7 +97,7 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
         const next = abandoned ? await abandoned.race(pending) : await pending
         if (next.done) return
         seen += 1
-        const cost = costOf(seen)
+        const cost = costOf(seen, next.value)
         if (cost > 0) await this.spend(cost)
         yield next.value
       }
@@ -210,11 +211,12 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     soql: string,
     options?: QueryOptions & { readonly includeDeleted?: boolean },
   ): AsyncIterable<readonly T[]> {
-    // Create, poll and the first result page; then one call per page after it.
+    // Create, poll and the first result page; then one call per page after it (a slice that
+    // continues a page is not one).
     return this.paged(
       () => this.inner.bulkQuery<T>(soql, options),
       3,
-      (page) => (page > 1 ? 1 : 0),
+      (seen, slice) => (seen > 1 && !continuesPage(slice) ? 1 : 0),
     )
   }
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {

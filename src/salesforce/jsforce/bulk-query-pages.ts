@@ -1,6 +1,7 @@
 import type { Connection } from 'jsforce'
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import type { JsforceModules } from '../load-http-stack.js'
+import { continuingPage } from '../page-slice.js'
 import type { QueryOptions } from '../salesforce-adapter.js'
 import type { FieldDescribe, SObjectDescribe, SObjectRecord } from '../salesforce-types.js'
 import { parseCsvRows } from './parse-csv.js'
@@ -66,12 +67,16 @@ export async function* bulkQueryPages(
     if (!header) continue
     convert ??= await rowConverter(header, root, describe)
     const toRecord = convert
+    let first = true
     while (offset < csv.length) {
       const records: SObjectRecord[] = []
       offset = parseCsvRows(csv, offset, RECORDS_PER_SLICE, (cells) => {
         records.push(toRecord(cells))
       })
-      if (records.length > 0) yield records
+      if (records.length === 0) continue
+      // Slices after a page's first cost no API call (the meter counts pages, page-slice.ts).
+      yield first ? records : continuingPage(records)
+      first = false
     }
   }
 }

@@ -4,8 +4,9 @@
  * and `""` for a quote. Empty lines are skipped. One synchronous pass over the text that slices
  * each cell out of it (no per-character string building), several times faster than a general
  * streaming CSV parser on a 10 000-row page (docs/concepts/performance.md, "Initial load").
- * Malformed text (an unterminated quote, text after a closing quote) throws: a page is never read
- * half right. @internal
+ * Malformed text (an unterminated quote, text after a closing quote) throws, never a row read half
+ * right (a load read in slices may have committed the slices before it: its cursor moves only at
+ * the end, and its upserts can be done again). @internal
  */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = []

@@ -68,3 +68,30 @@ it('the API usage table counts every call the org received', async () => {
   expect(org.all('PushTopic')).toHaveLength(1)
   await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
 })
+
+it('counts one call per Bulk 2.0 result page, however the adapter slices it', async () => {
+  emulator = await SalesforceEmulator.start()
+  emulator.org.insert(
+    'Account',
+    Array.from({ length: 12_000 }, (_, i) => ({ Name: `Load ${i}` })),
+  )
+  const schema = `metering_bulk_${process.pid}`
+  connection = await createConnection({
+    salesforce: { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+    postgres: db().pool,
+    schema,
+  })
+  const org = emulator.org
+  engine = new SyncEngine({
+    connection,
+    mappings: [account],
+    sources: [],
+    apiBudget: { dailyCalls: 100_000 },
+  })
+  const before = org.api.used
+  await engine.install()
+  const report = await engine.syncOnce() // a Bulk 2.0 load: pages of 5 000, slices of 1 000
+  expect(report.pulls[0]?.inserted).toBe(12_000)
+  expect(await counted(schema)).toBe(org.api.used - before)
+  await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
+})
