@@ -123,6 +123,7 @@ export type {
   TokenProviderAuth,
 } from './salesforce/jsforce/jsforce-adapter-options.js'
 export { toSalesforceApiError } from './salesforce/jsforce/jsforce-error.js'
+export { continuesPage, continuingPage } from './salesforce/page-slice.js'
 export type {
   BulkIngestOperation,
   BulkIngestRequest,

@@ -187,7 +187,8 @@ export interface SalesforceAdapter {
    * Runs a Bulk 2.0 query job and yields its records a result page at a time (`pageSize` records
    * per page at most; an empty job yields nothing), paging the results itself. An adapter may hand
    * a page over in slices (the jsforce adapter converts and yields 1 000 records at a time, so a
-   * page's records are not all alive at once); no array spans two pages. Values have the
+   * page's records are not all alive at once); no array spans two pages, and every slice after a
+   * page's first is marked with `continuingPage()`, so the API meter counts one call per page. Values have the
    * same types as {@link query} gives (numbers, booleans, `null`), converted from CSV with the
    * object's describe; relationship columns such as `Owner.Name` become nested objects. Pages,
    * not records: a load of a million records makes a few hundred steps, not a million
