@@ -226,6 +226,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ),
     ],
   },
+  {
+    version: 15,
+    description:
+      'Archived entries indexed by when they settled: a backfill finds the pushes settled while it read',
+    statements: (schema) => [
+      // A BRIN index (block ranges): entries are archived in the order they settle, so the recent
+      // ones are the last blocks, and the index costs a settle next to nothing (a B-tree would
+      // take an entry per archived change). `UnsentChangeStore.waitingColumns` reads it.
+      format(
+        `CREATE INDEX IF NOT EXISTS _trigger_log_archive_idx_processed_at
+           ON %I._trigger_log_archive USING brin (processed_at)`,
+        schema,
+      ),
+    ],
+  },
 ]
 
 /** The version an up-to-date schema is at. */
