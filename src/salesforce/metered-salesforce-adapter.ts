@@ -1,5 +1,5 @@
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
-import { continuesPage } from './page-slice.js'
+import { continuesPage, extraPollsOf } from './page-slice.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
@@ -212,11 +212,11 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     options?: QueryOptions & { readonly includeDeleted?: boolean },
   ): AsyncIterable<readonly T[]> {
     // Create, poll and the first result page; then one call per page after it (a slice that
-    // continues a page is not one).
+    // continues a page is not one), and the job's further status polls with its first array.
     return this.paged(
       () => this.inner.bulkQuery<T>(soql, options),
       3,
-      (seen, slice) => (seen > 1 && !continuesPage(slice) ? 1 : 0),
+      (seen, slice) => extraPollsOf(slice) + (seen > 1 && !continuesPage(slice) ? 1 : 0),
     )
   }
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {

@@ -55,6 +55,7 @@ export class FaultInjector {
   private requestRules: (RequestFaultRule & { remaining: number })[] = []
   private recordRules: (RecordFaultRule & { remaining: number })[] = []
   private latency = 0
+  private bulkQueryPolls = 0
 
   /** Makes the next matching requests fail. */
   failRequests(rule: RequestFaultRule): void {
@@ -74,6 +75,19 @@ export class FaultInjector {
   /** The added latency, in ms. */
   get latencyMs(): number {
     return this.latency
+  }
+
+  /**
+   * Makes Bulk 2.0 query jobs created from now on answer `InProgress` to their first `polls`
+   * status requests, as a real org does while it runs a job.
+   */
+  slowBulkQueries(polls: number): void {
+    this.bulkQueryPolls = polls
+  }
+
+  /** Status requests a new Bulk 2.0 query job answers `InProgress` to. */
+  get bulkQueryPollsInProgress(): number {
+    return this.bulkQueryPolls
   }
 
   /** Consumes and returns the fault for a request, if one matches. */

@@ -69,7 +69,7 @@ it('the API usage table counts every call the org received', async () => {
   await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
 })
 
-it('counts one call per Bulk 2.0 result page, however the adapter slices it', async () => {
+it('counts one call per Bulk 2.0 result page however the adapter slices it, and every status poll', async () => {
   emulator = await SalesforceEmulator.start()
   emulator.org.insert(
     'Account',
@@ -90,6 +90,7 @@ it('counts one call per Bulk 2.0 result page, however the adapter slices it', as
   })
   const before = org.api.used
   await engine.install()
+  org.faults.slowBulkQueries(2) // the job answers InProgress twice: three status polls
   const report = await engine.syncOnce() // a Bulk 2.0 load: pages of 5 000, slices of 1 000
   expect(report.pulls[0]?.inserted).toBe(12_000)
   expect(await counted(schema)).toBe(org.api.used - before)
