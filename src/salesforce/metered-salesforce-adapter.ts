@@ -1,5 +1,5 @@
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
-import { continuesPage, extraPollsOf } from './page-slice.js'
+import { continuesPage } from './page-slice.js'
 import type {
   BulkIngestRequest,
   BulkIngestResult,
@@ -212,11 +212,18 @@ export class MeteredSalesforceAdapter implements SalesforceAdapter {
     options?: QueryOptions & { readonly includeDeleted?: boolean },
   ): AsyncIterable<readonly T[]> {
     // Create, poll and the first result page; then one call per page after it (a slice that
-    // continues a page is not one), and the job's further status polls with its first array.
+    // continues a page is not one), and each further status poll before it is made.
     return this.paged(
-      () => this.inner.bulkQuery<T>(soql, options),
+      () =>
+        this.inner.bulkQuery<T>(soql, {
+          ...options,
+          beforeExtraCall: async () => {
+            await options?.beforeExtraCall?.()
+            await this.spend(1)
+          },
+        }),
       3,
-      (seen, slice) => extraPollsOf(slice) + (seen > 1 && !continuesPage(slice) ? 1 : 0),
+      (seen, slice) => (seen > 1 && !continuesPage(slice) ? 1 : 0),
     )
   }
   subscribe(request: SubscribeRequest): Promise<StreamSubscription> {

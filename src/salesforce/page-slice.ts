@@ -17,23 +17,6 @@ export function continuingPage<T extends readonly unknown[]>(slice: T): T {
   return slice
 }
 
-/**
- * Marks the first array of a Bulk 2.0 query job with the status polls it took beyond the one a
- * query is charged up front: a real org answers `InProgress` for as long as the job runs, one
- * call each. @internal
- */
-export function afterPolls<T extends readonly unknown[]>(slice: T, extraPolls: number): T {
-  if (extraPolls > 0) Object.defineProperty(slice, EXTRA_POLLS, { value: extraPolls })
-  return slice
-}
-
-/** The status polls `slice` was marked with by {@link afterPolls}; 0 when none. @internal */
-export function extraPollsOf(slice: readonly unknown[]): number {
-  return (slice as { readonly [EXTRA_POLLS]?: number })[EXTRA_POLLS] ?? 0
-}
-
-const EXTRA_POLLS: unique symbol = Symbol.for('pgforce.extraPolls')
-
 /** Whether `slice` continues the result page of the array before it (see {@link continuingPage}). */
 export function continuesPage(slice: readonly unknown[]): boolean {
   return (slice as { readonly [CONTINUES_PAGE]?: boolean })[CONTINUES_PAGE] === true

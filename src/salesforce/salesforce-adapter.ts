@@ -21,6 +21,13 @@ export interface QueryOptions {
    * Bulk 2.0 without a separate `COUNT()` call; an adapter that does not call it costs that call.
    */
   readonly onTotalSize?: (totalSize: number) => void
+  /**
+   * Bulk 2.0 queries: awaited before each call beyond the three a query is charged up front
+   * (create, one status poll, the first result page) and one per further page: a job's status
+   * polls after the first, while Salesforce runs it. The engine's API meter counts each call
+   * there, and may refuse it (the daily budget) before it is made.
+   */
+  readonly beforeExtraCall?: () => Promise<void>
 }
 
 /** Options of `describe()`. */

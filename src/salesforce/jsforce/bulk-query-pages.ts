@@ -1,7 +1,7 @@
 import type { Connection } from 'jsforce'
 import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 import type { JsforceModules } from '../load-http-stack.js'
-import { afterPolls, continuingPage } from '../page-slice.js'
+import { continuingPage } from '../page-slice.js'
 import type { QueryOptions } from '../salesforce-adapter.js'
 import type { FieldDescribe, SObjectDescribe, SObjectRecord } from '../salesforce-types.js'
 import { parseCsvRows } from './parse-csv.js'
@@ -35,10 +35,10 @@ export async function* bulkQueryPages(
     body: JSON.stringify({ operation: options.includeDeleted ? 'queryAll' : 'query', query: soql }),
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
   })
-  let polls = 0
-  for (;;) {
+  for (let polls = 0; ; polls += 1) {
     options.signal?.throwIfAborted()
-    polls += 1
+    // The first poll is charged with the query; the meter counts (or refuses) each one after it.
+    if (polls > 0) await options.beforeExtraCall?.()
     const info = await conn.request<JobInfo>({ method: 'GET', url: `${base}/${job.id}` })
     if (info.state === 'JobComplete') break
     if (info.state === 'Failed' || info.state === 'Aborted') {
@@ -76,11 +76,9 @@ export async function* bulkQueryPages(
         records.push(toRecord(cells))
       })
       if (records.length === 0) continue
-      // Slices after a page's first cost no API call (the meter counts pages, page-slice.ts); the
-      // job's first carries the status polls beyond the one a query is charged up front.
-      yield first ? afterPolls(records, polls - 1) : continuingPage(records)
+      // Slices after a page's first cost no API call (the meter counts pages, page-slice.ts).
+      yield first ? records : continuingPage(records)
       first = false
-      polls = 1
     }
   }
 }

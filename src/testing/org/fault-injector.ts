@@ -129,11 +129,12 @@ export class FaultInjector {
     }
   }
 
-  /** Removes every pending fault and the latency. */
+  /** Removes every pending fault, the latency and slow Bulk 2.0 query jobs. */
   clear(): void {
     this.requestRules = []
     this.recordRules = []
     this.latency = 0
+    this.bulkQueryPolls = 0
   }
 }
 
