@@ -11,7 +11,7 @@ import { fieldValue } from './record-field.js'
  * caller's engine transaction (not captured): the backfill of columns a mapping gained
  * (docs/guides/mappings.md, "When Salesforce changes"). Other columns, `_hc_lastop` and
  * `systemmodstamp` are left as they are; so is a column the row has a change to waiting in
- * `_trigger_log` (the push sends the app's value), or one a push sent and settled since `readFrom`
+ * `_trigger_log` (the push sends the app's value), or one a push sent and settled since `readFromMs`
  * (the database's clock before `records` were read: Salesforce may have answered with the value
  * before that push, and the row holds the pushed one). Records without a row are skipped: a backfill
  * never inserts. A value Postgres refuses fails the statement, for the caller (`PageApplier`) to
@@ -23,7 +23,7 @@ export async function applyBackfill(
   plan: MappingSchema,
   columns: readonly ColumnSpec[],
   records: readonly SObjectRecord[],
-  readFrom: string,
+  readFromMs: number,
 ): Promise<ApplyCounts> {
   const live = records.filter((r): r is SObjectRecord & { Id: string } => typeof r.Id === 'string')
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
@@ -48,7 +48,7 @@ export async function applyBackfill(
           table,
           sfids,
           columns.map((c) => c.column),
-          readFrom,
+          readFromMs,
         )
       : new Map<string, Set<string>>()
   const parameters: unknown[] = [sfids]

@@ -54,9 +54,13 @@ export async function backfillColumns(
   options.onStarted({ total, columns: columns.map((c) => c.column) })
   let done = 0
   // Taken before each read of Salesforce: a push settled after it may postdate what was read.
-  const apply = async (records: SObjectRecord[], lastId: string | undefined, readFrom: string) => {
+  const apply = async (
+    records: SObjectRecord[],
+    lastId: string | undefined,
+    readFromMs: number,
+  ) => {
     const outcome = await store.transaction(async (tx) => {
-      const applied = await options.pages.backfill(tx, records, columns, readFrom)
+      const applied = await options.pages.backfill(tx, records, columns, readFromMs)
       if (lastId) await tx.backfills.progress(table, pending.columns, lastId)
       return applied
     })
@@ -67,7 +71,7 @@ export async function backfillColumns(
     options.onProgress({ mapping: plan.object, done, total })
   }
   if (bulk) {
-    const readFrom = await store.unsentChanges.clock()
+    const readFromMs = await store.cursors.databaseNowMs()
     const pages = options.salesforce.bulkQuery(backfillSoql(plan, columns), {
       includeDeleted: true,
       pageSize: options.pageSize,
@@ -75,14 +79,14 @@ export async function backfillColumns(
     })
     for await (const batch of inBatches(pages, options.batchSize)) {
       options.signal.throwIfAborted()
-      await apply(batch, undefined, readFrom)
+      await apply(batch, undefined, readFromMs)
     }
   } else {
     let after = pending.after
     for (;;) {
       options.signal.throwIfAborted()
       const page: SObjectRecord[] = []
-      const readFrom = await store.unsentChanges.clock()
+      const readFromMs = await store.cursors.databaseNowMs()
       for await (const record of options.salesforce.queryAll(
         backfillSoql(plan, columns, after, PULL_PAGE_SIZE),
       ))
@@ -90,7 +94,7 @@ export async function backfillColumns(
       const last = page.at(-1)
       if (!last) break
       after = String(last.Id)
-      await apply(page, after, readFrom)
+      await apply(page, after, readFromMs)
       if (page.length < PULL_PAGE_SIZE) break
     }
   }

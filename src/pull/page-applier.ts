@@ -155,17 +155,17 @@ export class PageApplier {
   /**
    * Loads `columns` of the rows of `records` in the caller's transaction (a backfill of columns
    * added to the mapping, see {@link applyBackfill}): only those columns are written. A record
-   * Postgres refuses fails alone, as in {@link apply}, and is read again whole later. `readFrom`
-   * is the database's clock before `records` were read (`UnsentChangeStore.clock`).
+   * Postgres refuses fails alone, as in {@link apply}, and is read again whole later. `readFromMs`
+   * is the database's clock before `records` were read (`CursorStore.databaseNowMs`).
    */
   async backfill(
     tx: StoreTransaction,
     records: readonly SObjectRecord[],
     columns: readonly ColumnSpec[],
-    readFrom: string,
+    readFromMs: number,
   ): Promise<PageOutcome> {
     const { counts, refused } = await this.isolate(tx, records, (batch) =>
-      applyBackfill(tx, this.plan, columns, batch, readFrom),
+      applyBackfill(tx, this.plan, columns, batch, readFromMs),
     )
     const failed = await tx.pullFailures.record(
       this.plan.mapping.table,

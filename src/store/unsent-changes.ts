@@ -146,39 +146,19 @@ export class UnsentChangeStore {
   }
 
   /**
-   * The database's clock (`now()`, ISO 8601 in UTC to the microsecond): taken before a backfill
-   * reads Salesforce, so that {@link waitingColumns} can tell the pushes settled after that read
-   * began.
-   */
-  async clock(): Promise<string> {
-    const { rows } = await this.db.query<{ now: string }>(
-      `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now`,
-    )
-    return rows[0]?.now as string
-  }
-
-  /**
    * Of `columns`, those each row of `sfids` has a change waiting to be sent for (NEW, PENDING or
-   * FAILED entries that set them), by sfid: a load of those columns leaves them as they are. With
-   * `settledSince` (the {@link clock} before the load read Salesforce), also those a push sent
-   * and settled since then: the record read may predate that push, whose value the row holds.
+   * FAILED entries that set them), by sfid: a load of those columns leaves them as they are. Also
+   * those a push sent and settled since `settledSinceMs` (the database's clock before the load
+   * read Salesforce, `CursorStore.databaseNowMs()`): the record read may predate that push, whose
+   * value the row holds.
    */
   async waitingColumns(
     table: string,
     sfids: readonly string[],
     columns: readonly string[],
-    settledSince?: string,
+    settledSinceMs: number,
   ): Promise<Map<string, Set<string>>> {
     if (sfids.length === 0 || columns.length === 0) return new Map()
-    const settled =
-      settledSince === undefined
-        ? ''
-        : `UNION ALL
-           SELECT r.sfid, a."values" FROM %1$I.%2$I AS r
-           JOIN %1$I._trigger_log_archive AS a ON a.record_id = r.id AND a.table_name = $1
-            AND a.state IN ('SUCCESS', 'MERGED', 'REQUEUED') AND a.action IN ('INSERT', 'UPDATE')
-            AND a.processed_at >= $4::timestamptz
-           WHERE r.sfid = ANY($2::varchar[])`
     const { rows } = await this.db.query<{ sfid: string; columns: string[] }>(
       format(
         `SELECT e.sfid, array_agg(DISTINCT k) AS columns
@@ -187,7 +167,12 @@ export class UnsentChangeStore {
            JOIN %1$I._trigger_log AS l ON l.record_id = r.id AND l.table_name = $1
             AND l.state IN ('NEW', 'PENDING', 'FAILED', 'REQUEUE') AND l.action IN ('INSERT', 'UPDATE')
            WHERE r.sfid = ANY($2::varchar[])
-           ${settled}
+           UNION ALL
+           SELECT r.sfid, a."values" FROM %1$I.%2$I AS r
+           JOIN %1$I._trigger_log_archive AS a ON a.record_id = r.id AND a.table_name = $1
+            AND a.state IN ('SUCCESS', 'MERGED', 'REQUEUED') AND a.action IN ('INSERT', 'UPDATE')
+            AND a.processed_at >= to_timestamp($4::float8 / 1000)
+           WHERE r.sfid = ANY($2::varchar[])
          ) AS e
          CROSS JOIN LATERAL unnest(akeys(coalesce(e."values", '')::hstore)) AS k
          WHERE k = ANY($3::text[])
@@ -195,7 +180,7 @@ export class UnsentChangeStore {
         this.schema,
         table,
       ),
-      settledSince === undefined ? [table, sfids, columns] : [table, sfids, columns, settledSince],
+      [table, sfids, columns, settledSinceMs],
     )
     return new Map(rows.map((r) => [r.sfid, new Set(r.columns)]))
   }
