@@ -70,8 +70,15 @@ describe('Postgres connections terminated under load', () => {
     }
     expect(killed.length).toBeGreaterThan(1)
     await expectConverged(r, 40_000)
-    const loads = r.seen('load:progress').map((e) => e.detail)
-    expect(loads.at(-1)).toMatch(/^(\d+)\/\1$/) // the last load ran to its end
+    // The rows can converge a moment before the engine reports the batch that wrote them (its
+    // commit is visible in Postgres before the engine hears back): wait for the report.
+    const lastLoad = () =>
+      r
+        .seen('load:progress')
+        .map((e) => e.detail)
+        .at(-1)
+    await waitFor(() => /^(\d+)\/\1$/.test(String(lastLoad())), 10_000, 'the load to end')
+    expect(lastLoad()).toMatch(/^(\d+)\/\1$/) // the last load ran to its end
   }, 60_000)
 
   it("during a pull's apply: the pull fails, is retried, and applies the change", async () => {
