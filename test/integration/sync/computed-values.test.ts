@@ -177,8 +177,14 @@ describe('values Salesforce computes after a push', () => {
     pusher.on('push:completed', (report) => {
       pushes += report.succeeded
     })
+    // The leader's startup push, which finds nothing, must be over before the insert: else it
+    // can be the one that claims the row (seen in CI with the cores busy).
+    let leaderPushes = 0
+    leader.on('push:completed', () => {
+      leaderPushes += 1
+    })
     await leader.start()
-    await waitFor(() => led.completed >= 1, 10_000, 'the leader to pull')
+    await waitFor(() => led.completed >= 1 && leaderPushes >= 1, 10_000, 'the leader to start up')
     await pusher.start()
     await sql(`INSERT INTO $schema.account (name, external_id__c) VALUES ('Acme', 'A-1')`)
     await waitFor(
