@@ -200,13 +200,23 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
     const adapter = this
     return {
       async *[Symbol.asyncIterator]() {
+        // The calls a client makes of a Bulk 2.0 query job, each counted by the org as over HTTP:
+        // create, a status poll (more while `org.faults.slowBulkQueries` keeps the job running,
+        // each announced through `beforeExtraCall` first), and one per result page (one even
+        // when there are no results).
         const result = await adapter.call('POST', '/jobs/query', () =>
           adapter.org.query(soql, { includeDeleted: options.includeDeleted }),
         )
-        const size = options.pageSize ?? 10_000
-        for (let start = 0; start < result.records.length; start += size) {
+        for (let poll = 0; poll <= adapter.org.faults.bulkQueryPollsInProgress; poll += 1) {
           options.signal?.throwIfAborted()
-          if (start > 0) await adapter.call('GET', '/jobs/query/results', () => undefined)
+          if (poll > 0) await options.beforeExtraCall?.()
+          await adapter.call('GET', '/jobs/query/status', () => undefined)
+        }
+        const size = options.pageSize ?? 10_000
+        for (let start = 0; start === 0 || start < result.records.length; start += size) {
+          options.signal?.throwIfAborted()
+          await adapter.call('GET', '/jobs/query/results', () => undefined)
+          if (start >= result.records.length) break
           yield result.records
             .slice(start, start + size)
             .map((record) => withoutAttributes(record) as T)

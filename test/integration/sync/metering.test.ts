@@ -5,6 +5,8 @@ import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { SalesforceStreamingSource } from '../../../src/sources/salesforce-streaming-source.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/index.js'
+import { InMemorySalesforceAdapter } from '../../../src/testing/in-memory-salesforce-adapter.js'
+import { InMemoryOrg } from '../../../src/testing/org/in-memory-org.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 
@@ -92,6 +94,33 @@ it('counts one call per Bulk 2.0 result page however the adapter slices it, and 
   await engine.install()
   org.faults.slowBulkQueries(2) // the job answers InProgress twice: three status polls
   const report = await engine.syncOnce() // a Bulk 2.0 load: pages of 5 000, slices of 1 000
+  expect(report.pulls[0]?.inserted).toBe(12_000)
+  expect(await counted(schema)).toBe(org.api.used - before)
+  await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
+})
+
+it("counts what the in-memory adapter's org counts for a Bulk 2.0 load and its status polls", async () => {
+  const org = new InMemoryOrg()
+  org.insert(
+    'Account',
+    Array.from({ length: 12_000 }, (_, i) => ({ Name: `Load ${i}` })),
+  )
+  const schema = `metering_memory_${process.pid}`
+  connection = await createConnection({
+    salesforce: new InMemorySalesforceAdapter(org),
+    postgres: db().pool,
+    schema,
+  })
+  engine = new SyncEngine({
+    connection,
+    mappings: [account],
+    sources: [],
+    apiBudget: { dailyCalls: 100_000 },
+  })
+  const before = org.api.used
+  await engine.install()
+  org.faults.slowBulkQueries(2)
+  const report = await engine.syncOnce() // a Bulk 2.0 load, as over HTTP
   expect(report.pulls[0]?.inserted).toBe(12_000)
   expect(await counted(schema)).toBe(org.api.used - before)
   await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
