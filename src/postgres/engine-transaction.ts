@@ -1,6 +1,16 @@
 import type { PgClientLike, PgPoolLike } from './pg-pool-like.js'
 import { toPostgresError } from './postgres-errors.js'
 
+/** Options of {@link withEngineTransaction}. @internal */
+export interface EngineTransactionOptions {
+  /**
+   * A savepoint taken in the round trip that opens the transaction (a constant name of lower-case
+   * letters): the first thing `work` does under a savepoint of that name saves a round trip, and
+   * its commit releases it (`PageApplier`, docs/concepts/performance.md, "Initial load").
+   */
+  readonly savepoint?: string
+}
+
 /**
  * Runs `work` in one transaction marked as the engine's own (`SET LOCAL xmlbinary = 'hex'`), so
  * the capture triggers skip its writes and nothing it applies is sent back to Salesforce. Data and
@@ -12,12 +22,18 @@ import { toPostgresError } from './postgres-errors.js'
 export async function withEngineTransaction<T>(
   pool: PgPoolLike,
   work: (client: PgClientLike) => Promise<T>,
+  options: EngineTransactionOptions = {},
 ): Promise<T> {
+  const { savepoint } = options
+  if (savepoint !== undefined && !/^[a-z_]+$/.test(savepoint))
+    throw new TypeError(`not a savepoint name: ${savepoint}`)
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    // One round trip: a simple-protocol query may hold both statements.
-    await client.query(`BEGIN; SET LOCAL xmlbinary = 'hex'`)
+    // One round trip: a simple-protocol query may hold all three statements.
+    await client.query(
+      `BEGIN; SET LOCAL xmlbinary = 'hex'${savepoint ? `; SAVEPOINT ${savepoint}` : ''}`,
+    )
     const result = await work(client)
     await client.query('COMMIT')
     return result

@@ -5,7 +5,7 @@ import type { PullCursor } from '../store/cursors.js'
 import type { SyncStore } from '../store/sync-store.js'
 import { idBoundaries, idRangeConditions } from './id-ranges.js'
 import { inBatches } from './in-batches.js'
-import type { PageApplier, PullCounts } from './page-applier.js'
+import { PAGE_SAVEPOINT, type PageApplier, type PullCounts } from './page-applier.js'
 import { selectFields } from './pull-soql.js'
 import { readAhead } from './read-ahead.js'
 import { stampOf } from './record-field.js'
@@ -101,28 +101,31 @@ export async function bulkLoad(
   const reloadId = options.reload ? await store.seenRecords.begin(table) : undefined
   const flush = async (batch: SObjectRecord[], last: boolean) => {
     options.signal.throwIfAborted() // stopping: batches applied so far stay, the cursor does not move
-    const outcome = await store.transaction(async (tx) => {
-      const applied = await options.pages.apply(tx, batch)
-      if (reloadId !== undefined)
-        await tx.seenRecords.add(
-          table,
-          reloadId,
-          batch.map((r) => String(r.Id)),
-        )
-      if (last) {
-        if (reloadId !== undefined) {
-          const cutoff = newest?.systemModstamp ?? new Date().toISOString()
-          counts.deleted += await tx.seenRecords.removeUnseen(
+    const outcome = await store.transaction(
+      async (tx) => {
+        const applied = await options.pages.apply(tx, batch)
+        if (reloadId !== undefined)
+          await tx.seenRecords.add(
             table,
             reloadId,
-            plan.mapping.deleteMode,
-            cutoff,
+            batch.map((r) => String(r.Id)),
           )
+        if (last) {
+          if (reloadId !== undefined) {
+            const cutoff = newest?.systemModstamp ?? new Date().toISOString()
+            counts.deleted += await tx.seenRecords.removeUnseen(
+              table,
+              reloadId,
+              plan.mapping.deleteMode,
+              cutoff,
+            )
+          }
+          if (newest) await tx.cursors.writePull(table, notAfter(newest, before))
         }
-        if (newest) await tx.cursors.writePull(table, notAfter(newest, before))
-      }
-      return applied
-    })
+        return applied
+      },
+      batch.length > 0 ? { savepoint: PAGE_SAVEPOINT } : {},
+    )
     options.pages.committed(outcome)
     counts.inserted += outcome.counts.inserted
     counts.updated += outcome.counts.updated

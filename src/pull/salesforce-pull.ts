@@ -9,7 +9,7 @@ import type { SyncStore } from '../store/sync-store.js'
 import { backfillColumns } from './backfill-columns.js'
 import { bulkLoad } from './bulk-load.js'
 import { applyHardDeletes } from './hard-deletes.js'
-import { PageApplier, type PullCounts } from './page-applier.js'
+import { PAGE_SAVEPOINT, PageApplier, type PullCounts } from './page-applier.js'
 import type { PullEvents } from './pull-events.js'
 import type { PullReport } from './pull-report.js'
 import { byIdSoql, countSoql, keysetSoql, PULL_PAGE_SIZE } from './pull-soql.js'
@@ -404,12 +404,15 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     requested?: readonly string[],
     replayIds?: StreamPositions,
   ): Promise<PullCounts> {
-    const outcome = await this.store.transaction(async (tx) => {
-      const applied = await pages.apply(tx, records, requested)
-      if (cursor) await tx.cursors.writePull(pages.table, cursor)
-      if (replayIds) await writePositions(tx.cursors, pages.table, replayIds)
-      return applied
-    })
+    const outcome = await this.store.transaction(
+      async (tx) => {
+        const applied = await pages.apply(tx, records, requested)
+        if (cursor) await tx.cursors.writePull(pages.table, cursor)
+        if (replayIds) await writePositions(tx.cursors, pages.table, replayIds)
+        return applied
+      },
+      records.length > 0 ? { savepoint: PAGE_SAVEPOINT } : {},
+    )
     pages.committed(outcome)
     return { ...outcome.counts, failed: outcome.failed.length }
   }

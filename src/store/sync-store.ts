@@ -1,5 +1,8 @@
 import type { MappingSchema } from '../mappings/mapping-schema.js'
-import { withEngineTransaction } from '../postgres/engine-transaction.js'
+import {
+  type EngineTransactionOptions,
+  withEngineTransaction,
+} from '../postgres/engine-transaction.js'
 import type { RecordedMapping } from '../postgres/install/drift-installer.js'
 import type { PgClientLike, PgPoolLike } from '../postgres/pg-pool-like.js'
 import { ApiUsageStore } from './api-usage.js'
@@ -55,10 +58,24 @@ export class StoreModules {
 export class StoreTransaction extends StoreModules {
   /** The transaction's connection, for statements on the mapped tables themselves. */
   readonly client: PgClientLike
+  /** The savepoint the transaction was opened with, until someone takes it. */
+  private openSavepoint: string | undefined
 
-  constructor(client: PgClientLike, schema: string) {
+  constructor(client: PgClientLike, schema: string, openSavepoint?: string) {
     super(client, schema)
     this.client = client
+    this.openSavepoint = openSavepoint
+  }
+
+  /**
+   * Whether the transaction was opened with savepoint `name` (`SyncStore.transaction`'s
+   * `savepoint`) and nobody took it yet: the caller then works under it without taking one, and
+   * leaves it to the commit (a failure rolls back to it, as to its own).
+   */
+  takeOpenSavepoint(name: string): boolean {
+    if (this.openSavepoint !== name) return false
+    this.openSavepoint = undefined
+    return true
   }
 
   /**
@@ -144,11 +161,17 @@ export class SyncStore extends StoreModules {
 
   /**
    * Runs `work` in one engine transaction (`SET LOCAL xmlbinary = 'hex'`: its writes are not
-   * captured), with the store bound to it.
+   * captured), with the store bound to it; `savepoint` is taken as it opens (see
+   * {@link StoreTransaction.takeOpenSavepoint}).
    */
-  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    return withEngineTransaction(this.pool, (client) =>
-      work(new StoreTransaction(client, this.schema)),
+  transaction<T>(
+    work: (tx: StoreTransaction) => Promise<T>,
+    options: EngineTransactionOptions = {},
+  ): Promise<T> {
+    return withEngineTransaction(
+      this.pool,
+      (client) => work(new StoreTransaction(client, this.schema, options.savepoint)),
+      options,
     )
   }
 }

@@ -1,0 +1,66 @@
+import { afterEach, expect, it } from 'vitest'
+import type { Connection } from '../../../src/connection/connection.js'
+import { createConnection } from '../../../src/connection/create-connection.js'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import type { PgClientLike, PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
+import { InMemorySalesforceAdapter } from '../../../src/testing/in-memory-salesforce-adapter.js'
+import { InMemoryOrg } from '../../../src/testing/org/in-memory-org.js'
+import { useTestDatabase } from '../../support/test-database.js'
+
+// A page (or a Bulk 2.0 batch) is applied in three round trips: the transaction opens with the
+// savepoint it is applied under, the upsert, the commit (docs/concepts/performance.md). A record
+// Postgres refuses still fails alone (values-from-salesforce.test.ts).
+const db = useTestDatabase()
+let connection: Connection | undefined
+afterEach(async () => {
+  await connection?.close()
+})
+
+/** `pool`, recording the text of every statement its clients run. */
+function recording(pool: PgPoolLike, statements: string[]): PgPoolLike {
+  return {
+    query: (text: string, values?: readonly unknown[]) => pool.query(text, values),
+    end: async () => {},
+    connect: async () => {
+      const client = await pool.connect()
+      const query = (text: unknown, values?: readonly unknown[]) => {
+        statements.push(typeof text === 'string' ? text : String((text as { text: string }).text))
+        return typeof text === 'string' ? client.query(text, values) : client.query(text as never)
+      }
+      return { query, release: (error?: Error | boolean) => client.release(error) } as PgClientLike
+    },
+  } as PgPoolLike
+}
+
+it.each([
+  ['Bulk 2.0 batches', 12_000, 24],
+  ['REST pages', 6_000, 3],
+])('applies %s in three round trips each', async (_, records, transactions) => {
+  const org = new InMemoryOrg()
+  org.insert(
+    'Account',
+    Array.from({ length: records }, (_, i) => ({ Name: `Load ${i}` })),
+  )
+  const statements: string[] = []
+  const schema = `round_trips_${process.pid}_${records}`
+  connection = await createConnection({
+    salesforce: new InMemorySalesforceAdapter(org),
+    postgres: recording(db().pool, statements),
+    schema,
+  })
+  const engine = new SyncEngine({
+    connection,
+    mappings: [defineMapping({ object: 'Account', fields: ['Name'] })],
+    sources: [],
+  })
+  await engine.install()
+  statements.length = 0
+  const report = await engine.syncOnce()
+  expect(report.pulls[0]?.inserted).toBe(records)
+  const opened = statements.filter((s) => s.includes('SAVEPOINT pgforce_page'))
+  expect(opened).toHaveLength(transactions)
+  expect(opened.every((s) => s.startsWith('BEGIN'))).toBe(true)
+  expect(statements.filter((s) => s.includes('RELEASE SAVEPOINT'))).toEqual([])
+  await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
+})
