@@ -53,6 +53,8 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
   private readonly refreshable: boolean
   private token: string
   private closed = false
+  /** Bulk 2.0 query jobs made so far (their ids, as the emulator numbers them). */
+  private jobs = 0
   private readonly subscriptions = new Set<StreamSubscription>()
 
   constructor(org: InMemoryOrg, options: InMemorySalesforceAdapterOptions = {}) {
@@ -200,22 +202,26 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
     const adapter = this
     return {
       async *[Symbol.asyncIterator]() {
-        // The calls a client makes of a Bulk 2.0 query job, each counted by the org as over HTTP:
-        // create, a status poll (more while `org.faults.slowBulkQueries` keeps the job running,
-        // each announced through `beforeExtraCall` first), and one per result page (one even
-        // when there are no results).
-        const result = await adapter.call('POST', '/jobs/query', () =>
-          adapter.org.query(soql, { includeDeleted: options.includeDeleted }),
-        )
-        for (let poll = 0; poll <= adapter.org.faults.bulkQueryPollsInProgress; poll += 1) {
+        // The calls a client makes of a Bulk 2.0 query job, on the emulator's paths and each
+        // counted by the org as over HTTP: create, a status poll (more while the job runs:
+        // `org.faults.slowBulkQueries` as it was when the job was created, each poll after the
+        // first announced through `beforeExtraCall`), one per result page (one even when there
+        // are no results; pages of 50 000 records unless `pageSize` says otherwise).
+        let polls = 0
+        const job = `750${String((adapter.jobs += 1)).padStart(12, '0')}AAA`
+        const result = await adapter.call('POST', '/jobs/query', () => {
+          polls = adapter.org.faults.bulkQueryPollsInProgress
+          return adapter.org.query(soql, { includeDeleted: options.includeDeleted })
+        })
+        for (let poll = 0; poll <= polls; poll += 1) {
           options.signal?.throwIfAborted()
           if (poll > 0) await options.beforeExtraCall?.()
-          await adapter.call('GET', '/jobs/query/status', () => undefined)
+          await adapter.call('GET', `/jobs/query/${job}`, () => undefined)
         }
-        const size = options.pageSize ?? 10_000
+        const size = options.pageSize ?? 50_000
         for (let start = 0; start === 0 || start < result.records.length; start += size) {
           options.signal?.throwIfAborted()
-          await adapter.call('GET', '/jobs/query/results', () => undefined)
+          await adapter.call('GET', `/jobs/query/${job}/results`, () => undefined)
           if (start >= result.records.length) break
           yield result.records
             .slice(start, start + size)
