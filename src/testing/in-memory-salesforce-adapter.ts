@@ -208,7 +208,8 @@ export class InMemorySalesforceAdapter implements SalesforceAdapter {
         // first announced through `beforeExtraCall`), one per result page (one even when there
         // are no results; pages of 50 000 records unless `pageSize` says otherwise).
         let polls = 0
-        const job = `750${String((adapter.jobs += 1)).padStart(12, '0')}AAA`
+        adapter.jobs += 1
+        const job = `750${String(adapter.jobs).padStart(12, '0')}AAA`
         const result = await adapter.call('POST', '/jobs/query', () => {
           polls = adapter.org.faults.bulkQueryPollsInProgress
           return adapter.org.query(soql, { includeDeleted: options.includeDeleted })
