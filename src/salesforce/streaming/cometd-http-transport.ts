@@ -68,11 +68,16 @@ export class CometdHttpTransport implements BayeuxTransport {
     const undici = this.undici
     const url = this.url()
     const controller = new AbortController()
-    const timeout = new SalesforceApiError(
-      `The Streaming API did not answer within ${request.timeoutMs} ms`,
-      { errorCode: 'ETIMEDOUT', retryable: true },
-    )
-    const timer = setTimeout(() => controller.abort(timeout), request.timeoutMs)
+    // Made when the timer fires, not per request: a long poll returns with every event batch, and
+    // an error captures its stack when it is made.
+    let timeout: SalesforceApiError | undefined
+    const timer = setTimeout(() => {
+      timeout = new SalesforceApiError(
+        `The Streaming API did not answer within ${request.timeoutMs} ms`,
+        { errorCode: 'ETIMEDOUT', retryable: true },
+      )
+      controller.abort(timeout)
+    }, request.timeoutMs)
     timer.unref()
     const abort = () => controller.abort(request.signal?.reason)
     request.signal?.addEventListener('abort', abort, { once: true })
@@ -98,7 +103,7 @@ export class CometdHttpTransport implements BayeuxTransport {
       const body = (await response.json()) as BayeuxMessage | BayeuxMessage[]
       return Array.isArray(body) ? body : [body]
     } catch (error) {
-      if (controller.signal.aborted && controller.signal.reason === timeout) throw timeout
+      if (timeout && controller.signal.reason === timeout) throw timeout
       throw toSalesforceApiError(error, `Streaming API request to ${url} failed`)
     } finally {
       clearTimeout(timer)
