@@ -71,46 +71,20 @@ it('the API usage table counts every call the org received', async () => {
   await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
 })
 
-it('counts one call per Bulk 2.0 result page however the adapter slices it, and every status poll', async () => {
-  emulator = await SalesforceEmulator.start()
-  emulator.org.insert(
-    'Account',
-    Array.from({ length: 12_000 }, (_, i) => ({ Name: `Load ${i}` })),
-  )
-  const schema = `metering_bulk_${process.pid}`
-  connection = await createConnection({
-    salesforce: { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
-    postgres: db().pool,
-    schema,
-  })
-  const org = emulator.org
-  engine = new SyncEngine({
-    connection,
-    mappings: [account],
-    sources: [],
-    apiBudget: { dailyCalls: 100_000 },
-  })
-  const before = org.api.used
-  await engine.install()
-  org.faults.slowBulkQueries(2) // the job answers InProgress twice: three status polls
-  const report = await engine.syncOnce() // a Bulk 2.0 load: pages of 5 000, slices of 1 000
-  expect(report.pulls[0]?.inserted).toBe(12_000)
-  expect(await counted(schema)).toBe(org.api.used - before)
-  await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
-})
-
-it("counts what the in-memory adapter's org counts for a Bulk 2.0 load and its status polls", async () => {
-  const org = new InMemoryOrg()
+/**
+ * A Bulk 2.0 load of 12 000 records (pages of 5 000, slices of 1 000), its job answering InProgress
+ * twice (three status polls), through `salesforce`: the usage table counts what the org counted.
+ */
+async function loadAndCompare(
+  org: InMemoryOrg,
+  salesforce: Parameters<typeof createConnection>[0]['salesforce'],
+  schema: string,
+): Promise<void> {
   org.insert(
     'Account',
     Array.from({ length: 12_000 }, (_, i) => ({ Name: `Load ${i}` })),
   )
-  const schema = `metering_memory_${process.pid}`
-  connection = await createConnection({
-    salesforce: new InMemorySalesforceAdapter(org),
-    postgres: db().pool,
-    schema,
-  })
+  connection = await createConnection({ salesforce, postgres: db().pool, schema })
   engine = new SyncEngine({
     connection,
     mappings: [account],
@@ -120,8 +94,22 @@ it("counts what the in-memory adapter's org counts for a Bulk 2.0 load and its s
   const before = org.api.used
   await engine.install()
   org.faults.slowBulkQueries(2)
-  const report = await engine.syncOnce() // a Bulk 2.0 load, as over HTTP
+  const report = await engine.syncOnce()
   expect(report.pulls[0]?.inserted).toBe(12_000)
   expect(await counted(schema)).toBe(org.api.used - before)
   await db().pool.query(`DROP SCHEMA "${schema}" CASCADE`)
+}
+
+it('counts one call per Bulk 2.0 result page however the adapter slices it, and every status poll', async () => {
+  emulator = await SalesforceEmulator.start()
+  await loadAndCompare(
+    emulator.org,
+    { instanceUrl: emulator.instanceUrl, accessToken: emulator.accessToken },
+    `metering_bulk_${process.pid}`,
+  )
+})
+
+it("counts what the in-memory adapter's org counts for a Bulk 2.0 load and its status polls", async () => {
+  const org = new InMemoryOrg()
+  await loadAndCompare(org, new InMemorySalesforceAdapter(org), `metering_memory_${process.pid}`)
 })
