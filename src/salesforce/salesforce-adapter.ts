@@ -22,10 +22,10 @@ export interface QueryOptions {
    */
   readonly onTotalSize?: (totalSize: number) => void
   /**
-   * Bulk 2.0 queries: awaited before each call beyond the three a query is charged up front
-   * (create, one status poll, the first result page) and one per further page: a job's status
-   * polls after the first, while Salesforce runs it. The engine's API meter counts each call
-   * there, and may refuse it (the daily budget) before it is made.
+   * Bulk 2.0 queries: awaited before each status poll after the first, made while Salesforce
+   * still runs the job. The meter charges a query three calls up front (create, one poll, the
+   * first result page) and one per further page; each further poll it counts here, and may refuse
+   * (the daily budget) before it is made.
    */
   readonly beforeExtraCall?: () => Promise<void>
 }
@@ -195,11 +195,11 @@ export interface SalesforceAdapter {
    * per page at most; an empty job yields nothing), paging the results itself. An adapter may hand
    * a page over in slices (the jsforce adapter converts and yields 1 000 records at a time, so a
    * page's records are not all alive at once); no array spans two pages, and every slice after a
-   * page's first is marked with `continuingPage()`, so the API meter counts one call per page. Values have the
-   * same types as {@link query} gives (numbers, booleans, `null`), converted from CSV with the
-   * object's describe; relationship columns such as `Owner.Name` become nested objects. Pages,
-   * not records: a load of a million records makes a few hundred steps, not a million
-   * (docs/concepts/performance.md, "Memory").
+   * page's first is marked with `continuingPage()`, so the API meter counts one call per page.
+   * Values have the same types as {@link query} gives (numbers, booleans, `null`), converted
+   * from CSV with the object's describe; relationship columns such as `Owner.Name` become nested
+   * objects. Pages, not records: a load of a million records makes a few hundred steps, not a
+   * million (docs/concepts/performance.md, "Memory").
    */
   bulkQuery<T extends SObjectRecord = SObjectRecord>(
     soql: string,

@@ -3,10 +3,10 @@ import type { Connection } from '../../../src/connection/connection.js'
 import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
-import type { PgClientLike, PgPoolLike } from '../../../src/postgres/pg-pool-like.js'
 import { InMemorySalesforceAdapter } from '../../../src/testing/in-memory-salesforce-adapter.js'
 import { InMemoryOrg } from '../../../src/testing/org/in-memory-org.js'
 import { useTestDatabase } from '../../support/test-database.js'
+import { watchedConnection } from '../../support/watched-pool.js'
 
 // A page (or a Bulk 2.0 batch) is applied under a savepoint taken in the round trip that opens
 // its transaction, and released by its commit: two round trips fewer a page
@@ -17,22 +17,6 @@ let connection: Connection | undefined
 afterEach(async () => {
   await connection?.close()
 })
-
-/** `pool`, recording the text of every statement its clients run. */
-function recording(pool: PgPoolLike, statements: string[]): PgPoolLike {
-  return {
-    query: (text: string, values?: readonly unknown[]) => pool.query(text, values),
-    end: async () => {},
-    connect: async () => {
-      const client = await pool.connect()
-      const query = (text: unknown, values?: readonly unknown[]) => {
-        statements.push(typeof text === 'string' ? text : String((text as { text: string }).text))
-        return typeof text === 'string' ? client.query(text, values) : client.query(text as never)
-      }
-      return { query, release: (error?: Error | boolean) => client.release(error) } as PgClientLike
-    },
-  } as PgPoolLike
-}
 
 /** The statements of each transaction that applied a page (opened with the page savepoint). */
 function pageTransactions(statements: readonly string[]): string[][] {
@@ -66,11 +50,11 @@ it.each([
     const schema = `round_trips_${process.pid}_${records}`
     connection = await createConnection({
       salesforce: new InMemorySalesforceAdapter(org),
-      postgres: recording(db().pool, statements),
+      postgres: db().pool,
       schema,
     })
     const engine = new SyncEngine({
-      connection,
+      connection: watchedConnection(connection, db().pool, ({ text }) => statements.push(text)),
       mappings: [defineMapping({ object: 'Account', fields: ['Name'] })],
       sources: [],
     })
