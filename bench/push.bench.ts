@@ -28,6 +28,8 @@ type Trial = TrialReport & {
   /** pgforce: the push's own time and calls (syncOnce() also pulls an empty org first). */
   pushSeconds?: number
   pushApiCalls?: number
+  /** CPU of the emulator's process over the whole trial (set-up included), s. */
+  emulatorCpuSeconds: number
 }
 
 const postgres = await benchPostgres()
@@ -39,6 +41,7 @@ try {
       const emulator = await startEmulatorProcess({ latencyMs: latency })
       try {
         const before = await emulator.used()
+        const emulatorCpuBefore = await emulator.cpuSeconds()
         const report = await runTrial('push.ts', {
           VARIANT: variant,
           SCHEMA: `bench_push_${variant.replace('-', '_')}`,
@@ -47,7 +50,11 @@ try {
           ACCESS_TOKEN: emulator.accessToken,
           DATABASE_URL: postgres.url,
         })
-        const trial = { ...report, apiCalls: (await emulator.used()) - before } as Trial
+        const trial = {
+          ...report,
+          apiCalls: (await emulator.used()) - before,
+          emulatorCpuSeconds: (await emulator.cpuSeconds()) - emulatorCpuBefore,
+        } as Trial
         results.set(variant, [...(results.get(variant) ?? []), trial])
         console.error(`round ${round + 1}: ${variant} ${trial.seconds.toFixed(2)} s`)
       } finally {
@@ -74,6 +81,7 @@ try {
         'peak RSS MB',
         'CPU s',
         'machine CPU s',
+        'emulator CPU s',
       ],
       ...variants.map((v) => [
         v,
@@ -93,6 +101,10 @@ try {
         ),
         spread(
           of(v).map((t) => t.machineCpuSeconds),
+          2,
+        ),
+        spread(
+          of(v).map((t) => t.emulatorCpuSeconds),
           2,
         ),
       ]),

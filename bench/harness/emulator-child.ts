@@ -18,6 +18,8 @@ export interface EmulatorProcess {
   update(count: number, round: number): Promise<number>
   /** Creates one Account named `name` in Salesforce; its Id. */
   insert(name: string): Promise<string>
+  /** CPU time the emulator's process has used so far, s. */
+  cpuSeconds(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -69,6 +71,7 @@ export async function startEmulatorProcess(
     update: async (count, round) =>
       (await ask<{ changed: number }>({ cmd: 'update', count, round })).changed,
     insert: async (name) => (await ask<{ id: string }>({ cmd: 'insert', name })).id,
+    cpuSeconds: async () => (await ask<{ seconds: number }>({ cmd: 'cpu' })).seconds,
     stop: async () => {
       const exited = once(child, 'exit')
       child.stdin?.end()

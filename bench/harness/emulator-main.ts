@@ -39,6 +39,7 @@ type Command =
   | { cmd: 'update'; count: number; round: number }
   | { cmd: 'count' }
   | { cmd: 'insert'; name: string }
+  | { cmd: 'cpu' }
 
 const handle = (command: Command): unknown => {
   switch (command.cmd) {
@@ -59,6 +60,10 @@ const handle = (command: Command): unknown => {
       return { count: org.all('Account').length }
     case 'insert':
       return { id: org.insert('Account', [{ Name: command.name }])[0] }
+    case 'cpu': {
+      const { user, system } = process.cpuUsage()
+      return { seconds: (user + system) / 1e6 }
+    }
   }
 }
 
