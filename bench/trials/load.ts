@@ -8,6 +8,7 @@ import format from 'pg-format'
 import { createConnection } from '../../src/connection/create-connection.js'
 import { SyncEngine } from '../../src/engine/sync-engine.js'
 import { defineMapping } from '../../src/mappings/define-mapping.js'
+import type { PullTuning } from '../../src/pull/salesforce-pull.js'
 import { clearProxyEnv } from '../../test/support/proxy-env.js'
 import { ACCOUNT_FIELDS } from '../harness/account-rows.js'
 import { copyLines, copyMerge } from '../harness/limits.js'
@@ -44,6 +45,10 @@ try {
       sources: [],
       // BULK=rest keeps the load on REST pages, as the peer reads (see bulkLoadThreshold).
       ...(process.env.BULK === 'rest' && { bulkLoadThreshold: Number.POSITIVE_INFINITY }),
+      // BENCH_TUNING: the engine's pull tuning to try (JSON, e.g. {"bulkWriters":2}).
+      ...(process.env.BENCH_TUNING && {
+        tuning: { pull: JSON.parse(process.env.BENCH_TUNING) as Partial<PullTuning> },
+      }),
     })
     await engine.install() // plans (describes) and tables, before the window
     await measure(async () => {
