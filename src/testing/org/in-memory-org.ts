@@ -390,6 +390,8 @@ export class InMemoryOrg {
     return {
       describe: (name) => this.describes.get(name.toLowerCase()),
       records: (name, includeDeleted) => this.store.records(name, includeDeleted),
+      recordsInIdOrder: (name, includeDeleted, range, descending) =>
+        this.store.inIdOrder(name, includeDeleted, range, descending),
       recordById: (id) => {
         const stored = this.store.get(to18(id))
         return stored && !stored.purged

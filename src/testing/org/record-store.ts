@@ -25,6 +25,12 @@ export class RecordStore {
   private readonly byObject = new Map<string, Map<string, StoredRecord>>()
   private readonly indexes = new Map<string, Map<string, Map<string, Set<string>>>>()
   private readonly deletions = new Map<string, DeletionEntry[]>()
+  /**
+   * Each object's records in insertion order, and whether that is also the order of their Ids'
+   * first 15 characters (the org makes Ids in sequence, so it is unless a record came with its
+   * own): then an Id range is found by binary search ({@link RecordStore.inIdOrder}).
+   */
+  private readonly idOrder = new Map<string, { records: StoredRecord[]; ordered: boolean }>()
 
   /** Declares which fields of an object are indexed (External ID, unique, idLookup). */
   indexFields(describe: SObjectDescribe): void {
@@ -66,8 +72,56 @@ export class RecordStore {
       this.byObject.set(object, records)
     }
     records.set(id, stored)
+    let order = this.idOrder.get(object)
+    if (!order) {
+      order = { records: [], ordered: true }
+      this.idOrder.set(object, order)
+    }
+    const last = order.records.at(-1)
+    if (last && prefix(last.record.Id) >= prefix(id)) order.ordered = false
+    order.records.push(stored)
     this.reindex(stored, undefined)
     return stored
+  }
+
+  /**
+   * Records of an object whose Ids' first 15 characters lie within `range` (inclusive), in Id
+   * order (`descending` reversed); purged ones never, deleted ones on request. `undefined` when
+   * the object's records are not kept in Id order (a record was added with an Id of its own):
+   * the caller reads them all.
+   */
+  inIdOrder(
+    objectName: string,
+    includeDeleted: boolean,
+    range: { readonly low?: string; readonly high?: string },
+    descending = false,
+  ): Iterable<SObjectRecord> | undefined {
+    const order = this.idOrder.get(objectName.toLowerCase())
+    if (!order) return []
+    if (!order.ordered) return undefined
+    const { records } = order
+    /** The index of the first record whose prefix is not below `id` (`orAbove`: above `id`). */
+    const search = (id: string, orAbove: boolean) => {
+      let low = 0
+      let high = records.length
+      while (low < high) {
+        const mid = (low + high) >>> 1
+        const p = prefix((records[mid] as StoredRecord).record.Id)
+        if (p < id || (orAbove && p === id)) low = mid + 1
+        else high = mid
+      }
+      return low
+    }
+    const from = range.low === undefined ? 0 : search(range.low, false)
+    const to = range.high === undefined ? records.length : search(range.high, true)
+    return (function* () {
+      for (let k = 0; k < to - from; k += 1) {
+        const stored = records[descending ? to - 1 - k : from + k] as StoredRecord
+        if (stored.purged) continue
+        if (!includeDeleted && stored.record.IsDeleted === true) continue
+        yield stored.record
+      }
+    })()
   }
 
   /** Replaces a record's values, keeping the indexes right. */
@@ -134,4 +188,9 @@ export class RecordStore {
       }
     }
   }
+}
+
+/** The first 15 characters of an Id, on which SOQL orders and compares Ids. */
+function prefix(id: unknown): string {
+  return String(id).slice(0, 15)
 }

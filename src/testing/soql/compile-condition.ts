@@ -181,7 +181,7 @@ function literal(raw: string, literalType: string | undefined, field: FieldDescr
   }
 }
 
-function unquote(raw: string): string {
+export function unquote(raw: string): string {
   if (!raw.startsWith("'")) return raw
   return raw
     .slice(1, -1)

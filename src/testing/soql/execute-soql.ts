@@ -7,6 +7,7 @@ import {
 import type { SObjectDescribe, SObjectRecord } from '../../salesforce/salesforce-types.js'
 import { compileWhere } from './compile-where.js'
 import { type FieldPath, resolveFieldPath } from './field-path.js'
+import { idRangeOf } from './id-range.js'
 import type { SoqlDataSource } from './soql-data-source.js'
 import { soqlError } from './soql-error.js'
 import { compareValues } from './soql-value.js'
@@ -83,15 +84,26 @@ function runQuery(
 
   const matches = (record: SObjectRecord) =>
     (restrict === undefined || restrict(record)) && where(record)
+  const limited = query.limit !== undefined && !isCount
   let matched: SObjectRecord[]
-  if (order && query.limit !== undefined && !isCount) {
+  const indexed = idIndexed(query, source, describe.name, includeDeleted, limited)
+  if (indexed) {
+    // An Id range or ORDER BY Id … LIMIT n: read through the index on Id, as Salesforce does.
+    matched = []
+    const wanted = limited && indexed.ordered ? offset + (query.limit ?? 0) : Infinity
+    for (const record of indexed.records) {
+      if (matched.length >= wanted) break
+      if (matches(record)) matched.push(record)
+    }
+    if (order && !indexed.ordered) matched.sort(order)
+  } else if (order && limited) {
     // ORDER BY … LIMIT n: keep the first offset + n only, as an index would; a keyset page over a
     // large object no longer sorts every record after the cursor.
     matched = firstInOrder(
       source.records(describe.name, includeDeleted),
       matches,
       order,
-      offset + query.limit,
+      offset + (query.limit ?? 0),
     )
   } else {
     matched = []
@@ -109,6 +121,29 @@ function runQuery(
     return out
   })
   return { totalSize: records.length, records }
+}
+
+/**
+ * The records a query reads through the source's index on Id, when its WHERE clause bounds the Id
+ * ({@link idRangeOf}) or it is ordered by Id alone with a LIMIT; `ordered` when they come in the
+ * query's order. `undefined` when the source reads them all.
+ */
+function idIndexed(
+  query: Query,
+  source: SoqlDataSource,
+  objectName: string,
+  includeDeleted: boolean,
+  limited: boolean,
+): { records: Iterable<SObjectRecord>; ordered: boolean } | undefined {
+  if (!source.recordsInIdOrder) return undefined
+  const range = idRangeOf(query.where)
+  const clauses = query.orderBy ? [query.orderBy].flat() : []
+  const only = clauses.length === 1 ? (clauses[0] as { field?: string; order?: string }) : undefined
+  const byId = only?.field?.toLowerCase() === 'id'
+  if (!range && !(byId && limited)) return undefined
+  const descending = byId && only?.order?.toUpperCase() === 'DESC'
+  const records = source.recordsInIdOrder(objectName, includeDeleted, range ?? {}, descending)
+  return records && { records, ordered: byId || clauses.length === 0 }
 }
 
 type Projector = (record: SObjectRecord, out: SObjectRecord) => void

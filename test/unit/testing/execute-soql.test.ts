@@ -153,4 +153,53 @@ describe('executeSoql', () => {
     ])
     // About results, not speed: inserting 20 000 records took over 5 s on a loaded CI machine.
   }, 30_000)
+
+  it('answers Id ranges and ORDER BY Id … LIMIT through the index on Id as a full read would', () => {
+    const ranged = new InMemoryOrg()
+    const leads = ranged.insert(
+      'Lead',
+      Array.from({ length: 300 }, (_, i) => ({
+        LastName: `L${i}`,
+        Company: `C${i % 3}`,
+        Status: 'Open',
+      })),
+    )
+    ranged.delete('Lead', [leads[5] as string, leads[150] as string])
+    const p = (id: string | undefined) => String(id).slice(0, 15)
+    const [a, b] = [leads[40] as string, leads[200] as string]
+    const live = leads.filter((_, i) => i !== 5 && i !== 150)
+    const ids = (soql: string, includeDeleted = false) =>
+      ranged.query(soql, { includeDeleted }).records.map((r) => r.Id)
+    // 18- and 15-character literals alike, strict and inclusive bounds, with other conditions
+    expect(ids(`SELECT Id FROM Lead WHERE Id >= '${a}' AND Id < '${p(b)}'`)).toEqual(
+      live.filter((id) => p(id) >= p(a) && p(id) < p(b)),
+    )
+    expect(ids(`SELECT Id FROM Lead WHERE Id > '${p(a)}' AND Id <= '${b}'`)).toEqual(
+      live.filter((id) => p(id) > p(a) && p(id) <= p(b)),
+    )
+    expect(ids(`SELECT Id FROM Lead WHERE Company = 'c1' AND Id < '${a}'`)).toEqual(
+      live.filter((id) => p(id) < p(a) && leads.indexOf(id) % 3 === 1),
+    )
+    expect(ids(`SELECT Id FROM Lead WHERE Id < '${a}'`, true)).toEqual(
+      leads.filter((id) => p(id) < p(a)),
+    )
+    // an OR is no range: every record is read
+    expect(ids(`SELECT Id FROM Lead WHERE Id < '${leads[2]}' OR Id = '${b}'`)).toEqual([
+      leads[0],
+      leads[1],
+      b,
+    ])
+    expect(ids(`SELECT Id FROM Lead WHERE Id = '${p(b)}'`)).toEqual([b])
+    expect(ids('SELECT Id FROM Lead ORDER BY Id DESC LIMIT 3')).toEqual(live.slice(-3).reverse())
+    expect(ids('SELECT Id FROM Lead ORDER BY Id LIMIT 2 OFFSET 4')).toEqual(live.slice(4, 6))
+    expect(ids(`SELECT Id FROM Lead WHERE Id >= '${b}' ORDER BY Id DESC LIMIT 2`)).toEqual(
+      live.slice(-2).reverse(),
+    )
+    expect(ids(`SELECT Id FROM Lead WHERE Id >= '${b}' ORDER BY LastName DESC LIMIT 1`)).toEqual([
+      leads[299],
+    ])
+    expect(ranged.query(`SELECT COUNT() FROM Lead WHERE Id >= '${a}'`).totalSize).toBe(
+      live.filter((id) => p(id) >= p(a)).length,
+    )
+  })
 })
