@@ -23,7 +23,8 @@ interface QueryJob {
   readonly object: string
   readonly operation: string
   readonly header: string[]
-  readonly rows: string[][]
+  /** One CSV line per record (no line end), written when the job is created. */
+  readonly rows: string[]
   /** Status requests still answered `InProgress` (`org.faults.slowBulkQueries`). */
   inProgressPolls: number
 }
@@ -181,9 +182,14 @@ export class BulkJobs {
   private async createQuery(x: HttpExchange, c: BulkContext): Promise<boolean> {
     const body = await x.json<{ query: string; operation?: string }>()
     const result = c.org.query(body.query, { includeDeleted: body.operation === 'queryAll' })
-    const flat = result.records.map((record) => flatten(record))
-    const header = flat[0] ? Object.keys(flat[0]) : queryFields(body.query)
-    const rows = flat.map((record) => header.map((h) => csvValue(record[h])))
+    const first = result.records[0]
+    const header = first ? Object.keys(flatten(first)) : queryFields(body.query)
+    // Records without parent fields are read as they are; flattened only when a column is nested.
+    const nested = header.some((h) => h.includes('.'))
+    const rows = result.records.map((record) => {
+      const values: Record<string, unknown> = nested ? flatten(record) : record
+      return header.map((h) => csvCell(values[h])).join(',')
+    })
     const job: QueryJob = {
       id: this.id(),
       object: parseQuery(body.query).sObject ?? '',
@@ -328,24 +334,21 @@ function flatten(
  * double quotes (`""` for a quote inside), a null as an empty field, LF line ends. Written by hand
  * rather than with csv-stringify, which took most of the emulator's time on large loads.
  */
-function queryCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell) =>
-        cell === '' ? '' : `"${cell.includes('"') ? cell.replaceAll('"', '""') : cell}"`,
-      )
-      .join(',')
-  let csv = `${line(header)}\n`
-  for (const row of rows) csv += `${line(row)}\n`
-  return csv
+function queryCsv(header: readonly string[], rows: readonly string[]): string {
+  const lines = [header.map(csvCell).join(','), ...rows]
+  return `${lines.join('\n')}\n`
 }
 
-function csvValue(value: unknown): string {
+/** One CSV field: quoted, empty for null; datetimes as Bulk 2.0 writes them (`…Z`). */
+function csvCell(value: unknown): string {
   if (value === null || value === undefined) return ''
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T.*\+0000$/.test(value))
-    return value.replace('+0000', 'Z')
-  return String(value)
+  let text = String(value)
+  if (text === '') return ''
+  if (text.endsWith('+0000') && DATETIME.test(text)) text = `${text.slice(0, -5)}Z`
+  return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`
 }
+
+const DATETIME = /^\d{4}-\d{2}-\d{2}T.*\+0000$/
 
 function queryFields(soql: string): string[] {
   return (parseQuery(soql).fields ?? []).flatMap((f) =>
