@@ -18,7 +18,9 @@ export type ChangeEventListener = (event: ChangeEvent) => void
  * replay id that is no longer (or not yet) retained the way Salesforce does.
  */
 export class ChangeEventLog {
-  private readonly events: ChangeEvent[] = []
+  /** Retained events are `events[first…]`; the array is compacted once half of it is dropped. */
+  private events: ChangeEvent[] = []
+  private first = 0
   private readonly listeners = new Map<string, Set<ChangeEventListener>>()
   private readonly everyChannel = new Set<ChangeEventListener>()
   private nextReplayId = 1
@@ -38,7 +40,7 @@ export class ChangeEventLog {
 
   /** Replay id of the oldest retained event; ids before it are gone. */
   get earliestRetainedReplayId(): number {
-    return this.events[0]?.replayId ?? this.nextReplayId
+    return this.events[this.first]?.replayId ?? this.nextReplayId
   }
 
   /** Keeps only the `count` most recent events from now on (and trims now). */
@@ -86,14 +88,31 @@ export class ChangeEventLog {
         { errorCode: 'INVALID_REPLAY_ID', statusCode: 400 },
       )
     }
-    return this.events.filter((e) => e.channel === channel && e.replayId > afterReplayId)
+    const retained: ChangeEvent[] = []
+    for (let k = this.first; k < this.events.length; k += 1) {
+      const event = this.events[k] as ChangeEvent
+      if (event.channel === channel && event.replayId > afterReplayId) retained.push(event)
+    }
+    return retained
   }
 
-  /** @internal Appends an event to a channel and delivers it. */
+  /**
+   * @internal Appends an event to a channel and delivers it. Its `data` is built when first read
+   * (most events of a busy org are never delivered), so `build` must read only what does not
+   * change afterwards (the org replaces a record on every write, never edits one).
+   */
   publish(channel: string, build: (replayId: number) => Record<string, unknown>): ChangeEvent {
     const replayId = this.nextReplayId
     this.nextReplayId += 1
-    const event: ChangeEvent = { channel, replayId, data: build(replayId) }
+    let data: Record<string, unknown> | undefined
+    const event: ChangeEvent = {
+      channel,
+      replayId,
+      get data() {
+        data ??= build(replayId)
+        return data
+      },
+    }
     this.events.push(event)
     this.trim()
     for (const listener of this.everyChannel) listener(event)
@@ -102,7 +121,11 @@ export class ChangeEventLog {
   }
 
   private trim(): void {
-    const excess = this.events.length - this.retention
-    if (excess > 0) this.events.splice(0, excess)
+    const excess = this.events.length - this.first - this.retention
+    if (excess > 0) this.first += excess
+    if (this.first > 64 && this.first * 2 > this.events.length) {
+      this.events = this.events.slice(this.first)
+      this.first = 0
+    }
   }
 }
