@@ -455,11 +455,8 @@ export class PubSubServer {
 
   /** The schema of the event's object as it is now (`undefined` for an object no longer there). */
   private currentSchema(event: ChangeEvent): ChangeEventSchema | undefined {
-    const payload = event.data.payload as
-      | { ChangeEventHeader?: { entityName?: unknown } }
-      | undefined
     try {
-      return this.schemaFor(this.org.describe(String(payload?.ChangeEventHeader?.entityName ?? '')))
+      return this.schemaFor(this.org.describe(event.objectName ?? ''))
     } catch {
       return undefined
     }

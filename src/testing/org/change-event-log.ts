@@ -4,6 +4,8 @@ import { SalesforceApiError } from '../../errors/salesforce-api-error.js'
 export interface ChangeEvent {
   readonly channel: string
   readonly replayId: number
+  /** The object a change event (or gap event) is about; none on other channels. */
+  readonly objectName?: string
   /** What CometD delivers as `data` (its `event.replayId` is this event's replay id). */
   readonly data: Readonly<Record<string, unknown>>
 }
@@ -101,13 +103,18 @@ export class ChangeEventLog {
    * (most events of a busy org are never delivered), so `build` must read only what does not
    * change afterwards (the org replaces a record on every write, never edits one).
    */
-  publish(channel: string, build: (replayId: number) => Record<string, unknown>): ChangeEvent {
+  publish(
+    channel: string,
+    build: (replayId: number) => Record<string, unknown>,
+    objectName?: string,
+  ): ChangeEvent {
     const replayId = this.nextReplayId
     this.nextReplayId += 1
     let data: Record<string, unknown> | undefined
     const event: ChangeEvent = {
       channel,
       replayId,
+      ...(objectName !== undefined && { objectName }),
       get data() {
         data ??= build(replayId)
         return data

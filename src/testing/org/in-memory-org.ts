@@ -376,7 +376,11 @@ export class InMemoryOrg {
     const name = this.describe(objectName).name
     const at = this.clock.now().getTime()
     for (const channel of this.changeChannels(name)) {
-      this.events.publish(channel, (replayId) => gapData(name, changeType, recordIds, at, replayId))
+      this.events.publish(
+        channel,
+        (replayId) => gapData(name, changeType, recordIds, at, replayId),
+        name,
+      )
     }
   }
 
@@ -455,7 +459,7 @@ export class InMemoryOrg {
         commitNumber,
       }
       for (const channel of this.changeChannels(change.objectName)) {
-        this.events.publish(channel, (replayId) => cdcData(full, replayId))
+        this.events.publish(channel, (replayId) => cdcData(full, replayId), change.objectName)
       }
       for (const topic of topics) {
         const kind = change.changeType as 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE'
