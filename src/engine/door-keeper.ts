@@ -4,7 +4,7 @@ import { DOOR_HOLD_MS } from '../store/doorbell.js'
 /** Options of {@link DoorKeeper}. @internal */
 export interface DoorKeeperOptions {
   /** The schema's doorbell (`hold()` / `release()`). */
-  readonly doorbell: Pick<Doorbell, 'hold' | 'release'>
+  readonly doorbell: Pick<Doorbell, 'hold' | 'release' | 'renew'>
   /** Asks for a push of every read/write mapping. */
   readonly pushAll: () => void
   /** A hold or release that failed (the engine reports it as an `error` event). */
@@ -17,6 +17,11 @@ export interface DoorKeeperOptions {
   readonly retryMs?: number
   /** Longest delay between tries. @default 500 */
   readonly maxRetryMs?: number
+  /**
+   * While the door is open, this engine renews its word that it LISTENs this often (it lasts
+   * `LISTENING_MS`, 30 s). @default 10 000
+   */
+  readonly renewMs?: number
 }
 
 /**
@@ -27,7 +32,10 @@ export interface DoorKeeperOptions {
  * only once every writer that skipped the notify has committed (else it tries again after
  * `retryMs`, pushing meanwhile, never waiting on the app), and is followed by one more push of
  * every mapping, which sees their changes. Started as if holding: a door an engine left held (it
- * stopped or died) is reopened by the first push that finds nothing. @internal
+ * stopped or died) is reopened by the first push that finds nothing. From `start()` (once the
+ * engine LISTENs) it renews, every `renewMs`, its word that it LISTENs (writers notify only while
+ * an engine's word lasts); a renewal that finds the word had run out, so writers may have skipped
+ * the notify, is followed by a push of every mapping. @internal
  */
 export class DoorKeeper {
   private readonly options: DoorKeeperOptions
@@ -35,6 +43,9 @@ export class DoorKeeper {
   private readonly refreshMs: number
   private readonly retryMs: number
   private readonly maxRetryMs: number
+  private readonly renewMs: number
+  /** The next renewal of this engine's word that it LISTENs, while the door is open. */
+  private renewal: NodeJS.Timeout | undefined
   /** Mappings whose latest push sent something: the door stays held until none is left. */
   private readonly busy = new Set<string>()
   private holding = true
@@ -52,12 +63,21 @@ export class DoorKeeper {
     this.refreshMs = options.refreshMs ?? 10_000
     this.retryMs = options.retryMs ?? 100
     this.maxRetryMs = options.maxRetryMs ?? 500
+    this.renewMs = options.renewMs ?? 10_000
     this.retryDelay = this.retryMs
   }
 
   /** Whether this engine holds the door, as far as it knows (for status and tests). */
   get held(): boolean {
     return this.holding
+  }
+
+  /**
+   * The engine LISTENs now: says so at once (writers notify while an engine's word lasts), and
+   * renews it every `renewMs` until `close()`.
+   */
+  start(): void {
+    if (!this.closed) this.renewLater(0)
   }
 
   /** Before a push: one asked for by a notification starts a drain, so the door is held now. */
@@ -99,13 +119,16 @@ export class DoorKeeper {
     this.closed = true
     clearTimeout(this.retry)
     this.retry = undefined
+    clearTimeout(this.renewal)
+    this.renewal = undefined
     await this.chain
     if (!this.holding) return
     // Best effort, for at most a second (Postgres may be gone): a door left held opens by itself
-    // after holdMs.
+    // after holdMs. It does not say it LISTENs: with no other engine renewing that, writers stop
+    // notifying LISTENING_MS later.
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
-      this.options.doorbell.release(true).catch(() => false),
+      this.options.doorbell.release(true, false).catch(() => false),
       new Promise((resolve) => {
         timer = setTimeout(resolve, 1_000)
         timer.unref()
@@ -142,6 +165,36 @@ export class DoorKeeper {
       }, this.retryDelay)
       this.retry.unref()
       this.retryDelay = Math.min(this.retryDelay * 2, this.maxRetryMs)
+    })
+  }
+
+  /** Renews this engine's word that it LISTENs after `ms`. */
+  private renewLater(ms: number): void {
+    clearTimeout(this.renewal)
+    this.renewal = setTimeout(() => {
+      this.renewal = undefined
+      void this.renew()
+    }, ms)
+    this.renewal.unref()
+  }
+
+  private renew(): Promise<void> {
+    return this.serially(async () => {
+      let renewal: Awaited<ReturnType<DoorKeeperOptions['doorbell']['renew']>>
+      try {
+        renewal = await this.options.doorbell.renew()
+      } catch (error) {
+        this.renewLater(this.renewMs) // reported below; the word lasts LISTENING_MS
+        throw error
+      }
+      if (renewal === 'busy') {
+        // Writers hold the doorbell's lock: try again soon, never waiting on the app.
+        this.renewLater(this.maxRetryMs)
+        return
+      }
+      // Writers may have skipped the notify while the word had run out: they have committed.
+      if (renewal === 'lapsed') this.options.pushAll()
+      this.renewLater(this.renewMs)
     })
   }
 

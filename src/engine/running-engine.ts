@@ -3,7 +3,6 @@ import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource } from '../sources/change-source.js'
-import { PostgresNotifySource } from '../sources/postgres-notify-source.js'
 import type { PullLeadership } from '../store/pull-leadership.js'
 import type { SyncStore } from '../store/sync-store.js'
 import type { ApiBudget } from './api-budget.js'
@@ -103,7 +102,7 @@ export class RunningEngine {
       },
     })
     // Writers skip their NOTIFY while an engine holds the door: only one that listens holds it.
-    this.door = host.sources.some((source) => source instanceof PostgresNotifySource)
+    this.door = host.sources.some((source) => source.listensToTriggerLog === true)
       ? new DoorKeeper({
           doorbell: host.store.doorbell,
           pushAll: () => this.pushAll('drain'),
@@ -157,6 +156,8 @@ export class RunningEngine {
       await this.stop({ graceful: false })
       throw error
     }
+    // It LISTENs now: writers notify while it says so.
+    this.door?.start()
     for (const task of this.host.upkeep) this.every(task.everyMs, task.name, () => task.run())
     // Workers that do not lead a mapping's pull try to take it over now and then.
     this.every(options.takeoverCheckMs, 'pull leadership', async () => {

@@ -129,6 +129,13 @@ export interface ChangeSource {
   readonly name: string
   /** Which direction this source signals. */
   readonly direction: SyncDirection
+  /**
+   * Whether this source LISTENs on the trigger log's channel (`PostgresNotifySource` does). App
+   * writes notify only while an engine running such a source says it LISTENs
+   * (docs/concepts/design.md §5, "The doorbell"): a custom source that LISTENs on the channel must
+   * say so, or it hears nothing. A wrapper of a source passes it on.
+   */
+  readonly listensToTriggerLog?: boolean
   /** Starts watching. Resolves once the source is running (connected, subscribed, timers set). */
   start(context: ChangeSourceContext): Promise<void>
   /** Stops watching and releases connections. Idempotent. */

@@ -46,6 +46,7 @@ export interface PostgresNotifySourceOptions {
 export class PostgresNotifySource extends BaseChangeSource {
   readonly name = 'postgres-notify'
   readonly direction = 'push' as const
+  readonly listensToTriggerLog = true
   private readonly debounceMs: number
   private readonly reconnectDelayMs: number
   private readonly probeTimeoutMs: number

@@ -13,6 +13,9 @@ export function recordingSource(
   return {
     name: source.name,
     direction: source.direction,
+    ...(source.listensToTriggerLog !== undefined && {
+      listensToTriggerLog: source.listensToTriggerLog,
+    }),
     start: (context) =>
       source.start({
         ...context,

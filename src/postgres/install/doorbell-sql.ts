@@ -33,19 +33,45 @@ export function doorbellSql(schema: string): string[] {
       schema,
     ),
     format('INSERT INTO %I._pgforce_doorbell DEFAULT VALUES ON CONFLICT DO NOTHING', schema),
-    triggerLogDoorbellNotifySql(schema),
+    triggerLogDoorbellNotifySql(schema, false),
   ]
 }
 
-/** The doorbell's `tlog_notify_trigger()` (see {@link doorbellSql}). */
-function triggerLogDoorbellNotifySql(schema: string): string {
+/**
+ * Statements of schema version 16: `_pgforce_doorbell.listening_until`, and writers notify only
+ * while it is in the future. An engine that LISTENs sets it when it opens the door and renews it
+ * while it runs ({@link Doorbell}); when no engine has renewed it for 30 s (none runs, or none
+ * LISTENs: a polling-only engine, `syncOnce()` from a cron job), writers skip the notify as they
+ * do while the door is held, under the same shared lock, so the engine that next opens the door
+ * pushes what they wrote (docs/concepts/design.md §5, "The doorbell"). Until then every write
+ * paid for a notification nobody would hear: at 4 clients, about half the app's write rate.
+ */
+export function doorbellListeningSql(schema: string): string[] {
+  return [
+    format(
+      'ALTER TABLE %I._pgforce_doorbell ADD COLUMN IF NOT EXISTS listening_until timestamptz',
+      schema,
+    ),
+    triggerLogDoorbellNotifySql(schema, true),
+  ]
+}
+
+/**
+ * The doorbell's `tlog_notify_trigger()`: of schema version 12 ({@link doorbellSql}), or with
+ * `listening` of version 16 ({@link doorbellListeningSql}).
+ */
+function triggerLogDoorbellNotifySql(schema: string, listening: boolean): string {
+  const quiet = listening
+    ? `rung_until > clock_timestamp()
+                      OR listening_until IS NULL OR listening_until <= clock_timestamp()`
+    : 'rung_until > clock_timestamp()'
   return format(
     `CREATE OR REPLACE FUNCTION %I.tlog_notify_trigger() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
        BEGIN
          IF current_setting('xmlbinary') = 'hex' THEN RETURN NULL; END IF;
          IF current_setting('transaction_isolation') = 'read committed' THEN
            PERFORM pg_advisory_xact_lock_shared(%L::bigint);
-           IF EXISTS (SELECT FROM %I._pgforce_doorbell WHERE rung_until > clock_timestamp()) THEN
+           IF EXISTS (SELECT FROM %I._pgforce_doorbell WHERE %s) THEN
              RETURN NULL;
            END IF;
          END IF;
@@ -55,6 +81,7 @@ function triggerLogDoorbellNotifySql(schema: string): string {
     schema,
     doorbellLockKey(schema),
     schema,
+    quiet,
     triggerLogChannel(schema),
   )
 }

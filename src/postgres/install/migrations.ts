@@ -1,6 +1,6 @@
 import format from 'pg-format'
 import { captureHelpersSql } from './capture-helpers-sql.js'
-import { doorbellSql } from './doorbell-sql.js'
+import { doorbellListeningSql, doorbellSql } from './doorbell-sql.js'
 import { systemTablesSql, triggerLogNotifySql } from './system-tables-sql.js'
 
 /** One step of the schema-level migration: the statements that bring version `n - 1` to `n`. */
@@ -240,6 +240,12 @@ export const MIGRATIONS: readonly Migration[] = [
         schema,
       ),
     ],
+  },
+  {
+    version: 16,
+    description:
+      'App writes notify only while an engine LISTENs: with none running, they no longer pay for notifications nobody hears',
+    statements: doorbellListeningSql,
   },
 ]
 

@@ -24,6 +24,8 @@ beforeEach(async () => {
   await listener.query(`LISTEN "${triggerLogChannel(fixture.connection.schema)}"`)
   app = new pg.Client({ connectionString: db().url })
   await app.connect()
+  // As an engine that LISTENs does once its first push found nothing: opens the door, saying so.
+  expect(await doorbell.release()).toBe(true)
 })
 
 afterEach(async () => {
@@ -64,6 +66,48 @@ it('while an engine holds the door, app writes do not notify; once it is release
   expect(await doorbell.release()).toBe(true)
   await insert(app, 'rings')
   expect(await heardSoFar()).toEqual(['ping'])
+})
+
+/** As if no engine had renewed its word that it LISTENs for 30 s: none runs, or none LISTENs. */
+async function wordRunsOut(): Promise<void> {
+  await db().pool.query(
+    `UPDATE "${fixture.connection.schema}"._pgforce_doorbell SET listening_until = now() - interval '1 s'`,
+  )
+}
+
+it('with no engine saying it LISTENs, app writes skip the notify; the next renewal says so', async () => {
+  await wordRunsOut()
+  await insert(app, 'nobody listens')
+  expect(await heardSoFar()).toEqual([])
+  // The engine that renews learns writers may have skipped (it then pushes): their entries wait.
+  expect(await doorbell.renew()).toBe('lapsed')
+  expect((await fixture.log()).map((e) => e.state)).toEqual(['NEW'])
+  await insert(app, 'heard again')
+  expect(await heardSoFar()).toEqual(['ping'])
+  expect(await doorbell.renew()).toBe('renewed')
+})
+
+it('a renewal waits for writers that skipped the notify while nobody listened to commit', async () => {
+  await wordRunsOut()
+  await app.query('BEGIN')
+  await insert(app, 'in flight')
+  expect(await doorbell.renew()).toBe('busy')
+  await app.query('COMMIT')
+  expect(await doorbell.renew()).toBe('lapsed')
+  expect(await heardSoFar()).toEqual([])
+})
+
+it('an engine that stops reopens the door without renewing its word: writes go quiet when it runs out', async () => {
+  await doorbell.hold()
+  await wordRunsOut()
+  expect(await doorbell.release(true, false)).toBe(true)
+  expect(await heardSoFar()).toEqual(['ping']) // its ring, for the other engines
+  await insert(app, 'after the last engine stopped')
+  expect(await heardSoFar()).toEqual(['ping'])
+  // Opening the door (an engine starting) says it LISTENs again.
+  expect(await doorbell.release()).toBe(true)
+  await insert(app, 'an engine runs again')
+  expect(await heardSoFar()).toEqual(['ping', 'ping'])
 })
 
 it('a door whose holder stopped refreshing opens by itself: writes notify again', async () => {

@@ -3,7 +3,9 @@ import format from 'pg-format'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { tableObjectNames } from '../../../src/postgres/install/derived-name.js'
 import { triggerLogChannel } from '../../../src/postgres/install/system-tables-sql.js'
+import { Doorbell } from '../../../src/store/doorbell.js'
 import { useTestDatabase } from '../../support/test-database.js'
+import { waitFor } from '../../support/wait-for.js'
 import { install, planAccount, triggerLog } from './install-helpers.js'
 
 const db = useTestDatabase()
@@ -90,8 +92,10 @@ describe('a schema name too long for the NOTIFY channel', () => {
     await client.connect()
     try {
       await client.query(format('LISTEN %I', channel))
+      // As an engine that LISTENs does: writers notify only while one says it does.
+      expect(await new Doorbell(pool, schema).release()).toBe(true)
       await pool.query(format(`INSERT INTO %I.account (name) VALUES ('Acme')`, schema))
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await waitFor(() => notes.length > 0, 5_000, 'the notification')
       expect(notes).toEqual([channel])
     } finally {
       await client.end()

@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../../src/postgres/install/migrations.js'
+import { Doorbell } from '../../../src/store/doorbell.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
 import { catalog, install, type LogRow, planAccount, triggerLog } from './install-helpers.js'
@@ -178,6 +179,8 @@ describe('capture triggers', () => {
     const { client, notes } = listener()
     await client.connect()
     await client.query('LISTEN "salesforce.hc_trigger_log"')
+    // As an engine that LISTENs does: writers notify only while one says it does.
+    expect(await new Doorbell(pool, 'salesforce').release()).toBe(true)
     try {
       await pool.query(`BEGIN;
         INSERT INTO salesforce.account (name, industry, annualrevenue) VALUES ('Acme', 'Energy', 10.5), ('Beta', NULL, NULL);

@@ -90,6 +90,8 @@ it('while the engine drains the trigger log, app writes do not notify, and still
   await waitFor(() => sent.indexOf(1) >= 0 && sent.length - sent.indexOf(1) >= 3, 10_000, 'idle')
   expect(sent.slice(sent.indexOf(1) + 1)).toEqual([0, 0])
   expect(await doorbell.heldUntil()).toBeUndefined()
+  // The warm-up rang only if the engine had said it LISTENs by then (its first empty push does).
+  pings.length = 0
   // Slow Salesforce calls: the drain lasts.
   fixture.org.faults.setLatency(500)
 
@@ -100,15 +102,15 @@ it('while the engine drains the trigger log, app writes do not notify, and still
   // Notifications arrive in commit order: once this sentinel is heard, theirs would have been.
   await db().pool.query('SELECT pg_notify($1, $2)', [channel, 'sentinel'])
   await waitFor(() => pings.includes('sentinel'), 5_000, 'the sentinel')
-  expect(pings).toEqual(['ping', 'ping', 'sentinel'])
+  expect(pings).toEqual(['ping', 'sentinel'])
 
   await waitFor(() => inSalesforce(['First', 'Second', 'Third']), 15_000, 'all three in Salesforce')
   fixture.org.faults.setLatency(0)
   await waitFor(async () => (await doorbell.heldUntil()) === undefined, 10_000, 'the door open')
   // Open again: the next write rings.
   await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Fourth')`)
-  await waitFor(() => pings.length === 4, 5_000, 'a ping for the write after the drain')
-  expect(pings).toEqual(['ping', 'ping', 'sentinel', 'ping'])
+  await waitFor(() => pings.length === 3, 5_000, 'a ping for the write after the drain')
+  expect(pings).toEqual(['ping', 'sentinel', 'ping'])
   await waitFor(() => inSalesforce(['Fourth']), 10_000, "'Fourth' in Salesforce")
 })
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DoorKeeper } from '../../../src/engine/door-keeper.js'
+import type { Renewal } from '../../../src/store/doorbell.js'
 
 /** A doorbell that records what it was asked, and refuses to reopen while `inFlight`. */
 function fakeDoorbell() {
@@ -7,12 +8,23 @@ function fakeDoorbell() {
   const bell = {
     calls,
     inFlight: false,
+    /** What a renewal finds (when no writer is in flight). */
+    renewal: 'renewed' as Renewal,
     async hold(ms?: number) {
       calls.push(`hold ${ms}`)
     },
-    async release(ring?: boolean) {
-      calls.push((bell.inFlight ? 'release refused' : 'release') + (ring ? ' ringing' : ''))
+    async release(ring?: boolean, listening?: boolean) {
+      calls.push(
+        (bell.inFlight ? 'release refused' : 'release') +
+          (ring ? ' ringing' : '') +
+          (listening === false ? ' quietly' : ''),
+      )
       return !bell.inFlight
+    },
+    async renew(): Promise<Renewal> {
+      const renewal = bell.inFlight ? 'busy' : bell.renewal
+      calls.push(`renew: ${renewal}`)
+      return renewal
     },
   }
   return bell
@@ -159,7 +171,7 @@ describe('DoorKeeper', () => {
     bell.inFlight = true
     await door.afterPush('Account', 0)
     await door.close()
-    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release refused ringing'])
+    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release refused ringing quietly'])
     await vi.advanceTimersByTimeAsync(5_000)
     expect(bell.calls).toHaveLength(3)
     await door.afterPush('Account', 1)
@@ -171,7 +183,60 @@ describe('DoorKeeper', () => {
     await door.afterPush('Account', 2)
     pushes = 0
     await door.close()
-    expect(bell.calls).toEqual(['hold 30000', 'release ringing'])
+    expect(bell.calls).toEqual(['hold 30000', 'release ringing quietly'])
     expect(pushes).toBe(0)
+  })
+
+  it('from start(), says at once that it LISTENs and renews that every 10 s, holding or not', async () => {
+    door.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(bell.calls).toEqual(['renew: renewed'])
+    await vi.advanceTimersByTimeAsync(9_999)
+    expect(bell.calls).toEqual(['renew: renewed'])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(bell.calls).toEqual(['renew: renewed', 'renew: renewed'])
+    expect(pushes).toBe(0)
+    await door.beforePush(['notify'])
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(bell.calls.slice(2)).toEqual(['hold 30000', 'renew: renewed'])
+  })
+
+  it('a word that had run out is renewed, then every mapping pushed: writers may have skipped the notify', async () => {
+    bell.renewal = 'lapsed'
+    door.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(bell.calls.at(-1)).toBe('renew: lapsed')
+    expect(pushes).toBe(1)
+  })
+
+  it('while writers hold the doorbell, a renewal tries again after 500 ms; close() stops renewing', async () => {
+    bell.inFlight = true
+    door.start()
+    await vi.advanceTimersByTimeAsync(0)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(bell.calls).toEqual(['renew: busy', 'renew: busy'])
+    bell.inFlight = false
+    await vi.advanceTimersByTimeAsync(500)
+    expect(bell.calls.at(-1)).toBe('renew: renewed')
+    await door.close()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(bell.calls).toEqual([
+      'renew: busy',
+      'renew: busy',
+      'renew: renewed',
+      'release ringing quietly', // it started as if holding
+    ])
+  })
+
+  it('a failing renewal is reported, and tried again 10 s later', async () => {
+    bell.renew = async () => {
+      bell.calls.push('renew failed')
+      throw new Error('connection refused')
+    }
+    door.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(errors).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(errors).toHaveLength(2)
   })
 })
