@@ -3,8 +3,9 @@
  * inserts and updates for `BENCH_SECONDS` (30) on a mapped table, with pgforce running (default
  * sources, ordered strategy, external id) against an emulator in its own process answering with
  * `BENCH_LATENCY_MS` (20) of latency. Measures the app's write rate with the engine running ÷
- * with it stopped (same table layout and capture, no engine), and how long after the writes stop
- * the backlog takes to empty. Variants rotated over `BENCH_ROUNDS` (3) rounds.
+ * with it stopped (same table layout and capture, no engine: as for an app whose engine stopped
+ * over 30 s ago, nobody says it LISTENs and writes skip the notify), and how long after the writes
+ * stop the backlog takes to empty. Variants rotated over `BENCH_ROUNDS` (3) rounds.
  *
  *   npm run bench -- app-load
  */
@@ -98,6 +99,8 @@ try {
       for (const variant of round % 2 === 0 ? ['stopped', 'running'] : ['running', 'stopped']) {
         if (variant === 'stopped') {
           // Same table and capture; nothing sends. Its entries are dropped before the engine runs.
+          // No engine's word that it LISTENs is left (one that ran before keeps it 30 s).
+          await pool.query(format('UPDATE %I._pgforce_doorbell SET listening_until = NULL', schema))
           stopped.push(await app(schema, `s${round}`))
           await pool.query(format(`DELETE FROM %I._trigger_log`, schema))
           continue
