@@ -1,4 +1,4 @@
-import type { Doorbell } from '../store/doorbell.js'
+import type { Doorbell, Renewal } from '../store/doorbell.js'
 import { DOOR_HOLD_MS } from '../store/doorbell.js'
 
 /** Options of {@link DoorKeeper}. @internal */
@@ -44,8 +44,9 @@ export class DoorKeeper {
   private readonly retryMs: number
   private readonly maxRetryMs: number
   private readonly renewMs: number
-  /** The next renewal of this engine's word that it LISTENs, while the door is open. */
+  /** The next renewal of this engine's word that it LISTENs, from `start()`. */
   private renewal: NodeJS.Timeout | undefined
+  private renewing = false
   /** Mappings whose latest push sent something: the door stays held until none is left. */
   private readonly busy = new Set<string>()
   private holding = true
@@ -77,7 +78,8 @@ export class DoorKeeper {
    * renews it every `renewMs` until `close()`.
    */
   start(): void {
-    if (!this.closed) this.renewLater(0)
+    this.renewing = true
+    this.renewLater(0)
   }
 
   /** Before a push: one asked for by a notification starts a drain, so the door is held now. */
@@ -119,8 +121,7 @@ export class DoorKeeper {
     this.closed = true
     clearTimeout(this.retry)
     this.retry = undefined
-    clearTimeout(this.renewal)
-    this.renewal = undefined
+    this.stopRenewing()
     await this.chain
     if (!this.holding) return
     // Best effort, for at most a second (Postgres may be gone): a door left held opens by itself
@@ -168,8 +169,19 @@ export class DoorKeeper {
     })
   }
 
+  /**
+   * Stops renewing this engine's word that it LISTENs (it is about to stop listening); the word
+   * runs out `LISTENING_MS` later unless another engine renews it.
+   */
+  stopRenewing(): void {
+    this.renewing = false
+    clearTimeout(this.renewal)
+    this.renewal = undefined
+  }
+
   /** Renews this engine's word that it LISTENs after `ms`. */
   private renewLater(ms: number): void {
+    if (this.closed || !this.renewing) return
     clearTimeout(this.renewal)
     this.renewal = setTimeout(() => {
       this.renewal = undefined
@@ -180,21 +192,18 @@ export class DoorKeeper {
 
   private renew(): Promise<void> {
     return this.serially(async () => {
-      let renewal: Awaited<ReturnType<DoorKeeperOptions['doorbell']['renew']>>
+      let renewal: Renewal
       try {
         renewal = await this.options.doorbell.renew()
       } catch (error) {
         this.renewLater(this.renewMs) // reported below; the word lasts LISTENING_MS
         throw error
       }
-      if (renewal === 'busy') {
-        // Writers hold the doorbell's lock: try again soon, never waiting on the app.
-        this.renewLater(this.maxRetryMs)
-        return
-      }
-      // Writers may have skipped the notify while the word had run out: they have committed.
-      if (renewal === 'lapsed') this.options.pushAll()
-      this.renewLater(this.renewMs)
+      // Writers may have skipped the notify while the word had run out: push what is committed
+      // (all of it once renewed), and keep pushing while a long transaction keeps the lock.
+      if (renewal.lapsed) this.options.pushAll()
+      // Writers hold the doorbell's lock: try again soon, never waiting on the app.
+      this.renewLater(renewal.renewed ? this.renewMs : this.maxRetryMs)
     })
   }
 

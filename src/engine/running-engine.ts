@@ -182,6 +182,8 @@ export class RunningEngine {
     for (const timer of this.delayedPushes.values()) clearTimeout(timer)
     this.delayedPushes.clear()
     this.rechecks.close()
+    // Its sources stop listening now: it no longer says it does.
+    this.door?.stopRenewing()
     this.stopping.abort(STOPPING)
     const sourcesStopped = Promise.allSettled(this.host.sources.map((source) => source.stop()))
     const runsStopped = this.scheduler.close()

@@ -13,13 +13,18 @@ export const DOOR_HOLD_MS = 30_000
 export const LISTENING_MS = 30_000
 
 /** What {@link Doorbell.renew} found. */
-export type Renewal =
-  /** Renewed; writers were notifying all along. */
-  | 'renewed'
-  /** Renewed after it had run out: writers may have skipped the notify since; push. */
-  | 'lapsed'
-  /** Not renewed: writers that may skip the notify are in flight; try again shortly. */
-  | 'busy'
+export interface Renewal {
+  /**
+   * Renewed. `false`: writers that may skip the notify are in flight (they hold the doorbell's
+   * lock); try again shortly.
+   */
+  readonly renewed: boolean
+  /**
+   * The word had run out: writers may have skipped the notify since, and those that did are
+   * committed once `renewed` (else some may still be in flight): push either way.
+   */
+  readonly lapsed: boolean
+}
 
 /**
  * `_pgforce_doorbell`: whether app writes ring the engine (`pg_notify`) when they capture a
@@ -82,9 +87,7 @@ export class Doorbell {
       ),
       [this.key, listeningMs],
     )
-    const row = rows[0]
-    if (!row?.taken) return 'busy'
-    return row.lapsed ? 'lapsed' : 'renewed'
+    return { renewed: rows[0]?.taken === true, lapsed: rows[0]?.lapsed !== false }
   }
 
   /**

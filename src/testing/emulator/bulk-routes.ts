@@ -184,10 +184,11 @@ export class BulkJobs {
     const result = c.org.query(body.query, { includeDeleted: body.operation === 'queryAll' })
     const first = result.records[0]
     const header = first ? Object.keys(flatten(first)) : queryFields(body.query)
-    // Records without parent fields are read as they are; flattened only when a column is nested.
+    // Records without parent fields are read as they are; flattened when one has any (a first
+    // record with an empty lookup gives a header without the parent's columns, as before).
     const nested = header.some((h) => h.includes('.'))
     const rows = result.records.map((record) => {
-      const values: Record<string, unknown> = nested ? flatten(record) : record
+      const values: Record<string, unknown> = nested || hasObject(record) ? flatten(record) : record
       return header.map((h) => csvCell(values[h])).join(',')
     })
     const job: QueryJob = {
@@ -313,6 +314,15 @@ function queryInfo(job: QueryJob, version: string): Record<string, unknown> {
     lineEnding: 'LF',
     columnDelimiter: 'COMMA',
   }
+}
+
+/** Whether a record has a nested value (a parent's fields, `attributes`). */
+function hasObject(record: SObjectRecord): boolean {
+  for (const key in record) {
+    const value = record[key]
+    if (value !== null && typeof value === 'object' && key !== 'attributes') return true
+  }
+  return false
 }
 
 function flatten(

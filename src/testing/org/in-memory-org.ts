@@ -375,12 +375,9 @@ export class InMemoryOrg {
   ): void {
     const name = this.describe(objectName).name
     const at = this.clock.now().getTime()
+    const ids = [...recordIds] // the payload is built when first read
     for (const channel of this.changeChannels(name)) {
-      this.events.publish(
-        channel,
-        (replayId) => gapData(name, changeType, recordIds, at, replayId),
-        name,
-      )
+      this.events.publish(channel, (replayId) => gapData(name, changeType, ids, at, replayId), name)
     }
   }
 

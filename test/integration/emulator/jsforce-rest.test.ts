@@ -35,6 +35,20 @@ describe('SalesforceEmulator through real jsforce (REST)', () => {
     expect(count).toMatchObject({ totalSize: 5000, records: [] })
   })
 
+  it('writes a Bulk 2.0 query result as CSV, a parent of some records only as empty cells', async () => {
+    const org = emulator.org
+    const [parent] = org.insert('Account', [{ Name: 'Parent' }])
+    org.insert('Contact', [
+      { LastName: 'Orphan' }, // first: the header comes from this record
+      { LastName: 'Child', AccountId: parent },
+    ])
+    const rows = await conn.bulk2.query('SELECT Id, LastName, Account.Name FROM Contact')
+    const records = (await rows.toArray()) as Record<string, string>[]
+    expect(records.map((r) => r.LastName)).toEqual(['Orphan', 'Child'])
+    for (const record of records)
+      for (const value of Object.values(record)) expect(String(value)).not.toContain('[object')
+  })
+
   it('creates, reads, updates and deletes one record', async () => {
     const created = await conn.sobject('Account').create({ Name: 'Single' })
     expect(created).toMatchObject({ success: true })

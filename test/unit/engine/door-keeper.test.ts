@@ -8,8 +8,8 @@ function fakeDoorbell() {
   const bell = {
     calls,
     inFlight: false,
-    /** What a renewal finds (when no writer is in flight). */
-    renewal: 'renewed' as Renewal,
+    /** Whether the word that the engine LISTENs had run out when a renewal comes. */
+    lapsed: false,
     async hold(ms?: number) {
       calls.push(`hold ${ms}`)
     },
@@ -22,8 +22,12 @@ function fakeDoorbell() {
       return !bell.inFlight
     },
     async renew(): Promise<Renewal> {
-      const renewal = bell.inFlight ? 'busy' : bell.renewal
-      calls.push(`renew: ${renewal}`)
+      const renewal = { renewed: !bell.inFlight, lapsed: bell.lapsed }
+      calls.push(
+        `renew: ${[renewal.renewed ? 'renewed' : 'busy', renewal.lapsed ? 'lapsed' : '']
+          .filter(Boolean)
+          .join(', ')}`,
+      )
       return renewal
     },
   }
@@ -202,11 +206,39 @@ describe('DoorKeeper', () => {
   })
 
   it('a word that had run out is renewed, then every mapping pushed: writers may have skipped the notify', async () => {
-    bell.renewal = 'lapsed'
+    bell.lapsed = true
     door.start()
     await vi.advanceTimersByTimeAsync(0)
-    expect(bell.calls.at(-1)).toBe('renew: lapsed')
+    expect(bell.calls.at(-1)).toBe('renew: renewed, lapsed')
     expect(pushes).toBe(1)
+  })
+
+  it('a word run out that a long transaction keeps from being renewed: pushes at every try', async () => {
+    bell.lapsed = true
+    bell.inFlight = true
+    door.start()
+    await vi.advanceTimersByTimeAsync(0)
+    await vi.advanceTimersByTimeAsync(500)
+    await vi.advanceTimersByTimeAsync(500)
+    expect(bell.calls).toEqual(Array(3).fill('renew: busy, lapsed'))
+    expect(pushes).toBe(3) // what writers that skipped the notify committed meanwhile
+  })
+
+  it('stopRenewing() before the sources stop: no renewal after it, even one in flight', async () => {
+    let finish: () => void = () => {}
+    bell.renew = async () => {
+      bell.calls.push('renew')
+      await new Promise<void>((resolve) => {
+        finish = resolve
+      })
+      return { renewed: true, lapsed: false }
+    }
+    door.start()
+    await vi.advanceTimersByTimeAsync(0)
+    door.stopRenewing()
+    finish()
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(bell.calls).toEqual(['renew'])
   })
 
   it('while writers hold the doorbell, a renewal tries again after 500 ms; close() stops renewing', async () => {
