@@ -99,7 +99,7 @@ export class Doorbell {
    * it will not drain itself. Unless `listening` is false (an engine that stops), reopening also
    * says this engine LISTENs, for `LISTENING_MS`.
    */
-  async release(ring = false, listening = !ring): Promise<boolean> {
+  async release(ring = false, listening = true): Promise<boolean> {
     // One statement, one transaction: the lock is held from here to its commit, a moment in which
     // writers wait. Tried even when the row is missing (writers then notify anyway).
     const { rows } = await this.db.query<{ taken: boolean }>(

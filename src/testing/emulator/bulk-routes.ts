@@ -316,7 +316,7 @@ function queryInfo(job: QueryJob, version: string): Record<string, unknown> {
   }
 }
 
-/** Whether a record has a nested value (a parent's fields, `attributes`). */
+/** Whether a record has a nested value other than `attributes` (a parent's fields). */
 function hasObject(record: SObjectRecord): boolean {
   for (const key in record) {
     const value = record[key]
