@@ -18,8 +18,8 @@ export interface DoorKeeperOptions {
   /** Longest delay between tries. @default 500 */
   readonly maxRetryMs?: number
   /**
-   * While the door is open, this engine renews its word that it LISTENs this often (it lasts
-   * `LISTENING_MS`, 30 s). @default 10 000
+   * From `start()`, held door or not, this engine renews its word that it LISTENs this often (it
+   * lasts `LISTENING_MS`, 30 s). @default 10 000
    */
   readonly renewMs?: number
 }
@@ -75,7 +75,7 @@ export class DoorKeeper {
 
   /**
    * The engine LISTENs now: says so at once (writers notify while an engine's word lasts), and
-   * renews it every `renewMs` until `close()`.
+   * renews it every `renewMs` until `stopRenewing()` or `close()`.
    */
   start(): void {
     this.renewing = true
