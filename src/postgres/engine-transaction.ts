@@ -9,6 +9,14 @@ export interface EngineTransactionOptions {
    * its commit releases it (`PageApplier`, docs/concepts/performance.md, "Initial load").
    */
   readonly savepoint?: string
+  /**
+   * The transaction reads and writes rows by key only (a push round's entries and their rows): it
+   * tells the planner so (`SET LOCAL enable_seqscan = off`). A table that grew fast since it was
+   * last analysed (an app inserting into a new mapping) looks small to the planner, which then
+   * reads all of it to find a round's 200 rows, at every settle (docs/concepts/performance.md,
+   * "Push").
+   */
+  readonly byKey?: boolean
 }
 
 /**
@@ -24,15 +32,15 @@ export async function withEngineTransaction<T>(
   work: (client: PgClientLike) => Promise<T>,
   options: EngineTransactionOptions = {},
 ): Promise<T> {
-  const { savepoint } = options
+  const { savepoint, byKey } = options
   if (savepoint !== undefined && !/^[a-z_]+$/.test(savepoint))
     throw new TypeError(`not a savepoint name: ${savepoint}`)
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    // One round trip: a simple-protocol query may hold all three statements.
+    // One round trip: a simple-protocol query may hold every statement.
     await client.query(
-      `BEGIN; SET LOCAL xmlbinary = 'hex'${savepoint ? `; SAVEPOINT ${savepoint}` : ''}`,
+      `BEGIN; SET LOCAL xmlbinary = 'hex'${byKey ? '; SET LOCAL enable_seqscan = off' : ''}${savepoint ? `; SAVEPOINT ${savepoint}` : ''}`,
     )
     const result = await work(client)
     await client.query('COMMIT')

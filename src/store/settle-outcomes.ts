@@ -57,15 +57,17 @@ export async function settleOutcomes(
       })
     }
   }
-  await withEngineTransaction(options.pool, async (client) => {
-    // The log first, then the rows, as a pull locks them (no deadlock between the two). The
-    // log's changes are one statement, whose parts touch disjoint entries.
-    // Only entries still claimed under this worker's claim: one whose lease ran out during its
-    // call may be another worker's now, sending it again; its outcome is that worker's to record
-    // (the entry and the row), or the record's next change could overtake the one in flight.
-    const { rows: applied } = await client.query<{ id: string }>(
-      format(
-        `WITH outcome AS (
+  await withEngineTransaction(
+    options.pool,
+    async (client) => {
+      // The log first, then the rows, as a pull locks them (no deadlock between the two). The
+      // log's changes are one statement, whose parts touch disjoint entries.
+      // Only entries still claimed under this worker's claim: one whose lease ran out during its
+      // call may be another worker's now, sending it again; its outcome is that worker's to record
+      // (the entry and the row), or the record's next change could overtake the one in flight.
+      const { rows: applied } = await client.query<{ id: string }>(
+        format(
+          `WITH outcome AS (
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $5::bigint[]) AS u(id, state, message, tx)
            ), moved AS (
              -- done entries go straight to the archive, with their final state
@@ -93,17 +95,17 @@ export async function settleOutcomes(
              SELECT * FROM moved ON CONFLICT (id) DO NOTHING
            )
            SELECT id FROM moved UNION ALL SELECT id FROM kept`,
-        schema,
-      ),
-      [ids, states, messages, how.fence?.id ?? null, claims],
-    )
-    // The rows of entries that were not ours are left to their new holder.
-    const ours = new Set(applied.map((row) => Number(row.id)))
-    const mine = [...rows].filter(([, row]) => ours.has(row.entryId))
-    if (mine.length === 0) return
-    const { rows: written } = await client.query<{ id: number }>(
-      format(
-        `UPDATE %1$I.%2$I AS t
+          schema,
+        ),
+        [ids, states, messages, how.fence?.id ?? null, claims],
+      )
+      // The rows of entries that were not ours are left to their new holder.
+      const ours = new Set(applied.map((row) => Number(row.id)))
+      const mine = [...rows].filter(([, row]) => ours.has(row.entryId))
+      if (mine.length === 0) return
+      const { rows: written } = await client.query<{ id: number }>(
+        format(
+          `UPDATE %1$I.%2$I AS t
            SET sfid = COALESCE(t.sfid, u.sfid),
                -- a failure always shows; a success leaves a row with a newer edit waiting PENDING
                _hc_lastop = CASE WHEN coalesce(newer.max_id, 0) <= u.entry_id OR u.op = 'FAILED' THEN u.op ELSE t._hc_lastop END,
@@ -119,41 +121,43 @@ export async function settleOutcomes(
            -- (the id list again: the planner uses the key even before the table is analysed)
            WHERE t.id = u.id AND t.id = ANY($1::int[])
            RETURNING t.id`,
-        schema,
-        table,
-      ),
-      [
-        mine.map(([id]) => id),
-        mine.map(([, row]) => row.sfid),
-        mine.map(([, row]) => row.op),
-        mine.map(([, row]) => row.error),
-        mine.map(([, row]) => row.entryId),
-        table,
-      ],
-    )
-    /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
-    const created = new Map(
-      mine.flatMap(([id, row]) => (row.sfid === null ? [] : [[id, row.sfid] as const])),
-    )
-    // A created record whose row the app deleted meanwhile: its later entries were captured
-    // without an sfid, and the row that would give them one is gone. They get it here, after the
-    // rows (a delete that committed while this waited for the row is seen), or the delete would
-    // be ignored and the record stay in Salesforce (docs/concepts/delivery-guarantees.md). These
-    // entries are locked after the rows, but no pull locks them (they have no row), and claims
-    // skip locked entries.
-    for (const row of written) created.delete(Number(row.id))
-    if (created.size === 0) return
-    await client.query(
-      format(
-        `UPDATE %1$I._trigger_log AS l SET sfid = u.sfid
+          schema,
+          table,
+        ),
+        [
+          mine.map(([id]) => id),
+          mine.map(([, row]) => row.sfid),
+          mine.map(([, row]) => row.op),
+          mine.map(([, row]) => row.error),
+          mine.map(([, row]) => row.entryId),
+          table,
+        ],
+      )
+      /** Records Salesforce answered with their sfid (row id → sfid): a create among them. */
+      const created = new Map(
+        mine.flatMap(([id, row]) => (row.sfid === null ? [] : [[id, row.sfid] as const])),
+      )
+      // A created record whose row the app deleted meanwhile: its later entries were captured
+      // without an sfid, and the row that would give them one is gone. They get it here, after the
+      // rows (a delete that committed while this waited for the row is seen), or the delete would
+      // be ignored and the record stay in Salesforce (docs/concepts/delivery-guarantees.md). These
+      // entries are locked after the rows, but no pull locks them (they have no row), and claims
+      // skip locked entries.
+      for (const row of written) created.delete(Number(row.id))
+      if (created.size === 0) return
+      await client.query(
+        format(
+          `UPDATE %1$I._trigger_log AS l SET sfid = u.sfid
            FROM unnest($1::int[], $2::text[]) AS u(id, sfid)
            WHERE l.table_name = $3 AND l.record_id = u.id AND l.sfid IS NULL
              AND l.action IN ('UPDATE', 'DELETE') AND l.state IN ('NEW', 'PENDING', 'REQUEUE')`,
-        schema,
-      ),
-      [[...created.keys()], [...created.values()], table],
-    )
-  })
+          schema,
+        ),
+        [[...created.keys()], [...created.values()], table],
+      )
+    },
+    { byKey: true },
+  )
   return ids
 }
 

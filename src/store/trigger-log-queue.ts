@@ -105,12 +105,14 @@ export class TriggerLogQueue {
     if (analyzed?.error) throw analyzed.error
     if (this.unreleased.size > 0) await this.release([...this.unreleased.keys()])
     const claimedAt = Date.now()
-    const rows = await withEngineTransaction(this.options.pool, async (client) => {
-      const result = await client.query<
-        EntryRow & { scanned_to: string | null; scanned: number; was: string | null; tx: string }
-      >(
-        format(
-          `WITH candidates AS (
+    const rows = await withEngineTransaction(
+      this.options.pool,
+      async (client) => {
+        const result = await client.query<
+          EntryRow & { scanned_to: string | null; scanned: number; was: string | null; tx: string }
+        >(
+          format(
+            `WITH candidates AS (
              SELECT id, record_id, state FROM %1$I._trigger_log
              WHERE table_name = $1 AND id > $2
                -- the queue index's own predicate: its order (table_name, id) serves ORDER BY … LIMIT,
@@ -143,13 +145,15 @@ export class TriggerLogQueue {
            LEFT JOIN claimed AS c ON true
            LEFT JOIN %1$I.%2$I AS r ON r.id = c.record_id
            ORDER BY c.id`,
-          schema,
-          table,
-        ),
-        [table, afterId, this.options.leaseMs / 1000, limit, options.inFlight ?? []],
-      )
-      return result.rows
-    })
+            schema,
+            table,
+          ),
+          [table, afterId, this.options.leaseMs / 1000, limit, options.inFlight ?? []],
+        )
+        return result.rows
+      },
+      { byKey: true },
+    )
     const scanned = rows[0]?.scanned_to
     // The round of this claim runs meanwhile; the next claim waits for the statistics.
     if ((rows[0]?.scanned ?? 0) >= limit && options.refreshStatistics !== false)
