@@ -118,7 +118,7 @@ export async function measure(work: () => Promise<Record<string, number>>): Prom
 }
 
 /** Busy CPU time of the whole machine since boot (user, nice, system, irq, softirq), s. */
-function machineBusySeconds(): number {
+export function machineBusySeconds(): number {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? ''
     const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number)
