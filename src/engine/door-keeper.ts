@@ -5,7 +5,7 @@ import { DOOR_HOLD_MS } from '../store/doorbell.js'
 export interface DoorKeeperOptions {
   /** The schema's doorbell (`hold()` / `release()`). */
   readonly doorbell: Pick<Doorbell, 'hold' | 'release' | 'renew'>
-  /** Asks for a push of every read/write mapping. */
+  /** Asks for a push of every read/write mapping (an error it throws is reported, not thrown). */
   readonly pushAll: () => void
   /** A hold or release that failed (the engine reports it as an `error` event). */
   readonly onError: (error: unknown) => void
@@ -17,6 +17,8 @@ export interface DoorKeeperOptions {
   readonly retryMs?: number
   /** Longest delay between tries. @default 500 */
   readonly maxRetryMs?: number
+  /** How long `close()` tries to reopen the door with its lock before it does without. @default 1 000 */
+  readonly closeMs?: number
   /**
    * From `start()`, held door or not, this engine renews its word that it LISTENs this often (it
    * lasts `LISTENING_MS`, 30 s). @default 10 000
@@ -44,6 +46,7 @@ export class DoorKeeper {
   private readonly retryMs: number
   private readonly maxRetryMs: number
   private readonly renewMs: number
+  private readonly closeMs: number
   /** The next renewal of this engine's word that it LISTENs, from `start()`. */
   private renewal: NodeJS.Timeout | undefined
   private renewing = false
@@ -65,6 +68,7 @@ export class DoorKeeper {
     this.retryMs = options.retryMs ?? 100
     this.maxRetryMs = options.maxRetryMs ?? 500
     this.renewMs = options.renewMs ?? 10_000
+    this.closeMs = options.closeMs ?? 1_000
     this.retryDelay = this.retryMs
   }
 
@@ -104,18 +108,29 @@ export class DoorKeeper {
       this.busy.add(object)
       await this.hold()
       // Writers do not ring while the door is held: keep draining every mapping.
-      this.options.pushAll()
+      this.pushAll()
       return
     }
-    this.busy.delete(object)
-    if (this.holding && this.busy.size === 0 && !this.retry) await this.release()
+    await this.idle(object)
   }
 
   /**
-   * Stops trying; reopens a door this engine holds if no writer that skipped the notify is in
-   * flight, so writers ring the other engines at once rather than after the hold runs out, and
-   * rings them itself: changes that skipped the notify after this engine's last claim are
-   * committed, and this engine will not push them.
+   * After a push of `object` that threw: it no longer keeps the door held (its retry comes from
+   * the engine's backoff), or one mapping that keeps failing would keep every other mapping's
+   * writes from ringing, each hold after the last.
+   */
+  async pushFailed(object: string): Promise<void> {
+    if (this.closed) return
+    await this.idle(object)
+  }
+
+  /**
+   * Stops trying; reopens the door and rings the other engines, so writers ring them at once
+   * rather than after the hold runs out, and they push the changes that skipped the notify after
+   * this engine's last claim (its own final drain may have been dropped by the stop). Writers in
+   * flight that skipped the notify keep the door's lock: it tries again, 100 ms doubling to
+   * 500 ms, for `closeMs`, then reopens and rings without the lock (a writer still in flight then
+   * waits for the next notification).
    */
   async close(): Promise<void> {
     this.closed = true
@@ -123,19 +138,50 @@ export class DoorKeeper {
     this.retry = undefined
     this.stopRenewing()
     await this.chain
-    if (!this.holding) return
-    // Best effort, for at most a second (Postgres may be gone): a door left held opens by itself
-    // after holdMs. It does not say it LISTENs: with no other engine renewing that, writers stop
-    // notifying LISTENING_MS later.
+    // Best effort, bounded (Postgres may be gone): a door left held opens by itself after holdMs.
+    // It does not say it LISTENs: with no other engine renewing that, writers stop notifying
+    // LISTENING_MS later.
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
-      this.options.doorbell.release(true, false).catch(() => false),
+      this.reopenAndRing(),
       new Promise((resolve) => {
-        timer = setTimeout(resolve, 1_000)
+        timer = setTimeout(resolve, this.closeMs + 1_000)
         timer.unref()
       }),
     ])
     clearTimeout(timer)
+  }
+
+  /** `close()`'s reopening: with the lock while it can be had within `closeMs`, then without. */
+  private async reopenAndRing(): Promise<void> {
+    const { doorbell } = this.options
+    const deadline = Date.now() + this.closeMs
+    let delay = this.retryMs
+    try {
+      while (Date.now() < deadline) {
+        if (await doorbell.release(true, false)) return
+        await new Promise((resolve) => setTimeout(resolve, delay).unref())
+        delay = Math.min(delay * 2, this.maxRetryMs)
+      }
+      await doorbell.release(true, false, true)
+    } catch {
+      // Postgres is gone: the hold runs out by itself.
+    }
+  }
+
+  /** The latest push of `object` found nothing (or failed): reopens when no mapping is busy. */
+  private async idle(object: string): Promise<void> {
+    this.busy.delete(object)
+    if (this.holding && this.busy.size === 0 && !this.retry) await this.release()
+  }
+
+  /** Asks for a push of every mapping; what that throws is reported, and the caller goes on. */
+  private pushAll(): void {
+    try {
+      this.options.pushAll()
+    } catch (error) {
+      this.options.onError(error)
+    }
   }
 
   private hold(): Promise<void> {
@@ -155,11 +201,11 @@ export class DoorKeeper {
         this.heldAt = 0
         this.retryDelay = this.retryMs
         // The final drain: every change captured without a notify is committed now.
-        this.options.pushAll()
+        this.pushAll()
         return
       }
       // Writers that skipped the notify are still in flight: push what is committed, try again.
-      this.options.pushAll()
+      this.pushAll()
       this.retry = setTimeout(() => {
         this.retry = undefined
         if (!this.closed) void this.release()
@@ -201,7 +247,7 @@ export class DoorKeeper {
       }
       // Writers may have skipped the notify while the word had run out: push what is committed
       // (all of it once renewed), and keep pushing while a long transaction keeps the lock.
-      if (renewal.lapsed) this.options.pushAll()
+      if (renewal.lapsed) this.pushAll()
       // Writers hold the doorbell's lock: try again soon, never waiting on the app.
       this.renewLater(renewal.renewed ? this.renewMs : this.maxRetryMs)
     })

@@ -282,8 +282,9 @@ export class RunningEngine {
         // A push that keeps finding changes holds the door from its first round, whatever woke it.
         onSending: () => this.door?.sending(),
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         if (direction === 'pull' && plan.mapping.access === 'read_write') pushAfterPull()
+        if (direction === 'push') await this.door?.pushFailed(plan.object)
         throw error
       })
     if (report.direction === 'push') await this.door?.afterPush(plan.object, report.sent)

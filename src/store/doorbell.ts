@@ -97,14 +97,17 @@ export class Doorbell {
    * captured without a notify is committed, visible to the next claim. With `ring`, a door that
    * reopens also notifies the engines, on its commit: an engine that stops rings for the changes
    * it will not drain itself. Unless `listening` is false (an engine that stops), reopening also
-   * says this engine LISTENs, for `LISTENING_MS`.
+   * says this engine LISTENs, for `LISTENING_MS`. With `force`, it reopens (and rings) without
+   * the lock: for an engine that stops while writers keep the lock taken, so that the other
+   * engines are not left unrung for the rest of the hold; a writer still in flight then has its
+   * change pushed by the next notification.
    */
-  async release(ring = false, listening = true): Promise<boolean> {
+  async release(ring = false, listening = true, force = false): Promise<boolean> {
     // One statement, one transaction: the lock is held from here to its commit, a moment in which
     // writers wait. Tried even when the row is missing (writers then notify anyway).
     const { rows } = await this.db.query<{ taken: boolean }>(
       format(
-        `WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) AS taken),
+        `WITH lock AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1::bigint) OR $6 AS taken),
            reopened AS (UPDATE %I._pgforce_doorbell SET rung_until = NULL,
                           listening_until = CASE WHEN $4 THEN greatest(listening_until,
                             now() + make_interval(secs => $5 / 1000.0)) ELSE listening_until END
@@ -113,7 +116,7 @@ export class Doorbell {
          LEFT JOIN LATERAL (SELECT pg_notify($2, 'ping') WHERE taken AND $3) AS rang ON true`,
         this.schema,
       ),
-      [this.key, triggerLogChannel(this.schema), ring, listening, LISTENING_MS],
+      [this.key, triggerLogChannel(this.schema), ring, listening, LISTENING_MS, force],
     )
     return rows[0]?.taken === true
   }

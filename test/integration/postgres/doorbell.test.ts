@@ -111,6 +111,19 @@ it('an engine that stops reopens the door without renewing its word: writes go q
   expect(await heardSoFar()).toEqual(['ping', 'ping'])
 })
 
+it('an engine that stops while writers keep the lock reopens the door without it, and rings', async () => {
+  await doorbell.hold()
+  await app.query('BEGIN')
+  await insert(app, 'in flight')
+  expect(await doorbell.release(true, false)).toBe(false)
+  expect(await doorbell.release(true, false, true)).toBe(true)
+  expect(await doorbell.heldUntil()).toBeUndefined()
+  expect(await heardSoFar()).toEqual(['ping']) // the other engines push what has committed
+  await app.query('COMMIT')
+  await insert(app, 'the next write')
+  expect(await heardSoFar()).toEqual(['ping', 'ping']) // and this one brings the writer in flight
+})
+
 it('a door whose holder stopped refreshing opens by itself: writes notify again', async () => {
   await doorbell.hold(0)
   await insert(app, 'after the hold ran out')

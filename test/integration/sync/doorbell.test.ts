@@ -4,6 +4,8 @@ import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { triggerLogChannel } from '../../../src/postgres/install/system-tables-sql.js'
 import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
 import { Doorbell } from '../../../src/store/doorbell.js'
+import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
+import type { EntryResult } from '../../../src/strategies/write-strategy.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
 import { useTestDatabase } from '../../support/test-database.js'
 import { waitFor } from '../../support/wait-for.js'
@@ -134,4 +136,36 @@ it('a push woken by anything but a notification holds the door from its first ro
   fixture.org.faults.setLatency(0)
   await waitFor(() => inSalesforce(['Queued 1', 'Queued 2']), 10_000, 'both in Salesforce')
   await waitFor(async () => (await doorbell.heldUntil()) === undefined, 10_000, 'the door open')
+})
+
+it("a mapping whose push fails does not keep the door held: another mapping's writes still ring", async () => {
+  class Broken extends OrderedWriteStrategy {
+    override async write(): Promise<EntryResult[]> {
+      throw new Error('Contact writes are broken')
+    }
+  }
+  const contact = defineMapping({
+    object: 'Contact',
+    access: 'read_write',
+    fields: ['LastName'],
+    writeStrategy: new Broken(),
+  })
+  fixture = await syncFixture(db(), [account, contact], {
+    sources: [new PostgresNotifySource()],
+    over: 'http',
+  })
+  const { schema } = fixture.connection
+  const doorbell = new Doorbell(db().pool, schema)
+  fixture.engine.on('error', () => {}) // the broken pushes
+  const failed: string[] = []
+  fixture.engine.on('push:failed', (event) => failed.push(event.mapping))
+  await fixture.engine.start()
+  await waitFor(async () => (await doorbell.heldUntil()) === undefined, 10_000, 'the door open')
+  // Its notification holds the door; the push it wakes throws.
+  await db().pool.query(`INSERT INTO "${schema}".contact (lastname) VALUES ('Broken')`)
+  await waitFor(() => failed.includes('Contact'), 10_000, "Contact's push failing")
+  // Nothing polls here: only a notification brings this one to the engine, well before the
+  // 30 s a held door lasts.
+  await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Still rings')`)
+  await waitFor(() => inSalesforce(['Still rings']), 5_000, "'Still rings' in Salesforce")
 })

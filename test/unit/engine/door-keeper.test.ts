@@ -13,13 +13,13 @@ function fakeDoorbell() {
     async hold(ms?: number) {
       calls.push(`hold ${ms}`)
     },
-    async release(ring?: boolean, listening?: boolean) {
+    async release(ring?: boolean, listening?: boolean, force?: boolean) {
       calls.push(
-        (bell.inFlight ? 'release refused' : 'release') +
+        (force ? 'release forced' : bell.inFlight ? 'release refused' : 'release') +
           (ring ? ' ringing' : '') +
           (listening === false ? ' quietly' : ''),
       )
-      return !bell.inFlight
+      return force === true || !bell.inFlight
     },
     async renew(): Promise<Renewal> {
       const renewal = { renewed: !bell.inFlight, lapsed: bell.lapsed }
@@ -170,16 +170,84 @@ describe('DoorKeeper', () => {
     expect(pushes).toBe(1)
   })
 
-  it('close() reopens a door it holds, when it can, and stops retrying', async () => {
+  it('close() reopens a door it holds once writers let it, ringing, and stops retrying', async () => {
     await door.beforePush(['notify'])
     bell.inFlight = true
     await door.afterPush('Account', 0)
-    await door.close()
-    expect(bell.calls).toEqual(['hold 30000', 'release refused', 'release refused ringing quietly'])
+    const closed = door.close()
+    await vi.advanceTimersByTimeAsync(100)
+    bell.inFlight = false
+    await vi.advanceTimersByTimeAsync(200)
+    await closed
+    expect(bell.calls).toEqual([
+      'hold 30000',
+      'release refused', // the engine's own try, before the stop
+      'release refused ringing quietly',
+      'release refused ringing quietly', // 100 ms later
+      'release ringing quietly', // 200 ms later
+    ])
     await vi.advanceTimersByTimeAsync(5_000)
-    expect(bell.calls).toHaveLength(3)
+    expect(bell.calls).toHaveLength(5)
     await door.afterPush('Account', 1)
-    expect(bell.calls).toHaveLength(3)
+    await door.pushFailed('Account')
+    expect(bell.calls).toHaveLength(5)
+  })
+
+  it('close() reopens and rings without the lock when writers keep it for a second', async () => {
+    await door.beforePush(['notify'])
+    bell.inFlight = true
+    const closed = door.close()
+    await vi.advanceTimersByTimeAsync(1_200)
+    await closed
+    expect(bell.calls.at(-1)).toBe('release forced ringing quietly')
+    // Tried with the lock at 0, 100, 300 and 700 ms; the next try would come after the second.
+    expect(bell.calls.filter((c) => c === 'release refused ringing quietly')).toHaveLength(4)
+  })
+
+  it('close() rings even when the door is already open: the final drain may not have run', async () => {
+    await door.afterPush('Account', 0) // reopened, and asked for its final drain
+    expect(bell.calls).toEqual(['release'])
+    await door.close()
+    expect(bell.calls).toEqual(['release', 'release ringing quietly'])
+  })
+
+  it('close() gives up at once when Postgres is gone', async () => {
+    await door.beforePush(['notify'])
+    bell.release = async () => {
+      throw new Error('connection terminated')
+    }
+    await door.close()
+    expect(bell.calls).toEqual(['hold 30000'])
+  })
+
+  it('a mapping whose push fails no longer keeps the door held for the others', async () => {
+    await door.beforePush(['notify'])
+    await door.afterPush('Account', 3) // Account sends: held while it drains
+    await door.afterPush('Contact', 0)
+    expect(bell.calls).toEqual(['hold 30000'])
+    pushes = 0
+    await door.pushFailed('Account') // its retry comes from the engine's backoff
+    expect(bell.calls).toEqual(['hold 30000', 'release'])
+    expect(pushes).toBe(1) // the final drain
+    expect(door.held).toBe(false)
+  })
+
+  it('a pushAll that throws is reported, and renewals go on', async () => {
+    const failing = new DoorKeeper({
+      doorbell: bell,
+      pushAll: () => {
+        throw new Error('a listener threw')
+      },
+      onError: (error) => errors.push(error),
+    })
+    bell.lapsed = true
+    failing.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(errors).toEqual([new Error('a listener threw')])
+    bell.lapsed = false
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(bell.calls).toEqual(['renew: renewed, lapsed', 'renew: renewed'])
+    await failing.close()
   })
 
   it('close() rings the other engines when it reopens the door: it will not drain what skipped the notify', async () => {
