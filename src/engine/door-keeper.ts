@@ -17,6 +17,12 @@ export interface DoorKeeperOptions {
   readonly retryMs?: number
   /** Longest delay between tries. @default 500 */
   readonly maxRetryMs?: number
+  /**
+   * Whether this engine's LISTEN may hear notifications: false while it is known deaf (behind a
+   * transaction pooler). It then stops saying it LISTENs, so app writes stop paying for
+   * notifications nobody hears, and checks again every second. @default always true
+   */
+  readonly listening?: () => boolean
   /** How long `close()` tries to reopen the door with its lock before it does without. @default 1 000 */
   readonly closeMs?: number
   /**
@@ -175,6 +181,10 @@ export class DoorKeeper {
     if (this.holding && this.busy.size === 0 && !this.retry) await this.release()
   }
 
+  private listening(): boolean {
+    return this.options.listening?.() ?? true
+  }
+
   /** Asks for a push of every mapping; what that throws is reported, and the caller goes on. */
   private pushAll(): void {
     try {
@@ -196,7 +206,7 @@ export class DoorKeeper {
   private release(): Promise<void> {
     return this.serially(async () => {
       if (!this.holding || this.busy.size > 0) return
-      if (await this.options.doorbell.release()) {
+      if (await this.options.doorbell.release(false, this.listening())) {
         this.holding = false
         this.heldAt = 0
         this.retryDelay = this.retryMs
@@ -238,6 +248,12 @@ export class DoorKeeper {
 
   private renew(): Promise<void> {
     return this.serially(async () => {
+      if (!this.listening()) {
+        // Deaf: the word runs out, and writers stop notifying. Once it hears again, the renewal
+        // finds the word run out and pushes every mapping.
+        this.renewLater(Math.min(this.renewMs, 1_000))
+        return
+      }
       let renewal: Renewal
       try {
         renewal = await this.options.doorbell.renew()

@@ -106,6 +106,8 @@ export class RunningEngine {
       ? new DoorKeeper({
           doorbell: host.store.doorbell,
           pushAll: () => this.pushAll('drain'),
+          listening: () =>
+            host.sources.some((source) => source.listensToTriggerLog === true && !source.deaf),
           onError: (error) =>
             emit('error', {
               error:

@@ -136,6 +136,12 @@ export interface ChangeSource {
    * say so, or it hears nothing. A wrapper of a source passes it on.
    */
   readonly listensToTriggerLog?: boolean
+  /**
+   * For a source that {@link listensToTriggerLog}: true while its LISTEN is known to receive
+   * nothing (deaf behind a transaction pooler). The engine then stops saying it LISTENs, so app
+   * writes stop paying for notifications nobody hears. Omitted: it hears.
+   */
+  readonly deaf?: boolean
   /** Starts watching. Resolves once the source is running (connected, subscribed, timers set). */
   start(context: ChangeSourceContext): Promise<void>
   /** Stops watching and releases connections. Idempotent. */

@@ -77,6 +77,14 @@ export class PostgresNotifySource extends BaseChangeSource {
     return this.listener?.connected === true
   }
 
+  /**
+   * Whether LISTEN is known to receive nothing (its probe did not come back): the engine then stops
+   * saying it LISTENs (docs/concepts/design.md §5, "The doorbell").
+   */
+  get deaf(): boolean {
+    return this.listener?.state === 'deaf'
+  }
+
   /** Whether LISTEN is proven to receive: the last probe came back (for status and tests). */
   get receiving(): boolean {
     return this.listener?.state === 'receiving'

@@ -16,6 +16,9 @@ export function recordingSource(
     ...(source.listensToTriggerLog !== undefined && {
       listensToTriggerLog: source.listensToTriggerLog,
     }),
+    get deaf() {
+      return source.deaf
+    },
     start: (context) =>
       source.start({
         ...context,

@@ -2,6 +2,7 @@ import pg from 'pg'
 import { afterEach, expect, it } from 'vitest'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { triggerLogChannel } from '../../../src/postgres/install/system-tables-sql.js'
+import type { ChangeSource } from '../../../src/sources/change-source.js'
 import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
 import { Doorbell } from '../../../src/store/doorbell.js'
 import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
@@ -168,4 +169,26 @@ it("a mapping whose push fails does not keep the door held: another mapping's wr
   // 30 s a held door lasts.
   await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Still rings')`)
   await waitFor(() => inSalesforce(['Still rings']), 5_000, "'Still rings' in Salesforce")
+})
+
+it('an engine whose LISTEN is deaf does not say it LISTENs: app writes skip notifications nobody hears', async () => {
+  const deafListener: ChangeSource = {
+    name: 'deaf-listener',
+    direction: 'push',
+    listensToTriggerLog: true,
+    deaf: true, // as PostgresNotifySource is behind a transaction pooler
+    start: async () => {},
+    stop: async () => {},
+  }
+  fixture = await syncFixture(db(), [account], { sources: [deafListener], over: 'http' })
+  const { schema } = fixture.connection
+  await db().pool.query(`UPDATE "${schema}"._pgforce_doorbell SET listening_until = NULL`)
+  const pushed = new Promise((resolve) => fixture?.engine.once('push:completed', resolve))
+  await fixture.engine.start()
+  await pushed // its start-up push found nothing and reopened the door, without saying it LISTENs
+  await waitFor(async () => (await new Doorbell(db().pool, schema).heldUntil()) === undefined)
+  const { rows } = await db().pool.query(
+    `SELECT listening_until FROM "${schema}"._pgforce_doorbell`,
+  )
+  expect(rows).toEqual([{ listening_until: null }])
 })

@@ -328,6 +328,29 @@ describe('DoorKeeper', () => {
     ])
   })
 
+  it('while its LISTEN is deaf it stops saying it LISTENs; once it hears, it says so and pushes', async () => {
+    let deaf = true
+    const keeper = new DoorKeeper({
+      doorbell: bell,
+      pushAll: () => {
+        pushes += 1
+      },
+      onError: (error) => errors.push(error),
+      listening: () => !deaf,
+    })
+    keeper.start()
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(bell.calls).toEqual([]) // no renewal: writers stop notifying once the word runs out
+    await keeper.afterPush('Account', 0) // reopening the door does not say it either
+    expect(bell.calls).toEqual(['release quietly'])
+    deaf = false
+    bell.lapsed = true
+    await vi.advanceTimersByTimeAsync(1_000) // checked every second
+    expect(bell.calls).toEqual(['release quietly', 'renew: renewed, lapsed'])
+    expect(pushes).toBe(2) // the release's final drain, then the writes that skipped meanwhile
+    await keeper.close()
+  })
+
   it('a failing renewal is reported, and tried again 10 s later', async () => {
     bell.renew = async () => {
       bell.calls.push('renew failed')
