@@ -88,14 +88,26 @@ export class PushRound {
     const stopped = new Set<number>()
     const decided: EntryResult[] = []
     const ready: ChangeEntry[] = []
+    // A delete that waits may be of the record a later insert's external id names (a delete
+    // carries no key): such inserts wait with it, as the ordered strategy holds them.
+    const key = options.plan.columns.find((c) => c.field === options.plan.externalId)?.column
+    let deleteWaits = false
     for (const entry of options.entries) {
       const error = refused.get(entry.id)
-      if (options.held.has(entry.id)) decided.push({ entryId: entry.id, outcome: 'deferred' })
-      else if (stopped.has(entry.recordId)) decided.push({ entryId: entry.id, outcome: 'deferred' })
+      const keyed = key !== undefined && entry.action === 'INSERT' && Boolean(entry.values[key])
+      if (options.held.has(entry.id) || (deleteWaits && keyed)) {
+        // A held entry keeps its record's later changes back too: a delete sent before the
+        // insert it follows would be ignored (no sfid yet), and the insert then create a record
+        // for a row that is gone.
+        decided.push({ entryId: entry.id, outcome: 'deferred' })
+        stopped.add(entry.recordId)
+      } else if (stopped.has(entry.recordId))
+        decided.push({ entryId: entry.id, outcome: 'deferred' })
       else if (error) {
         decided.push({ entryId: entry.id, outcome: 'failed', error })
         stopped.add(entry.recordId)
       } else ready.push(entry)
+      if (entry.action === 'DELETE' && ready.at(-1) !== entry) deleteWaits = true
     }
     this.ready = ready
     this.readyIds = new Set(ready.map((e) => e.id))

@@ -192,7 +192,8 @@ const ACTIONS = ['DELETE', 'UPDATE', 'INSERT'] as const
  * changes in order; within a layer no record appears twice. Entries are of one record when they
  * are of one row, or when `externalId` gives them one key: two rows carrying one external id
  * value stand for one Salesforce record (a row deleted and inserted again with the same key), so
- * their changes keep their order too.
+ * their changes keep their order too. An insert that carries an external id goes no earlier than
+ * any delete before it (a delete's key is not known: it may be the one the insert reuses).
  */
 export function layers(
   entries: readonly ChangeEntry[],
@@ -216,9 +217,16 @@ export function layers(
   }
   const seen = new Map<string, number>()
   const out: ChangeEntry[][] = []
+  // The deepest layer a delete went in so far. A delete carries no external id, so an insert
+  // that carries one may be of the record an earlier delete removes (a row deleted, then one
+  // inserted with its key): it goes no earlier than that delete's layer, where deletes go first.
+  let deleteDepth = 0
   for (const entry of entries) {
     const group = find(`row:${entry.recordId}`)
-    const depth = seen.get(group) ?? 0
+    let depth = seen.get(group) ?? 0
+    if (entry.action === 'INSERT' && externalId(entry) !== undefined)
+      depth = Math.max(depth, deleteDepth)
+    if (entry.action === 'DELETE') deleteDepth = Math.max(deleteDepth, depth)
     seen.set(group, depth + 1)
     let layer = out[depth]
     if (!layer) {

@@ -119,6 +119,61 @@ describe('PushRound', () => {
     expect(fake.settled.map((s) => s.length)).toEqual([400, 50])
   })
 
+  it("a held entry keeps its record's later changes back: a row inserted and deleted is not half sent", async () => {
+    const fake = fakeQueue(0)
+    const { context, calls } = fakeContext({ externalId: 'Ext__c' })
+    const { results } = await new PushRound({
+      plan,
+      // The insert waits (for a parent, or behind a delete that did not go through); the delete
+      // of the same row must wait with it, or it would be ignored (no sfid yet) and the insert
+      // later create a record for a row that is gone.
+      entries: [entry(1, 'INSERT', 7, { name: 'N', ext: 'K2' }), entry(2, 'DELETE', 7)],
+      held: new Set([1]),
+      strategy: new OrderedWriteStrategy(),
+      context,
+      queue: fake.queue,
+      store: {} as SyncStore,
+      retryPolicy: quickRetry,
+      leaseMs: 60_000,
+    }).run()
+    expect(results).toEqual([
+      { entryId: 1, outcome: 'deferred' },
+      { entryId: 2, outcome: 'deferred' },
+    ])
+    expect(calls).toEqual([])
+  })
+
+  it('a delete that waits keeps back the inserts after it that carry an external id', async () => {
+    const fake = fakeQueue(0)
+    const { context, calls } = fakeContext({ externalId: 'Ext__c' })
+    const keyed = {
+      ...plan,
+      externalId: 'Ext__c',
+      columns: [{ field: 'Ext__c', column: 'ext' }],
+    } as unknown as MappingSchema
+    const { results } = await new PushRound({
+      plan: keyed,
+      // Row 1's delete waits (held); row 2 may reuse its key: the upsert would land on the
+      // record the delete removes when it goes through. Row 3 has no key: it goes.
+      entries: [
+        entry(1, 'DELETE', 1, {}, 'S1'),
+        entry(2, 'INSERT', 2, { name: 'again', ext: 'K' }),
+        entry(3, 'INSERT', 3, { name: 'other' }),
+      ],
+      held: new Set([1]),
+      strategy: new OrderedWriteStrategy(),
+      context,
+      queue: fake.queue,
+      store: { raiseInsertFence: async () => ({ lift: async () => {} }) } as unknown as SyncStore,
+      retryPolicy: quickRetry,
+      leaseMs: 60_000,
+    }).run()
+    expect(results.find((r) => r.entryId === 2)).toEqual({ entryId: 2, outcome: 'deferred' })
+    expect(calls.map((c) => [c.kind, c.records.map((r) => r.Name)])).toEqual([
+      ['create', ['other']],
+    ])
+  })
+
   it('retries a commit that failed after Salesforce answered', async () => {
     const fake = fakeQueue(2)
     await round(fake, 10).run()

@@ -85,6 +85,25 @@ describe('OrderedWriteStrategy', () => {
     ])
   })
 
+  it('a synced row updated, deleted, then its key inserted again: the delete goes before the upsert', async () => {
+    // Row 1 (record S1, key K) is edited then deleted; row 2 comes with the same key. Were the
+    // upsert of K sent before the delete, it would land on S1, which the delete then removes.
+    const { context, calls } = fakeContext({ externalId: 'Ext__c' })
+    await new OrderedWriteStrategy().write(
+      [
+        entry(1, 'UPDATE', 1, { name: 'edited' }, 'S1'),
+        entry(2, 'DELETE', 1, {}, 'S1'),
+        entry(3, 'INSERT', 2, { name: 'again', ext: 'K' }),
+      ],
+      context,
+    )
+    expect(calls.map((c) => [c.kind, c.records.map((r) => r.Name ?? r.Id)])).toEqual([
+      ['update', ['edited']],
+      ['delete', ['S1']],
+      ['upsert', ['again']],
+    ])
+  })
+
   it('packs an app that interleaves inserts and updates: a few calls per 200 records', async () => {
     // Each record inserted then updated, the changes of 300 records interleaved.
     const { context, calls } = fakeContext()
