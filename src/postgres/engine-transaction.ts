@@ -21,7 +21,10 @@ export interface EngineTransactionOptions {
 
 /**
  * Runs `work` in one transaction marked as the engine's own (`SET LOCAL xmlbinary = 'hex'`), so
- * the capture triggers skip its writes and nothing it applies is sent back to Salesforce. Data and
+ * the capture triggers skip its writes and nothing it applies is sent back to Salesforce. It runs
+ * in UTC (`SET LOCAL TimeZone = 'UTC'`): mapped `timestamp` columns hold UTC, and a value without
+ * a zone bound for a `timestamptz` column the app made keeps its instant on a server whose time
+ * zone is not UTC (it was read as local time, silently hours off). Data and
  * bookkeeping (cursors, trigger-log states) written inside commit or roll back together. `SET
  * LOCAL` ends with the transaction, so this is safe behind a transaction-pooling proxy. A client
  * whose rollback fails (its connection is gone) is destroyed, not returned to the pool.
@@ -40,7 +43,7 @@ export async function withEngineTransaction<T>(
   try {
     // One round trip: a simple-protocol query may hold every statement.
     await client.query(
-      `BEGIN; SET LOCAL xmlbinary = 'hex'${byKey ? '; SET LOCAL enable_seqscan = off' : ''}${savepoint ? `; SAVEPOINT ${savepoint}` : ''}`,
+      `BEGIN; SET LOCAL xmlbinary = 'hex'; SET LOCAL TimeZone = 'UTC'${byKey ? '; SET LOCAL enable_seqscan = off' : ''}${savepoint ? `; SAVEPOINT ${savepoint}` : ''}`,
     )
     const result = await work(client)
     await client.query('COMMIT')

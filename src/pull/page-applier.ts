@@ -50,8 +50,8 @@ export interface PageApplierOptions {
 /**
  * Applies the pages of one pull so that a record Postgres refuses fails alone
  * (docs/concepts/delivery-guarantees.md). Inside the caller's engine transaction a page is applied
- * as one set-based batch under a savepoint; when Postgres refuses a value (SQLSTATE class 22 or
- * 23, {@link refusalOf}), the batch is rolled back to the savepoint and split in halves, down to
+ * as one set-based batch under a savepoint; when Postgres refuses a value (SQLSTATE class 22,
+ * 23 or P0, {@link refusalOf}), the batch is rolled back to the savepoint and split in halves, down to
  * single records, so every other record commits with the cursor and each refused one is written
  * to `_pgforce_pull_failure` in the same transaction. Any other error fails the page as before.
  *

@@ -27,7 +27,7 @@ export interface PullEvents extends ChangeEvents {
   conflict: [event: ConflictEvent]
   /**
    * Postgres refused one Salesforce record (a NUL byte, text in a number field, a value longer than
-   * its column…: SQLSTATE class 22 or 23). The rest of its page was applied and the cursor moved
+   * its column…: SQLSTATE class 22 or 23; a trigger of the app's own that raised: class P0). The rest of its page was applied and the cursor moved
    * on; the record waits in `_pgforce_pull_failure` and is read again when it changes in
    * Salesforce, every `pullFailureRetryMs`, or on `retryPullFailures()`.
    */

@@ -107,13 +107,22 @@ export class UnsentChangeStore {
     )
   }
 
-  /** Sfids among `sfids` whose row the app deleted and whose DELETE is not sent yet. */
+  /**
+   * Sfids among `sfids` whose row the app deleted and whose DELETE has not gone through: not sent
+   * yet, or FAILED (Salesforce refused it, `DELETE_FAILED`): the row stays deleted until the
+   * failure is retried or ignored, as a failed update holds the record's later changes.
+   */
   async pendingDeletes(table: string, sfids: readonly string[]): Promise<Set<string>> {
     if (sfids.length === 0) return new Set()
     const { rows } = await this.db.query<{ sfid: string }>(
       format(
-        `SELECT sfid FROM %I._trigger_log
-         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING', 'REQUEUE') AND sfid = ANY($2::varchar[])`,
+        // Two parts, each through its index: the queue's, and the FAILED entries'.
+        `SELECT sfid FROM %1$I._trigger_log
+         WHERE table_name = $1 AND action = 'DELETE' AND state IN ('NEW', 'PENDING', 'REQUEUE')
+           AND sfid = ANY($2::varchar[])
+         UNION ALL
+         SELECT sfid FROM %1$I._trigger_log
+         WHERE table_name = $1 AND state = 'FAILED' AND action = 'DELETE' AND sfid = ANY($2::varchar[])`,
         this.schema,
       ),
       [table, sfids],

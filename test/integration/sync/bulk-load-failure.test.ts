@@ -17,13 +17,13 @@ describe('a Bulk 2.0 load whose batch Postgres fails', () => {
     fixture = await syncFixture(db(), [account])
     const { org, engine, connection } = fixture
     const schema = connection.schema
-    // A trigger of the app's that refuses one record with an error that is not a refused value
-    // (class 22/23 would set the record aside): the whole batch fails.
+    // A trigger of the app's that fails on one record with an error that is not a refusal (class
+    // 22, 23 or P0 would set the record aside): here an internal error, the whole batch fails.
     await db().pool.query(
       format(
         `CREATE FUNCTION %1$I.poison() RETURNS trigger LANGUAGE plpgsql AS $$
            BEGIN
-             IF NEW.name = 'Poison' THEN RAISE EXCEPTION 'poisoned row' USING ERRCODE = 'P0001'; END IF;
+             IF NEW.name = 'Poison' THEN RAISE EXCEPTION 'poisoned row' USING ERRCODE = 'XX000'; END IF;
              RETURN NEW;
            END $$;
          CREATE TRIGGER poison BEFORE INSERT ON %1$I.account FOR EACH ROW EXECUTE FUNCTION %1$I.poison();`,

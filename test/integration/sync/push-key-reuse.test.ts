@@ -53,6 +53,24 @@ describe('a row deleted and another inserted with its external id', () => {
     30_000,
   )
 
+  it('ordered: an edited row deleted, its key inserted again: the new record stays', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine, connection } = fixture
+    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
+    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
+    await engine.syncOnce()
+    // The edit puts the delete in the row's second layer: the upsert of K must not go before it.
+    await q(`UPDATE $s.account SET name = 'A edited' WHERE name = 'A'`)
+    await q(`DELETE FROM $s.account WHERE name = 'A edited'`)
+    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
+    await engine.syncOnce()
+    await engine.syncOnce() // a pull after: the new row is not deleted as the old record's copy
+    const live = org.all('Account').filter((r) => r.External_Id__c === 'K' && !r.IsDeleted)
+    expect(live.map((r) => r.Name)).toEqual(['B'])
+    const rows = await q(`SELECT name, sfid FROM $s.account`)
+    expect(rows.rows).toEqual([{ name: 'B', sfid: live[0]?.Id }])
+  }, 30_000)
+
   it('merged writes: the record ends as the new row, not deleted (deletes go before inserts)', async () => {
     fixture = await syncFixture(db(), [account], { writeStrategy: new MergedWriteStrategy() })
     const { org, engine, connection } = fixture
@@ -66,5 +84,38 @@ describe('a row deleted and another inserted with its external id', () => {
     expect(live.map((r) => r.Name)).toEqual(['B'])
     const rows = await q(`SELECT name, sfid FROM $s.account`)
     expect(rows.rows).toEqual([{ name: 'B', sfid: live[0]?.Id }])
+  }, 30_000)
+})
+
+describe('a row whose delete Salesforce refused', () => {
+  it('stays deleted while the failure stands, even when the record changes in Salesforce', async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine, connection } = fixture
+    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
+    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('Parent', 'P')`)
+    await engine.syncOnce()
+    const [record] = org.all('Account')
+    await q(`DELETE FROM $s.account WHERE name = 'Parent'`)
+    // It has child records: Salesforce refuses the delete, for good.
+    org.faults.failRecords({
+      objectName: 'Account',
+      operation: 'delete',
+      statusCode: 'DELETE_FAILED',
+    })
+    await engine.syncOnce()
+    expect((await q(`SELECT action, state FROM $s._trigger_log`)).rows).toEqual([
+      { action: 'DELETE', state: 'FAILED' },
+    ])
+    org.clock.advance(1000)
+    org.modify('Account', String(record?.Id), { Name: 'Parent renamed' })
+    await engine.syncOnce()
+    // The app deleted the row; until the failure is retried or ignored, it is not brought back.
+    expect((await q(`SELECT name FROM $s.account`)).rows).toEqual([])
+    await engine.ignoreFailed()
+    org.clock.advance(1000)
+    org.modify('Account', String(record?.Id), { Name: 'Parent kept' })
+    await engine.syncOnce()
+    // Ignored: Salesforce keeps the record, and so does Postgres.
+    expect((await q(`SELECT name FROM $s.account`)).rows).toEqual([{ name: 'Parent kept' }])
   }, 30_000)
 })

@@ -161,6 +161,29 @@ describe('a record Postgres refuses fails alone', () => {
     expect(await failures()).toEqual([])
   })
 
+  it("a record the app's own trigger refuses fails alone; the rest of its page is applied", async () => {
+    fixture = await syncFixture(db(), [account])
+    const { org, engine } = fixture
+    await sql(`CREATE FUNCTION $schema.no_test_accounts() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.name LIKE 'Test%' THEN RAISE EXCEPTION 'no test accounts here'; END IF;
+        RETURN NEW;
+      END $$`)
+    await sql(`CREATE TRIGGER no_test_accounts BEFORE INSERT OR UPDATE ON $schema.account
+      FOR EACH ROW EXECUTE FUNCTION $schema.no_test_accounts()`)
+    const [, refused] = org.insert('Account', [
+      { Name: 'Acme' },
+      { Name: 'Test account' },
+      { Name: 'Globex' },
+    ]) as [string, string, string]
+    const reported: RecordFailed[] = []
+    engine.on('pull:record-failed', (event) => reported.push(event))
+    const report = await engine.syncOnce()
+    expect(report.pulls[0]).toMatchObject({ inserted: 2, failed: 1 })
+    expect(reported.map((r) => [r.sfid, r.error.sqlState])).toEqual([[refused, 'P0001']])
+    expect(await fixture.rows('account', 'name')).toEqual([{ name: 'Acme' }, { name: 'Globex' }])
+  })
+
   it('retryPullFailures() reads a refused record again now: once the column is wide enough, it arrives whole', async () => {
     fixture = await syncFixture(db(), [account])
     const { org, engine } = fixture
