@@ -33,6 +33,8 @@ export function valueProblem(text: string | null, column: ColumnSpec): string | 
         return `${text} has ${whole} digits before the point; the field holds ${allowed}`
       if (column.sfType === 'int' && !Number.isInteger(value))
         return `${text} is not a whole number, and an int field takes only those`
+      if (!sameAsDouble(text, value))
+        return `${text} has more significant digits than a number pgforce sends can carry (about 15): it would arrive as ${value}`
       return undefined
     }
     case 'date':
@@ -48,6 +50,30 @@ export function valueProblem(text: string | null, column: ColumnSpec): string | 
     default:
       return undefined
   }
+}
+
+/**
+ * Whether the decimal `text` (as Postgres prints a numeric or integer) is exactly the number the
+ * double `value` carries to its last decimal: a number goes to Salesforce as a JSON number, read
+ * from the text as a double, which keeps about 15 significant digits. Text in another form (a
+ * `double precision` column's exponents) is already a double's.
+ */
+function sameAsDouble(text: string, value: number): boolean {
+  const decimal = /^[+-]?\d*(?:\.(\d*))?$/.exec(text)
+  if (!decimal) return true
+  const scale = decimal[1]?.length ?? 0
+  if (scale > 100) return false
+  return normalized(value.toFixed(scale)) === normalized(text)
+}
+
+/** A decimal without sign on zero, leading zeros, trailing fraction zeros or `+`. */
+function normalized(decimal: string): string {
+  const negative = decimal.startsWith('-')
+  const [whole = '', fraction = ''] = decimal.replace(/^[+-]/, '').split('.')
+  const digits = whole.replace(/^0+/, '') || '0'
+  const rest = fraction.replace(/0+$/, '')
+  const zero = digits === '0' && rest === ''
+  return `${negative && !zero ? '-' : ''}${digits}${rest ? `.${rest}` : ''}`
 }
 
 /**

@@ -67,6 +67,24 @@ describe('values Salesforce cannot store are refused, not changed', () => {
     })
   })
 
+  it('more significant digits than a number sent as JSON carries', async () => {
+    fixture = await syncFixture(db(), [account])
+    // The app keeps money exactly; a JSON number (a double) keeps about 15 significant digits.
+    await sql('ALTER TABLE $schema.account ALTER COLUMN annualrevenue TYPE numeric(18, 2)')
+    await sql(`INSERT INTO $schema.account (name, annualrevenue) VALUES
+      ('exact', 1234567890123456.78), ('fits', 1234.56), ('big but exact', 900719925474099.25)`)
+    const report = await fixture.engine.syncOnce()
+    expect(report.pushes[0]).toMatchObject({ succeeded: 2, failed: 1 })
+    const sent = fixture.org.all('Account').map((r) => [r.Name, r.AnnualRevenue])
+    expect(sent).toEqual([
+      ['fits', 1234.56],
+      ['big but exact', 900719925474099.25],
+    ])
+    expect((await failures('account'))[0]?.sf_message).toMatch(
+      /AnnualRevenue 1234567890123456.78 has more significant digits than a number pgforce sends can carry \(about 15\): it would arrive as 1234567890123456.8/,
+    )
+  })
+
   it('infinite and BC dates', async () => {
     fixture = await syncFixture(db(), [contact])
     await sql(`INSERT INTO $schema.contact (lastname, birthdate) VALUES
