@@ -172,7 +172,10 @@ export class TriggerLogQueue {
         id: Number(row.id),
         action: row.action,
         recordId: row.record_id,
-        sfid: row.row_sfid ?? row.sfid,
+        // A delete's record is the one its row had when deleted (the log's sfid, filled in by the
+        // settle of an insert that was in flight): a row inserted since with the same id is
+        // another record.
+        sfid: row.action === 'DELETE' ? row.sfid : (row.row_sfid ?? row.sfid),
         values: parseHstore(row.values),
       }))
     if (entries.length > 0)

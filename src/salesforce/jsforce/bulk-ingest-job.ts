@@ -49,13 +49,9 @@ export async function runBulkIngest(
       body: stringify([columns, ...rows]),
       headers: { 'Content-Type': 'text/csv' },
     })
-    await conn.request({
-      method: 'PATCH',
-      url: `${base}/${job.id}`,
-      body: JSON.stringify({ state: 'UploadComplete' }),
-      headers: { 'Content-Type': 'application/json; charset=utf-8' },
-    })
+    const closed = await closeUpload(conn, `${base}/${job.id}`)
     uploaded = true
+    if (closed !== true) throw closed.error
     const info = await poll(conn, `${base}/${job.id}`, request)
     const [ok, failed] = await Promise.all(
       ['successfulResults', 'failedResults'].map((results) =>
@@ -98,6 +94,32 @@ export async function runBulkIngest(
       `Bulk ingest job ${job.id} ran, but its outcome could not be read (${error instanceof Error ? error.message : String(error)}): its records may be in Salesforce; check the job before retryFailed(), which sends them again`,
       { errorCode: 'BULK_JOB_OUTCOME_UNKNOWN', retryable: false, cause: error },
     )
+  }
+}
+
+/**
+ * Marks the job's upload complete, after which Salesforce runs it. A close whose answer was lost
+ * (a reset socket, a proxy's 5xx) may have closed the job all the same: its state says. `true`
+ * when it is closed (it runs: its results are read as usual); the close's error is thrown when
+ * the job is still `Open` (nothing runs: it is deleted and sent again); `{ error }` when its state
+ * cannot be read (it may run: its outcome is unknown, and it is never sent again).
+ */
+async function closeUpload(conn: Connection, url: string): Promise<true | { error: unknown }> {
+  try {
+    await conn.request({
+      method: 'PATCH',
+      url,
+      body: JSON.stringify({ state: 'UploadComplete' }),
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    })
+    return true
+  } catch (error) {
+    const state = await again(() => conn.request<JobInfo>({ method: 'GET', url })).then(
+      (info) => info.state,
+      () => undefined,
+    )
+    if (state === 'Open') throw error
+    return state === undefined ? { error } : true
   }
 }
 

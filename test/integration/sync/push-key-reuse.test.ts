@@ -119,3 +119,32 @@ describe('a row whose delete Salesforce refused', () => {
     expect((await q(`SELECT name FROM $s.account`)).rows).toEqual([{ name: 'Parent kept' }])
   }, 30_000)
 })
+
+describe('a row deleted and another inserted with its id', () => {
+  it('merged writes: the delete that waited removes the old record, not the new row’s', async () => {
+    fixture = await syncFixture(db(), [account], { writeStrategy: new MergedWriteStrategy() })
+    const { org, engine, connection } = fixture
+    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
+    await q(`INSERT INTO $s.account (id, name) VALUES (5, 'Old')`)
+    await engine.syncOnce()
+    const [old] = org.all('Account')
+    await q(`DELETE FROM $s.account WHERE id = 5`)
+    await q(`INSERT INTO $s.account (id, name) VALUES (5, 'New')`)
+    // The delete meets a locked record once: the insert goes first, creating a record of its own.
+    org.faults.failRecords({
+      objectName: 'Account',
+      operation: 'delete',
+      statusCode: 'UNABLE_TO_LOCK_ROW',
+    })
+    await engine.syncOnce().catch((error: unknown) => {
+      if (!(error instanceof SalesforceApiError) || !error.retryable) throw error
+    })
+    await engine.syncOnce()
+    const live = org.all('Account').filter((r) => !r.IsDeleted)
+    expect(live.map((r) => r.Name)).toEqual(['New'])
+    expect(live.map((r) => r.Id)).not.toContain(old?.Id) // the old record is the one deleted
+    expect((await q(`SELECT id, name, sfid FROM $s.account`)).rows).toEqual([
+      { id: 5, name: 'New', sfid: live[0]?.Id },
+    ])
+  }, 30_000)
+})
