@@ -2,8 +2,13 @@ import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { Mapping } from '../mappings/mapping.js'
 import type { SalesforceAdapter } from '../salesforce/salesforce-adapter.js'
 
+/** The name of a mapping's PushTopic: `pgforce_<object>`, at most 25 characters. */
+export function pushTopicName(mapping: Pick<Mapping, 'object'>): string {
+  return `pgforce_${mapping.object}`.slice(0, 25)
+}
+
 /**
- * Creates or updates the PushTopic of a mapping (`pgforce_<object>`, at most 25 characters) so it
+ * Creates or updates the PushTopic of a mapping ({@link pushTopicName}) so it
  * notifies every create, update, delete and undelete of the object's records (within the
  * mapping's row filter). Returns the topic name.
  */
@@ -11,7 +16,7 @@ export async function ensurePushTopic(
   salesforce: SalesforceAdapter,
   mapping: Mapping,
 ): Promise<string> {
-  const name = `pgforce_${mapping.object}`.slice(0, 25)
+  const name = pushTopicName(mapping)
   const query = `SELECT Id FROM ${mapping.object}${mapping.where ? ` WHERE ${mapping.where}` : ''}`
   const fields = {
     Query: query,

@@ -7,7 +7,11 @@ import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
 import { changeEventHint } from './change-event-hint.js'
 import type { ChangeSourceContext } from './change-source.js'
-import { ensurePushTopic } from './ensure-push-topic.js'
+import { ensurePushTopic, pushTopicName } from './ensure-push-topic.js'
+
+/** First wait before a stream that could not open is tried again; it doubles up to `RETRY_MAX_MS`. */
+const RETRY_FIRST_MS = 1_000
+const RETRY_MAX_MS = 300_000
 
 /** Options of {@link SalesforceStreamingSource}. */
 export interface SalesforceStreamingSourceOptions {
@@ -38,6 +42,8 @@ export class SalesforceStreamingSource extends BaseChangeSource {
   readonly objects: readonly string[] | undefined
   private readonly ownOrigin: string
   private readonly subscriptions: StreamSubscription[] = []
+  /** Streams waiting to be tried again. */
+  private readonly retries = new Set<NodeJS.Timeout>()
 
   constructor(options: SalesforceStreamingSourceOptions = {}) {
     super()
@@ -53,11 +59,54 @@ export class SalesforceStreamingSource extends BaseChangeSource {
     const mappings = context.mappings.filter(
       (m) => !wanted || wanted.includes(m.object.toLowerCase()),
     )
-    await Promise.all(mappings.map((mapping) => this.subscribe(context, mapping)))
+    // One object's stream that cannot open does not keep the others (or the engine) from
+    // starting: its object is polled meanwhile, and the stream tried again (`retryLater`).
+    await Promise.all(
+      mappings.map((mapping) =>
+        this.subscribe(context, mapping).catch((error: unknown) =>
+          this.retryLater(context, mapping, error, RETRY_FIRST_MS),
+        ),
+      ),
+    )
   }
 
   protected override async onStop(): Promise<void> {
+    for (const timer of this.retries) clearTimeout(timer)
+    this.retries.clear()
     await Promise.allSettled(this.subscriptions.splice(0).map((s) => s.close()))
+  }
+
+  /**
+   * A stream that could not open: says so (an error, and the channel `reconnecting`, so health
+   * shows it), then tries again after `delayMs`, doubling up to 5 min. A channel that does not
+   * exist (`NOT_FOUND`: the object has no Change Data Capture channel) is not tried again: the
+   * object is polled only.
+   */
+  private retryLater(
+    context: ChangeSourceContext,
+    mapping: Mapping,
+    error: unknown,
+    delayMs: number,
+  ): void {
+    if (!this.running) return
+    const failure = toSalesforceApiError(error, `Subscribing to ${mapping.object}'s changes failed`)
+    context.reportError(failure)
+    if (failure.errorCode === 'NOT_FOUND') return
+    context.reportConnection({
+      source: this.name,
+      state: 'reconnecting',
+      target: this.channelOf(mapping),
+      reason: failure,
+    })
+    const timer = setTimeout(() => {
+      this.retries.delete(timer)
+      if (!this.running) return
+      this.subscribe(context, mapping).catch((again: unknown) =>
+        this.retryLater(context, mapping, again, Math.min(delayMs * 2, RETRY_MAX_MS)),
+      )
+    }, delayMs)
+    timer.unref()
+    this.retries.add(timer)
   }
 
   private async subscribe(context: ChangeSourceContext, mapping: Mapping): Promise<void> {
@@ -65,7 +114,7 @@ export class SalesforceStreamingSource extends BaseChangeSource {
     const salesforce = context.salesforce(mapping.object)
     const channel =
       this.kind === 'cdc'
-        ? `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
+        ? this.channelOf(mapping)
         : `/topic/${await ensurePushTopic(salesforce, mapping)}`
     const cursors = new CursorStore(connection.pool, connection.schema)
     const stored = await cursors.replayId(mapping.table, channel)
@@ -91,16 +140,29 @@ export class SalesforceStreamingSource extends BaseChangeSource {
         },
       })
     try {
-      this.subscriptions.push(await open(stored ?? -1))
+      await this.keep(await open(stored ?? -1))
     } catch (error) {
       if (!(error instanceof SalesforceApiError) || error.errorCode !== 'INVALID_REPLAY_ID')
         throw error
       // The stored replay id is older than Salesforce keeps events: start from now and catch up by polling.
       context.reportError(error)
       await cursors.clearReplayId(mapping.table, channel)
-      this.subscriptions.push(await open(-1))
+      await this.keep(await open(-1))
       this.signal({ object: mapping.object, direction: 'pull', reason: 'gap' })
     }
+  }
+
+  /** The mapping's channel: its Change Data Capture channel, or its PushTopic's. */
+  private channelOf(mapping: Mapping): string {
+    return this.kind === 'cdc'
+      ? `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
+      : `/topic/${pushTopicName(mapping)}`
+  }
+
+  /** Keeps a subscription that opened, or closes it when the source stopped meanwhile. */
+  private async keep(subscription: StreamSubscription): Promise<void> {
+    if (this.running) this.subscriptions.push(subscription)
+    else await subscription.close().catch(() => {})
   }
 
   private async restart(
@@ -117,10 +179,11 @@ export class SalesforceStreamingSource extends BaseChangeSource {
         .catch(() => {})
     }
     try {
-      this.subscriptions.push(await open(-1))
+      await this.keep(await open(-1))
       this.signal({ object: mapping.object, direction: 'pull', reason: 'gap' })
     } catch (reopenError) {
-      context.reportError(toSalesforceApiError(reopenError, `Resubscribing to ${channel} failed`))
+      // Tried again later, as a first subscribe is: the object is polled meanwhile.
+      this.retryLater(context, mapping, reopenError, RETRY_FIRST_MS)
     }
   }
 

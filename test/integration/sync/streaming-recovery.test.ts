@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { createConnection } from '../../../src/connection/create-connection.js'
 import { SyncEngine } from '../../../src/engine/sync-engine.js'
+import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { SalesforceStreamingSource } from '../../../src/sources/salesforce-streaming-source.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
@@ -125,5 +127,81 @@ describe('streaming into a running engine', () => {
       'a gap or overflow pull',
     )
     expect(pulls.some((r) => r === 'gap' || r === 'overflow')).toBe(true)
+  })
+})
+
+describe('a stream that cannot open', () => {
+  /** The fixture's Salesforce, whose subscribes to `object`'s channel fail as `fail` says. */
+  async function engineWith(f: SyncFixture, fail: (channel: string) => Error | undefined) {
+    const salesforce = new Proxy(f.adapter, {
+      get(target, name, receiver) {
+        if (name === 'subscribe')
+          return async (request: { channel: string }) => {
+            const error = fail(request.channel)
+            if (error) throw error
+            return target.subscribe(request as Parameters<typeof target.subscribe>[0])
+          }
+        const value = Reflect.get(target, name, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const connection = await createConnection({
+      salesforce,
+      postgres: db().pool,
+      schema: f.connection.schema,
+    })
+    const engine = new SyncEngine({
+      connection,
+      mappings: [account, contact],
+      sources: [new SalesforceStreamingSource()],
+    })
+    const errors: string[] = []
+    engine.on('error', ({ error }) =>
+      errors.push((error as { errorCode?: string }).errorCode ?? ''),
+    )
+    engines.push(engine)
+    return { engine, errors }
+  }
+  const contact = defineMapping({ object: 'Contact', fields: ['LastName'] })
+
+  it("one object without a channel does not keep the engine from starting, nor the others' streams", async () => {
+    fixture = await syncFixture(db(), [account, contact])
+    const { engine, errors } = await engineWith(fixture, (channel) =>
+      channel === '/data/ContactChangeEvent'
+        ? new SalesforceApiError('The channel you requested to subscribe to does not exist', {
+            errorCode: 'NOT_FOUND',
+          })
+        : undefined,
+    )
+    await engine.start()
+    expect(errors).toEqual(['NOT_FOUND'])
+    fixture.org.insert('Account', [{ Name: 'Streamed' }])
+    await waitFor(async () => (await fixture?.count('account')) === 1, 10_000, 'the streamed row')
+  })
+
+  it('a stream whose first subscribe fails is tried again, and then streams', async () => {
+    fixture = await syncFixture(db(), [account, contact])
+    let failures = 1
+    const { engine, errors } = await engineWith(fixture, (channel) =>
+      channel === ACCOUNT_CHANNEL && failures-- > 0
+        ? new SalesforceApiError('socket hang up', { errorCode: 'ECONNRESET', retryable: true })
+        : undefined,
+    )
+    const states: string[] = []
+    engine.on('source:reconnecting', ({ target }) => states.push(`reconnecting ${target}`))
+    engine.on('source:connected', ({ target }) => states.push(`connected ${target}`))
+    await engine.start()
+    await waitFor(() => states.includes(`connected ${ACCOUNT_CHANNEL}`), 10_000, 'the retry')
+    expect(states.indexOf(`reconnecting ${ACCOUNT_CHANNEL}`)).toBeLessThan(
+      states.indexOf(`connected ${ACCOUNT_CHANNEL}`),
+    )
+    expect(errors).toEqual(['ECONNRESET'])
+    const before = await fixture.count('account')
+    fixture.org.insert('Account', [{ Name: 'Streamed after the retry' }])
+    await waitFor(
+      async () => (await fixture?.count('account')) === before + 1,
+      10_000,
+      'the streamed row',
+    )
   })
 })
