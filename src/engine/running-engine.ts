@@ -1,6 +1,7 @@
 import { PgforceError } from '../errors/pgforce-error.js'
 import { SalesforceApiError } from '../errors/salesforce-api-error.js'
 import type { MappingSchema } from '../mappings/mapping-schema.js'
+import { readsOnlyNamedRecords } from '../pull/salesforce-pull.js'
 import type { Emit } from '../runs/emit.js'
 import type { ChangeSignal, ChangeSource } from '../sources/change-source.js'
 import type { PullLeadership } from '../store/pull-leadership.js'
@@ -270,7 +271,10 @@ export class RunningEngine {
       return
     }
     if (direction === 'pull' && !(await this.leadership.lead(plan.object))) return
-    if (direction === 'pull') this.lastPullAt.set(plan.object, Date.now())
+    // Low-budget polls wait for the last pull that followed the cursor: one that only re-read
+    // named records (streaming) finds no hard delete and no change that sent no event.
+    if (direction === 'pull' && !readsOnlyNamedRecords(hints))
+      this.lastPullAt.set(plan.object, Date.now())
     // A pull holds the unsent changes of the records it applies locked while it decides about
     // them, and a push that runs meanwhile skips them (its claim does not wait for locks): after
     // a pull that kept some — or that failed after committing pages, which may have — push.

@@ -137,16 +137,7 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
       changes: this.changes,
       onChange: (change) => this.emit('change', change),
     })
-    // Streaming hints name their records, and so does a verify's repair: re-reading those was the
-    // whole pull (polling stays the safety net), as it is for records due to be read again after
-    // their push. Any other reason (poll, reconnect, gap, overflow) follows the cursor.
-    const onlyNamedRecords =
-      hints.length > 0 &&
-      hints.every(
-        (h) =>
-          h.reason === 'recheck' ||
-          ((h.reason === 'stream' || h.reason === 'verify') && (h.recordIds?.length ?? 0) > 0),
-      )
+    const onlyNamedRecords = readsOnlyNamedRecords(hints)
     // The replay ids of the events behind this pull: stored with the last records they cover.
     const replayIds = streamPositions(hints)
     let replayIdsStored = false
@@ -461,4 +452,21 @@ function add(total: PullCounts, more: PullCounts): void {
   total.updated += more.updated
   total.deleted += more.deleted
   total.failed += more.failed
+}
+
+/**
+ * Whether a pull for `hints` only re-reads the records they name: streaming hints name their
+ * records, and so does a verify's repair, as records due to be read again after their push do;
+ * polling stays the safety net. Any other reason (poll, reconnect, gap, overflow) follows the
+ * cursor. @internal
+ */
+export function readsOnlyNamedRecords(hints: readonly ChangeSignal[]): boolean {
+  return (
+    hints.length > 0 &&
+    hints.every(
+      (h) =>
+        h.reason === 'recheck' ||
+        ((h.reason === 'stream' || h.reason === 'verify') && (h.recordIds?.length ?? 0) > 0),
+    )
+  )
 }

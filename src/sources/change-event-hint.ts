@@ -18,7 +18,8 @@ export interface ChangeEventHint {
 /**
  * The pull a CDC event calls for, the same for CometD and the Pub/Sub API: none for pgforce's own
  * writes (`changeOrigin` carries `client=<originClient>`), `overflow` for `GAP_OVERFLOW`, `gap`
- * for the other `GAP_*` types, else `stream` with the record ids. @internal
+ * for the other `GAP_*` types and for events with a wildcard record id (records it does not name),
+ * else `stream` with the record ids. @internal
  */
 export function changeEventHint(
   header: ChangeEventHeaderFields,
@@ -26,8 +27,12 @@ export function changeEventHint(
 ): ChangeEventHint | undefined {
   if (header.changeOrigin?.includes(ownOrigin)) return undefined
   const type = header.changeType ?? 'UPDATE'
+  const ids = header.recordIds ?? []
+  // A wildcard id (`001…*`) stands for records the event does not name: re-reading the named
+  // ones is not enough, the pull follows the cursor too.
+  const gap = type.startsWith('GAP_') || ids.some((id) => id.includes('*'))
   return {
-    reason: type === 'GAP_OVERFLOW' ? 'overflow' : type.startsWith('GAP_') ? 'gap' : 'stream',
-    recordIds: (header.recordIds ?? []).filter((id) => !id.includes('*')),
+    reason: type === 'GAP_OVERFLOW' ? 'overflow' : gap ? 'gap' : 'stream',
+    recordIds: ids.filter((id) => !id.includes('*')),
   }
 }

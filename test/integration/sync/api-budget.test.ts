@@ -3,6 +3,7 @@ import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { ApiBudgetExhaustedError } from '../../../src/errors/api-budget-exhausted-error.js'
 import { RetryPolicy } from '../../../src/errors/retry-policy.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
+import { BaseChangeSource } from '../../../src/sources/base-change-source.js'
 import { SalesforcePollingSource } from '../../../src/sources/salesforce-polling-source.js'
 import { recordingSource } from '../../support/recording-source.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
@@ -105,4 +106,41 @@ describe('daily API budget', () => {
     expect(report.pushes[0]).toMatchObject({ succeeded: 1, failed: 0 })
     expect(fixture.org.all('Account').map((r) => r.Name)).toEqual(['Waits'])
   })
+})
+
+describe('a low API budget', () => {
+  it('still polls every 4 intervals while streaming pulls keep coming (they follow no cursor)', async () => {
+    fixture = await syncFixture(db(), [account])
+    const [id] = fixture.org.insert('Account', [{ Name: 'Streamed' }]) as [string]
+    // A stream that names the same record every 300 ms, as a busy record's events do.
+    class Streaming extends BaseChangeSource {
+      readonly name = 'streaming'
+      readonly direction = 'pull' as const
+      protected async onStart(): Promise<void> {
+        this.every(300, () =>
+          this.signal({ object: 'Account', direction: 'pull', reason: 'stream', recordIds: [id] }),
+        )
+      }
+    }
+    const engine = new SyncEngine({
+      connection: fixture.connection,
+      mappings: [account],
+      sources: [new SalesforcePollingSource(), new Streaming()],
+      apiBudget: { dailyCalls: 100_000, slowDownAt: 0.000_01 },
+    })
+    engines.push(engine)
+    const reasons: string[] = []
+    engine.on('pull:started', ({ reason }) => reasons.push(reason))
+    const levels: string[] = []
+    engine.on('budget', ({ level }) => levels.push(level))
+    await engine.start()
+    await waitFor(() => levels.includes('low'), 10_000, 'the budget to be low')
+    const seen = reasons.length
+    // Polls come every second; with the budget low, one in four intervals goes through.
+    await waitFor(
+      () => reasons.slice(seen).includes('poll'),
+      8_000,
+      () => `a poll among ${reasons.slice(seen).join(', ')}`,
+    )
+  }, 20_000)
 })
