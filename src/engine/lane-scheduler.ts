@@ -34,6 +34,13 @@ export interface LaneSchedulerOptions<Hint> {
   readonly retryDelay: (error: unknown, attempt: number) => number | undefined
   /** Told after every run. */
   readonly onOutcome?: (outcome: LaneOutcome<Hint>) => void
+  /**
+   * Folds a lane's waiting hints into fewer, called when they pass `compactAt` (a lane waiting
+   * out a long retry, as a spent API budget's, gathers every signal meanwhile).
+   */
+  readonly compact?: (hints: Hint[]) => Hint[]
+  /** How many waiting hints of a lane call for `compact`. @default 200 */
+  readonly compactAt?: number
 }
 
 interface Lane<Hint> {
@@ -48,6 +55,8 @@ interface Lane<Hint> {
   failedForGood: number
   /** Waiting out a retryable failure: signals are kept for when it fires, not acted on. */
   retryTimer: NodeJS.Timeout | undefined
+  /** How many hints the last compaction left. */
+  compacted: number
 }
 
 /**
@@ -77,6 +86,7 @@ export class LaneScheduler<Hint> {
     if (this.closed) return
     const lane = this.lane(key)
     if (hint !== undefined) lane.hints.push(hint)
+    this.compactIfLong(lane)
     if (lane.retryTimer) return // the retry will take the hints along
     this.enqueue(lane)
   }
@@ -115,10 +125,19 @@ export class LaneScheduler<Hint> {
         attempt: 0,
         failedForGood: 0,
         retryTimer: undefined,
+        compacted: 0,
       }
       this.lanes.set(id, lane)
     }
     return lane
+  }
+
+  private compactIfLong(lane: Lane<Hint>): void {
+    const { compact, compactAt = 200 } = this.options
+    if (!compact || lane.hints.length < Math.max(compactAt, 2 * lane.compacted)) return
+    lane.hints = compact(lane.hints)
+    // Still long (hints that do not fold): compact again once they have doubled.
+    lane.compacted = lane.hints.length
   }
 
   private enqueue(lane: Lane<Hint>): void {
@@ -153,8 +172,10 @@ export class LaneScheduler<Hint> {
       if (retryInMs === undefined) lane.failedForGood += 1
       const carried =
         !this.closed && (retryInMs !== undefined || lane.failedForGood < MAX_CARRIED_FAILURES)
-      if (carried) lane.hints.unshift(...hints)
-      else if (!this.closed) lane.failedForGood = 0
+      if (carried) {
+        lane.hints.unshift(...hints)
+        this.compactIfLong(lane)
+      } else if (!this.closed) lane.failedForGood = 0
       this.options.onOutcome?.({
         lane: lane.key,
         error,

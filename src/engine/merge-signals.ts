@@ -42,3 +42,36 @@ export function mergeSignals(earlier: ChangeSignal, later: ChangeSignal): Change
       : {}),
   }
 }
+
+/**
+ * Records a merged signal names at most: beyond, it names none and asks for a `gap` pull, which
+ * follows the cursor (every record changed since, these included) instead of reading them by id,
+ * and keeps their stream position and callbacks.
+ */
+export const MAX_NAMED_RECORDS = 2_000
+
+/**
+ * Signals of one lane as few: one per channel for those that carry something
+ * ({@link informative}, merged with {@link mergeSignals}), one plain "look" per reason for the
+ * others; a
+ * merged signal naming more than {@link MAX_NAMED_RECORDS} records becomes a `gap` without ids.
+ * Signals that gather while a lane waits (paused, out of budget, backing off) stay bounded by the
+ * channels, not by the events. @internal
+ */
+export function compactSignals(signals: readonly ChangeSignal[]): ChangeSignal[] {
+  const compact: ChangeSignal[] = []
+  for (const change of signals) {
+    if (!informative(change)) {
+      if (!compact.some((c) => !informative(c) && c.reason === change.reason)) compact.push(change)
+      continue
+    }
+    const same = compact.findIndex((c) => informative(c) && c.channel === change.channel)
+    const earlier = compact[same]
+    compact[same < 0 ? compact.length : same] = earlier ? mergeSignals(earlier, change) : change
+  }
+  return compact.map((change) => {
+    if ((change.recordIds?.length ?? 0) <= MAX_NAMED_RECORDS) return change
+    const { recordIds: _named, ...rest } = change
+    return { ...rest, reason: change.reason === 'overflow' ? 'overflow' : 'gap' }
+  })
+}

@@ -10,7 +10,7 @@ import type { ApiBudget } from './api-budget.js'
 import { DoorKeeper } from './door-keeper.js'
 import { type LaneKey, LaneScheduler } from './lane-scheduler.js'
 import type { MappingRuns } from './mapping-runs.js'
-import { informative, mergeSignals } from './merge-signals.js'
+import { compactSignals } from './merge-signals.js'
 import { readsBack } from './read-back.js'
 import { RecheckTimers } from './recheck-timers.js'
 import type { ResolvedEngineOptions } from './resolve-engine-options.js'
@@ -94,6 +94,9 @@ export class RunningEngine {
     this.scheduler = new LaneScheduler<ChangeSignal>({
       concurrency: options.concurrency,
       retryDelay: (error, attempt) => options.retryPolicy.delayFor(error, attempt),
+      // Signals that gather while a lane waits (a spent budget waits for the next UTC day): one
+      // per channel, records beyond MAX_NAMED_RECORDS read by following the cursor.
+      compact: compactSignals,
       run: ({ lane, hints }) => this.runLane(lane, hints),
       onOutcome: ({ lane, error, retryInMs, dropped }) => {
         if (error === undefined) return
@@ -339,23 +342,16 @@ export class RunningEngine {
   }
 
   /**
-   * Keeps signals of a lane for `resume()`: one plain one, and per channel one that merges every
-   * signal naming records or carrying a stream position (mergeSignals), so a long pause holds one
-   * signal per lane and channel, and the pull after it reads every record they named.
+   * Keeps signals of a lane for `resume()`: one plain one per reason, and per channel one that
+   * merges every signal naming records or carrying a stream position (compactSignals), so a long
+   * pause holds a few signals per lane, and the pull after it reads every record they named (past
+   * MAX_NAMED_RECORDS, by following the cursor).
    */
   private holdWhilePaused(key: string, changes: readonly ChangeSignal[]): void {
-    const held = this.heldWhilePaused.get(key) ?? []
-    for (const change of changes) {
-      if (!informative(change)) {
-        if (held.length === 0) held.push(change)
-        continue
-      }
-      const same = held.findIndex((h) => informative(h) && h.channel === change.channel)
-      const earlier = held[same]
-      if (earlier) held[same] = mergeSignals(earlier, change)
-      else held.push(change)
-    }
-    this.heldWhilePaused.set(key, held)
+    this.heldWhilePaused.set(
+      key,
+      compactSignals([...(this.heldWhilePaused.get(key) ?? []), ...changes]),
+    )
   }
 
   /** Asks for a push of every read/write mapping. */

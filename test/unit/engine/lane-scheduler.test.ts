@@ -76,6 +76,27 @@ describe('LaneScheduler', () => {
     expect(maxConcurrent).toBe(2)
   })
 
+  it('compacts the hints a lane gathers while it waits out a long backoff', async () => {
+    const seen: (readonly string[])[] = []
+    const scheduler = new LaneScheduler<string>({
+      concurrency: 1,
+      retryDelay: () => 60_000,
+      compact: (hints) => [...new Set(hints)],
+      compactAt: 10,
+      run: async ({ hints }) => {
+        seen.push(hints)
+        if (seen.length === 1) throw new Error('budget spent')
+      },
+    })
+    scheduler.signal(push('Account'), 'a')
+    await vi.advanceTimersByTimeAsync(0)
+    for (let i = 0; i < 10_000; i += 1) scheduler.signal(push('Account'), i % 2 ? 'a' : 'b')
+    await vi.advanceTimersByTimeAsync(60_000)
+    // 10 001 hints gathered; the retry gets them folded (fewer than compactAt past the last fold).
+    expect(seen[1]?.length).toBeLessThan(10)
+    expect(new Set(seen[1])).toEqual(new Set(['a', 'b']))
+  })
+
   it('retries a failed run after the delay, keeping its hints', async () => {
     const seen: (readonly string[])[] = []
     const outcomes: unknown[] = []

@@ -1,5 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
-import { mergeSignals } from '../../../src/engine/merge-signals.js'
+import {
+  compactSignals,
+  MAX_NAMED_RECORDS,
+  mergeSignals,
+} from '../../../src/engine/merge-signals.js'
 
 describe('mergeSignals', () => {
   it('keeps the records of both, the later position, the broader reason and both callbacks', () => {
@@ -54,5 +58,44 @@ describe('mergeSignals', () => {
       },
     )
     expect(merged).toMatchObject({ replayId: Uint8Array.of(1), receivedAt: 2 })
+  })
+})
+
+describe('compactSignals', () => {
+  const channel = '/data/AccountChangeEvent'
+  it('one signal per channel, one plain one per reason', () => {
+    expect(
+      compactSignals([
+        { object: 'Account', direction: 'pull', reason: 'stream', recordIds: ['001A'], channel },
+        { object: 'Account', direction: 'pull', reason: 'poll' },
+        { object: 'Account', direction: 'pull', reason: 'stream', recordIds: ['001B'], channel },
+        { object: 'Account', direction: 'pull', reason: 'poll' },
+        { object: 'Account', direction: 'pull', reason: 'pushed' },
+      ]),
+    ).toEqual([
+      {
+        object: 'Account',
+        direction: 'pull',
+        reason: 'stream',
+        recordIds: ['001A', '001B'],
+        channel,
+      },
+      { object: 'Account', direction: 'pull', reason: 'poll' },
+      { object: 'Account', direction: 'pull', reason: 'pushed' },
+    ])
+  })
+
+  it('past MAX_NAMED_RECORDS records, a gap without ids: the pull follows the cursor', () => {
+    const many = Array.from({ length: MAX_NAMED_RECORDS + 1 }, (_, i) => ({
+      object: 'Account',
+      direction: 'pull' as const,
+      reason: 'stream' as const,
+      recordIds: [`001${i}`],
+      replayId: i,
+      channel,
+    }))
+    expect(compactSignals(many)).toEqual([
+      { object: 'Account', direction: 'pull', reason: 'gap', replayId: MAX_NAMED_RECORDS, channel },
+    ])
   })
 })
