@@ -49,7 +49,11 @@ export interface SalesforcePubSubSourceOptions {
    * anyway (another worker may lead the pull, or the engine be paused). @default 30000
    */
   readonly commitTimeoutMs?: number
-  /** First reconnect delay after a broken stream, doubling up to 30 s. @default 1000 */
+  /**
+   * First reconnect delay after a broken stream, doubling up to 30 s. A subscription Salesforce
+   * refuses for good (a channel that does not exist, a permission) is reported, shown as
+   * reconnecting, and tried again after 300 times this (5 min). @default 1000
+   */
   readonly retryMs?: number
 }
 
@@ -176,6 +180,7 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       ...(this.ca ? { ca: this.ca } : {}),
       topic,
       retryMs: this.retryMs,
+      refusedRetryMs: 300 * this.retryMs,
       session: (refreshedSince) => session(refreshedSince === undefined ? {} : { refreshedSince }),
       // A channel shared by several tables resumes from the replay id received earliest.
       startAfter: () => cursors.earliestReplayBytes(tables, topic),

@@ -70,7 +70,10 @@ export interface PubSubSubscriptionOptions {
    * that the next `startAfter()` answers `undefined` (LATEST), and catch up another way.
    */
   onReplayIdRefused(error: SalesforceApiError): Promise<void>
-  /** A failure no resubscribe can cure; the subscription has stopped. */
+  /**
+   * A failure a quick resubscribe will not cure (followed by `onReconnecting`): the subscription is
+   * tried again after `refusedRetryMs`.
+   */
   onError?(error: SalesforceApiError): void
   /** Events requested at a time (≤ 100). @default 100 */
   readonly batchSize?: number
@@ -78,6 +81,12 @@ export interface PubSubSubscriptionOptions {
   readonly retryMs?: number
   /** @default 30_000 */
   readonly maxRetryMs?: number
+  /**
+   * A subscription Salesforce refuses for good (a topic that does not exist, a permission, a
+   * session that cannot be renewed) is reported (`onError`, then `onReconnecting`) and tried again
+   * after this long: an admin may fix it. @default 300 × retryMs (5 min)
+   */
+  readonly refusedRetryMs?: number
 }
 
 /** A live Pub/Sub subscription. @internal */
@@ -235,6 +244,7 @@ class Subscription implements PubSubSubscription {
   private async run(): Promise<void> {
     const maxRetryMs = this.options.maxRetryMs ?? 30_000
     const firstDelay = this.options.retryMs ?? 1_000
+    const refusedRetryMs = this.options.refusedRetryMs ?? 300 * firstDelay
     let delay = firstDelay
     let refreshedFor: number | undefined
     while (!this.stopped) {
@@ -267,20 +277,32 @@ class Subscription implements PubSubSubscription {
           } catch (refreshError) {
             const final = pubSubError(refreshError, this.grpc)
             if (!final.retryable) {
-              this.notify(() => this.options.onError?.(final))
-              return
+              await this.refused(final, refusedRetryMs)
+              delay = firstDelay
+              continue
             }
           }
         }
         if (!error.retryable && error.errorCode !== 'INVALID_SESSION_ID') {
-          this.notify(() => this.options.onError?.(error))
-          return
+          await this.refused(error, refusedRetryMs)
+          delay = firstDelay
+          continue
         }
         this.notify(() => this.options.onReconnecting?.(error))
         await this.sleep(delay)
         delay = Math.min(delay * 2, maxRetryMs)
       }
     }
+  }
+
+  /**
+   * Salesforce refused the subscription for good: says so (an error, and reconnecting, so health
+   * does not show a stream that stopped as connected), then waits `ms` before trying again.
+   */
+  private async refused(error: SalesforceApiError, ms: number): Promise<void> {
+    this.notify(() => this.options.onError?.(error))
+    this.notify(() => this.options.onReconnecting?.(error))
+    await this.sleep(ms)
   }
 
   /** One Subscribe stream, until it ends or fails (rejects with the gRPC error). */

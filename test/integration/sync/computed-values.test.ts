@@ -4,6 +4,12 @@ import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import type { ConflictEvent } from '../../../src/mappings/conflict-policy.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { PostgresNotifySource } from '../../../src/sources/postgres-notify-source.js'
+import { OrderedWriteStrategy } from '../../../src/strategies/ordered-write-strategy.js'
+import type {
+  ChangeEntry,
+  EntryResult,
+  WriteContext,
+} from '../../../src/strategies/write-strategy.js'
 import { InMemoryOrg } from '../../../src/testing/org/index.js'
 import { schemaSql } from '../../support/schema-sql.js'
 import { type SyncFixture, syncFixture } from '../../support/sync-fixture.js'
@@ -136,18 +142,30 @@ describe('values Salesforce computes after a push', () => {
   })
 
   it('an edit made before the read-back is kept, not taken for a conflict, and sent next', async () => {
-    fixture = await syncFixture(db(), [account], { over: 'http', org: orgWithFormula() })
+    // The app edits the row as soon as Salesforce answered the push, before the read-back pull:
+    // the edit commits before the push ends (an edit started from the push's event raced the
+    // read-back, which could read the row before the edit committed).
+    let editing = true
+    class EditAfterCommit extends OrderedWriteStrategy {
+      override async write(entries: readonly ChangeEntry[], context: WriteContext) {
+        const commit = async (results: readonly EntryResult[]) => {
+          await context.commit(results)
+          if (editing) await sql(`UPDATE $schema.account SET name = 'Edited'`)
+          editing = false
+        }
+        return super.write(entries, { ...context, commit })
+      }
+    }
+    fixture = await syncFixture(db(), [account], {
+      over: 'http',
+      org: orgWithFormula(),
+      writeStrategy: new EditAfterCommit(),
+    })
     const { org, engine } = fixture
     const conflicts: ConflictEvent[] = []
     engine.on('conflict', (c) => conflicts.push(c))
     await sql(`INSERT INTO $schema.account (name, external_id__c) VALUES ('Acme', 'A-1')`)
-    let edited: Promise<unknown> | undefined
-    // The app edits the row as soon as the push has committed, before the read-back pull.
-    engine.once('push:completed', () => {
-      edited = sql(`UPDATE $schema.account SET name = 'Edited'`)
-    })
     const pass = await engine.syncOnce()
-    await edited
     expect(pass.pulls.at(-1)).toMatchObject({ keptUnsent: 1 })
     expect(await sql(`SELECT name, name_upper__c, _hc_lastop FROM $schema.account`)).toEqual([
       { name: 'Edited', name_upper__c: 'ACME', _hc_lastop: 'PENDING' },

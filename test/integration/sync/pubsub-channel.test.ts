@@ -194,6 +194,21 @@ describe('SalesforcePubSubSource on one channel for several mappings', () => {
     await waitFor(() => inSync(f), 5_000, 'events after the LATEST resubscribe')
   })
 
+  it('a channel Salesforce refuses is reported, shown reconnecting, and tried again', async () => {
+    const { f, emu } = await setUp()
+    const later = channelEngine(f, emu, '/data/Later__chn')
+    const states: string[] = []
+    later.engine.on('source:reconnecting', () => states.push('reconnecting'))
+    await later.engine.start()
+    await waitFor(() => later.errors.length > 0, 5_000, 'the refusal')
+    await waitFor(() => states.includes('reconnecting'), 5_000, 'health to show it')
+    // An admin creates the channel: the next try (300 × retryMs later) subscribes.
+    f.org.defineChangeChannel('/data/Later__chn', ['Account', 'Contact'])
+    await waitFor(() => emu.pubSubStats.openStreams === 1, 15_000, 'the subscription')
+    f.org.insert('Account', [{ Name: 'Through the new channel' }])
+    await waitFor(() => inSync(f), 5_000, 'the event')
+  }, 30_000)
+
   it('refuses a channel that is neither /data/ChangeEvents nor a custom channel', () => {
     expect(() => new SalesforcePubSubSource({ channel: '/data/AccountChangeEvent' })).toThrow(
       /channel/,
