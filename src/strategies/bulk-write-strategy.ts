@@ -109,14 +109,24 @@ export class BulkWriteStrategy extends OrderedWriteStrategy {
         externalIdFieldName: operation === 'upsert' ? externalId : undefined,
         records,
         pollIntervalMs: this.pollIntervalMs,
+        // A large job on an org with busy triggers takes long: 10 min, or 10 ms a record.
+        timeoutMs: Math.max(600_000, records.length * 10),
       })
       const retryable = (error: Parameters<WriteContext['isRetryable']>[0]) =>
         context.isRetryable(error)
       results = run.map((entry, index) => toEntryResult(entry, job.results[index], retryable))
     } catch (error) {
-      // The job ran but its outcome is unknown: its records may be in Salesforce, so nothing is
-      // sent again (collections, or a retry, would create them twice). Its entries fail, with
-      // the reason, for an operator to check the job before `retryFailed()`.
+      // The job ran but its outcome is unknown. Updates, upserts on an external id and deletes
+      // are harmless to send again: the push fails, and its entries go back to NEW for the next.
+      // Inserts may be in Salesforce, so nothing is sent again (collections, or a retry, would
+      // create them twice): their entries fail, with the reason, for an operator to check the
+      // job before `retryFailed()`.
+      if (
+        error instanceof SalesforceApiError &&
+        error.errorCode === 'BULK_JOB_OUTCOME_UNKNOWN' &&
+        operation !== 'insert'
+      )
+        throw error
       if (error instanceof SalesforceApiError && error.errorCode === 'BULK_JOB_OUTCOME_UNKNOWN') {
         const failed: EntryResult[] = run.map((entry) => ({
           entryId: entry.id,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { BulkWriteStrategy } from '../../../src/strategies/bulk-write-strategy.js'
 import { entry, fakeContext } from './fake-write-context.js'
 
@@ -51,6 +52,31 @@ describe('BulkWriteStrategy', () => {
       'success',
       'success',
     ])
+  })
+
+  it('a job whose outcome is unknown: updates go back to be sent again, inserts fail (never twice)', async () => {
+    const unknown = () => {
+      throw new SalesforceApiError('Bulk ingest job 750 ran, but its outcome could not be read', {
+        errorCode: 'BULK_JOB_OUTCOME_UNKNOWN',
+      })
+    }
+    const updates = fakeContext()
+    updates.context.salesforce.bulkIngest = unknown
+    const edits = Array.from({ length: 300 }, (_, i) =>
+      entry(i + 1, 'UPDATE', i + 1, { name: `u${i}` }, `001${i}`),
+    )
+    await expect(
+      new BulkWriteStrategy({ threshold: 100 }).write(edits, updates.context),
+    ).rejects.toMatchObject({ errorCode: 'BULK_JOB_OUTCOME_UNKNOWN' })
+
+    const inserts = fakeContext()
+    inserts.context.salesforce.bulkIngest = unknown
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      entry(i + 1, 'INSERT', i + 1, { name: `n${i}` }),
+    )
+    const results = await new BulkWriteStrategy({ threshold: 100 }).write(rows, inserts.context)
+    expect(new Set(results.map((r) => r.outcome))).toEqual(new Set(['failed']))
+    expect(inserts.calls).toEqual([]) // nothing sent again through collections
   })
 
   it('asks the engine to claim large rounds', () => {
