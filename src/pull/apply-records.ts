@@ -54,6 +54,7 @@ export async function applyRecords(
   plan: MappingSchema,
   records: readonly SObjectRecord[],
   changes?: ChangeRequest,
+  settledSinceMs?: number,
 ): Promise<ApplyCounts> {
   const { client, schema } = tx
   const counts: ApplyCounts = { inserted: 0, updated: 0, deleted: 0 }
@@ -83,11 +84,24 @@ export async function applyRecords(
   // finds a row's unsent changes by sfid, and would not see those of a row linked after it (an
   // app edit made while the row's insert was in flight would be overwritten).
   if (live.length > 0) await linkByExternalId(client, schema, plan, live)
+  // Records whose push settled after the pull began reading: the record read may predate it,
+  // and would write the replaced value over the row's. Read again once due (pull_recheck).
+  const settled =
+    settledSinceMs !== undefined && plan.mapping.access === 'read_write' && live.length > 0
+      ? await tx.unsentChanges.settledSince(
+          plan.mapping.table,
+          live.map((r) => String(r.Id)),
+          settledSinceMs,
+        )
+      : new Set<string>()
+  if (settled.size > 0)
+    live.splice(0, live.length, ...live.filter((r) => !settled.has(r.Id as string)))
   const resolved = await resolveConflicts(tx, plan, live)
   live.splice(0, live.length, ...resolved.records)
   counts.conflicts = resolved.conflicts
   counts.unsent = resolved.waiting
-  if (resolved.inFlight.length > 0) counts.awaitingPush = resolved.inFlight
+  if (resolved.inFlight.length > 0 || settled.size > 0)
+    counts.awaitingPush = [...resolved.inFlight, ...settled]
   if (live.length > 0) {
     const upserted = changes
       ? await upsertWithChanges(client, schema, plan, live, resolved.unsent, changes, counts)

@@ -45,6 +45,11 @@ export interface PageApplierOptions {
   readonly changes?: ChangeCapture | undefined
   /** Told of each row a page wrote, after its page committed (when `changes` asked for them). */
   readonly onChange?: ((change: ChangeEvent) => void) | undefined
+  /**
+   * The database's clock before the pull read Salesforce: a record whose push settled since is
+   * not applied (what was read may predate the push) but read again when due.
+   */
+  readonly settledSinceMs?: number | undefined
 }
 
 /**
@@ -132,7 +137,7 @@ export class PageApplier {
     })
     const request = this.options.changes?.()
     const { counts, refused } = await this.isolate(tx, attempted, (batch) =>
-      applyRecords(tx, this.plan, batch, request),
+      applyRecords(tx, this.plan, batch, request, this.options.settledSinceMs),
     )
     const failed = await tx.pullFailures.record(table, refused, this.options.retryMs)
     const refusedIds = new Set(refused.map((r) => r.sfid))

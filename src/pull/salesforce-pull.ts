@@ -121,7 +121,11 @@ export class SalesforcePull implements DirectionRunner<PullReport> {
     // Records an earlier pull read while a push of theirs was in flight, due to be read again.
     const rechecks = await this.store.pullRechecks.due(plan.mapping.table, PULL_PAGE_SIZE)
     const reload = hints.some((h) => h.reason === 'reload')
+    // Before anything is read: a push that settles after this may have replaced what is read.
+    const settledSinceMs =
+      plan.mapping.access === 'read_write' ? await this.store.cursors.databaseNowMs() : undefined
     const pages = new PageApplier(plan, {
+      settledSinceMs,
       knownFailures: failures.any,
       knownRechecks: rechecks.any,
       retryMs: this.tuning.failureRetryMs,

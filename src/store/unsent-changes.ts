@@ -155,6 +155,32 @@ export class UnsentChangeStore {
   }
 
   /**
+   * Sfids among `sfids` whose row had a change pushed and settled since `sinceMs` (the database's
+   * clock before a pull read Salesforce, `CursorStore.databaseNowMs()`): a record read before that
+   * push holds the value the push replaced, and must not be written over the row's.
+   */
+  async settledSince(
+    table: string,
+    sfids: readonly string[],
+    sinceMs: number,
+  ): Promise<Set<string>> {
+    if (sfids.length === 0) return new Set()
+    const { rows } = await this.db.query<{ sfid: string }>(
+      format(
+        `SELECT DISTINCT r.sfid FROM %1$I.%2$I AS r
+         JOIN %1$I._trigger_log_archive AS a ON a.record_id = r.id AND a.table_name = $1
+          AND a.state IN ('SUCCESS', 'MERGED', 'REQUEUED') AND a.action IN ('INSERT', 'UPDATE')
+          AND a.processed_at >= to_timestamp($3::float8 / 1000)
+         WHERE r.sfid = ANY($2::varchar[])`,
+        this.schema,
+        table,
+      ),
+      [table, sfids, sinceMs],
+    )
+    return new Set(rows.map((r) => r.sfid))
+  }
+
+  /**
    * Of `columns`, those each row of `sfids` has a change waiting to be sent for (NEW, PENDING or
    * FAILED entries that set them), by sfid: a load of those columns leaves them as they are. Also
    * those a push sent and settled since `settledSinceMs` (the database's clock before the load

@@ -58,22 +58,26 @@ it('a pull between a create in Salesforce and its sfid commit adds no duplicate 
   await waitFor(() => fixture?.org.all('Contact').length === 1)
 
   let pulled = false
-  const pulling = puller.syncOnce().then(() => {
+  const pulling = puller.syncOnce().then((report) => {
     pulled = true
+    return report
   })
   await waitFor(() => heldAtFence >= 3, 10_000, 'the pull to be held at the fence 3 times')
   expect(pulled).toBe(false) // the pull waits for the push to commit
   answer()
-  await Promise.all([pushing, pulling])
+  const [, report] = await Promise.all([pushing, pulling])
 
   const rows = await fixture.rows('contact', 'lastname, sfid, _hc_lastop')
   expect(rows).toEqual([
     {
       lastname: 'Inserted in Postgres',
       sfid: fixture.org.all('Contact')[0]?.Id,
-      _hc_lastop: 'SYNCED', // the pull, which read it after the commit
+      // The push's: the pull began reading before that push settled, so what it read may predate
+      // it; it writes nothing over the row and reads the record again when due.
+      _hc_lastop: 'INSERTED',
     },
   ])
+  expect(report.pulls[0]?.awaitingPush).toEqual([fixture.org.all('Contact')[0]?.Id])
 })
 
 it('a stuck push delays such a pull, with a retryable error, and never blocks it for good', async () => {

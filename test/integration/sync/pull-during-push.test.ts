@@ -1,4 +1,6 @@
 import { afterEach, expect, it } from 'vitest'
+import { createConnection } from '../../../src/connection/create-connection.js'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { PostgresPollingSource } from '../../../src/sources/postgres-polling-source.js'
@@ -147,3 +149,48 @@ it('a record left waiting to be read again is read when due after a restart', as
   )
   expect(await f.rows('account', 'name')).toEqual([{ name: 'changed in Salesforce' }])
 }, 30_000)
+
+it('a pull that read a record before a push of it settled does not write the old value back', async () => {
+  fixture = await syncFixture(db(), [account])
+  const { schema } = fixture.connection
+  const sql = (text: string) => db().pool.query(text.replaceAll('$s', `"${schema}"`))
+  await sql(`INSERT INTO $s.account (name) VALUES ('Before')`)
+  await fixture.engine.syncOnce() // synced: the record and the row say 'Before'
+  // A second engine whose cursor pull reads its page, then waits before applying it.
+  let read: () => void = () => {}
+  const hasRead = new Promise<void>((resolve) => {
+    read = resolve
+  })
+  const slow = new Proxy(fixture.adapter, {
+    get(target, name, receiver) {
+      if (name === 'queryAll')
+        return async function* (soql: string) {
+          const records = []
+          for await (const record of target.queryAll(soql)) records.push(record)
+          if (records.length > 0) {
+            read()
+            await released
+          }
+          yield* records
+        }
+      const value = Reflect.get(target, name, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const released = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const connection = await createConnection({ salesforce: slow, postgres: db().pool, schema })
+  const puller = new SyncEngine({ connection, mappings: [account], sources: [] })
+  fixture.org.clock.advance(5_000) // past the look-back: the puller's page holds just this record
+  fixture.org.modify('Account', String(fixture.org.all('Account')[0]?.Id), { Name: 'Before' })
+  const pulling = puller.syncOnce()
+  await hasRead // it holds 'Before', read from Salesforce
+  await sql(`UPDATE $s.account SET name = 'After'`)
+  await fixture.engine.syncOnce() // the app's edit reaches Salesforce and settles
+  release()
+  const report = await pulling
+  expect(report.pulls[0]?.awaitingPush).toHaveLength(1) // to be read again, once due
+  expect((await sql(`SELECT name FROM $s.account`)).rows).toEqual([{ name: 'After' }])
+  expect(fixture.org.all('Account').map((r) => r.Name)).toEqual(['After'])
+})
