@@ -18,6 +18,19 @@ afterEach(async () => {
   fixture = undefined
 })
 
+/** Two passes, the first delete meeting a locked record (retried by the second). */
+async function syncTwiceWithDeleteLockedOnce(f: SyncFixture): Promise<void> {
+  f.org.faults.failRecords({
+    objectName: 'Account',
+    operation: 'delete',
+    statusCode: 'UNABLE_TO_LOCK_ROW',
+  })
+  await f.engine.syncOnce().catch((error: unknown) => {
+    if (!(error instanceof SalesforceApiError) || !error.retryable) throw error
+  })
+  await f.engine.syncOnce()
+}
+
 describe('a row deleted and another inserted with its external id', () => {
   it.each([
     ['in one batch', {}],
@@ -34,15 +47,7 @@ describe('a row deleted and another inserted with its external id', () => {
       await q(`DELETE FROM $s.account WHERE name = 'A'`)
       await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
       // The delete meets a locked record once: it is retried later.
-      org.faults.failRecords({
-        objectName: 'Account',
-        operation: 'delete',
-        statusCode: 'UNABLE_TO_LOCK_ROW',
-      })
-      await engine.syncOnce().catch((error: unknown) => {
-        if (!(error instanceof SalesforceApiError) || !error.retryable) throw error
-      })
-      await engine.syncOnce()
+      await syncTwiceWithDeleteLockedOnce(fixture)
       // Salesforce: the old record deleted, one live record with key K, B's; Postgres: B's row on it.
       const live = org.all('Account').filter((r) => r.External_Id__c === 'K' && !r.IsDeleted)
       expect(live.map((r) => r.Name)).toEqual(['B'])
@@ -131,15 +136,7 @@ describe('a row deleted and another inserted with its id', () => {
     await q(`DELETE FROM $s.account WHERE id = 5`)
     await q(`INSERT INTO $s.account (id, name) VALUES (5, 'New')`)
     // The delete meets a locked record once: the insert goes first, creating a record of its own.
-    org.faults.failRecords({
-      objectName: 'Account',
-      operation: 'delete',
-      statusCode: 'UNABLE_TO_LOCK_ROW',
-    })
-    await engine.syncOnce().catch((error: unknown) => {
-      if (!(error instanceof SalesforceApiError) || !error.retryable) throw error
-    })
-    await engine.syncOnce()
+    await syncTwiceWithDeleteLockedOnce(fixture)
     const live = org.all('Account').filter((r) => !r.IsDeleted)
     expect(live.map((r) => r.Name)).toEqual(['New'])
     expect(live.map((r) => r.Id)).not.toContain(old?.Id) // the old record is the one deleted
