@@ -62,6 +62,8 @@ export function addRunCommand(
       const engine = new SyncEngine({ ...config, logger })
       const metrics = new EngineMetrics(engine, config.connection.schema)
       let server: Server | undefined
+      /** The stop ran past its bound: what it holds may never be released. */
+      let stoppedLate = false
       try {
         if (options.install) await engine.install()
         if (options.healthPort !== undefined) {
@@ -87,6 +89,9 @@ export function addRunCommand(
         if (outcome === 'late') {
           logger.error({ ...log, boundMs: bound }, `did not stop within ${bound} ms; exiting`)
           setExitCode(1)
+          stoppedLate = true
+          // Give up what is in flight; a run stuck in a query may still hold its connection.
+          void engine.stop({ graceful: false }).catch(() => {})
           return
         }
         logger.info({ ...log }, 'stopped')
@@ -96,7 +101,16 @@ export function addRunCommand(
           server.closeAllConnections()
           await new Promise((resolve) => server?.close(resolve))
         }
-        await config.connection.close()
+        // After a late stop, closing the pool waits for connections a stuck run never releases:
+        // the process exits anyway, after a short wait.
+        const closing = config.connection.close()
+        if (stoppedLate) await Promise.race([closing.catch(() => {}), sleep(2_000)])
+        else await closing
       }
     })
+}
+
+/** Resolves after `ms`, without keeping the process alive. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }

@@ -157,7 +157,9 @@ export class ApiBudget {
 
   private setLevel(object: string, level: BudgetLevel, used: number, budget: number): void {
     const key = object.toLowerCase()
-    if ((this.levels.get(key) ?? 'ok') === level) return
+    // The first level of each mapping is told, `ok` too: a `budget-low` warning an earlier
+    // process left open then ends.
+    if (this.levels.get(key) === level) return
     this.levels.set(key, level)
     this.emit('budget', { mapping: object, level, used, budget })
   }

@@ -44,8 +44,18 @@ export async function sendAlert(
     }
     await response.body?.cancel()
     if (response.ok) return
-    last = new Error(`alert webhook ${hook.url} answered ${response.status}`)
+    // The origin only: a chat webhook's path is its secret, and this message is logged.
+    last = new Error(`alert webhook ${originOf(hook.url)} answered ${response.status}`)
     if (response.status < 500) break // the receiver refused it: retrying will not help
   }
   throw last instanceof Error ? last : new Error(String(last))
+}
+
+/** A URL's scheme, host and port, without the path or query that may hold a secret. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'at its URL'
+  }
 }

@@ -116,9 +116,10 @@ export class EngineMetrics {
       },
       {
         name: 'pgforce_pull_lag_seconds',
-        help: 'Seconds since the last completed pull of the mapping on this worker.',
+        help: 'Seconds since the last completed pull of the mapping on this worker (absent where it does not lead the pull).',
         type: 'gauge',
         samples: per((m) => {
+          if (!m.pullLeader) return undefined // another worker pulls it: its own gauge says
           const at = this.lastPullAt.get(m.object) ?? m.lastPull?.at.getTime()
           return at === undefined ? undefined : (now - at) / 1000
         }),

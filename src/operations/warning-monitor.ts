@@ -40,6 +40,8 @@ export class WarningMonitor {
   private readonly schema: string
   private readonly emit: Emit<SyncEngineEvents>
   private readonly failures = new Map<string, number>()
+  /** Runs that completed in this process: the first ends a warning a process before it left open. */
+  private readonly completedOnce = new Set<string>()
   private readonly queues = new Map<string, Promise<void>>()
   private readonly states = new Map<string, MappingState>()
 
@@ -92,7 +94,10 @@ export class WarningMonitor {
       })
       events.on(`${direction}:completed`, (e) => {
         const key = `${direction}:${e.mapping}`
-        if (!this.failures.has(key)) return
+        // The first completed run also ends a warning an earlier process started (a restart, a
+        // rolling deploy): this one never saw those failures.
+        if (!this.failures.has(key) && this.completedOnce.has(key)) return
+        this.completedOnce.add(key)
         this.failures.delete(key)
         this.end('repeated-failures', e.mapping)
       })

@@ -149,6 +149,12 @@ describe('pgforce run', () => {
     expect((await get(leaders[0] as Worker, '/metrics')).body).toMatch(
       /pgforce_records_synced_total\{direction="pull",mapping="Account",outcome="inserted"\} 20/,
     )
+    // Pull lag is the leader's to say: absent on the other worker, whose own last pull ages.
+    const other = [a, b].find((w) => w !== leaders[0]) as Worker
+    expect((await get(leaders[0] as Worker, '/metrics')).body).toMatch(
+      /pgforce_pull_lag_seconds\{mapping="Account"\} /,
+    )
+    expect((await get(other, '/metrics')).body).not.toMatch(/pgforce_pull_lag_seconds\{/)
     await db().pool.query(
       `INSERT INTO "${schema}".account (name) SELECT 'From Postgres ' || n FROM generate_series(1, 5) n`,
     )
@@ -190,4 +196,39 @@ describe('pgforce run', () => {
       expect(at('stopped') - at('stopping')).toBeLessThan(2000 + 5000)
     }
   })
+
+  it('a stop stuck in Postgres past its bound still exits (1), without waiting for the pool', async () => {
+    const c = run('--stop-timeout', '100')
+    await waitFor(() => logged(c, /^running/), 10_000, 'c to run')
+    emulator.org.faults.setLatency(1500)
+    await db().pool.query(`INSERT INTO "${schema}".account (name) VALUES ('Stuck')`)
+    const claimed = async () =>
+      (await db().pool.query(`SELECT 1 FROM "${schema}"._trigger_log WHERE state = 'PENDING'`))
+        .rowCount ?? 0
+    await waitFor(async () => (await claimed()) > 0, 10_000, 'a push to claim the entry')
+    // Its settle will wait for this lock for as long as the test holds it.
+    const locker = await db().pool.connect()
+    try {
+      await locker.query(`BEGIN; LOCK TABLE "${schema}".account IN ACCESS EXCLUSIVE MODE`)
+      const waiting = async () =>
+        (
+          await db().pool.query(
+            `SELECT 1 FROM pg_locks WHERE NOT granted AND relation = $1::regclass`,
+            [`"${schema}".account`],
+          )
+        ).rowCount ?? 0
+      await waitFor(async () => (await waiting()) > 0, 10_000, 'its settle to wait for the lock')
+      c.child.kill('SIGTERM')
+      const code = await Promise.race([
+        c.exited,
+        new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000)),
+      ])
+      expect(code).toBe(1)
+      expect(logged(c, /did not stop within/)).toBe(true)
+    } finally {
+      await locker.query('ROLLBACK')
+      locker.release()
+      emulator.org.faults.clear()
+    }
+  }, 30_000)
 })

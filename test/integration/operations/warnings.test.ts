@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { SyncEngine } from '../../../src/engine/sync-engine.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { SIGNATURE_HEADER, sendAlert, signAlert } from '../../../src/operations/alert-sender.js'
 import type { WarningAlert } from '../../../src/operations/warning-alert.js'
@@ -83,6 +84,31 @@ describe('warnings and alerts', () => {
     expect((await engine.status()).warnings).toEqual([])
   })
 
+  it('a warning a process before a restart left open ends with the next process’s first success', async () => {
+    fixture = await syncFixture(db(), [account], { operations: { repeatedFailures: 2 } })
+    fixture.org.faults.failRequests({ path: '/query', status: 503, count: 2 })
+    await expect(fixture.engine.syncOnce()).rejects.toThrow()
+    await expect(fixture.engine.syncOnce()).rejects.toThrow()
+    await waitFor(
+      async () => ((await fixture?.engine.status())?.warnings.length ?? 0) === 1,
+      5000,
+      'the warning',
+    )
+    // The process restarts: a new engine, which never saw those failures, pulls fine.
+    const restarted = new SyncEngine({
+      connection: fixture.connection,
+      mappings: [account],
+      sources: [],
+      operations: { repeatedFailures: 2 },
+    })
+    await restarted.syncOnce()
+    await waitFor(
+      async () => (await restarted.status()).warnings.length === 0,
+      5000,
+      'the warning to end',
+    )
+  })
+
   it('a paused worker raises backlog-ageing when unsent changes grow old, and reports its state', async () => {
     fixture = await syncFixture(db(), [account], {
       operations: { warningCheckMs: 50, backlogWarningMs: 60_000 },
@@ -122,9 +148,12 @@ describe('warnings and alerts', () => {
     await sendAlert({ webhook: { url: hook.url, retries: 3 } }, alert, 1)
     expect(hook.got).toHaveLength(3)
     const refusing = await receiver([400])
-    await expect(sendAlert({ webhook: { url: refusing.url } }, alert, 1)).rejects.toThrow(
-      /answered 400/,
+    const secretPath = `${refusing.url}/T000/B000/XXXXsecretXXXX`
+    const refused = await sendAlert({ webhook: { url: secretPath } }, alert, 1).catch(
+      (error: Error) => error.message,
     )
+    // Logged as it is: the origin only, never the path (a chat webhook's path is its secret).
+    expect(refused).toBe(`alert webhook ${new URL(refusing.url).origin} answered 400`)
     expect(refusing.got).toHaveLength(1)
   })
 })
