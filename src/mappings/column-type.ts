@@ -63,6 +63,8 @@ export function parseColumnType(type: string): ColumnType {
   if (t === 'date') return { family: 'date', name: 'date' }
   if (t === 'timestamp' || t === 'timestamp without time zone')
     return { family: 'timestamp', name: 'timestamp' }
+  // The catalog spells a Time field's column `time without time zone`, the plan `time`.
+  if (t === 'time without time zone') return { family: 'other', name: 'time' }
   return { family: 'other', name: t }
 }
 

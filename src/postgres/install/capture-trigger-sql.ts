@@ -94,7 +94,7 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
     statements.push(
       // INSERTs by the app get PENDING from the column default (no trigger call per insert);
       // engine inserts set _hc_lastop themselves.
-      format(`ALTER TABLE %I.%I ALTER COLUMN _hc_lastop SET DEFAULT 'PENDING'`, schema, table),
+      lastopDefault(schema, table, true),
       `CREATE OR REPLACE FUNCTION ${statusName}() RETURNS trigger LANGUAGE plpgsql AS $pgforce$
     BEGIN
       IF ${unchanged} THEN
@@ -119,11 +119,33 @@ export function captureTriggerSql(schema: string, plan: MappingSchema): string[]
     )
   } else {
     statements.push(
-      format('ALTER TABLE %I.%I ALTER COLUMN _hc_lastop DROP DEFAULT', schema, table),
+      lastopDefault(schema, table, false),
       format('DROP TRIGGER IF EXISTS %I ON %I.%I', statusTrigger, schema, table),
     )
   }
   return statements
+}
+
+/**
+ * Sets (or drops) `_hc_lastop`'s default `'PENDING'` only when it is not so already: ALTER TABLE
+ * takes the table's strongest lock, which would hold the app's reads at every install.
+ */
+function lastopDefault(schema: string, table: string, pending: boolean): string {
+  const relation = format('%L', format('%I.%I', schema, table))
+  const alter = format(
+    `ALTER TABLE %I.%I ALTER COLUMN _hc_lastop ${pending ? `SET DEFAULT 'PENDING'` : 'DROP DEFAULT'}`,
+    schema,
+    table,
+  )
+  // Assembled from quoted parts, not passed through format() again (see captureTriggerSql).
+  return `DO $pgforce$ BEGIN
+      IF ${pending ? 'NOT ' : ''}EXISTS (SELECT 1 FROM pg_attrdef AS d
+        JOIN pg_attribute AS a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+        WHERE d.adrelid = ${relation}::regclass AND a.attname = '_hc_lastop'
+          ${pending ? `AND pg_get_expr(d.adbin, d.adrelid) LIKE '''PENDING''%'` : ''}) THEN
+        ${alter};
+      END IF;
+    END $pgforce$`
 }
 
 /**

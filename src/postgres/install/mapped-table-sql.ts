@@ -10,7 +10,12 @@ import { tableObjectNames } from './derived-name.js'
  * nothing is dropped or retyped. The external id's and the mapping's column indexes come after,
  * from `columnIndexSql()`, which looks at the data first.
  */
-export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
+export function mappedTableSql(
+  schema: string,
+  plan: MappingSchema,
+  /** The table's columns when it already exists: only missing ones are added. */
+  existing?: ReadonlySet<string>,
+): string[] {
   const table = plan.mapping.table
   const names = tableObjectNames(table)
   const columns = [
@@ -23,6 +28,10 @@ export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
     { column: '_hc_err', pgType: 'text' },
   ]
   const definitions = columns.map((c) => format('%I %s', c.column, c.pgType))
+  // ALTER TABLE takes the table's strongest lock (reads wait too) even when every column is
+  // there: an install of an existing table adds only what is missing, so a routine
+  // `run --install` does not queue the app's reads behind a long query.
+  const missing = columns.filter((c) => !existing?.has(c.column))
   return [
     format(
       'CREATE TABLE IF NOT EXISTS %I.%I (id serial PRIMARY KEY, %s)',
@@ -30,12 +39,18 @@ export function mappedTableSql(schema: string, plan: MappingSchema): string[] {
       table,
       definitions.join(', '),
     ),
-    format(
-      'ALTER TABLE %I.%I %s',
-      schema,
-      table,
-      definitions.map((d) => `ADD COLUMN IF NOT EXISTS ${d}`).join(', '),
-    ),
+    ...(missing.length === 0
+      ? []
+      : [
+          format(
+            'ALTER TABLE %I.%I %s',
+            schema,
+            table,
+            missing
+              .map((c) => `ADD COLUMN IF NOT EXISTS ${format('%I %s', c.column, c.pgType)}`)
+              .join(', '),
+          ),
+        ]),
     format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON %I.%I (sfid)', names.sfidIndex, schema, table),
     format(
       'CREATE INDEX IF NOT EXISTS %I ON %I.%I (systemmodstamp)',

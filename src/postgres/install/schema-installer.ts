@@ -82,7 +82,7 @@ export class SchemaInstaller {
       for (const plan of plans) {
         for (const statement of [
           ...(renames.get(plan.mapping.table) ?? []),
-          ...mappedTableSql(this.schema, plan),
+          ...mappedTableSql(this.schema, plan, before.get(plan.mapping.table)),
           ...captureTriggerSql(this.schema, plan),
         ]) {
           await client.query(statement)

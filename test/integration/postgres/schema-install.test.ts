@@ -39,6 +39,25 @@ describe('install()', () => {
     expect(await catalog(pool)).toEqual(before)
   })
 
+  it('installing again does not wait for a long read of a mapped table', async () => {
+    const { pool } = db()
+    await install(pool, [planAccount()])
+    // A report reads the table in a long transaction (it holds the table's weakest lock).
+    const report = await pool.connect()
+    try {
+      await report.query('BEGIN')
+      await report.query('SELECT count(*) FROM salesforce.account')
+      const outcome = await Promise.race([
+        install(pool, [planAccount()]).then(() => 'installed'),
+        new Promise((resolve) => setTimeout(() => resolve('waiting for the report'), 5_000)),
+      ])
+      expect(outcome).toBe('installed')
+    } finally {
+      await report.query('ROLLBACK')
+      report.release()
+    }
+  })
+
   it('installs of different schemas at once in one database all succeed', async () => {
     // They share public.get_xmlbinary() and the hstore extension: replacing one function from two
     // transactions at once fails with "tuple concurrently updated" unless installs take turns.

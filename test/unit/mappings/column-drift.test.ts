@@ -55,6 +55,10 @@ describe('column types', () => {
   it("parses the catalog's and pgforce's spellings alike", () => {
     expect(parseColumnType('character varying(40)')).toEqual(parseColumnType('varchar(40)'))
     expect(parseColumnType('timestamp without time zone').name).toBe('timestamp')
+    // A Time field's column, as the catalog spells it: the same type, no drift.
+    expect(holdsEvery(parseColumnType('time without time zone'), parseColumnType('time'))).toBe(
+      true,
+    )
     expect(parseColumnType('numeric(18, 2)')).toMatchObject({ whole: 16, fraction: 2 })
     expect(parseColumnType('int4').name).toBe('integer')
     expect(parseColumnType('character(3)').family).toBe('other')
