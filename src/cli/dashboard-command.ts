@@ -43,10 +43,16 @@ export function addDashboardCommand(
     .option('--actions', 'allow retry, ignore, pause and resume from the page')
     .option('--no-sync', 'do not run the sync in this process; only show the database')
     .action(async (options: DashboardCommandOptions) => {
+      const password = env.PGFORCE_DASHBOARD_PASSWORD
+      // Without a password the page is for this machine only: reachable from a network it would
+      // let anyone there read record values (and act, with --actions).
+      if (!password && !isLoopback(options.host))
+        throw new Error(
+          `--host ${options.host} serves the dashboard beyond this machine: set PGFORCE_DASHBOARD_PASSWORD (basic auth) to do so`,
+        )
       const config = await loadConfig(options.config, io.cwd)
       const engine = new SyncEngine(options.sync ? config : { ...config, sources: [] })
       const username = env.PGFORCE_DASHBOARD_USER
-      const password = env.PGFORCE_DASHBOARD_PASSWORD
       const dashboard = createDashboard({
         engine,
         actions: options.actions === true,
@@ -55,7 +61,16 @@ export function addDashboardCommand(
       engine.on('error', ({ error, context }) =>
         io.err.write(`pgforce: ${context}: ${error.message}\n`),
       )
-      const server = createServer(dashboard)
+      // Without a password, only requests addressed to this machine by name (a page of another
+      // site that rebinds its name to 127.0.0.1 sends its own name as Host: DNS rebinding).
+      const server = createServer((req, res) => {
+        if (!password && !isLoopback(hostName(req.headers.host))) {
+          res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8' })
+          res.end('This dashboard answers only to localhost, 127.0.0.1 and [::1]\n')
+          return
+        }
+        dashboard(req, res)
+      })
       try {
         if (options.sync) await engine.start()
         server.listen(options.port, options.host)
@@ -74,4 +89,17 @@ export function addDashboardCommand(
         await config.connection.close()
       }
     })
+}
+
+/** Whether `host` names this machine's loopback interface. */
+function isLoopback(host: string): boolean {
+  return ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host.toLowerCase())
+}
+
+/** The name in a Host header, without its port (`[::1]:8080` → `[::1]`). */
+function hostName(header: string | undefined): string {
+  if (!header) return ''
+  return header.startsWith('[')
+    ? header.slice(0, header.indexOf(']') + 1)
+    : (header.split(':')[0] ?? '')
 }

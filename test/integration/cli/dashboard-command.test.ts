@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs'
+import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../../src/cli/main.js'
 import { SalesforceEmulator } from '../../../src/testing/emulator/salesforce-emulator.js'
@@ -108,5 +109,44 @@ describe('pgforce dashboard', () => {
     } finally {
       expect(await server.stop()).toBe(0)
     }
+  })
+
+  it('without a password, answers only requests addressed to this machine (no DNS rebinding)', async () => {
+    const server = await start(['dashboard', '--port', '0', '--actions', '--no-sync'])
+    try {
+      const { port } = new URL(server.url)
+      // A page of evil.example whose name now resolves to 127.0.0.1 sends its own name as Host.
+      const asked = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          request({ host: '127.0.0.1', port, path: '/api/status', headers: { host } }, (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          })
+            .on('error', reject)
+            .end()
+        })
+      expect(await asked(`evil.example:${port}`)).toBe(421)
+      expect(await asked(`localhost:${port}`)).toBe(200)
+      expect(await asked(`127.0.0.1:${port}`)).toBe(200)
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+  })
+
+  it('refuses to serve beyond this machine without a password', async () => {
+    let err = ''
+    const io = {
+      out: { write: () => true },
+      err: { write: (text: string) => ((err += text), true) },
+      cwd: dir,
+    }
+    const code = await main(
+      ['dashboard', '--host', '0.0.0.0', '--port', '0'],
+      {},
+      io,
+      new Promise(() => {}),
+    )
+    expect(code).not.toBe(0)
+    expect(err).toContain('PGFORCE_DASHBOARD_PASSWORD')
   })
 })
