@@ -137,7 +137,12 @@ describe('pgforce dashboard', () => {
     let err = ''
     const io = {
       out: { write: () => true },
-      err: { write: (text: string) => ((err += text), true) },
+      err: {
+        write: (text: string) => {
+          err += text
+          return true
+        },
+      },
       cwd: dir,
     }
     const code = await main(
