@@ -20,7 +20,7 @@ export interface HerokuConnectNote {
 export interface HerokuConnectImport {
   /** One mapping per exported mapping: access, fields, upsert field, polling interval, indexes. */
   readonly mappings: Mapping[]
-  /** `ordered` when `poll_db_no_merge` is true, else `merged` (Heroku Connect's rule). */
+  /** `merged` when `poll_db_no_merge` is false, else `ordered` (Heroku Connect's default). */
   readonly writeAlgorithm: WriteAlgorithm
   /** Whether Heroku Connect would use Bulk writes: ordered writes and bulk not disabled. */
   readonly bulkWrites: boolean
@@ -132,7 +132,8 @@ export function mappingsFromHerokuConnect(exported: HerokuConnectExport): Heroku
   }
   if (problems.length > 0) throw new ConfigError(problems, 'Heroku Connect export')
   const features = exported.connection?.features ?? {}
-  const writeAlgorithm: WriteAlgorithm = features.poll_db_no_merge ? 'ordered' : 'merged'
+  // Ordered Writes is Heroku Connect's default: only an export that says `false` asked for merged.
+  const writeAlgorithm: WriteAlgorithm = features.poll_db_no_merge === false ? 'merged' : 'ordered'
   const apiVersion = exported.connection?.api_version
   return {
     mappings,

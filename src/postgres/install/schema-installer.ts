@@ -106,6 +106,7 @@ export class SchemaInstaller {
             plan.columns.filter((c) => !c.system && !had.has(c.column)).map((c) => c.column),
           )
       }
+      if (fromVersion === 0) warnings.push(...(await adoptedFailures(client, this.schema)))
       await this.recordVersion(client, fromVersion, details.orgId)
       const missing = await missingTableObjects(client, this.schema, plans, standIns)
       if (missing.length > 0) {
@@ -217,4 +218,24 @@ function wrap(error: unknown, message: string): Error {
     table: fields.table,
     constraint: fields.constraint,
   })
+}
+
+/**
+ * On a schema Heroku Connect left: its FAILED entries, by table. Heroku Connect went on sending a
+ * record's later changes after a failure; pgforce holds them behind it until the failure is
+ * retried or ignored (docs/guides/moving-from-heroku-connect.md), so an old failure nobody looks
+ * at would silently keep a record's new edits from Salesforce.
+ */
+async function adoptedFailures(client: PgClientLike, schema: string): Promise<string[]> {
+  const { rows } = await client.query<{ table_name: string; n: number }>(
+    format(
+      `SELECT table_name, count(DISTINCT record_id)::int AS n FROM %I._trigger_log
+       WHERE state = 'FAILED' GROUP BY table_name ORDER BY table_name`,
+      schema,
+    ),
+  )
+  return rows.map(
+    (r) =>
+      `${r.n} record(s) of ${r.table_name} have a FAILED entry Heroku Connect left: their later changes wait behind it until you retry it (retryFailed(), pgforce retry-failed) or dismiss it (ignoreFailed(), pgforce retry-failed --ignore)`,
+  )
 }

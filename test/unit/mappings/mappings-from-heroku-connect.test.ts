@@ -41,6 +41,14 @@ describe('mappingsFromHerokuConnect', () => {
     })
   })
 
+  it('takes ordered writes, Heroku Connect’s default, when the export does not say', () => {
+    const silent = { ...exported, connection: { features: {} } }
+    expect(mappingsFromHerokuConnect(silent)).toMatchObject({
+      writeAlgorithm: 'ordered',
+      bulkWrites: true,
+    })
+  })
+
   it('lists every mapping it cannot convert', () => {
     const bad = {
       mappings: [
