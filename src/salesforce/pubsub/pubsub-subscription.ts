@@ -61,7 +61,10 @@ export interface PubSubSubscriptionOptions {
   onEvents(events: readonly ReceivedEvent[]): Promise<void>
   /** An empty keepalive response: the subscription's latest replay id, nothing in flight. */
   onKeepalive?(latestReplayId: Uint8Array): Promise<void>
-  /** After every subscribe (the first and each resubscribe). */
+  /**
+   * After every subscribe (the first and each resubscribe) the server took: its first answer, or
+   * `connectedAfterMs` of the stream open without an error.
+   */
   onConnect?(): void
   /** The stream broke and is being re-opened after a backoff. */
   onReconnecting?(error: SalesforceApiError): void
@@ -75,6 +78,8 @@ export interface PubSubSubscriptionOptions {
    * tried again after `refusedRetryMs`.
    */
   onError?(error: SalesforceApiError): void
+  /** How long a stream open without an answer or an error counts as connected. @default 1000 */
+  readonly connectedAfterMs?: number
   /** Events requested at a time (≤ 100). @default 100 */
   readonly batchSize?: number
   /** First reconnect delay, doubling to `maxRetryMs`. @default 1000 */
@@ -315,13 +320,27 @@ class Subscription implements PubSubSubscription {
       let failed = false
       let chain: Promise<void> = Promise.resolve()
       let inFlight = 0
+      // Connected once the server answers, or once the stream has stayed open for a moment (a
+      // quiet topic sends nothing for minutes). A subscribe refused at once (Salesforce down) is
+      // not announced: each retry would say connected then reconnecting, and pull every object.
+      let announced = false
+      const announce = () => {
+        clearTimeout(grace)
+        if (announced || failed || this.stopped) return
+        announced = true
+        this.notify(() => this.options.onConnect?.())
+      }
+      const grace = setTimeout(announce, this.options.connectedAfterMs ?? 1_000)
+      grace.unref()
       const fail = (error: unknown) => {
+        clearTimeout(grace)
         if (failed) return
         failed = true
         call.cancel()
         reject(error)
       }
       call.on('data', (response: FetchResponse) => {
+        announce()
         onProgress()
         inFlight += 1
         chain = chain.then(async () => {
@@ -346,6 +365,7 @@ class Subscription implements PubSubSubscription {
         else fail(error)
       })
       call.on('end', () => {
+        clearTimeout(grace)
         void chain.then(() => (failed ? undefined : resolve()))
       })
       call.write({
@@ -354,7 +374,6 @@ class Subscription implements PubSubSubscription {
         ...(after ? { replay_id: Buffer.from(after) } : {}),
         num_requested: this.batchSize,
       })
-      this.notify(() => this.options.onConnect?.())
     })
   }
 

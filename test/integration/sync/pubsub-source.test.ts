@@ -171,6 +171,23 @@ describe('SalesforcePubSubSource in a running engine', () => {
     await waitFor(() => inSync(f), 5_000, 'events after the LATEST resubscribe')
   })
 
+  it('a subscribe refused at once (Pub/Sub down) is not announced connected, nor pulled each try', async () => {
+    const { f, emu } = await setUp()
+    emu.failPubSub('unavailable', 5)
+    const { engine, pulls } = pubSubEngine(f, emu)
+    const states: string[] = []
+    engine.on('source:connected', () => states.push('connected'))
+    engine.on('source:reconnecting', () => states.push('reconnecting'))
+    await engine.start()
+    await waitFor(() => states.includes('connected'), 10_000, 'the subscription once it is back')
+    // Five refusals, each one reconnecting; one connected, once the server took the stream.
+    expect(states.filter((s) => s === 'connected')).toEqual(['connected'])
+    expect(states.filter((s) => s === 'reconnecting').length).toBeGreaterThanOrEqual(5)
+    expect(pulls.filter((r) => r === 'reconnect').length).toBeLessThanOrEqual(1)
+    f.org.insert('Account', [{ Name: 'After the outage' }])
+    await waitFor(() => inSync(f), 5_000, 'the event')
+  })
+
   it('refreshes the session when the Pub/Sub API refuses the token', async () => {
     const { f, emu } = await setUp('in-memory')
     const { engine, errors } = pubSubEngine(f, emu)
