@@ -103,6 +103,18 @@ export async function settleOutcomes(
       const ours = new Set(applied.map((row) => Number(row.id)))
       const mine = [...rows].filter(([, row]) => ours.has(row.entryId))
       if (mine.length === 0) return
+      // The rows are locked first, in id order, so the UPDATE's snapshot (its own statement's)
+      // is taken once no app edit of them is in flight: otherwise an edit committed while the
+      // UPDATE waited for its row kept its new entry out of the "newer edit" lookup, and the row
+      // showed the sent change's INSERTED/UPDATED over the edit's PENDING.
+      await client.query(
+        format(
+          'SELECT 1 FROM %I.%I WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE',
+          schema,
+          table,
+        ),
+        [mine.map(([id]) => id)],
+      )
       const { rows: written } = await client.query<{ id: number }>(
         format(
           `UPDATE %1$I.%2$I AS t

@@ -184,7 +184,8 @@ describe('Postgres connections terminated under load', () => {
               const committing = commit()
               committing.catch(() => {})
               try {
-                resolve(await r.terminateWhenBlocked('%COALESCE(t.sfid, u.sfid)%', 3_000))
+                // The settle locks the rows it writes (in id order) before its UPDATE.
+                resolve(await r.terminateWhenBlocked('%ORDER BY id FOR UPDATE%', 3_000))
               } catch {
                 // A pull that reached these rows first blocked on the lock, and the commit waits
                 // on that pull rather than on the lock: try again on a later commit.
