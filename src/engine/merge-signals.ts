@@ -53,8 +53,8 @@ export const MAX_NAMED_RECORDS = 2_000
 /**
  * Signals of one lane as few: one per channel for those that carry something
  * ({@link informative}, merged with {@link mergeSignals}), one plain "look" per reason for the
- * others; a
- * merged signal naming more than {@link MAX_NAMED_RECORDS} records becomes a `gap` without ids.
+ * others; a merged signal naming more than {@link MAX_NAMED_RECORDS} records becomes a `gap`
+ * without ids.
  * Signals that gather while a lane waits (paused, out of budget, backing off) stay bounded by the
  * channels, not by the events. @internal
  */

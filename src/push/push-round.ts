@@ -5,6 +5,7 @@ import type { ChangeCapture, ChangeEvent } from '../runs/change-event.js'
 import type { InsertFence } from '../store/insert-fence.js'
 import type { SyncStore } from '../store/sync-store.js'
 import type { TriggerLogQueue } from '../store/trigger-log-queue.js'
+import { externalIdKey } from '../strategies/ordered-write-strategy.js'
 import type {
   ChangeEntry,
   EntryResult,
@@ -89,13 +90,14 @@ export class PushRound {
     const decided: EntryResult[] = []
     const ready: ChangeEntry[] = []
     // A delete that waits may be of the record a later insert's external id names (a delete
-    // carries no key): such inserts wait with it, as the ordered strategy holds them.
-    const key = options.plan.columns.find((c) => c.field === options.plan.externalId)?.column
+    // carries no key): such inserts wait with it, as the ordered strategy and DeletesWaiting
+    // hold them, by the same key.
+    const keyOf = externalIdKey(options.context)
     let deleteWaits = false
     for (const entry of options.entries) {
       const error = refused.get(entry.id)
-      const keyed = key !== undefined && entry.action === 'INSERT' && Boolean(entry.values[key])
-      if (options.held.has(entry.id) || (deleteWaits && keyed)) {
+      const keyed = deleteWaits && entry.action === 'INSERT' && keyOf(entry) !== undefined
+      if (options.held.has(entry.id) || keyed) {
         // A held entry keeps its record's later changes back too: a delete sent before the
         // insert it follows would be ignored (no sfid yet), and the insert then create a record
         // for a row that is gone.

@@ -9,6 +9,7 @@ import {
 } from '../salesforce/pubsub/pubsub-subscription.js'
 import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
+import { cdcChannel } from './cdc-channel.js'
 import type { ChangeReason, ChangeSourceContext } from './change-source.js'
 import { planPubSubBatch } from './pubsub-batch-plan.js'
 
@@ -127,11 +128,7 @@ export class SalesforcePubSubSource extends BaseChangeSource {
       return
     }
     await Promise.all(
-      mappings.map((mapping) =>
-        this.subscribe(context, `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`, [
-          mapping,
-        ]),
-      ),
+      mappings.map((mapping) => this.subscribe(context, cdcChannel(mapping.object), [mapping])),
     )
   }
 

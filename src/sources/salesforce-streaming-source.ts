@@ -5,6 +5,7 @@ import { toSalesforceApiError } from '../salesforce/jsforce/jsforce-error.js'
 import type { StreamingMessage, StreamSubscription } from '../salesforce/salesforce-adapter.js'
 import { CursorStore } from '../store/cursors.js'
 import { BaseChangeSource } from './base-change-source.js'
+import { cdcChannel } from './cdc-channel.js'
 import { changeEventHint } from './change-event-hint.js'
 import type { ChangeSourceContext } from './change-source.js'
 import { ensurePushTopic, pushTopicName } from './ensure-push-topic.js'
@@ -154,9 +155,7 @@ export class SalesforceStreamingSource extends BaseChangeSource {
 
   /** The mapping's channel: its Change Data Capture channel, or its PushTopic's. */
   private channelOf(mapping: Mapping): string {
-    return this.kind === 'cdc'
-      ? `/data/${mapping.object.replace(/__c$/i, '__')}ChangeEvent`
-      : `/topic/${pushTopicName(mapping)}`
+    return this.kind === 'cdc' ? cdcChannel(mapping.object) : `/topic/${pushTopicName(mapping)}`
   }
 
   /** Keeps a subscription that opened, or closes it when the source stopped meanwhile. */

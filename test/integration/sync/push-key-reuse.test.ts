@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import type { SyncEngineOptions } from '../../../src/engine/resolve-engine-options.js'
 import { SalesforceApiError } from '../../../src/errors/salesforce-api-error.js'
 import { defineMapping } from '../../../src/mappings/define-mapping.js'
 import { MergedWriteStrategy } from '../../../src/strategies/merged-write-strategy.js'
@@ -17,6 +18,19 @@ afterEach(async () => {
   await fixture?.close()
   fixture = undefined
 })
+
+/**
+ * A fixture (kept in `fixture` for the cleanup) whose one row, `name` with external id `key`, is
+ * synced; `q` runs SQL on its schema (`$s`).
+ */
+async function syncedRow(name: string, key: string, options: Partial<SyncEngineOptions> = {}) {
+  const f = await syncFixture(db(), [account], options)
+  fixture = f
+  const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${f.connection.schema}"`))
+  await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('${name}', '${key}')`)
+  await f.engine.syncOnce()
+  return { f, q }
+}
 
 /** Two passes, the first delete meeting a locked record (retried by the second). */
 async function syncTwiceWithDeleteLockedOnce(f: SyncFixture): Promise<void> {
@@ -39,15 +53,12 @@ describe('a row deleted and another inserted with its external id', () => {
   ] as const)(
     'keeps the new record when the delete has to wait (%s): the insert waits behind it',
     async (_, options) => {
-      fixture = await syncFixture(db(), [account], options)
-      const { org, engine, connection } = fixture
-      const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
-      await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
-      await engine.syncOnce()
+      const { f, q } = await syncedRow('A', 'K', options)
+      const { org } = f
       await q(`DELETE FROM $s.account WHERE name = 'A'`)
       await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
       // The delete meets a locked record once: it is retried later.
-      await syncTwiceWithDeleteLockedOnce(fixture)
+      await syncTwiceWithDeleteLockedOnce(f)
       // Salesforce: the old record deleted, one live record with key K, B's; Postgres: B's row on it.
       const live = org.all('Account').filter((r) => r.External_Id__c === 'K' && !r.IsDeleted)
       expect(live.map((r) => r.Name)).toEqual(['B'])
@@ -59,11 +70,8 @@ describe('a row deleted and another inserted with its external id', () => {
   )
 
   it('ordered: an edited row deleted, its key inserted again: the new record stays', async () => {
-    fixture = await syncFixture(db(), [account])
-    const { org, engine, connection } = fixture
-    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
-    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
-    await engine.syncOnce()
+    const { f, q } = await syncedRow('A', 'K')
+    const { org, engine } = f
     // The edit puts the delete in the row's second layer: the upsert of K must not go before it.
     await q(`UPDATE $s.account SET name = 'A edited' WHERE name = 'A'`)
     await q(`DELETE FROM $s.account WHERE name = 'A edited'`)
@@ -77,11 +85,8 @@ describe('a row deleted and another inserted with its external id', () => {
   }, 30_000)
 
   it('merged writes: the record ends as the new row, not deleted (deletes go before inserts)', async () => {
-    fixture = await syncFixture(db(), [account], { writeStrategy: new MergedWriteStrategy() })
-    const { org, engine, connection } = fixture
-    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
-    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('A', 'K')`)
-    await engine.syncOnce()
+    const { f, q } = await syncedRow('A', 'K', { writeStrategy: new MergedWriteStrategy() })
+    const { org, engine } = f
     await q(`DELETE FROM $s.account WHERE name = 'A'`)
     await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('B', 'K')`)
     await engine.syncOnce()
@@ -94,11 +99,8 @@ describe('a row deleted and another inserted with its external id', () => {
 
 describe('a row whose delete Salesforce refused', () => {
   it('stays deleted while the failure stands, even when the record changes in Salesforce', async () => {
-    fixture = await syncFixture(db(), [account])
-    const { org, engine, connection } = fixture
-    const q = (sql: string) => db().pool.query(sql.replaceAll('$s', `"${connection.schema}"`))
-    await q(`INSERT INTO $s.account (name, external_id__c) VALUES ('Parent', 'P')`)
-    await engine.syncOnce()
+    const { f, q } = await syncedRow('Parent', 'P')
+    const { org, engine } = f
     const [record] = org.all('Account')
     await q(`DELETE FROM $s.account WHERE name = 'Parent'`)
     // It has child records: Salesforce refuses the delete, for good.

@@ -146,13 +146,8 @@ describe('PushRound', () => {
   it('a delete that waits keeps back the inserts after it that carry an external id', async () => {
     const fake = fakeQueue(0)
     const { context, calls } = fakeContext({ externalId: 'Ext__c' })
-    const keyed = {
-      ...plan,
-      externalId: 'Ext__c',
-      columns: [{ field: 'Ext__c', column: 'ext' }],
-    } as unknown as MappingSchema
     const { results } = await new PushRound({
-      plan: keyed,
+      plan,
       // Row 1's delete waits (held); row 2 may reuse its key: the upsert would land on the
       // record the delete removes when it goes through. Row 3 has no key: it goes.
       entries: [
